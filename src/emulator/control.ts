@@ -1,0 +1,137 @@
+/** The control API (DESIGN.md §4): counters, reset, clock, faults, credentials and read-only state views. */
+import type { Emulator, EmulatorOptions } from './index.js';
+import { platformOptions } from './index.js';
+import { formatBatchTask, formatDevice, formatOperation, formatSubtask } from './format.js';
+import { faultProblem, type FaultRule } from './faults.js';
+import type { Reply } from './routes.js';
+import { MALFORMED_BODY } from './routes.js';
+import { toCompact } from './time.js';
+import { isObject } from './upgrades.js';
+import { AUTHORISED_APP, FROZEN_APP, UNAUTHORISED_APP } from './fleet.js';
+
+interface ControlRoute {
+  method: string;
+  pattern: RegExp;
+  handle(emulator: Emulator, body: unknown, captures: string[]): Reply;
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+const bad = (error: string): Reply => ({ status: 400, body: { error } });
+const notFound = (what: string): Reply => ({ status: 404, body: { error: `No ${what} with that id.` } });
+
+function clockView(emulator: Emulator) {
+  const { clock } = emulator.platform;
+  return { now: new Date(clock.now()).toISOString(), compact: toCompact(clock.now()), mode: clock.mode, pendingEvents: clock.pending() };
+}
+
+export const controlRoutes: ControlRoute[] = [
+  {
+    method: 'GET',
+    pattern: /^\/_emulator\/stats$/,
+    handle: (emulator) =>
+      ok({ ...emulator.stats, notifications: { sent: emulator.notifier.sent, failed: emulator.notifier.failed } }),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_emulator\/reset$/,
+    handle(emulator, body) {
+      if (body === MALFORMED_BODY || !isObject(body)) return bad('The reset body is a JSON object of options.');
+      const allowed = ['seed', 'devices', 'startTime', 'clock', 'throttlePerMinute', 'appId', 'secret', 'outcomes'];
+      const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+      if (unknown.length > 0) return bad(`Unknown reset options: ${unknown.join(', ')}.`);
+      const { options } = emulator.platform;
+      try {
+        emulator.reset(platformOptions(body as EmulatorOptions, { ...options, throttlePerMinute: emulator.throttlePerMinute }));
+      } catch (error) {
+        return bad((error as Error).message);
+      }
+      return ok({ reset: true, clock: clockView(emulator), devices: emulator.platform.options.devices });
+    },
+  },
+  { method: 'GET', pattern: /^\/_emulator\/clock$/, handle: (emulator) => ok(clockView(emulator)) },
+  {
+    method: 'POST',
+    pattern: /^\/_emulator\/clock$/,
+    handle(emulator, body) {
+      const seconds = isObject(body) ? body.advanceSeconds : undefined;
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+        return bad('Send { "advanceSeconds": n } with n >= 0.');
+      }
+      emulator.platform.clock.advance(seconds);
+      return ok(clockView(emulator));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_emulator\/faults$/,
+    handle(emulator, body) {
+      const problem = faultProblem(body);
+      if (problem) return bad(problem);
+      const rule = body as FaultRule;
+      if (rule.expireTokens) emulator.tokens.expireAll();
+      const { expireTokens: _once, ...lasting } = rule;
+      if (Object.keys(lasting).some((k) => k !== 'routes')) emulator.faults.add(lasting);
+      return ok({ faults: emulator.faults.list() });
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/_emulator\/faults$/,
+    handle(emulator) {
+      emulator.faults.clear();
+      return ok({ faults: [] });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/_emulator\/credentials$/,
+    handle(emulator) {
+      const { appId, secret } = emulator.platform.options;
+      const apps = [...emulator.platform.fleet.apps.values()].map((a) => ({
+        appId: a.appId,
+        role:
+          a.appId === appId ? 'main'
+          : a.appId === AUTHORISED_APP ? 'authorised the main app'
+          : a.appId === UNAUTHORISED_APP ? 'has not authorised the main app'
+          : a.appId === FROZEN_APP ? 'frozen'
+          : 'other',
+        ...(a.appId === FROZEN_APP ? { secret: a.secret } : {}),
+      }));
+      return ok({ appId, secret, apps });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/_emulator\/state\/devices\/([^/]+)$/,
+    handle(emulator, _body, [id]) {
+      const { platform } = emulator;
+      platform.clock.sync();
+      const device = platform.fleet.devices.get(id as string);
+      return device ? ok({ appId: device.appId, upgrading: device.upgrading, ...formatDevice(device, platform.clock.now(), true) }) : notFound('device');
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/_emulator\/state\/operations\/([^/]+)$/,
+    handle(emulator, _body, [id]) {
+      const { platform } = emulator;
+      platform.clock.sync();
+      const operation = platform.upgrades.byId.get(id as string);
+      return operation
+        ? ok({ appId: operation.appId, ...formatOperation(operation), subtasks: operation.subtasks.map(formatSubtask) })
+        : notFound('operation');
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/_emulator\/state\/batchTasks\/([^/]+)$/,
+    handle(emulator, _body, [id]) {
+      const { platform } = emulator;
+      platform.clock.sync();
+      const task = platform.batches.byId.get(id as string);
+      return task
+        ? ok({ ...formatBatchTask(task, true), details: task.details.map((d) => ({ ...d, error: d.error })) })
+        : notFound('batch task');
+    },
+  },
+];

@@ -1,0 +1,300 @@
+/** The platform emulator: an HTTP(S) server for the northbound API plus its control API under /_emulator. */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TokenStore } from './auth.js';
+import type { ClockMode } from './clock.js';
+import { controlRoutes } from './control.js';
+import type { Outcomes } from './engine.js';
+import { PlatformError } from './errors.js';
+import { Faults } from './faults.js';
+import { Platform, DEFAULT_OUTCOMES, defaultStartTime, type PlatformOptions } from './platform.js';
+import { Random } from './random.js';
+import { MALFORMED_BODY, ROUTES, type Reply, type Route } from './routes.js';
+import { Throttle } from './throttle.js';
+import { Notifier } from './notifier.js';
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  devices?: number;
+  /** ISO-8601 time or epoch ms; default: now, rounded down to the minute. */
+  startTime?: string | number;
+  clock?: ClockMode;
+  throttlePerMinute?: number;
+  appId?: string;
+  secret?: string;
+  outcomes?: Partial<Outcomes>;
+  /** Serve HTTPS, asking (not requiring) clients for a certificate, as the platform does. */
+  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+}
+
+export interface RunningEmulator {
+  url: string;
+  credentials: { appId: string; secret: string };
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  port: 8743,
+  host: '127.0.0.1',
+  seed: 1,
+  devices: 2000,
+  throttlePerMinute: 100,
+  appId: 'emulator-app',
+  secret: 'emulator-secret',
+} as const;
+
+const MAX_BODY_BYTES = 1 << 20;
+
+/** Emulator state that outlives a reset: the listening socket, tokens and settings. */
+export class Emulator {
+  platform: Platform;
+  throttlePerMinute: number;
+  readonly tokens = new TokenStore();
+  readonly throttle = new Throttle();
+  readonly faults = new Faults();
+  readonly notifier = new Notifier();
+  stats = { total: 0, throttled: 0, byRoute: {} as Record<string, number> };
+  private faultRandom: Random;
+  private readonly routes: { route: Route; pattern: RegExp; keys: string[] }[];
+
+  constructor(options: PlatformOptions & { throttlePerMinute: number }) {
+    this.platform = this.build(options);
+    this.throttlePerMinute = options.throttlePerMinute;
+    this.faultRandom = new Random(options.seed, 8);
+    this.routes = ROUTES.map((route) => {
+      const keys: string[] = [];
+      const pattern = new RegExp(
+        `^${route.template.replace(/\{(\w+)\}/g, (_, key: string) => {
+          keys.push(key);
+          return '([^/]+)';
+        })}$`,
+      );
+      return { route, pattern, keys };
+    });
+  }
+
+  private build(options: PlatformOptions): Platform {
+    return new Platform(options, (url, payload) => this.notifier.send(url, payload));
+  }
+
+  /** Regenerates the data; tokens keep their remaining lifetime, counters and faults start from zero. */
+  reset(options: PlatformOptions & { throttlePerMinute: number }): void {
+    const before = this.platform.clock.now();
+    this.platform = this.build(options);
+    this.tokens.shift(this.platform.clock.now() - before);
+    this.throttlePerMinute = options.throttlePerMinute;
+    this.faultRandom = new Random(options.seed, 8);
+    this.throttle.clear();
+    this.faults.clear();
+    this.notifier.reset();
+    this.stats = { total: 0, throttled: 0, byRoute: {} };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/_emulator/')) {
+      await this.control(req, res, method, url);
+      return;
+    }
+    this.platform.clock.sync();
+    const match = this.match(method, url.pathname);
+    const routeKey = match ? `${method} ${match.route.template}` : `${method} (unmatched)`;
+    this.stats.total += 1;
+    this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
+    const faults = this.faults.matching(routeKey);
+    const drop = faults.find((f) => f.dropConnections === true || (typeof f.dropConnections === 'number' && this.faultRandom.next() < f.dropConnections));
+    if (drop) {
+      req.socket.destroy();
+      return;
+    }
+    const latency = Math.max(0, ...faults.map((f) => f.latencyMs ?? 0));
+    let reply: Reply;
+    const injected = faults.find((f) => f.errorStatus !== undefined && this.faultRandom.next() < (f.errorRate ?? 1));
+    if (injected?.errorStatus !== undefined) {
+      reply = injectedError(injected.errorStatus);
+    } else if (!match) {
+      await readBody(req);
+      reply = { status: 404, body: { error_code: '404', error_desc: 'Resource not found.' } };
+    } else {
+      reply = await this.call(match.route, match.params, url.searchParams, req);
+    }
+    if (latency > 0) await sleep(latency);
+    send(res, reply);
+  }
+
+  private async call(route: Route, params: Record<string, string>, query: URLSearchParams, req: IncomingMessage): Promise<Reply> {
+    try {
+      const raw = await readBody(req);
+      const body = parseBody(raw, req.headers['content-type']);
+      let appId = '';
+      if (route.authenticated) {
+        const now = this.platform.clock.now();
+        appId = this.tokens.verify(header(req, 'app_key'), header(req, 'authorization'), now);
+        try {
+          this.throttle.take(appId, now, this.faults.throttleOverride() ?? this.throttlePerMinute);
+        } catch (error) {
+          this.stats.throttled += 1;
+          throw error;
+        }
+      }
+      return route.handle({ params, query, body, appId }, { platform: this.platform, tokens: this.tokens });
+    } catch (error) {
+      if (error instanceof PlatformError) return { status: error.status, body: error.body() };
+      throw error;
+    }
+  }
+
+  private match(method: string, path: string) {
+    for (const { route, pattern, keys } of this.routes) {
+      if (route.method !== method) continue;
+      const found = pattern.exec(path);
+      if (!found) continue;
+      const params: Record<string, string> = {};
+      keys.forEach((key, i) => (params[key] = decodeURIComponent(found[i + 1] as string)));
+      return { route, params };
+    }
+    return undefined;
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, method: string, url: URL): Promise<void> {
+    const remote = req.socket.remoteAddress ?? '';
+    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) {
+      send(res, { status: 403, body: { error: 'The control API answers loopback callers only.' } });
+      return;
+    }
+    const raw = await readBody(req);
+    const body = raw.length === 0 ? {} : parseBody(raw, 'application/json');
+    for (const route of controlRoutes) {
+      const found = route.method === method ? route.pattern.exec(url.pathname) : null;
+      if (found) {
+        send(res, route.handle(this, body, found.slice(1)));
+        return;
+      }
+    }
+    send(res, { status: 404, body: { error: `No control route ${method} ${url.pathname}.` } });
+  }
+}
+
+function injectedError(status: number): Reply {
+  if (status === 500) return { status, body: { error_code: '50252', error_desc: 'Internal server error.' } };
+  return { status, body: `<html><body><h1>${status}</h1>The upstream server is unavailable.</body></html>` };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) break;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if ((contentType ?? '').includes('application/x-www-form-urlencoded')) return new URLSearchParams(raw);
+  if (raw.trim().length === 0) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return MALFORMED_BODY;
+  }
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, { 'content-length': '0' }).end();
+  } else if (typeof reply.body === 'string') {
+    res.writeHead(reply.status, { 'content-type': 'text/html; charset=utf-8' }).end(reply.body);
+  } else {
+    const json = JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(json) }).end(json);
+  }
+}
+
+/** Fills in the defaults and checks the values; throws one message naming every wrong option. */
+export function platformOptions(options: Omit<EmulatorOptions, 'port' | 'host' | 'tls'>, base?: PlatformOptions & { throttlePerMinute: number }) {
+  const problems: string[] = [];
+  const int = (name: string, value: unknown, min: number, max: number, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  let startTime = base?.startTime ?? defaultStartTime();
+  if (options.startTime !== undefined) {
+    const parsed = typeof options.startTime === 'number' ? options.startTime : Date.parse(options.startTime);
+    if (Number.isNaN(parsed)) problems.push('startTime must be an ISO-8601 time or epoch milliseconds');
+    else startTime = parsed;
+  }
+  const clock = options.clock ?? base?.clock ?? 'realtime';
+  if (clock !== 'realtime' && clock !== 'manual') problems.push('clock must be "realtime" or "manual"');
+  const outcomes = { ...(base?.outcomes ?? DEFAULT_OUTCOMES), ...options.outcomes };
+  if (Object.values(outcomes).some((v) => typeof v !== 'number' || v < 0) || outcomes.success + outcomes.fail + outcomes.timeout <= 0) {
+    problems.push('outcomes must be non-negative weights { success, fail, timeout } with a positive sum');
+  }
+  const text = (name: string, value: unknown, fallback: string) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) problems.push(`${name} must be a string of 1 to 256 characters`);
+    return typeof value === 'string' ? value : fallback;
+  };
+  const resolved = {
+    seed: int('seed', options.seed, 0, 2 ** 31 - 1, base?.seed ?? DEFAULTS.seed),
+    devices: int('devices', options.devices, 1, 200_000, base?.devices ?? DEFAULTS.devices),
+    throttlePerMinute: int('throttlePerMinute', options.throttlePerMinute, 1, 1_000_000, base?.throttlePerMinute ?? DEFAULTS.throttlePerMinute),
+    startTime,
+    clock,
+    appId: text('appId', options.appId, base?.appId ?? DEFAULTS.appId),
+    secret: text('secret', options.secret, base?.secret ?? DEFAULTS.secret),
+    outcomes,
+  };
+  if (problems.length > 0) throw new RangeError(problems.join('; '));
+  return resolved;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const emulator = new Emulator(platformOptions(options));
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    emulator.handle(req, res).catch((error: unknown) => {
+      console.error('emulator: request failed', error);
+      if (!res.headersSent) send(res, { status: 500, body: { error_code: '50252', error_desc: 'Internal server error.' } });
+      else res.destroy();
+    });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...options.tls, requestCert: true, rejectUnauthorized: false }, listener)
+    : createHttpServer(listener);
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? DEFAULTS.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULTS.port, host, () => resolve());
+  });
+  // In realtime mode, due events (and their notifications) run even when nobody calls.
+  const ticker = setInterval(() => emulator.platform.clock.sync(), 1000);
+  ticker.unref();
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`,
+    credentials: { appId: emulator.platform.options.appId, secret: emulator.platform.options.secret },
+    async close() {
+      clearInterval(ticker);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await emulator.notifier.drain();
+    },
+  };
+}

@@ -2,8 +2,11 @@
 
 const COMPACT = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 export function toCompact(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}T${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
 }
 
 /** Parses a compact timestamp; undefined when it is malformed or not a real date. */

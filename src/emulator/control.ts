@@ -105,7 +105,6 @@ export const controlRoutes: ControlRoute[] = [
     pattern: /^\/_emulator\/state\/devices\/([^/]+)$/,
     handle(emulator, _body, [id]) {
       const { platform } = emulator;
-      platform.clock.sync();
       const device = platform.fleet.devices.get(id as string);
       return device ? ok({ appId: device.appId, upgrading: device.upgrading, ...formatDevice(device, platform.clock.now(), true) }) : notFound('device');
     },
@@ -115,7 +114,6 @@ export const controlRoutes: ControlRoute[] = [
     pattern: /^\/_emulator\/state\/operations\/([^/]+)$/,
     handle(emulator, _body, [id]) {
       const { platform } = emulator;
-      platform.clock.sync();
       const operation = platform.upgrades.byId.get(id as string);
       return operation
         ? ok({ appId: operation.appId, ...formatOperation(operation), subtasks: operation.subtasks.map(formatSubtask) })
@@ -127,7 +125,6 @@ export const controlRoutes: ControlRoute[] = [
     pattern: /^\/_emulator\/state\/batchTasks\/([^/]+)$/,
     handle(emulator, _body, [id]) {
       const { platform } = emulator;
-      platform.clock.sync();
       const task = platform.batches.byId.get(id as string);
       return task
         ? ok({ ...formatBatchTask(task, true), details: task.details.map((d) => ({ ...d, error: d.error })) })

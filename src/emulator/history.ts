@@ -91,7 +91,8 @@ export function replayHistory(
     const group = random.chance(0.15) && groupChoices.length > 0 ? random.pick(groupChoices) : undefined;
     const policy: UpgradePolicy = { executeType, retryType: false };
     if (executeType === 'custom') {
-      policy.startTime = at + random.int(10, 120) * MINUTE;
+      // At least 30 minutes out, so the custom task created 20 minutes before the start is still waiting then.
+      policy.startTime = at + random.int(30, 120) * MINUTE;
       policy.endTime = policy.startTime + random.int(1, 12) * HOUR;
     }
     if (random.chance(0.3)) {

@@ -169,6 +169,7 @@ export class Emulator {
     }
     const raw = await readBody(req);
     const body = raw.length === 0 ? {} : parseBody(raw, 'application/json');
+    this.platform.clock.sync();
     for (const route of controlRoutes) {
       const found = route.method === method ? route.pattern.exec(url.pathname) : null;
       if (found) {

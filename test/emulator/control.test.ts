@@ -1,0 +1,177 @@
+// The control API of DESIGN.md §4 / the emulator README: clock, stats, credentials, reset and fault rules, seen
+// through what a client of the platform API would observe.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { Api, P, START_TIME, compact, sleep, startTestEmulator, type Started } from '../helpers/emulator.js';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const OPTIONS = { seed: 9, devices: 100, clock: 'manual', startTime: START_TIME, throttlePerMinute: 1_000_000 };
+const DEVICE_ROUTE = 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}';
+const PACKAGES_ROUTE = 'GET /iodm/northbound/v1.5.0/category';
+
+let emu: Started;
+let api: Api;
+let deviceId: string;
+
+beforeAll(async () => {
+  emu = await startTestEmulator(OPTIONS);
+  api = emu.api;
+  deviceId = (await api.ok(P.devices, { pageNo: 0, pageSize: 1 })).devices[0].deviceId;
+});
+afterAll(async () => { await emu?.close(); });
+beforeEach(async () => {
+  await api.reset(OPTIONS);
+  await api.login(); // reset keeps each token's remaining lifetime; some tests here use it up
+});
+
+describe('clock', () => {
+  test('manual: starts at startTime, moves only when advanced, and reports ISO and compact forms', async () => {
+    const c0 = await api.clock();
+    expect(c0.mode).toBe('manual');
+    expect(Date.parse(c0.now)).toBe(Date.parse(START_TIME));
+    expect(c0.compact).toBe('20260301T000000Z');
+    await sleep(1100);
+    expect(Date.parse((await api.clock()).now)).toBe(Date.parse(START_TIME)); // wall time does not move it
+    const c1 = await api.advance(90);
+    expect(Date.parse(c1.now)).toBe(Date.parse(START_TIME) + 90_000);
+    expect(c1.compact).toBe(compact(START_TIME, 90));
+  });
+
+  test('realtime: emulated time runs with the wall clock, plus any advance', async () => {
+    await api.reset({ ...OPTIONS, clock: 'realtime' });
+    // A platform call first: the emulator brings its clock up to date on each platform call (the control
+    // read alone may lag by up to its 1 s tick).
+    const read = async () => { await api.get(P.packages); return api.clock(); };
+    const c0 = await read();
+    expect(c0.mode).toBe('realtime');
+    const wall0 = Date.now();
+    await sleep(1200);
+    const c1 = await read();
+    const elapsed = Date.parse(c1.now) - Date.parse(c0.now);
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThanOrEqual(Date.now() - wall0 + 1000);
+    const c2 = await api.advance(600);
+    expect(Date.parse(c2.now) - Date.parse(c1.now)).toBeGreaterThanOrEqual(600_000);
+  });
+
+  test('reset puts the clock back to startTime', async () => {
+    await api.advance(3000);
+    await api.reset(OPTIONS);
+    expect(Date.parse((await api.clock()).now)).toBe(Date.parse(START_TIME));
+  });
+});
+
+describe('stats and credentials', () => {
+  test('counts platform calls by route template; control calls are not counted', async () => {
+    await api.reset(OPTIONS); // zeroes the counters (the login of beforeEach was counted)
+    await api.get(`${P.devices}/${deviceId}`);
+    await api.get(`${P.devices}/${deviceId}`);
+    await api.get(P.packages);
+    await api.clock();
+    await api.control('GET', '/credentials');
+    const stats = await api.stats();
+    expect(stats.byRoute[DEVICE_ROUTE]).toBe(2);
+    expect(stats.byRoute[PACKAGES_ROUTE]).toBe(1);
+    expect(stats.total).toBe(3);
+    expect(stats.throttled).toBe(0);
+  });
+
+  test('credentials name the main app and the other applications of the contract', async () => {
+    const creds = await api.control('GET', '/credentials');
+    expect([creds.appId, creds.secret]).toEqual([api.appId, api.secret]);
+    const apps = JSON.stringify(creds.apps);
+    for (const app of ['authorised-app', 'unauthorised-app', 'frozen-app']) expect(apps).toContain(app);
+  });
+
+  test('the control API is not throttled', async () => {
+    await api.reset({ ...OPTIONS, throttlePerMinute: 1 });
+    expect((await api.get(P.packages)).status).toBe(200);
+    expect((await api.get(P.packages)).body?.error_code).toBe('1010009');
+    for (let i = 0; i < 5; i++) await api.stats();
+    expect((await api.clock()).mode).toBe('manual');
+  });
+});
+
+describe('state views', () => {
+  test('devices/{id}, operations/{id} and batchTasks/{id} answer for known ids, 404 otherwise, and are not counted', async () => {
+    const op = (await api.ok(P.operations, { pageSize: 1 })).data[0];
+    const batch = await api.post(P.batchTasks, {
+      appId: api.appId, taskName: 'state', taskType: 'DeviceCmd', timeout: 10,
+      param: { type: 'DeviceList', deviceList: [deviceId], command: { serviceId: 'Sensor', method: 'RESET' } },
+    });
+    const before = (await api.stats()).total;
+    expect((await api.control('GET', `/state/devices/${deviceId}`)).deviceId).toBe(deviceId);
+    const opState = await api.control('GET', `/state/operations/${op.operationId}`);
+    expect(opState.operationId).toBe(op.operationId);
+    expect(opState.subtasks.length).toBe(op.staResult.total); // all subtasks, unpaged
+    expect((await api.control('GET', `/state/batchTasks/${batch.body.taskID}`)).taskId).toBe(batch.body.taskID);
+    for (const path of ['/state/devices/00000000-0000-4000-8000-000000000000', '/state/operations/0123456789abcdef01234567']) {
+      expect((await fetch(`${api.url}/_emulator${path}`)).status).toBe(404);
+    }
+    expect((await api.stats()).total).toBe(before);
+  });
+});
+
+describe('faults', () => {
+  test('errorStatus 500 answers 50252 on the listed routes only; DELETE clears it; reset clears it too', async () => {
+    const { faults } = await api.addFault({ errorStatus: 500, routes: [DEVICE_ROUTE] });
+    expect(faults.length).toBe(1);
+    const hit = await api.get(`${P.devices}/${deviceId}`);
+    expect([hit.status, hit.body?.error_code]).toEqual([500, '50252']);
+    expect((await api.get(P.packages)).status).toBe(200);
+    await api.clearFaults();
+    expect((await api.get(`${P.devices}/${deviceId}`)).status).toBe(200);
+    await api.addFault({ errorStatus: 500 });
+    expect((await api.get(P.packages)).status).toBe(500);
+    await api.reset(OPTIONS);
+    expect((await api.get(P.packages)).status).toBe(200);
+  });
+
+  test('another errorStatus sends a proxy-style text body, not a platform error', async () => {
+    await api.addFault({ errorStatus: 503, routes: [PACKAGES_ROUTE] });
+    const res = await api.get(P.packages);
+    expect(res.status).toBe(503);
+    expect(res.body).toBeUndefined(); // not JSON
+    expect(res.text.length).toBeGreaterThan(0);
+  });
+
+  test('errorRate 0.5 fails some calls and lets others through', async () => {
+    await api.addFault({ errorStatus: 500, errorRate: 0.5, routes: [PACKAGES_ROUTE] });
+    const statuses = [];
+    for (let i = 0; i < 40; i++) statuses.push((await api.get(P.packages)).status);
+    const failed = statuses.filter((s) => s === 500).length;
+    expect(failed).toBeGreaterThan(5);
+    expect(failed).toBeLessThan(35);
+    expect(statuses.filter((s) => s === 200).length).toBe(40 - failed);
+  });
+
+  test('dropConnections resets the socket without an answer', async () => {
+    await api.addFault({ dropConnections: true, routes: [DEVICE_ROUTE] });
+    await expect(api.get(`${P.devices}/${deviceId}`)).rejects.toThrow();
+    expect((await api.get(P.packages)).status).toBe(200);
+  });
+
+  test('latencyMs delays the answer, and a create that the client gave up on still creates', async () => {
+    await api.addFault({ latencyMs: 400, routes: [PACKAGES_ROUTE] });
+    const t0 = performance.now();
+    expect((await api.get(P.packages)).status).toBe(200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(380);
+
+    const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 100 })).devices;
+    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const pair = pkgs.flatMap((p) => devices.filter((d) => d.deviceInfo.deviceType === p.deviceType && d.deviceInfo.model === p.model
+      && d.deviceInfo.manufacturerName === p.manufacturerName).map((d) => ({ p, d })))[0]!;
+    const route = 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade';
+    await api.addFault({ latencyMs: 500, routes: [route] });
+    const abort = AbortSignal.timeout(100);
+    await expect(fetch(api.url + P.fwUpgrade, {
+      method: 'POST', signal: abort,
+      headers: { app_key: api.appId, authorization: `Bearer ${api.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fileId: pair.p.fileId, targets: { devices: [pair.d.deviceId] } }),
+    })).rejects.toThrow();
+    await sleep(600);
+    const list = await api.ok(P.operations, { deviceId: pair.d.deviceId, pageSize: 100 });
+    const now = (await api.clock()).compact;
+    expect(list.data.filter((o: Json) => o.createTime === now).length, 'the abandoned create made its task').toBe(1);
+  });
+});

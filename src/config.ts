@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+
+/** Configuration from environment variables (DESIGN.md §5). */
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+/** Most to least severe: a level logs itself and everything before it. */
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+export type ApiRole = 'read' | 'operate';
+const API_ROLES: readonly ApiRole[] = ['read', 'operate'];
+
+export interface RateLimit {
+  calls: number;
+  windowSeconds: number;
+}
+
+/** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface EmulatorSettings {
+  port: number;
+  seed: number;
+  devices: number;
+}
+
+/** A real platform, reached at `url`. */
+export interface RemotePlatformConfig {
+  kind: 'remote';
+  url: string;
+  appId: string;
+  secret: string;
+  tls: TlsMaterial;
+}
+
+/** The embedded emulator; credentials left unset are the emulator's own. */
+export interface EmbeddedPlatformConfig {
+  kind: 'embedded';
+  appId?: string;
+  secret?: string;
+  emulator: EmulatorSettings;
+}
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  platform: RemotePlatformConfig | EmbeddedPlatformConfig;
+  rateLimit: RateLimit;
+  /** Client API key → role; undefined means the gateway is open (embedded emulator only). */
+  apiKeys?: ReadonlyMap<string, ApiRole>;
+  logLevel: LogLevel;
+}
+
+export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
+
+export type Env = Readonly<Record<string, string | undefined>>;
+export type ReadFile = (path: string) => Buffer;
+
+const MAX_CREDENTIAL_LENGTH = 256; // the platform's String(256) for appId and secret
+const MAX_EMULATOR_DEVICES = 100_000;
+
+/**
+ * Validates the whole environment and reports every wrong variable, one line each, so a start-up
+ * fails once with the full list. Pure apart from reading the TLS files through `readFile`.
+ * Values of secret variables (secret, API keys, URLs that may carry credentials) are never echoed.
+ */
+export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigResult {
+  const errors: string[] = [];
+  // An empty or blank variable counts as unset, as with `FOO=` in a shell or compose file.
+  const raw = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const parse = <T>(name: string, fallback: T, expected: string, parser: (value: string) => T | undefined): T => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const parsed = parser(value);
+    if (parsed === undefined) {
+      errors.push(`${name}: expected ${expected}, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const port = parse('PORT', 4000, 'a port number 0-65535', parsePort);
+  const host = parse('HOST', '127.0.0.1', 'a host name or IP address', (v) => (/\s/.test(v) ? undefined : v));
+  const rateLimit = parse('NORTHBOUND_RATE_LIMIT', { calls: 100, windowSeconds: 60 }, 'N/Ws such as 100/60s (N, W ≥ 1)', parseRateLimit);
+  const logLevel = parse<LogLevel>('LOG_LEVEL', 'info', `one of ${LOG_LEVELS.join(', ')}`, (v) =>
+    LOG_LEVELS.find((level) => level === v.toLowerCase()),
+  );
+  const emulator: EmulatorSettings = {
+    port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
+    seed: parse('EMULATOR_SEED', 1, 'a non-negative integer', (v) => parseIntegerIn(v, 0, Number.MAX_SAFE_INTEGER)),
+    devices: parse('EMULATOR_DEVICES', 2000, `an integer 1-${MAX_EMULATOR_DEVICES}`, (v) =>
+      parseIntegerIn(v, 1, MAX_EMULATOR_DEVICES),
+    ),
+  };
+
+  const appId = raw('NORTHBOUND_APP_ID');
+  const secret = raw('NORTHBOUND_SECRET');
+  if (appId !== undefined && appId.length > MAX_CREDENTIAL_LENGTH) {
+    errors.push(`NORTHBOUND_APP_ID: expected at most ${MAX_CREDENTIAL_LENGTH} characters`);
+  }
+  if (secret !== undefined && secret.length > MAX_CREDENTIAL_LENGTH) {
+    errors.push(`NORTHBOUND_SECRET: expected at most ${MAX_CREDENTIAL_LENGTH} characters`);
+  }
+
+  const apiKeys = parseApiKeys(raw('GATEWAY_API_KEYS'), errors);
+
+  let platform: GatewayConfig['platform'];
+  const urlValue = raw('NORTHBOUND_URL');
+  if (urlValue === undefined) {
+    platform = { kind: 'embedded', appId, secret, emulator };
+    for (const name of TLS_VARIABLES) {
+      if (raw(name) !== undefined) errors.push(`${name}: only used with an https NORTHBOUND_URL, which is not set`);
+    }
+    if (emulator.port !== 0 && emulator.port === port) {
+      errors.push(`EMULATOR_PORT: must differ from PORT (both are ${port})`);
+    }
+  } else {
+    const url = parsePlatformUrl(urlValue);
+    if (url === undefined) {
+      errors.push('NORTHBOUND_URL: expected an absolute http(s) URL without credentials, query or fragment, such as https://host:8743');
+    }
+    if (appId === undefined) errors.push('NORTHBOUND_APP_ID: required when NORTHBOUND_URL is set');
+    if (secret === undefined) errors.push('NORTHBOUND_SECRET: required when NORTHBOUND_URL is set');
+    if (raw('GATEWAY_API_KEYS') === undefined) {
+      errors.push('GATEWAY_API_KEYS: required when NORTHBOUND_URL is set (only the embedded emulator may run open); expected key:role pairs such as k1:read,k2:operate');
+    }
+    const tls = readTls(raw, url?.startsWith('https:') ?? true, readFile, errors);
+    platform = { kind: 'remote', url: url ?? '', appId: appId ?? '', secret: secret ?? '', tls };
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config: { port, host, platform, rateLimit, apiKeys, logLevel } };
+}
+
+const TLS_VARIABLES = ['NORTHBOUND_CA_FILE', 'NORTHBOUND_CERT_FILE', 'NORTHBOUND_KEY_FILE'] as const;
+
+function readTls(
+  raw: (name: string) => string | undefined,
+  https: boolean,
+  readFile: ReadFile,
+  errors: string[],
+): TlsMaterial {
+  const read = (name: (typeof TLS_VARIABLES)[number]): Buffer | undefined => {
+    const path = raw(name);
+    if (path === undefined) return undefined;
+    if (!https) {
+      errors.push(`${name}: only used with an https NORTHBOUND_URL`);
+      return undefined;
+    }
+    let contents: Buffer;
+    try {
+      contents = readFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      errors.push(`${name}: cannot read ${path} (${code}); expected a readable PEM file`);
+      return undefined;
+    }
+    if (!contents.toString('latin1').includes('-----BEGIN ')) {
+      errors.push(`${name}: ${path} is not PEM; expected a PEM file (-----BEGIN ...)`);
+      return undefined;
+    }
+    return contents;
+  };
+  const tls: TlsMaterial = {
+    ca: read('NORTHBOUND_CA_FILE'),
+    cert: read('NORTHBOUND_CERT_FILE'),
+    key: read('NORTHBOUND_KEY_FILE'),
+  };
+  // A client certificate is useless without its key and vice versa.
+  if (raw('NORTHBOUND_CERT_FILE') !== undefined && raw('NORTHBOUND_KEY_FILE') === undefined) {
+    errors.push('NORTHBOUND_KEY_FILE: required when NORTHBOUND_CERT_FILE is set');
+  }
+  if (raw('NORTHBOUND_KEY_FILE') !== undefined && raw('NORTHBOUND_CERT_FILE') === undefined) {
+    errors.push('NORTHBOUND_CERT_FILE: required when NORTHBOUND_KEY_FILE is set');
+  }
+  return tls;
+}
+
+function parseIntegerIn(value: string, min: number, max: number): number | undefined {
+  if (!/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n >= min && n <= max ? n : undefined;
+}
+
+function parsePort(value: string): number | undefined {
+  return parseIntegerIn(value, 0, 65_535);
+}
+
+function parseRateLimit(value: string): RateLimit | undefined {
+  const match = /^(\d+)\/(\d+)s$/.exec(value);
+  if (!match?.[1] || !match[2]) return undefined;
+  const calls = parseIntegerIn(match[1], 1, Number.MAX_SAFE_INTEGER);
+  const windowSeconds = parseIntegerIn(match[2], 1, Number.MAX_SAFE_INTEGER);
+  return calls === undefined || windowSeconds === undefined ? undefined : { calls, windowSeconds };
+}
+
+/** Normalised to no trailing slash; a path prefix (reverse proxy) is kept. */
+function parsePlatformUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return undefined;
+  return url.href.replace(/\/+$/, '');
+}
+
+/** `k1:read,k2:operate`. Keys are secrets: errors name an entry by position and echo no part of it. */
+function parseApiKeys(value: string | undefined, errors: string[]): ReadonlyMap<string, ApiRole> | undefined {
+  if (value === undefined) return undefined;
+  const keys = new Map<string, ApiRole>();
+  const problems: string[] = [];
+  value.split(',').forEach((entry, index) => {
+    const position = `entry ${index + 1}`;
+    const separator = entry.lastIndexOf(':');
+    const key = entry.slice(0, separator).trim();
+    const roleName = entry.slice(separator + 1).trim();
+    const role = API_ROLES.find((r) => r === roleName);
+    if (separator < 0 || key === '' || /[\s:]/.test(key)) {
+      problems.push(`${position} is not key:role`);
+    } else if (role === undefined) {
+      problems.push(`${position} has an unknown role`);
+    } else if (keys.has(key)) {
+      problems.push(`${position} repeats an earlier key`);
+    } else {
+      keys.set(key, role);
+    }
+  });
+  if (problems.length > 0) {
+    errors.push(
+      `GATEWAY_API_KEYS: ${problems.join('; ')}; expected comma-separated key:role pairs with role ${API_ROLES.join(' or ')}, such as k1:read,k2:operate`,
+    );
+    return undefined;
+  }
+  return keys;
+}

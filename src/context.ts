@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { GraphQLError } from 'graphql';
+import type { ApiRole } from './config.js';
+import type { PlatformClient } from './datasources/platform-client.js';
+
+/** Per-request state handed to every resolver. Per-request DataLoaders will hang off it. */
+export interface GatewayContext {
+  requestId: string;
+  /** The caller's role; an open gateway (no API keys configured) treats every caller as `operate`. */
+  role: ApiRole;
+  platform: PlatformClient;
+  /** True when the platform is the emulator started by this process. */
+  embeddedEmulator: boolean;
+}
+
+export interface ContextDependencies {
+  platform: PlatformClient;
+  embeddedEmulator: boolean;
+  apiKeys?: ReadonlyMap<string, ApiRole>;
+}
+
+export const API_KEY_HEADER = 'x-api-key';
+
+export function createContextFactory(deps: ContextDependencies): (args: { req: Request }) => Promise<GatewayContext> {
+  return async ({ req }) => ({
+    requestId: randomUUID(),
+    role: authenticate(req, deps.apiKeys),
+    platform: deps.platform,
+    embeddedEmulator: deps.embeddedEmulator,
+  });
+}
+
+function authenticate(req: Request, apiKeys: ReadonlyMap<string, ApiRole> | undefined): ApiRole {
+  if (apiKeys === undefined) return 'operate';
+  const key = req.get(API_KEY_HEADER);
+  const role = key === undefined ? undefined : apiKeys.get(key);
+  if (role === undefined) {
+    throw new GraphQLError(`missing or unknown API key (send it in the ${API_KEY_HEADER} header)`, {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  }
+  return role;
+}

@@ -1,0 +1,84 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createGateway, type Gateway } from './server.js';
+
+/** This file runs as dist/src/main.js; the SDL lives at the repository root. */
+const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
+/** A close that hangs (a stuck upstream call) must not keep the process alive forever. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+function main(): void {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    for (const line of loaded.errors) console.error(line);
+    console.error('Not started: fix the variables above (see README.md, Configuration).');
+    process.exitCode = 1;
+    return;
+  }
+  const { config } = loaded;
+  const logger = createLogger(config.logLevel);
+
+  const starting: Promise<Gateway> = createGateway(config, {
+    logger,
+    emitSchemaFile: process.env.NODE_ENV === 'production' ? undefined : SCHEMA_FILE,
+  });
+
+  let exiting = false;
+  const exit = async (code: number): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    setTimeout(() => {
+      logger.error(`close did not finish within ${CLOSE_TIMEOUT_MS} ms; exiting anyway`);
+      process.exit(code || 1);
+    }, CLOSE_TIMEOUT_MS).unref();
+    try {
+      // A signal during start-up waits for the start to finish (or fail) and then closes what started.
+      const gateway = await starting.catch(() => undefined);
+      await gateway?.close();
+    } catch (error) {
+      logger.error('close failed:', error);
+      code ||= 1;
+    }
+    process.exit(code);
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (exiting) {
+        // A second signal means "now": skip the graceful close.
+        process.exit(1);
+      }
+      logger.info(`${signal} received; closing`);
+      void exit(0);
+    });
+  }
+  // Log, close what is open, exit non-zero: never die silently, never keep running in an unknown state.
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception:', error);
+    void exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled promise rejection:', reason);
+    void exit(1);
+  });
+
+  starting.then(
+    (gateway) => {
+      console.log(`GraphQL endpoint: ${gateway.url}`);
+      console.log(`Playground:       ${gateway.url} (open it in a browser; a placeholder page until the playground lands)`);
+      if (gateway.emulator) {
+        const { appId, secret } = gateway.emulator.credentials;
+        console.log(`Emulator:         ${gateway.emulator.url} (demo credentials: appId ${appId}, secret ${secret})`);
+      } else {
+        console.log(`Platform:         ${gateway.platform.url} (appId ${gateway.platform.appId})`);
+      }
+    },
+    (error: unknown) => {
+      logger.error('start-up failed:', error);
+      void exit(1);
+    },
+  );
+}
+
+main();

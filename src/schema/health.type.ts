@@ -1,0 +1,32 @@
+import { DateTimeResolver } from 'graphql-scalars';
+import { Field, ObjectType } from 'type-graphql';
+
+// Every field names its GraphQL type explicitly, so the schema does not depend on emitted decorator metadata.
+@ObjectType({ description: "The gateway's view of its platform connection, checked when queried." })
+export class Health {
+  @Field(() => String, { description: 'Base URL of the northbound API the gateway talks to.' })
+  platformUrl!: string;
+
+  @Field(() => Boolean, { description: 'True when the platform is the emulator embedded in this gateway.' })
+  emulator!: boolean;
+
+  @Field(() => Boolean, {
+    description: 'True when the gateway holds a token (reused or from a fresh login) that the platform accepted on an authenticated call.',
+  })
+  loginOk!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'When loginOk is false: the error code of the failure, as in extensions.code (e.g. UPSTREAM_AUTH_FAILED).',
+  })
+  error?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "When loginOk is false: the platform's error_code (e.g. 100208), or the transport failure (e.g. ECONNREFUSED).",
+  })
+  upstreamCode?: string;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When this check ran.' })
+  checkedAt?: Date;
+}

@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { buildGatewaySchema } from './build-schema.js';
+import type { GatewayConfig } from './config.js';
+import { createContextFactory, type GatewayContext } from './context.js';
+import { PlatformClient } from './datasources/platform-client.js';
+import type { RunningEmulator } from './emulator/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { PLACEHOLDER_CONTENT_SECURITY_POLICY, placeholderPage, prefersHtml } from './playground-placeholder.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface GatewayOptions {
+  /** Write the schema's SDL to this file (development builds keep `schema.graphql` current). */
+  emitSchemaFile?: string;
+  logger?: Logger;
+}
+
+export interface Gateway {
+  /** The GraphQL endpoint; a browser GET there gets the playground (for now a placeholder page). */
+  url: string;
+  /** What the gateway's platform client talks to. */
+  platform: { url: string; appId: string };
+  /** Set when the gateway started its own emulator: its URL and the demo credentials it accepts. */
+  emulator?: { url: string; credentials: { appId: string; secret: string } };
+  /** Stops accepting requests, lets running ones finish, then stops the embedded emulator. */
+  close(): Promise<void>;
+}
+
+/** Starts the whole gateway, or nothing: a failure part-way closes what had started and rethrows. */
+export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  let emulator: RunningEmulator | undefined;
+  let apollo: ApolloServer<GatewayContext> | undefined;
+  const stop = async (): Promise<void> => {
+    await apollo?.stop();
+    await emulator?.close();
+  };
+
+  try {
+    let platform: PlatformClient;
+    if (config.platform.kind === 'remote') {
+      platform = new PlatformClient(config.platform);
+    } else {
+      // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
+      const { startEmulator } = await import('./emulator/index.js');
+      const { port, seed, devices } = config.platform.emulator;
+      emulator = await startEmulator({ port, seed, devices });
+      platform = new PlatformClient({
+        url: emulator.url,
+        appId: config.platform.appId ?? emulator.credentials.appId,
+        secret: config.platform.secret ?? emulator.credentials.secret,
+      });
+    }
+
+    const schema = await buildGatewaySchema(options.emitSchemaFile);
+    const app = express();
+    app.disable('x-powered-by');
+    const httpServer = createServer(app);
+    apollo = new ApolloServer<GatewayContext>({
+      schema,
+      logger,
+      includeStacktraceInErrorResponses: false,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    });
+    await apollo.start();
+
+    app.get(GRAPHQL_PATH, (req, res, next) => {
+      if (!prefersHtml(req)) return next();
+      const endpoint = `${req.protocol}://${req.get('host') ?? 'localhost'}${GRAPHQL_PATH}`;
+      res.set('content-security-policy', PLACEHOLDER_CONTENT_SECURITY_POLICY).type('html').send(placeholderPage(endpoint));
+    });
+    app.use(
+      GRAPHQL_PATH,
+      express.json(),
+      expressMiddleware(apollo, {
+        context: createContextFactory({ platform, embeddedEmulator: emulator !== undefined, apiKeys: config.apiKeys }),
+      }),
+    );
+    const url = `${await listen(httpServer, config.port, config.host)}${GRAPHQL_PATH}`;
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      platform: { url: platform.url, appId: platform.appId },
+      emulator: emulator && { url: emulator.url, credentials: emulator.credentials },
+      close: () => (closing ??= stop()),
+    };
+  } catch (error) {
+    await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed:', stopError));
+    throw error;
+  }
+}
+
+/** Listens and returns the base URL (with the port actually bound, so port 0 works). */
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const { port: bound } = server.address() as AddressInfo;
+      // A wildcard address is not somewhere to browse to; loopback reaches it from this machine.
+      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+      resolve(`http://${shown}:${bound}`);
+    });
+  });
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/server.js';
+import { HealthDocument } from '../generated/graphql.js';
+import { execute, startGateway } from './helpers.js';
+
+describe('health, with the embedded emulator', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway();
+  });
+  afterAll(() => gateway?.close());
+
+  it('logs in to the platform and reports it', async () => {
+    const { status, data, errors } = await execute(gateway.url, HealthDocument);
+
+    expect(errors).toBeUndefined();
+    expect(status).toBe(200);
+    expect(data?.health).toMatchObject({
+      loginOk: true,
+      emulator: true,
+      platformUrl: gateway.emulator?.url,
+      error: null,
+      upstreamCode: null,
+    });
+    expect(Date.parse(data?.health.checkedAt ?? '')).not.toBeNaN();
+  });
+
+  it('reuses its token rather than logging in for every check', async () => {
+    await execute(gateway.url, HealthDocument);
+    await execute(gateway.url, HealthDocument);
+
+    const stats = (await (await fetch(`${gateway.emulator?.url}/_emulator/stats`)).json()) as { byRoute: Record<string, number> };
+    expect(stats.byRoute['POST /iocm/app/sec/v1.1.0/login']).toBe(1);
+  });
+
+  it('answers a browser with a self-contained HTML page', async () => {
+    const response = await fetch(gateway.url, {
+      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    const html = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('playground');
+    // Nothing loaded from elsewhere: it must render offline.
+    expect(html).not.toMatch(/<(script|link|img|iframe)\b|\bsrc=|\bhref=/i);
+  });
+
+  it('leaves GraphQL GETs to GraphQL', async () => {
+    const response = await fetch(`${gateway.url}?query=${encodeURIComponent('{ health { loginOk } }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toMatchObject({ data: { health: { loginOk: true } } });
+  });
+});
+
+describe('health, with a wrong platform secret', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway({ NORTHBOUND_SECRET: 'a-wrong-secret' });
+  });
+  afterAll(() => gateway?.close());
+
+  it('reports the failed login as data: the mapped code and the platform code, no secret', async () => {
+    const response = await execute(gateway.url, HealthDocument);
+
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.health).toMatchObject({
+      loginOk: false,
+      emulator: true,
+      error: 'UPSTREAM_AUTH_FAILED',
+      upstreamCode: '100208',
+    });
+    expect(JSON.stringify(response)).not.toContain('a-wrong-secret');
+  });
+});
+
+describe('health, behind API keys', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read' });
+  });
+  afterAll(() => gateway?.close());
+
+  it('refuses a request without a known key', async () => {
+    const attempts: Array<Record<string, string>> = [{}, { 'x-api-key': 'not-a-key' }];
+    for (const headers of attempts) {
+      const { status, data, errors } = await execute(gateway.url, HealthDocument, undefined, headers);
+
+      expect(status).toBe(401);
+      expect(data ?? undefined).toBeUndefined();
+      expect(errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('serves a request with a known key', async () => {
+    const { data } = await execute(gateway.url, HealthDocument, undefined, { 'x-api-key': 'reader-key' });
+
+    expect(data?.health.loginOk).toBe(true);
+  });
+});

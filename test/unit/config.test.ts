@@ -1,0 +1,207 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Env, type GatewayConfig, loadConfig } from '../../src/config.js';
+
+const REMOTE: Env = {
+  NORTHBOUND_URL: 'https://iot.example.com:8743',
+  NORTHBOUND_APP_ID: 'app',
+  NORTHBOUND_SECRET: 's3cret-value',
+  GATEWAY_API_KEYS: 'k1:read',
+};
+
+function ok(env: Env): GatewayConfig {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`expected a valid config, got:\n${result.errors.join('\n')}`);
+  return result.config;
+}
+
+function errors(env: Env): string[] {
+  const result = loadConfig(env);
+  if (result.ok) throw new Error('expected configuration errors');
+  return result.errors;
+}
+
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+function tempFile(contents: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'gateway-config-')), 'file.pem');
+  writeFileSync(path, contents);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment: the embedded emulator, open', () => {
+    expect(ok({})).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 } },
+      rateLimit: { calls: 100, windowSeconds: 60 },
+      apiKeys: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = ok({
+      ...REMOTE,
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      NORTHBOUND_URL: 'https://iot.example.com:8743/',
+      NORTHBOUND_RATE_LIMIT: '50/30s',
+      GATEWAY_API_KEYS: 'k1:read, k2:operate',
+      LOG_LEVEL: 'DEBUG',
+      EMULATOR_PORT: '9000',
+      EMULATOR_SEED: '42',
+      EMULATOR_DEVICES: '100000',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      platform: { kind: 'remote', url: 'https://iot.example.com:8743', appId: 'app', secret: 's3cret-value', tls: {} },
+      rateLimit: { calls: 50, windowSeconds: 30 },
+      logLevel: 'debug',
+    });
+    expect([...(config.apiKeys ?? [])]).toEqual([
+      ['k1', 'read'],
+      ['k2', 'operate'],
+    ]);
+  });
+
+  it('keeps emulator settings and credential overrides in embedded mode', () => {
+    expect(ok({ EMULATOR_PORT: '0', EMULATOR_SEED: '7', EMULATOR_DEVICES: '10', NORTHBOUND_SECRET: 'other' }).platform).toEqual({
+      kind: 'embedded',
+      appId: undefined,
+      secret: 'other',
+      emulator: { port: 0, seed: 7, devices: 10 },
+    });
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(ok({ PORT: '', NORTHBOUND_URL: '  ' }).platform.kind).toBe('embedded');
+  });
+
+  it('reports every wrong variable, one line each, naming it and what is expected', () => {
+    const lines = errors({
+      PORT: 'eighty',
+      EMULATOR_PORT: '70000',
+      EMULATOR_SEED: '-1',
+      EMULATOR_DEVICES: '0',
+      NORTHBOUND_RATE_LIMIT: '100 per minute',
+      LOG_LEVEL: 'verbose',
+      HOST: 'two words',
+    });
+    expect(lines).toHaveLength(7);
+    for (const [name, expected] of [
+      ['PORT', 'a port number 0-65535'],
+      ['EMULATOR_PORT', 'a port number 0-65535'],
+      ['EMULATOR_SEED', 'a non-negative integer'],
+      ['EMULATOR_DEVICES', 'an integer 1-100000'],
+      ['NORTHBOUND_RATE_LIMIT', 'N/Ws such as 100/60s'],
+      ['LOG_LEVEL', 'one of error, warn, info, debug'],
+      ['HOST', 'a host name or IP address'],
+    ] as const) {
+      expect(lines.find((line) => line.startsWith(`${name}:`))).toContain(expected);
+    }
+  });
+
+  it.each(['0/60s', '100/0s', '100/60', '100/60m', '1.5/60s'])('rejects the rate limit %j', (value) => {
+    expect(errors({ NORTHBOUND_RATE_LIMIT: value })).toEqual([expect.stringMatching(/^NORTHBOUND_RATE_LIMIT: expected/)]);
+  });
+
+  it('requires credentials and API keys when a platform URL is set', () => {
+    expect(errors({ NORTHBOUND_URL: 'https://iot.example.com:8743' })).toEqual([
+      'NORTHBOUND_APP_ID: required when NORTHBOUND_URL is set',
+      'NORTHBOUND_SECRET: required when NORTHBOUND_URL is set',
+      expect.stringMatching(/^GATEWAY_API_KEYS: required when NORTHBOUND_URL is set/),
+    ]);
+  });
+
+  it.each(['iot.example.com:8743', 'ftp://iot.example.com', 'https://user:pw@iot.example.com', 'https://iot.example.com/?a=1'])(
+    'rejects the platform URL %j without echoing it',
+    (url) => {
+      const lines = errors({ ...REMOTE, NORTHBOUND_URL: url });
+      expect(lines).toEqual([expect.stringMatching(/^NORTHBOUND_URL: expected an absolute http\(s\) URL/)]);
+      expect(lines[0]).not.toContain(url);
+    },
+  );
+
+  it('never echoes the secret or API keys', () => {
+    const lines = errors({ ...REMOTE, NORTHBOUND_SECRET: 'x'.repeat(257), GATEWAY_API_KEYS: 'topsecretkey:admin,other-key' });
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/xxxx|topsecretkey|other-key/);
+    expect(lines).toContain('NORTHBOUND_SECRET: expected at most 256 characters');
+    expect(lines.find((line) => line.startsWith('GATEWAY_API_KEYS:'))).toMatch(/entry 1 has an unknown role; entry 2 is not key:role/);
+  });
+
+  it.each([
+    ['an empty key', ':read'],
+    ['a repeated key', 'k1:read,k1:operate'],
+    ['an empty entry', 'k1:read,,k2:read'],
+  ])('rejects API keys with %s', (_, value) => {
+    expect(errors({ GATEWAY_API_KEYS: value })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: entry \d/)]);
+  });
+
+  it('allows API keys on the embedded emulator too', () => {
+    expect(ok({ GATEWAY_API_KEYS: 'k1:operate' }).apiKeys?.get('k1')).toBe('operate');
+  });
+
+  it('refuses an embedded emulator on the gateway port', () => {
+    expect(errors({ PORT: '8743' })).toEqual(['EMULATOR_PORT: must differ from PORT (both are 8743)']);
+    expect(ok({ PORT: '0', EMULATOR_PORT: '0' }).port).toBe(0);
+  });
+
+  describe('TLS files', () => {
+    it('reads PEM files for an https platform', () => {
+      const ca = tempFile(PEM);
+      const cert = tempFile(PEM);
+      const key = tempFile(PEM.replaceAll('CERTIFICATE', 'PRIVATE KEY'));
+      const config = ok({ ...REMOTE, NORTHBOUND_CA_FILE: ca, NORTHBOUND_CERT_FILE: cert, NORTHBOUND_KEY_FILE: key });
+      expect(config.platform.kind === 'remote' && config.platform.tls.key?.toString()).toContain('PRIVATE KEY');
+    });
+
+    it('reports missing, unreadable and non-PEM files by variable and path', () => {
+      const notPem = tempFile('hello');
+      const lines = errors({
+        ...REMOTE,
+        NORTHBOUND_CA_FILE: '/nonexistent/ca.pem',
+        NORTHBOUND_CERT_FILE: notPem,
+        NORTHBOUND_KEY_FILE: tmpdir(),
+      });
+      expect(lines).toEqual([
+        'NORTHBOUND_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT); expected a readable PEM file',
+        `NORTHBOUND_CERT_FILE: ${notPem} is not PEM; expected a PEM file (-----BEGIN ...)`,
+        `NORTHBOUND_KEY_FILE: cannot read ${tmpdir()} (EISDIR); expected a readable PEM file`,
+      ]);
+    });
+
+    it('reads the files through the injected reader', () => {
+      const read: string[] = [];
+      const result = loadConfig({ ...REMOTE, NORTHBOUND_CA_FILE: 'ca.pem' }, (path) => {
+        read.push(path);
+        return Buffer.from(PEM);
+      });
+      expect(result.ok).toBe(true);
+      expect(read).toEqual(['ca.pem']);
+    });
+
+    it('wants a client certificate and its key together', () => {
+      expect(errors({ ...REMOTE, NORTHBOUND_CERT_FILE: tempFile(PEM) })).toEqual([
+        'NORTHBOUND_KEY_FILE: required when NORTHBOUND_CERT_FILE is set',
+      ]);
+      expect(errors({ ...REMOTE, NORTHBOUND_KEY_FILE: tempFile(PEM) })).toEqual([
+        'NORTHBOUND_CERT_FILE: required when NORTHBOUND_KEY_FILE is set',
+      ]);
+    });
+
+    it('rejects TLS files without an https platform', () => {
+      const ca = tempFile(PEM);
+      expect(errors({ NORTHBOUND_CA_FILE: ca })).toEqual([
+        'NORTHBOUND_CA_FILE: only used with an https NORTHBOUND_URL, which is not set',
+      ]);
+      expect(errors({ ...REMOTE, NORTHBOUND_URL: 'http://iot.example.com', NORTHBOUND_CA_FILE: ca })).toEqual([
+        'NORTHBOUND_CA_FILE: only used with an https NORTHBOUND_URL',
+      ]);
+    });
+  });
+});

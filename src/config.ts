@@ -9,6 +9,10 @@ export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'
 export type ApiRole = 'read' | 'operate';
 const API_ROLES: readonly ApiRole[] = ['read', 'operate'];
 
+/** What a browser gets at the endpoint: the bundled GraphiQL, Apollo Sandbox (loads from Apollo's CDN), or nothing. */
+export type PlaygroundKind = 'graphiql' | 'apollo-sandbox' | 'off';
+const PLAYGROUNDS: readonly PlaygroundKind[] = ['graphiql', 'apollo-sandbox', 'off'];
+
 export interface RateLimit {
   calls: number;
   windowSeconds: number;
@@ -49,9 +53,12 @@ export interface GatewayConfig {
   host: string;
   platform: RemotePlatformConfig | EmbeddedPlatformConfig;
   rateLimit: RateLimit;
+  /** How long one platform call may take before it counts as unanswered. */
+  platformTimeoutMs: number;
   /** Client API key → role; undefined means the gateway is open (embedded emulator only). */
   apiKeys?: ReadonlyMap<string, ApiRole>;
   logLevel: LogLevel;
+  playground: PlaygroundKind;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -87,9 +94,13 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
 
   const port = parse('PORT', 4000, 'a port number 0-65535', parsePort);
   const host = parse('HOST', '127.0.0.1', 'a host name or IP address', (v) => (/\s/.test(v) ? undefined : v));
+  const platformTimeoutMs = parse('NORTHBOUND_TIMEOUT_MS', 10_000, 'milliseconds from 100 to 120000', (v) => parseIntegerIn(v, 100, 120_000));
   const rateLimit = parse('NORTHBOUND_RATE_LIMIT', { calls: 100, windowSeconds: 60 }, 'N/Ws such as 100/60s (N, W ≥ 1)', parseRateLimit);
   const logLevel = parse<LogLevel>('LOG_LEVEL', 'info', `one of ${LOG_LEVELS.join(', ')}`, (v) =>
     LOG_LEVELS.find((level) => level === v.toLowerCase()),
+  );
+  const playground = parse<PlaygroundKind>('GATEWAY_PLAYGROUND', 'graphiql', `one of ${PLAYGROUNDS.join(', ')}`, (v) =>
+    PLAYGROUNDS.find((kind) => kind === v.toLowerCase()),
   );
   const emulator: EmulatorSettings = {
     port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
@@ -135,7 +146,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   }
 
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: { port, host, platform, rateLimit, apiKeys, logLevel } };
+  return { ok: true, config: { port, host, platform, rateLimit, platformTimeoutMs, apiKeys, logLevel, playground } };
 }
 
 const TLS_VARIABLES = ['NORTHBOUND_CA_FILE', 'NORTHBOUND_CERT_FILE', 'NORTHBOUND_KEY_FILE'] as const;

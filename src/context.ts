@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ApiRole } from './config.js';
+import type { PlatformApis } from './datasources/apis.js';
+import { createLoaders, type Loaders } from './datasources/loaders.js';
 import type { PlatformClient } from './datasources/platform-client.js';
 
 /** Per-request state handed to every resolver. Per-request DataLoaders will hang off it. */
@@ -10,12 +12,17 @@ export interface GatewayContext {
   /** The caller's role; an open gateway (no API keys configured) treats every caller as `operate`. */
   role: ApiRole;
   platform: PlatformClient;
+  /** The platform by area (shared by all requests). */
+  apis: PlatformApis;
+  /** This request's DataLoaders: each device, task or package fetched at most once per request. */
+  loaders: Loaders;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
 }
 
 export interface ContextDependencies {
   platform: PlatformClient;
+  apis: PlatformApis;
   embeddedEmulator: boolean;
   apiKeys?: ReadonlyMap<string, ApiRole>;
 }
@@ -27,6 +34,8 @@ export function createContextFactory(deps: ContextDependencies): (args: { req: R
     requestId: randomUUID(),
     role: authenticate(req, deps.apiKeys),
     platform: deps.platform,
+    apis: deps.apis,
+    loaders: createLoaders(deps.apis),
     embeddedEmulator: deps.embeddedEmulator,
   });
 }

@@ -1,3 +1,9 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { gatewayCodeOf, PlatformError } from './datasources/platform-error.js';
+import type { Logger } from './logger.js';
+
 /** The `extensions.code` values of the GraphQL error model (DESIGN.md §3). */
 export type GatewayErrorCode =
   | 'BAD_USER_INPUT'
@@ -9,3 +15,63 @@ export type GatewayErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
+
+/** The platform's documented throttle window. */
+const PLATFORM_THROTTLE_WINDOW_SECONDS = 60;
+
+/** Invalid arguments the gateway itself catches, naming the argument. */
+export function badUserInput(message: string, argument: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+}
+
+/**
+ * What a client sees of an error: platform failures carry the gateway code and `extensions.upstream` (never
+ * credentials); errors that already have a code (validation, bad input) pass; anything else is a bug and shows
+ * no detail (it is logged with the request id, see `errorLoggingPlugin`).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
+    const { status, code, description, endpoint } = original;
+    const gatewayCode = gatewayCodeOf(original);
+    const argument = original.argument === undefined ? {} : { argument: original.argument };
+    // The platform says nothing about when its window frees; a full window is the safe answer.
+    const retry = gatewayCode === 'RATE_LIMITED' ? { retryAfterSeconds: PLATFORM_THROTTLE_WINDOW_SECONDS } : {};
+    return { ...formatted, message: original.message, extensions: { code: gatewayCode, ...argument, ...retry, upstream: { status, code, description, endpoint } } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** Logs each error once, with the request id that the response carries in `x-request-id`. */
+export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ requestId: string }> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async willSendResponse({ response }) {
+          response.http.headers.set('x-request-id', contextValue.requestId);
+        },
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const where = `request ${contextValue.requestId} at ${error.path?.join('.') ?? 'the request'}`;
+            if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') logger.warn(`${where}: ${original.message}`);
+            else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') logger.error(`${where}:`, original);
+            else logger.debug(`${where}: ${error.message}`);
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Names the argument a platform error is about (`extensions.argument`), where its code says which one. */
+export async function withArgumentHint<T>(call: Promise<T>, argumentsByCode: Record<string, string>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof PlatformError && argumentsByCode[error.code]) error.argument = argumentsByCode[error.code];
+    throw error;
+  }
+}

@@ -1,10 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createGateway, type Gateway } from './server.js';
 
-/** This file runs as dist/src/main.js; the SDL lives at the repository root. */
-const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 /** A close that hangs (a stuck upstream call) must not keep the process alive forever. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -19,10 +16,7 @@ function main(): void {
   const { config } = loaded;
   const logger = createLogger(config.logLevel);
 
-  const starting: Promise<Gateway> = createGateway(config, {
-    logger,
-    emitSchemaFile: process.env.NODE_ENV === 'production' ? undefined : SCHEMA_FILE,
-  });
+  const starting: Promise<Gateway> = createGateway(config, { logger });
 
   let exiting = false;
   const exit = async (code: number): Promise<void> => {
@@ -66,7 +60,10 @@ function main(): void {
   starting.then(
     (gateway) => {
       console.log(`GraphQL endpoint: ${gateway.url}`);
-      console.log(`Playground:       ${gateway.url} (open it in a browser; a placeholder page until the playground lands)`);
+      if (config.playground !== 'off') {
+        const kind = config.playground === 'graphiql' ? 'GraphiQL, works offline' : 'Apollo Sandbox, needs internet access';
+        console.log(`Playground:       ${gateway.url} (open it in a browser: ${kind})`);
+      }
       if (gateway.emulator) {
         const { appId, secret } = gateway.emulator.credentials;
         console.log(`Emulator:         ${gateway.emulator.url} (demo credentials: appId ${appId}, secret ${secret})`);

@@ -3,26 +3,28 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { buildGatewaySchema } from './build-schema.js';
 import type { GatewayConfig } from './config.js';
-import { createContextFactory, type GatewayContext } from './context.js';
+import { API_KEY_HEADER, createContextFactory, type GatewayContext } from './context.js';
+import { createPlatformApis } from './datasources/apis.js';
+import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform-client.js';
+import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { createLogger, type Logger } from './logger.js';
-import { PLACEHOLDER_CONTENT_SECURITY_POLICY, placeholderPage, prefersHtml } from './playground-placeholder.js';
+import { createPlayground } from './playground/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 export interface GatewayOptions {
-  /** Write the schema's SDL to this file (development builds keep `schema.graphql` current). */
-  emitSchemaFile?: string;
   logger?: Logger;
 }
 
 export interface Gateway {
-  /** The GraphQL endpoint; a browser GET there gets the playground (for now a placeholder page). */
+  /** The GraphQL endpoint; a browser GET there gets the playground chosen by `GATEWAY_PLAYGROUND`. */
   url: string;
   /** What the gateway's platform client talks to. */
   platform: { url: string; appId: string };
@@ -45,7 +47,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   try {
     let platform: PlatformClient;
     if (config.platform.kind === 'remote') {
-      platform = new PlatformClient(config.platform);
+      platform = new PlatformClient({ ...config.platform, timeoutMs: config.platformTimeoutMs });
     } else {
       // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
       const { startEmulator } = await import('./emulator/index.js');
@@ -55,31 +57,35 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         url: emulator.url,
         appId: config.platform.appId ?? emulator.credentials.appId,
         secret: config.platform.secret ?? emulator.credentials.secret,
+        timeoutMs: config.platformTimeoutMs,
       });
     }
 
-    const schema = await buildGatewaySchema(options.emitSchemaFile);
+    const apis = createPlatformApis(platform, new Normalizer((message) => logger.warn(message)));
+    const schema = await buildGatewaySchema();
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createServer(app);
+    // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
+    const landingPage =
+      config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
     apollo = new ApolloServer<GatewayContext>({
       schema,
       logger,
       includeStacktraceInErrorResponses: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+      formatError,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, errorLoggingPlugin(logger)],
     });
     await apollo.start();
 
-    app.get(GRAPHQL_PATH, (req, res, next) => {
-      if (!prefersHtml(req)) return next();
-      const endpoint = `${req.protocol}://${req.get('host') ?? 'localhost'}${GRAPHQL_PATH}`;
-      res.set('content-security-policy', PLACEHOLDER_CONTENT_SECURITY_POLICY).type('html').send(placeholderPage(endpoint));
-    });
+    if (config.playground === 'graphiql') {
+      app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
+    }
     app.use(
       GRAPHQL_PATH,
       express.json(),
       expressMiddleware(apollo, {
-        context: createContextFactory({ platform, embeddedEmulator: emulator !== undefined, apiKeys: config.apiKeys }),
+        context: createContextFactory({ platform, apis, embeddedEmulator: emulator !== undefined, apiKeys: config.apiKeys }),
       }),
     );
     const url = `${await listen(httpServer, config.port, config.host)}${GRAPHQL_PATH}`;

@@ -1,4 +1,4 @@
-import got, { type Got, type OptionsOfTextResponseBody, RequestError, type Response, TimeoutError } from 'got';
+import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import type { TlsMaterial } from '../config.js';
 import { PlatformError } from './platform-error.js';
 
@@ -8,29 +8,40 @@ export interface PlatformClientOptions {
   appId: string;
   secret: string;
   tls?: TlsMaterial;
+  /** How long one call may take; default 10 s. */
+  timeoutMs?: number;
 }
 
-interface Endpoint {
-  method: 'GET' | 'POST';
-  /** Path template as the API reference names it; also the `endpoint` of errors. */
+/** A platform endpoint: its method and the path template the API reference names (also the `endpoint` of errors). */
+export interface Endpoint {
+  method: 'GET' | 'POST' | 'DELETE';
   template: `/${string}`;
 }
 
 const LOGIN: Endpoint = { method: 'POST', template: '/iocm/app/sec/v1.1.0/login' };
-const OPERATIONS: Endpoint = { method: 'GET', template: '/iodm/northbound/v1.5.0/operations' };
+const REFRESH: Endpoint = { method: 'POST', template: '/iocm/app/sec/v1.1.0/refreshToken' };
+const HEALTH_PROBE: Endpoint = { method: 'GET', template: '/iodm/northbound/v1.5.0/operations' };
 
-const REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 /** Documented fixed token lifetime, used when a login reply omits `expiresIn`. */
 const DEFAULT_EXPIRES_IN_S = 3600;
-/** Log in again this long before the token expires, so no call goes out with a token about to lapse. */
-const EXPIRY_MARGIN_MS = 60_000;
+/** Refresh this long before the token expires, so no call goes out with a token about to lapse. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+/** The platform's code for an invalid or superseded token. */
+const TOKEN_INVALID = '1010005';
 
 interface AccessToken {
   value: string;
+  refreshToken: string | undefined;
   expiresAt: number;
 }
 
-type CallOptions = Pick<OptionsOfTextResponseBody, 'searchParams' | 'form'>;
+export interface CallOptions {
+  /** Values for the template's `{name}` placeholders. */
+  path?: Record<string, string>;
+  searchParams?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+}
 
 /**
  * The gateway's one client of the northbound API: a single `got` instance, the application's access token,
@@ -43,7 +54,8 @@ export class PlatformClient {
   readonly #secret: string;
   readonly #http: Got;
   #token: AccessToken | undefined;
-  #pendingLogin: Promise<AccessToken> | undefined;
+  /** The one login or refresh in flight: every login invalidates the application's earlier tokens. */
+  #acquiring: Promise<AccessToken> | undefined;
 
   constructor(options: PlatformClientOptions) {
     this.url = options.url;
@@ -57,7 +69,7 @@ export class PlatformClient {
         certificate: options.tls?.cert,
         key: options.tls?.key,
       },
-      timeout: { request: REQUEST_TIMEOUT_MS },
+      timeout: { request: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
       // Retries need the rate budget and idempotency rules that come with the full client.
       retry: { limit: 0 },
       // Never carry the Authorization header to wherever a redirect points.
@@ -67,68 +79,110 @@ export class PlatformClient {
     });
   }
 
-  /**
-   * Logs in and keeps the new token. Concurrent callers share one login, because every login invalidates
-   * the application's earlier tokens.
-   */
+  /** Logs in and keeps the new token (shared with any login already in flight). */
   async login(): Promise<{ expiresAt: Date }> {
-    const token = await this.#sharedLogin();
+    const token = await this.#acquire(() => this.#login());
     return { expiresAt: new Date(token.expiresAt) };
   }
 
   /** Proves the credentials work end to end: a token (reused or new) and one cheap authenticated read. */
   async health(): Promise<void> {
-    await this.#authenticated(OPERATIONS, { searchParams: { pageNo: 0, pageSize: 1 } });
+    await this.call(HEALTH_PROBE, { searchParams: { pageNo: 0, pageSize: 1 } });
   }
 
-  #sharedLogin(): Promise<AccessToken> {
-    this.#pendingLogin ??= this.#login().finally(() => {
-      this.#pendingLogin = undefined;
-    });
-    return this.#pendingLogin;
-  }
-
-  async #login(): Promise<AccessToken> {
-    const body = await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } });
-    if (!isRecord(body) || typeof body.accessToken !== 'string' || body.accessToken === '') {
-      throw new PlatformError({
-        kind: 'invalid-response',
-        code: 'INVALID_RESPONSE',
-        description: 'login reply without accessToken',
-        endpoint: describe(LOGIN),
-      });
+  /**
+   * One authenticated call; returns the parsed JSON body (undefined when empty). A token the platform rejects
+   * (1010005: expired early, or superseded by another login of the same app) is replaced once and the call
+   * replayed; a second rejection is final.
+   */
+  async call(endpoint: Endpoint, options: CallOptions = {}): Promise<unknown> {
+    const token = await this.#accessToken();
+    try {
+      return await this.#authenticated(endpoint, options, token);
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.code !== TOKEN_INVALID) throw error;
+      // Only the first caller to see the rejection drops the token; the others wait for its replacement.
+      if (this.#token?.value === token) this.#token = undefined;
+      return this.#authenticated(endpoint, options, await this.#accessToken());
     }
-    const expiresIn = typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : DEFAULT_EXPIRES_IN_S;
-    this.#token = { value: body.accessToken, expiresAt: Date.now() + expiresIn * 1000 };
-    return this.#token;
+  }
+
+  #authenticated(endpoint: Endpoint, options: CallOptions, token: string): Promise<unknown> {
+    return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` });
   }
 
   async #accessToken(): Promise<string> {
     const token = this.#token;
-    if (token !== undefined && Date.now() < token.expiresAt - EXPIRY_MARGIN_MS) return token.value;
-    return (await this.#sharedLogin()).value;
+    const now = Date.now();
+    if (token !== undefined && now < token.expiresAt - REFRESH_MARGIN_MS) return token.value;
+    if (token?.refreshToken !== undefined && now < token.expiresAt) {
+      const refreshToken = token.refreshToken;
+      // A refused refresh is not worth failing a call over: a login gets a token too.
+      return (await this.#acquire(() => this.#refresh(refreshToken).catch(() => this.#login()))).value;
+    }
+    return (await this.#acquire(() => this.#login())).value;
   }
 
-  async #authenticated(endpoint: Endpoint, options: CallOptions): Promise<unknown> {
-    const token = await this.#accessToken();
-    return this.#send(endpoint, { ...options, headers: { app_key: this.appId, authorization: `Bearer ${token}` } });
+  #acquire(how: () => Promise<AccessToken>): Promise<AccessToken> {
+    this.#acquiring ??= how().finally(() => {
+      this.#acquiring = undefined;
+    });
+    return this.#acquiring;
+  }
+
+  async #login(): Promise<AccessToken> {
+    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }));
+  }
+
+  async #refresh(refreshToken: string): Promise<AccessToken> {
+    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }));
+  }
+
+  #keep(endpoint: Endpoint, body: unknown): AccessToken {
+    if (!isRecord(body) || typeof body.accessToken !== 'string' || body.accessToken === '') {
+      throw new PlatformError({
+        kind: 'invalid-response',
+        code: 'INVALID_RESPONSE',
+        description: 'token reply without accessToken',
+        endpoint: describe(endpoint),
+      });
+    }
+    const expiresIn = typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : DEFAULT_EXPIRES_IN_S;
+    this.#token = {
+      value: body.accessToken,
+      refreshToken: typeof body.refreshToken === 'string' && body.refreshToken !== '' ? body.refreshToken : undefined,
+      expiresAt: Date.now() + expiresIn * 1000,
+    };
+    return this.#token;
   }
 
   /** One HTTP exchange; returns the parsed JSON body (undefined when empty) or throws a PlatformError. */
   async #send(
     endpoint: Endpoint,
-    options: CallOptions & Pick<OptionsOfTextResponseBody, 'headers'>,
+    options: CallOptions & { form?: Record<string, string> },
+    headers: Record<string, string> = {},
   ): Promise<unknown> {
+    const path = endpoint.template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.path?.[name] ?? ''));
     let response: Response<string>;
     try {
       // got wants the path relative to prefixUrl, so without the leading slash.
-      response = await this.#http(endpoint.template.slice(1), { ...options, method: endpoint.method });
+      response = await this.#http(path.slice(1), {
+        method: endpoint.method,
+        headers,
+        searchParams: options.searchParams && definedOnly(options.searchParams),
+        form: options.form,
+        json: options.json,
+      });
     } catch (error) {
       if (error instanceof RequestError) throw transportError(endpoint, error);
       throw error;
     }
     return parseReply(endpoint, response);
   }
+}
+
+function definedOnly(params: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
 }
 
 function parseReply(endpoint: Endpoint, response: Response<string>): unknown {
@@ -178,7 +232,7 @@ function transportError(endpoint: Endpoint, error: RequestError): PlatformError 
     return new PlatformError({
       kind: 'timeout',
       code: 'ETIMEDOUT',
-      description: `no answer within ${REQUEST_TIMEOUT_MS} ms`,
+      description: 'no answer in time',
       endpoint: describe(endpoint),
     });
   }

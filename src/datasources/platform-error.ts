@@ -28,6 +28,8 @@ export class PlatformError extends Error {
   readonly code: string;
   readonly description: string | undefined;
   readonly endpoint: string;
+  /** The GraphQL argument the error is about, when the caller can tell (e.g. `input.fileId`). */
+  argument?: string;
 
   constructor(details: PlatformErrorDetails) {
     super(`${details.endpoint} failed: ${details.code}${details.description ? ` (${details.description})` : ''}`);
@@ -40,8 +42,9 @@ export class PlatformError extends Error {
 }
 
 const CODES_BY_PLATFORM_CODE = new Map<string, GatewayErrorCode>([
-  ...codes('BAD_USER_INPUT', '120015 123016 123019 123020 123021 123022 123023 123024 123025 123026 123028 123029 123032 123033 123034 100405 100022 102202'),
-  ...codes('NOT_FOUND', '123002 123009 100403 100418 100603 105005'),
+  ...codes('BAD_USER_INPUT', '120015 123016 123019 123020 123021 123022 123023 123024 123025 123026 123028 123029 123032 123033 123034 100405 100022 102202 107002'),
+  // 107001 ("serviceId does not exist") is what the group-members call answers for a group that does not exist.
+  ...codes('NOT_FOUND', '123002 123009 100403 100418 100603 105005 107001'),
   ...codes('FORBIDDEN', '100203 100217'),
   ...codes('UPSTREAM_AUTH_FAILED', '100208 100247 1010005'),
   ...codes('RATE_LIMITED', '1010009'),

@@ -2,6 +2,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenStore } from './auth.js';
 import type { ClockMode } from './clock.js';
@@ -27,7 +28,10 @@ export interface EmulatorOptions {
   appId?: string;
   secret?: string;
   outcomes?: Partial<Outcomes>;
-  /** Serve HTTPS, asking (not requiring) clients for a certificate, as the platform does. */
+  /**
+   * Serve HTTPS, asking (not requiring) clients for a certificate, as the platform does; a client certificate that
+   * chains to `ca` counts as such in `GET /_emulator/stats` (`tls`).
+   */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
 }
 
@@ -49,6 +53,30 @@ export const DEFAULTS = {
 
 const MAX_BODY_BYTES = 1 << 20;
 
+/** Over HTTPS, per platform request: its connection's client certificate chains to `tls.ca`, does not, or is absent. */
+export interface TlsClientCounts {
+  clientCertificates: number;
+  untrusted: number;
+  anonymous: number;
+}
+
+export interface EmulatorStats {
+  total: number;
+  throttled: number;
+  byRoute: Record<string, number>;
+  tls?: TlsClientCounts;
+}
+
+function emptyStats(servesTls: boolean): EmulatorStats {
+  return { total: 0, throttled: 0, byRoute: {}, ...(servesTls ? { tls: { clientCertificates: 0, untrusted: 0, anonymous: 0 } } : {}) };
+}
+
+function tlsClient(socket: TLSSocket): keyof TlsClientCounts {
+  if (socket.authorized) return 'clientCertificates';
+  // With no client certificate Node returns an empty object.
+  return Object.keys(socket.getPeerCertificate()).length > 0 ? 'untrusted' : 'anonymous';
+}
+
 /** Emulator state that outlives a reset: the listening socket, tokens and settings. */
 export class Emulator {
   platform: Platform;
@@ -57,11 +85,16 @@ export class Emulator {
   readonly throttle = new Throttle();
   readonly faults = new Faults();
   readonly notifier = new Notifier();
-  stats = { total: 0, throttled: 0, byRoute: {} as Record<string, number> };
+  stats: EmulatorStats;
   private faultRandom: Random;
   private readonly routes: { route: Route; pattern: RegExp; keys: string[] }[];
 
-  constructor(options: PlatformOptions & { throttlePerMinute: number }) {
+  /** Serving HTTPS: `stats.tls` counts what client certificates the platform requests came with. */
+  private readonly servesTls: boolean;
+
+  constructor(options: PlatformOptions & { throttlePerMinute: number }, servesTls = false) {
+    this.servesTls = servesTls;
+    this.stats = emptyStats(servesTls);
     this.platform = this.build(options);
     this.throttlePerMinute = options.throttlePerMinute;
     this.faultRandom = new Random(options.seed, 8);
@@ -91,7 +124,7 @@ export class Emulator {
     this.throttle.clear();
     this.faults.clear();
     this.notifier.reset();
-    this.stats = { total: 0, throttled: 0, byRoute: {} };
+    this.stats = emptyStats(this.servesTls);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -106,6 +139,7 @@ export class Emulator {
     const routeKey = match ? `${method} ${match.route.template}` : `${method} (unmatched)`;
     this.stats.total += 1;
     this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
+    if (this.stats.tls && req.socket instanceof TLSSocket) this.stats.tls[tlsClient(req.socket)] += 1;
     const faults = this.faults.matching(routeKey);
     const drop = faults.find((f) => f.dropConnections === true || (typeof f.dropConnections === 'number' && this.faultRandom.next() < f.dropConnections));
     if (drop) {
@@ -266,7 +300,7 @@ export function platformOptions(options: Omit<EmulatorOptions, 'port' | 'host' |
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const emulator = new Emulator(platformOptions(options));
+  const emulator = new Emulator(platformOptions(options), options.tls !== undefined);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     emulator.handle(req, res).catch((error: unknown) => {
       console.error('emulator: request failed', error);

@@ -1,4 +1,20 @@
+import { BatchTaskDetailResolver, BatchTaskResolver } from './batch-task.resolver.js';
+import { DeviceGroupResolver } from './device-group.resolver.js';
+import { DeviceResolver } from './device.resolver.js';
 import { HealthResolver } from './health.resolver.js';
+import { OperationResolver, OperationTargetsResolver } from './operation.resolver.js';
+import { SubtaskResolver } from './subtask.resolver.js';
+import { UpgradePackageResolver } from './upgrade-package.resolver.js';
 
 /** Every resolver class of the graph; the schema is built from these. */
-export const resolvers = [HealthResolver] as const;
+export const resolvers = [
+  HealthResolver,
+  OperationResolver,
+  OperationTargetsResolver,
+  SubtaskResolver,
+  DeviceResolver,
+  BatchTaskResolver,
+  BatchTaskDetailResolver,
+  UpgradePackageResolver,
+  DeviceGroupResolver,
+] as const;

@@ -1,4 +1,4 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeScalar } from './scalars.js';
 import { Field, ObjectType } from 'type-graphql';
 
 // Every field names its GraphQL type explicitly, so the schema does not depend on emitted decorator metadata.
@@ -27,6 +27,6 @@ export class Health {
   })
   upstreamCode?: string;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'When this check ran.' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When this check ran.' })
   checkedAt?: Date;
 }

@@ -33,20 +33,6 @@ describe('health, with the embedded emulator', () => {
     expect(stats.byRoute['POST /iocm/app/sec/v1.1.0/login']).toBe(1);
   });
 
-  it('answers a browser with a self-contained HTML page', async () => {
-    const response = await fetch(gateway.url, {
-      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
-    });
-    const html = await response.text();
-
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(html).toMatch(/^<!doctype html>/i);
-    expect(html).toContain('playground');
-    // Nothing loaded from elsewhere: it must render offline.
-    expect(html).not.toMatch(/<(script|link|img|iframe)\b|\bsrc=|\bhref=/i);
-  });
-
   it('leaves GraphQL GETs to GraphQL', async () => {
     const response = await fetch(`${gateway.url}?query=${encodeURIComponent('{ health { loginOk } }')}`, {
       headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },

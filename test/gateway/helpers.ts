@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type GraphQLFormattedError, print } from 'graphql';
 import { type Env, loadConfig } from '../../src/config.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 
 /** A gateway on free ports with a small embedded emulator; `env` adds or overrides variables. */
@@ -30,4 +31,70 @@ export async function execute<TData, TVariables>(
   });
   const body = (await response.json()) as Omit<GraphQLResponse<TData>, 'status'>;
   return { status: response.status, ...body };
+}
+
+export const TEST_API_KEY = 'integration-test-key';
+
+export interface Stack {
+  gateway: Gateway;
+  emulator: RunningEmulator;
+  /** Runs a document against the gateway with the test's API key. */
+  run<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLResponse<TData>>;
+  /** The emulator's call counters (`GET /_emulator/stats`). */
+  stats(): Promise<{ total: number; throttled: number; byRoute: Record<string, number> }>;
+  /** Zeroes the emulator's counters (a reset with the same options: same data). */
+  resetCounters(): Promise<void>;
+  control(path: string, body?: unknown, method?: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * The emulator on its own (manual clock, fixed start, a budget that never throttles) and the gateway pointed at
+ * it by URL, as at a real platform: tests see exactly the calls a query makes.
+ */
+export async function startStack(options: EmulatorOptions = {}): Promise<Stack> {
+  const emulatorOptions: EmulatorOptions = {
+    port: 0,
+    seed: 7,
+    devices: 400,
+    clock: 'manual',
+    startTime: '2026-03-01T00:00:00Z',
+    throttlePerMinute: 1_000_000,
+    ...options,
+  };
+  const emulator = await startEmulator(emulatorOptions);
+  const loaded = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'error',
+    NORTHBOUND_URL: emulator.url,
+    NORTHBOUND_APP_ID: emulator.credentials.appId,
+    NORTHBOUND_SECRET: emulator.credentials.secret,
+    GATEWAY_API_KEYS: `${TEST_API_KEY}:operate`,
+  });
+  if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
+  const gateway = await createGateway(loaded.config);
+  const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
+    const response = await fetch(`${emulator.url}/_emulator/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`emulator control ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<unknown>;
+  };
+  const { port: _port, ...resettable } = emulatorOptions;
+  return {
+    gateway,
+    emulator,
+    run: (document, variables) => execute(gateway.url, document, variables, { 'x-api-key': TEST_API_KEY }),
+    stats: () => control('stats') as ReturnType<Stack['stats']>,
+    resetCounters: async () => {
+      await control('reset', resettable);
+    },
+    control,
+    close: async () => {
+      await gateway.close();
+      await emulator.close();
+    },
+  };
 }

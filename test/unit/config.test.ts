@@ -37,8 +37,10 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 } },
       rateLimit: { calls: 100, windowSeconds: 60 },
+      platformTimeoutMs: 10_000,
       apiKeys: undefined,
       logLevel: 'info',
+      playground: 'graphiql',
     });
   });
 
@@ -54,6 +56,7 @@ describe('loadConfig', () => {
       EMULATOR_PORT: '9000',
       EMULATOR_SEED: '42',
       EMULATOR_DEVICES: '100000',
+      GATEWAY_PLAYGROUND: 'Apollo-Sandbox',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -61,6 +64,7 @@ describe('loadConfig', () => {
       platform: { kind: 'remote', url: 'https://iot.example.com:8743', appId: 'app', secret: 's3cret-value', tls: {} },
       rateLimit: { calls: 50, windowSeconds: 30 },
       logLevel: 'debug',
+      playground: 'apollo-sandbox',
     });
     expect([...(config.apiKeys ?? [])]).toEqual([
       ['k1', 'read'],
@@ -90,8 +94,10 @@ describe('loadConfig', () => {
       NORTHBOUND_RATE_LIMIT: '100 per minute',
       LOG_LEVEL: 'verbose',
       HOST: 'two words',
+      GATEWAY_PLAYGROUND: 'playground',
+      NORTHBOUND_TIMEOUT_MS: '50',
     });
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(9);
     for (const [name, expected] of [
       ['PORT', 'a port number 0-65535'],
       ['EMULATOR_PORT', 'a port number 0-65535'],
@@ -100,6 +106,8 @@ describe('loadConfig', () => {
       ['NORTHBOUND_RATE_LIMIT', 'N/Ws such as 100/60s'],
       ['LOG_LEVEL', 'one of error, warn, info, debug'],
       ['HOST', 'a host name or IP address'],
+      ['GATEWAY_PLAYGROUND', 'one of graphiql, apollo-sandbox, off'],
+      ['NORTHBOUND_TIMEOUT_MS', 'milliseconds from 100 to 120000'],
     ] as const) {
       expect(lines.find((line) => line.startsWith(`${name}:`))).toContain(expected);
     }
@@ -140,6 +148,10 @@ describe('loadConfig', () => {
     ['an empty entry', 'k1:read,,k2:read'],
   ])('rejects API keys with %s', (_, value) => {
     expect(errors({ GATEWAY_API_KEYS: value })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: entry \d/)]);
+  });
+
+  it.each(['graphiql', 'apollo-sandbox', 'off'] as const)('takes the playground %j', (kind) => {
+    expect(ok({ GATEWAY_PLAYGROUND: kind }).playground).toBe(kind);
   });
 
   it('allows API keys on the embedded emulator too', () => {

@@ -93,6 +93,47 @@ describe('PlatformClient', () => {
     expect(platform.seen).toHaveLength(5);
   });
 
+  it('refreshes a token that is about to expire, with the refresh token, instead of logging in again', async () => {
+    let issued = 0;
+    const platform = await stubPlatform((req, res) => {
+      if (req.url.endsWith('/login') || req.url.endsWith('/refreshToken')) {
+        issued += 1;
+        // 200 s left: inside the refresh margin, so the next call refreshes first.
+        json(res, 200, { accessToken: `token-${issued}`, expiresIn: 200, refreshToken: `refresh-${issued}`, tokenType: 'bearer', scope: 'default' });
+      } else {
+        json(res, 200, { totalCount: 0, data: [] });
+      }
+    });
+    const client = new PlatformClient({ url: platform.url, appId: 'app', secret: SECRET });
+
+    await client.health();
+    await client.health();
+
+    expect(platform.seen.map((req) => req.url.split('?')[0])).toEqual([
+      '/iocm/app/sec/v1.1.0/login',
+      '/iodm/northbound/v1.5.0/operations',
+      '/iocm/app/sec/v1.1.0/refreshToken',
+      '/iodm/northbound/v1.5.0/operations',
+    ]);
+    expect(JSON.parse(platform.seen[2]?.body ?? '')).toEqual({ appId: 'app', secret: SECRET, refreshToken: 'refresh-1' });
+    expect(platform.seen[3]?.headers.authorization).toBe('Bearer token-2');
+  });
+
+  it('logs in again once when the platform keeps rejecting the token, then gives up with its code', async () => {
+    const platform = await stubPlatform(loginThen((_, res) => json(res, 403, { error_code: '1010005', error_desc: 'App_key or access_token is invalid.' })));
+    const client = new PlatformClient({ url: platform.url, appId: 'app', secret: SECRET });
+
+    const error = await failure(client.health());
+
+    expect(gatewayCodeOf(error)).toBe('UPSTREAM_AUTH_FAILED');
+    expect(platform.seen.map((req) => req.url.split('?')[0])).toEqual([
+      '/iocm/app/sec/v1.1.0/login',
+      '/iodm/northbound/v1.5.0/operations',
+      '/iocm/app/sec/v1.1.0/login',
+      '/iodm/northbound/v1.5.0/operations',
+    ]);
+  });
+
   it('reports the token expiry without exposing the token', async () => {
     const platform = await stubPlatform(loginThen(() => undefined));
     const client = new PlatformClient({ url: platform.url, appId: 'app', secret: SECRET });

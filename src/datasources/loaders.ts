@@ -1,0 +1,33 @@
+/**
+ * Per-request DataLoaders: within one GraphQL request a device, task or package is fetched at most once, however
+ * many fields ask for it. The platform has no multi-id lookup, so a batch is a bounded set of parallel single
+ * lookups; each key gets its own value, null (does not exist) or error.
+ */
+import DataLoader from 'dataloader';
+import pLimit from 'p-limit';
+import type { PlatformApis } from './apis.js';
+import type { Device, Operation, UpgradePackage } from './models.js';
+
+/** Single lookups in flight at once per batch: enough to hide latency, few enough to leave the budget to others. */
+const LOOKUP_CONCURRENCY = 8;
+
+export interface Loaders {
+  device: DataLoader<string, Device | null>;
+  operation: DataLoader<string, Operation | null>;
+  upgradePackage: DataLoader<string, UpgradePackage | null>;
+}
+
+function byId<T>(find: (id: string) => Promise<T | null>): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const limit = pLimit(LOOKUP_CONCURRENCY);
+    return Promise.all(ids.map((id) => limit(() => find(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  });
+}
+
+export function createLoaders(apis: PlatformApis): Loaders {
+  return {
+    device: byId((id) => apis.devices.find(id)),
+    operation: byId((id) => apis.operations.find(id)),
+    upgradePackage: byId((id) => apis.upgradePackages.find(id)),
+  };
+}

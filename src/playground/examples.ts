@@ -1,0 +1,181 @@
+/**
+ * The example operations the playground opens with, one tab each, in this order. They use the names of the
+ * GraphQL contract (DESIGN.md §2); tests validate them against the schema, so a renamed field fails a test
+ * rather than a user's first click.
+ */
+export interface PlaygroundExample {
+  /** The operation, as shown in the editor; GraphiQL titles the tab with its operation name. */
+  query: string;
+  /** Shown in the variables editor, as JSON. */
+  variables?: Record<string, unknown>;
+}
+
+const dashboard: PlaygroundExample = {
+  query: `query Dashboard {
+  operations(first: 20) {
+    nodes {
+      id
+      status
+      stats {
+        total
+        success
+        fail
+        progress
+      }
+      subtasks(first: 10) {
+        nodes {
+          status
+          device {
+            name
+            fwVersion
+            status
+          }
+        }
+      }
+    }
+  }
+}
+`,
+};
+
+const deviceUpgradeHistory: PlaygroundExample = {
+  query: `# Set deviceId in Variables below (add \`id\` to
+# \`device\` in the Dashboard to list some).
+query DeviceUpgradeHistory($deviceId: ID!) {
+  device(id: $deviceId) {
+    id
+    name
+    deviceType
+    model
+    manufacturerName
+    fwVersion
+    swVersion
+    status
+    operations(first: 5) {
+      totalCount
+      nodes {
+        id
+        type
+        status
+        targetVersion
+        createdAt
+        stoppedAt
+        stats {
+          total
+          success
+          fail
+          progress
+        }
+      }
+    }
+  }
+}
+`,
+  variables: { deviceId: 'DEVICE-ID' },
+};
+
+const failedSubtasks: PlaygroundExample = {
+  query: `# Set operationId in Variables below (the
+# Dashboard lists the latest operations).
+query FailedSubtasks($operationId: ID!) {
+  operation(id: $operationId) {
+    id
+    type
+    status
+    targetVersion
+    stats {
+      total
+      fail
+      timeout
+      successRate
+    }
+    subtasks(status: FAILED, first: 20) {
+      totalCount
+      nodes {
+        deviceId
+        status
+        detail
+        stoppedAt
+        device {
+          name
+          fwVersion
+          status
+        }
+      }
+    }
+  }
+}
+`,
+  variables: { operationId: 'OPERATION-ID' },
+};
+
+const batchTaskDetails: PlaygroundExample = {
+  query: `# Set taskId in Variables below.
+query BatchTaskDetails($taskId: ID!) {
+  batchTask(id: $taskId) {
+    id
+    name
+    type
+    status
+    startedAt
+    timeout
+    stats {
+      total
+      success
+      fail
+      timeout
+      progress
+      successRate
+    }
+    tags {
+      name
+      value
+    }
+    details(first: 20) {
+      totalCount
+      nodes {
+        status
+        deviceId
+        output
+        error {
+          code
+          description
+        }
+        device {
+          name
+          status
+        }
+      }
+    }
+  }
+}
+`,
+  variables: { taskId: 'TASK-ID' },
+};
+
+const firmwarePackages: PlaygroundExample = {
+  query: `query FirmwarePackages($type: PackageType = FIRMWARE) {
+  upgradePackages(filter: { type: $type }, first: 20) {
+    totalCount
+    nodes {
+      id
+      name
+      version
+      type
+      deviceType
+      model
+      manufacturerName
+      uploadedAt
+    }
+  }
+}
+`,
+};
+
+const QUERIES: readonly PlaygroundExample[] = [dashboard, deviceUpgradeHistory, failedSubtasks, batchTaskDetails, firmwarePackages];
+
+/** Mutation examples follow the queries. */
+const MUTATIONS: readonly PlaygroundExample[] = [];
+
+/** Every tab; the first one (the dashboard) is the one shown when the playground opens. */
+export const EXAMPLES: readonly PlaygroundExample[] = [...QUERIES, ...MUTATIONS];

@@ -1,0 +1,43 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
+import type { BatchTask as BatchTaskModel, BatchTaskDetail as BatchTaskDetailModel, Device as DeviceModel } from '../datasources/models.js';
+import { BatchTask, BatchTaskDetail, BatchTaskDetailArgs, BatchTaskDetailConnection } from '../schema/batch-task.type.js';
+import { Device } from '../schema/device.type.js';
+import { connectionOf, windowOf } from './connection.js';
+
+@Resolver(() => BatchTask)
+export class BatchTaskResolver {
+  @Query(() => BatchTask, { nullable: true, description: 'One batch task; appId for a task of an application that authorised ours.' })
+  batchTask(
+    @Arg('id', () => ID) id: string,
+    @Arg('appId', () => ID, { nullable: true }) appId: string | undefined,
+    @Ctx() { apis }: GatewayContext,
+  ): Promise<BatchTaskModel | null> {
+    return apis.batchTasks.find(id, appId);
+  }
+
+  @FieldResolver(() => [Device], { nullable: 'items', description: 'The targeted devices when param is a device list; empty otherwise.' })
+  devices(@Root() task: BatchTaskModel, @Ctx() { apis, loaders, platform }: GatewayContext): Promise<(DeviceModel | null | Error)[]> {
+    if (task.appId === undefined || task.appId === platform.appId) return loaders.device.loadMany(task.deviceIds);
+    const owner = task.appId;
+    return Promise.all(task.deviceIds.map((id) => apis.devices.find(id, owner)));
+  }
+
+  @FieldResolver(() => BatchTaskDetailConnection, { nullable: true, description: 'Null, with an error at this path, when the platform could not be read.' })
+  async details(@Root() task: BatchTaskModel, @Args(() => BatchTaskDetailArgs) args: BatchTaskDetailArgs, @Ctx() { apis, platform }: GatewayContext) {
+    const window = windowOf(args);
+    const appId = task.appId === platform.appId ? undefined : task.appId;
+    // Every device has one detail, so an unfiltered list is exactly stats.total long.
+    const knownTotal = args.status === undefined || args.status === null ? task.stats.total : undefined;
+    return connectionOf(await apis.batchTasks.details(task.id, appId, args.status ?? undefined, window, knownTotal), window);
+  }
+}
+
+@Resolver(() => BatchTaskDetail)
+export class BatchTaskDetailResolver {
+  @FieldResolver(() => Device, { nullable: true })
+  async device(@Root() detail: BatchTaskDetailModel, @Ctx() { apis, loaders }: GatewayContext): Promise<DeviceModel | null> {
+    if (detail.deviceId === undefined) return null;
+    return detail.appId === undefined ? loaders.device.load(detail.deviceId) : apis.devices.find(detail.deviceId, detail.appId);
+  }
+}

@@ -1,0 +1,60 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
+import type {
+  Device,
+  Operation as OperationModel,
+  OperationStatus,
+  OperationTargets as OperationTargetsModel,
+  SubtaskStatus as SubtaskStatusModel,
+} from '../datasources/models.js';
+import { ConnectionArgs } from '../schema/connection.js';
+import { Device as DeviceType } from '../schema/device.type.js';
+import { Operation, OperationConnection, OperationFilter, OperationTargets, SubtaskArgs } from '../schema/operation.type.js';
+import { SubtaskConnection } from '../schema/subtask.type.js';
+import { connectionOf, windowOf } from './connection.js';
+
+@Resolver(() => Operation)
+export class OperationResolver {
+  @Query(() => OperationConnection, { description: 'Upgrade tasks, newest first.' })
+  async operations(
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('filter', () => OperationFilter, { nullable: true }) filter: OperationFilter | undefined,
+    @Ctx() { apis, loaders }: GatewayContext,
+  ) {
+    const window = windowOf(args);
+    const page = await apis.operations.list(filter ?? {}, window);
+    // A subtask asking for its operation later finds it here instead of calling the platform.
+    for (const operation of page.items) loaders.operation.prime(operation.id, operation);
+    return connectionOf(page, window);
+  }
+
+  @Query(() => Operation, { nullable: true, description: 'One upgrade task; null when the platform does not know it.' })
+  operation(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext): Promise<OperationModel | null> {
+    return loaders.operation.load(id);
+  }
+
+  @FieldResolver(() => SubtaskConnection, { nullable: true, description: 'The per-device subtasks, in the platform\'s order.' })
+  async subtasks(@Root() operation: OperationModel, @Args(() => SubtaskArgs) args: SubtaskArgs, @Ctx() { apis }: GatewayContext) {
+    const window = windowOf(args);
+    const status = args.status ?? undefined;
+    const page = await apis.operations.subtasks(operation.id, status, window, knownSubtaskCount(operation, status));
+    return connectionOf(page, window);
+  }
+}
+
+@Resolver(() => OperationTargets)
+export class OperationTargetsResolver {
+  @FieldResolver(() => [DeviceType], { nullable: 'items', description: 'The targeted devices (device-list targets), null where unknown.' })
+  devices(@Root() targets: OperationTargetsModel, @Ctx() { loaders }: GatewayContext): Promise<(Device | null | Error)[]> {
+    return loaders.device.loadMany(targets.deviceIds);
+  }
+}
+
+const TERMINAL: readonly OperationStatus[] = ['SUCCESS', 'FAILED', 'STOPPED'];
+const STATS_BUCKET = { WAIT: 'wait', PROCESSING: 'processing', SUCCESS: 'success', FAILED: 'fail', STOPPED: 'stop', TIMEOUT: 'timeout' } as const;
+
+/** How many subtasks match for sure: all of them (fixed at creation), or a status count once the task has ended. */
+function knownSubtaskCount(operation: OperationModel, status: SubtaskStatusModel | undefined): number | undefined {
+  if (status === undefined) return operation.stats.total;
+  return TERMINAL.includes(operation.status) ? operation.stats[STATS_BUCKET[status]] : undefined;
+}

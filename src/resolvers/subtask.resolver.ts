@@ -1,0 +1,21 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
+import type { Device, Operation as OperationModel, Subtask as SubtaskModel } from '../datasources/models.js';
+import { Device as DeviceType } from '../schema/device.type.js';
+import { Operation } from '../schema/operation.type.js';
+import { Subtask } from '../schema/subtask.type.js';
+
+@Resolver(() => Subtask)
+export class SubtaskResolver {
+  @FieldResolver(() => Operation)
+  async operation(@Root() subtask: SubtaskModel, @Ctx() { loaders }: GatewayContext): Promise<OperationModel> {
+    const operation = await loaders.operation.load(subtask.operationId);
+    if (!operation) throw new Error(`operation ${subtask.operationId} of subtask ${subtask.id} vanished`);
+    return operation;
+  }
+
+  @FieldResolver(() => DeviceType, { nullable: true, description: 'Fetched once per request however many subtasks name it.' })
+  device(@Root() subtask: SubtaskModel, @Ctx() { loaders }: GatewayContext): Promise<Device | null> {
+    return loaders.device.load(subtask.deviceId);
+  }
+}

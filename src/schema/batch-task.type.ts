@@ -1,0 +1,64 @@
+import { ArgsType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Connection, ConnectionArgs } from './connection.js';
+import { BatchTaskDetailStatus, BatchTaskStatus } from './enums.js';
+import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
+
+@ObjectType()
+export class Tag {
+  @Field(() => String) name!: string;
+  @Field(() => String) value!: string;
+}
+
+@ObjectType({ description: 'An error the platform reported for one item.' })
+export class UpstreamError {
+  @Field(() => String) code!: string;
+  @Field(() => String, { nullable: true }) description?: string;
+}
+
+@ObjectType()
+export class BatchTaskStats {
+  @Field(() => Int) total!: number;
+  @Field(() => Int) success!: number;
+  @Field(() => Int) fail!: number;
+  @Field(() => Int) timeout!: number;
+  @Field(() => Int, { description: 'subtasks that expired before they were executed' }) expired!: number;
+  @Field(() => Int, { description: 'success + fail + timeout' }) completed!: number;
+  @Field(() => Float, { description: "the platform's per-mille progress, as 0..1" }) progress!: number;
+  @Field(() => Float, { description: "the platform's per-mille success rate, as 0..1" }) successRate!: number;
+}
+
+@ObjectType({ description: 'A batch task: one device command sent to many devices.' })
+export class BatchTask {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { nullable: true }) appId?: string;
+  @Field(() => String, { nullable: true }) name?: string;
+  @Field(() => String, { nullable: true }) operator?: string;
+  @Field(() => String, { nullable: true, description: 'taskFrom' }) source?: string;
+  @Field(() => String) type!: string;
+  @Field(() => BatchTaskStatus) status!: BatchTaskStatus;
+  @Field(() => DateTimeScalar, { nullable: true }) startedAt?: string;
+  @Field(() => Int, { nullable: true, description: 'As the platform reports it (documented as seconds; create takes minutes).' })
+  timeout?: number;
+  @Field(() => BatchTaskStats) stats!: BatchTaskStats;
+  @Field(() => JSONObjectScalar, { nullable: true }) param?: Record<string, unknown>;
+  @Field(() => [Tag]) tags!: Tag[];
+}
+
+@ObjectType({ description: 'One device\'s part of a batch task.' })
+export class BatchTaskDetail {
+  @Field(() => BatchTaskDetailStatus) status!: BatchTaskDetailStatus;
+  @Field(() => String, { nullable: true }) output?: string;
+  @Field(() => UpstreamError, { nullable: true }) error?: UpstreamError;
+  @Field(() => ID, { nullable: true }) deviceId?: string;
+  @Field(() => ID, { nullable: true }) commandId?: string;
+  @Field(() => JSONObjectScalar, { nullable: true }) param?: Record<string, unknown>;
+}
+
+@ObjectType()
+export class BatchTaskDetailConnection extends Connection(BatchTaskDetail, 'BatchTaskDetail') {}
+
+@ArgsType()
+export class BatchTaskDetailArgs extends ConnectionArgs {
+  @Field(() => BatchTaskDetailStatus, { nullable: true })
+  status?: BatchTaskDetailStatus;
+}

@@ -1,0 +1,135 @@
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { IsOptional, MaxLength } from 'class-validator';
+import { Connection, ConnectionArgs } from './connection.js';
+import { ExecuteType, OperationStatus, OperationType, SubtaskStatus } from './enums.js';
+import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
+
+@ObjectType({ description: 'Who an upgrade task targets: a device list, or device groups narrowed to one product.' })
+export class OperationTargets {
+  @Field(() => [ID])
+  deviceIds!: string[];
+
+  @Field(() => [String])
+  deviceGroups!: string[];
+
+  @Field(() => String, { nullable: true })
+  deviceType?: string;
+
+  @Field(() => String, { nullable: true })
+  model?: string;
+
+  @Field(() => String, { nullable: true })
+  manufacturerName?: string;
+}
+
+@ObjectType()
+export class OperationPolicy {
+  @Field(() => ExecuteType)
+  executeType!: ExecuteType;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startTime?: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  endTime?: string;
+
+  @Field(() => Boolean)
+  retry!: boolean;
+
+  @Field(() => Int, { nullable: true })
+  retryTimes?: number;
+}
+
+@ObjectType({ description: "Subtask counts by status (the platform's staResult)." })
+export class OperationStats {
+  @Field(() => Int) total!: number;
+  @Field(() => Int) wait!: number;
+  @Field(() => Int) processing!: number;
+  @Field(() => Int) success!: number;
+  @Field(() => Int) fail!: number;
+  @Field(() => Int) stop!: number;
+  @Field(() => Int) timeout!: number;
+
+  @Field(() => Int, { description: 'success + fail + stop + timeout' })
+  completed!: number;
+
+  @Field(() => Float, { description: 'completed / total, 0 when total is 0' })
+  progress!: number;
+
+  @Field(() => Float, { nullable: true, description: 'success / total; null when total is 0' })
+  successRate?: number;
+}
+
+@ObjectType({ description: 'An upgrade task: one firmware or software package rolled out to up to 256 devices or groups.' })
+export class Operation {
+  @Field(() => ID, { description: 'operationId' })
+  id!: string;
+
+  @Field(() => OperationType)
+  type!: OperationType;
+
+  @Field(() => OperationStatus)
+  status!: OperationStatus;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  createdAt?: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt?: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  stoppedAt?: string;
+
+  @Field(() => OperationTargets)
+  targets!: OperationTargets;
+
+  @Field(() => OperationPolicy, { nullable: true })
+  policy?: OperationPolicy;
+
+  @Field(() => OperationStats)
+  stats!: OperationStats;
+
+  @Field(() => String, { nullable: true, description: 'extendPara.fileVersion: the version the task installs' })
+  targetVersion?: string;
+
+  @Field(() => JSONObjectScalar, { nullable: true })
+  extendPara?: Record<string, unknown>;
+}
+
+@ObjectType()
+export class OperationConnection extends Connection(Operation, 'Operation') {}
+
+@InputType()
+export class OperationFilter {
+  @Field(() => OperationType, { nullable: true })
+  type?: OperationType;
+
+  @Field(() => OperationStatus, { nullable: true })
+  status?: OperationStatus;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(256)
+  deviceType?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(256)
+  model?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(256)
+  manufacturerName?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Only tasks that target this device.' })
+  @IsOptional()
+  @MaxLength(256)
+  deviceId?: string;
+}
+
+@ArgsType()
+export class SubtaskArgs extends ConnectionArgs {
+  @Field(() => SubtaskStatus, { nullable: true })
+  status?: SubtaskStatus;
+}

@@ -1,0 +1,31 @@
+import { IsOptional, MaxLength } from 'class-validator';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Connection } from './connection.js';
+import { PackageType } from './enums.js';
+import { DateTimeScalar } from './scalars.js';
+
+@ObjectType({ description: 'A firmware or software package uploaded to the platform.' })
+export class UpgradePackage {
+  @Field(() => ID, { description: 'fileId' }) id!: string;
+  @Field(() => String, { nullable: true }) name?: string;
+  @Field(() => String, { nullable: true }) version?: string;
+  @Field(() => PackageType, { nullable: true }) type?: PackageType;
+  @Field(() => String, { nullable: true }) deviceType?: string;
+  @Field(() => String, { nullable: true }) model?: string;
+  @Field(() => String, { nullable: true }) manufacturerName?: string;
+  @Field(() => String, { nullable: true }) protocolType?: string;
+  @Field(() => String, { nullable: true }) description?: string;
+  @Field(() => DateTimeScalar, { nullable: true }) uploadedAt?: string;
+}
+
+@ObjectType()
+export class UpgradePackageConnection extends Connection(UpgradePackage, 'UpgradePackage') {}
+
+@InputType()
+export class UpgradePackageFilter {
+  @Field(() => PackageType, { nullable: true }) type?: PackageType;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(256) deviceType?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(256) model?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(256) manufacturerName?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(256) version?: string;
+}

@@ -1,0 +1,142 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../../src/playground/examples.js';
+import type { Gateway } from '../../src/server.js';
+import { startGateway } from '../gateway/helpers.js';
+
+/** Debian's Chromium: playwright-core downloads no browser, and nothing can be downloaded here anyway. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+/** Left behind for a person to look at (and for a failed CI run). */
+const SCREENSHOT = join(tmpdir(), 'playground.png');
+/** Monaco loads well after the page under a parallel test run. */
+const EDITOR_TIMEOUT_MS = 20_000;
+
+const DASHBOARD = EXAMPLES[0]?.query ?? '';
+
+/** A browser on a fresh profile that may reach this machine only; `blocked` collects every other request. */
+async function openBrowser(): Promise<{ context: BrowserContext; blocked: string[]; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'playground-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  const blocked: string[] = [];
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1' && url.hostname !== 'localhost',
+    (route) => {
+      blocked.push(route.request().url());
+      return route.abort('blockedbyclient');
+    },
+  );
+  return {
+    context,
+    blocked,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An editor's text as a user reads it: Monaco renders spaces as non-breaking ones, and line breaks vary. */
+async function editorText(page: Page, editor: 'query' | 'headers' | 'response'): Promise<string> {
+  const selector = {
+    query: '.graphiql-query-editor',
+    headers: '.graphiql-editor-tool[aria-label="Headers"]',
+    response: '.graphiql-response',
+  }[editor];
+  const text = await page.locator(`${selector} .view-lines`).filter({ visible: true }).first().innerText();
+  return normalise(text);
+}
+
+function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+// Each test waits for a browser and, in turn, for three editors: more than the suite's default allows under load.
+describe('the playground in a browser', { timeout: 90_000 }, () => {
+  let gateway: Gateway | undefined;
+  let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
+  afterEach(async () => {
+    await browser?.close();
+    await gateway?.close();
+    browser = undefined;
+    gateway = undefined;
+  });
+
+  it('opens on the dashboard query and shows its result from the gateway, needing nothing from elsewhere', async () => {
+    gateway = await startGateway();
+    browser = await openBrowser();
+    const expected = (await (
+      await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: DASHBOARD }),
+      })
+    ).json()) as { data?: { operations: { nodes: Array<{ id: string }> } }; errors?: unknown };
+    expect(expected.errors).toBeUndefined();
+    const firstId = expected.data?.operations.nodes[0]?.id;
+    expect(firstId).toBeDefined();
+
+    const page = await browser.context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(gateway.url);
+
+    await expect.poll(() => editorText(page, 'query'), { timeout: EDITOR_TIMEOUT_MS }).toBe(normalise(DASHBOARD));
+    await page.getByRole('button', { name: /execute query/i }).click();
+
+    await expect.poll(() => editorText(page, 'response'), { timeout: EDITOR_TIMEOUT_MS }).toContain(`"id": "${firstId}"`);
+    const response = await editorText(page, 'response');
+    expect(response).toMatch(/^\{ "data": \{ "operations": \{ "nodes": \[/);
+    expect(response).not.toContain('"errors"');
+    // One tab per example, the dashboard first and selected.
+    await expect.poll(() => page.getByRole('tab').count()).toBe(EXAMPLES.length);
+    expect(await page.getByRole('tab', { selected: true }).innerText()).toContain('Dashboard');
+    await page.screenshot({ path: SCREENSHOT });
+
+    expect(browser.blocked).toEqual([]);
+    // Content-Security-Policy refusals are reported as console errors.
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('lets the user send an API key in the headers editor when the gateway requires one', async () => {
+    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read' });
+    browser = await openBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(gateway.url);
+
+    // The headers editor is open, with the header to fill in.
+    await expect.poll(() => editorText(page, 'headers'), { timeout: EDITOR_TIMEOUT_MS }).toContain('"x-api-key": ""');
+    await expect.poll(() => editorText(page, 'query'), { timeout: EDITOR_TIMEOUT_MS }).toBe(normalise(DASHBOARD));
+
+    // Type the key between the quotes, as a user would.
+    await page.locator('.graphiql-editor-tool[aria-label="Headers"] .view-line', { hasText: 'x-api-key' }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.type('reader-key');
+    await expect.poll(() => editorText(page, 'headers')).toContain('"x-api-key": "reader-key"');
+    await page.getByRole('button', { name: /execute query/i }).click();
+
+    await expect.poll(() => editorText(page, 'response'), { timeout: EDITOR_TIMEOUT_MS }).toMatch(/^\{ "data": \{ "operations": /);
+    expect(browser.blocked).toEqual([]);
+  });
+});

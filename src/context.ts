@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ApiRole } from './config.js';
 import type { PlatformApis } from './datasources/apis.js';
+import type { IdempotencyStore } from './datasources/idempotency.js';
 import { createLoaders, type Loaders } from './datasources/loaders.js';
 import type { PlatformClient } from './datasources/platform-client.js';
 
@@ -16,6 +17,8 @@ export interface GatewayContext {
   apis: PlatformApis;
   /** This request's DataLoaders: each device, task or package fetched at most once per request. */
   loaders: Loaders;
+  /** Idempotency keys of creates (shared by all requests): the id each key created. */
+  idempotency: IdempotencyStore<string>;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
 }
@@ -23,6 +26,7 @@ export interface GatewayContext {
 export interface ContextDependencies {
   platform: PlatformClient;
   apis: PlatformApis;
+  idempotency: IdempotencyStore<string>;
   embeddedEmulator: boolean;
   apiKeys?: ReadonlyMap<string, ApiRole>;
 }
@@ -36,6 +40,7 @@ export function createContextFactory(deps: ContextDependencies): (args: { req: R
     platform: deps.platform,
     apis: deps.apis,
     loaders: createLoaders(deps.apis),
+    idempotency: deps.idempotency,
     embeddedEmulator: deps.embeddedEmulator,
   });
 }

@@ -10,6 +10,7 @@ import { buildGatewaySchema } from './build-schema.js';
 import type { GatewayConfig } from './config.js';
 import { API_KEY_HEADER, createContextFactory, type GatewayContext } from './context.js';
 import { createPlatformApis } from './datasources/apis.js';
+import { IdempotencyStore } from './datasources/idempotency.js';
 import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform-client.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
@@ -85,7 +86,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       GRAPHQL_PATH,
       express.json(),
       expressMiddleware(apollo, {
-        context: createContextFactory({ platform, apis, embeddedEmulator: emulator !== undefined, apiKeys: config.apiKeys }),
+        context: createContextFactory({ platform, apis, idempotency: new IdempotencyStore<string>(), embeddedEmulator: emulator !== undefined, apiKeys: config.apiKeys }),
       }),
     );
     const url = `${await listen(httpServer, config.port, config.host)}${GRAPHQL_PATH}`;

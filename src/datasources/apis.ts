@@ -4,6 +4,8 @@
  * not exist; every other failure is a PlatformError.
  */
 import type {
+  BatchTaskRequest,
+  UpgradeTaskRequest,
   BatchTask,
   BatchTaskDetail,
   BatchTaskDetailStatus,
@@ -25,6 +27,7 @@ import type { CallOptions, Endpoint, PlatformClient } from './platform-client.js
 import { PlatformError } from './platform-error.js';
 
 const get = (template: Endpoint['template']): Endpoint => ({ method: 'GET', template });
+const post = (template: Endpoint['template']): Endpoint => ({ method: 'POST', template });
 
 export const ENDPOINTS = {
   operations: get('/iodm/northbound/v1.5.0/operations'),
@@ -39,8 +42,17 @@ export const ENDPOINTS = {
   deviceGroups: get('/iocm/app/devgroup/v1.3.0/devGroups'),
   deviceGroup: get('/iocm/app/devgroup/v1.3.0/devGroups/{devGroupId}'),
   deviceGroupMembers: get('/iocm/app/dm/v1.2.0/devices/ids'),
+  createFirmwareUpgrade: post('/iodm/northbound/v1.5.0/operations/firmwareUpgrade'),
+  createSoftwareUpgrade: post('/iodm/northbound/v1.5.0/operations/softwareUpgrade'),
+  createBatchTask: post('/iocm/app/batchtask/v1.1.0/tasks'),
 } as const;
 
+/** How far apart the gateway's and the platform's clocks may be when matching an unanswered create. */
+const CLOCK_SKEW_MS = 60_000;
+/** Recent tasks looked through when matching an unanswered create. */
+const RECONCILE_WINDOW = 50;
+
+const compactTime = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /** The largest page each list endpoint serves. */
 export const MAX_PAGE_SIZE = { operations: 100, subOperations: 100, packages: 100, batchTaskDetails: 250, devices: 250, deviceGroups: 500, deviceGroupMembers: 1000 } as const;
@@ -114,6 +126,47 @@ export class OperationsApi extends Api {
     return raw === null ? null : this.normalize.operation(record(raw));
   }
 
+  /** Creates an upgrade task; never retried (a second POST could create a second task). */
+  async create(request: UpgradeTaskRequest): Promise<string> {
+    const { targets, policy } = request;
+    const body = {
+      fileId: request.fileId,
+      targets: targets.deviceGroups?.length
+        ? { deviceGroups: targets.deviceGroups, deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName }
+        : { devices: targets.deviceIds },
+      policy: {
+        executeType: policy.executeType.toLowerCase(),
+        startTime: policy.startTime && compactTime(policy.startTime),
+        endTime: policy.endTime && compactTime(policy.endTime),
+        retryType: policy.retry,
+        retryTimes: policy.retry ? policy.retryTimes : undefined,
+      },
+    };
+    const endpoint = request.type === 'FIRMWARE_UPGRADE' ? ENDPOINTS.createFirmwareUpgrade : ENDPOINTS.createSoftwareUpgrade;
+    const answer = record(await this.call(endpoint, { json: body }));
+    return String(answer.operationId);
+  }
+
+  /** The task an unanswered create made, if the platform shows one: same type and targets, created since `sentAt`. */
+  async findCreated(request: UpgradeTaskRequest, sentAt: number): Promise<string | undefined> {
+    const { targets } = request;
+    const byGroup = Boolean(targets.deviceGroups?.length);
+    const filter: OperationFilter = byGroup
+      ? { type: request.type, deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName }
+      : { type: request.type, deviceId: targets.deviceIds?.[0] };
+    const recent = await this.list(filter, { start: 0, count: RECONCILE_WINDOW });
+    const same = (a: string[] | undefined, b: string[]) => new Set(a).size === new Set(b).size && b.every((x) => (a ?? []).includes(x));
+    // Only a task that is this request in every respect counts; the package must be visible (extendPara.fileId),
+    // or the gateway cannot tell it from another rollout to the same devices.
+    return recent.items.find(
+      (o) =>
+        o.extendPara?.fileId === request.fileId &&
+        o.policy?.executeType === request.policy.executeType &&
+        Date.parse(o.createdAt ?? '') >= sentAt - CLOCK_SKEW_MS &&
+        (byGroup ? same(targets.deviceGroups, o.targets.deviceGroups) : same(targets.deviceIds, o.targets.deviceIds)),
+    )?.id;
+  }
+
   /** `knownTotal`: how many subtasks match, when the caller knows for sure (saves reading past the end). */
   subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number): Promise<Page<Subtask>> {
     const options = { path: { operationId }, searchParams: { subOperationStatus: status && SUBTASK_STATUS[status] } };
@@ -178,6 +231,30 @@ export class UpgradePackagesApi extends Api {
 }
 
 export class BatchTasksApi extends Api {
+  /** Creates a batch task for the gateway's application; never retried. */
+  async create(request: BatchTaskRequest): Promise<string> {
+    const { target } = request;
+    const selector: Record<string, unknown> = {
+      DeviceList: { deviceList: target.deviceIds },
+      DeviceType: { deviceType: target.deviceType, manufacturerId: target.manufacturerId, model: target.model },
+      DeviceArea: { deviceLocation: target.location },
+      GroupList: { groupList: target.groups },
+      GroupIdList: { groupList: target.groups },
+      Broadcast: {},
+    }[target.type] as Record<string, unknown>;
+    const body = {
+      appId: this.client.appId,
+      taskName: request.name,
+      taskType: request.type,
+      timeout: request.timeoutMinutes,
+      param: { type: target.type, ...selector, command: request.command, callbackUrl: request.callbackUrl },
+      tags: request.tags.map((t) => ({ tagName: t.name, tagValue: t.value })),
+    };
+    // The platform spells it taskID here, taskId everywhere else.
+    const answer = record(await this.call(ENDPOINTS.createBatchTask, { json: body }));
+    return String(answer.taskID ?? answer.taskId);
+  }
+
   async find(id: string, appId?: string): Promise<BatchTask | null> {
     const raw = await orNull(this.call(ENDPOINTS.batchTask, { path: { taskId: id }, searchParams: { appId, select: 'tag' } }), ['105005']);
     return raw === null ? null : this.normalize.batchTask(record(raw));

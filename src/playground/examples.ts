@@ -174,8 +174,37 @@ const firmwarePackages: PlaygroundExample = {
 
 const QUERIES: readonly PlaygroundExample[] = [dashboard, deviceUpgradeHistory, failedSubtasks, batchTaskDetails, firmwarePackages];
 
+const createFirmwareUpgradeTask: PlaygroundExample = {
+  query: `# Rolls a firmware package out to devices. Take a FIRMWARE package's id from the firmware packages tab and
+# devices of the same deviceType, model and manufacturer. Validation happens before any platform call; running
+# it again with the same idempotencyKey returns the same task instead of creating a second one.
+mutation CreateFirmwareUpgrade($input: CreateUpgradeTaskInput!) {
+  createFirmwareUpgradeTask(input: $input) {
+    operationId
+    operation {
+      id
+      status
+      targetVersion
+      stats {
+        total
+        wait
+      }
+    }
+  }
+}
+`,
+  variables: {
+    input: {
+      fileId: 'PACKAGE-ID',
+      targets: { deviceIds: ['DEVICE-ID'] },
+      policy: { executeType: 'NOW', retry: true, retryTimes: 2 },
+      idempotencyKey: 'rollout-2026-001',
+    },
+  },
+};
+
 /** Mutation examples follow the queries. */
-const MUTATIONS: readonly PlaygroundExample[] = [];
+const MUTATIONS: readonly PlaygroundExample[] = [createFirmwareUpgradeTask];
 
 /** Every tab; the first one (the dashboard) is the one shown when the playground opens. */
 export const EXAMPLES: readonly PlaygroundExample[] = [...QUERIES, ...MUTATIONS];

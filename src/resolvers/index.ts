@@ -2,6 +2,7 @@ import { BatchTaskDetailResolver, BatchTaskResolver } from './batch-task.resolve
 import { DeviceGroupResolver } from './device-group.resolver.js';
 import { DeviceResolver } from './device.resolver.js';
 import { HealthResolver } from './health.resolver.js';
+import { CreateBatchTaskPayloadResolver, CreateUpgradeTaskPayloadResolver, MutationResolver } from './mutations.resolver.js';
 import { OperationResolver, OperationTargetsResolver } from './operation.resolver.js';
 import { SubtaskResolver } from './subtask.resolver.js';
 import { UpgradePackageResolver } from './upgrade-package.resolver.js';
@@ -17,4 +18,7 @@ export const resolvers = [
   BatchTaskDetailResolver,
   UpgradePackageResolver,
   DeviceGroupResolver,
+  MutationResolver,
+  CreateUpgradeTaskPayloadResolver,
+  CreateBatchTaskPayloadResolver,
 ] as const;

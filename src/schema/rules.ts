@@ -1,0 +1,41 @@
+/**
+ * Input rules as class-validator decorators that carry the platform code the platform would answer with
+ * (`context.upstreamCode`), so a rejected input reads the same whether the gateway or the platform caught it.
+ */
+import { registerDecorator, type ValidationOptions } from 'class-validator';
+
+/** `upstreamCode` for a built-in class-validator decorator. */
+export const platformCode = (upstreamCode: string, message?: string): ValidationOptions => ({ context: { upstreamCode }, ...(message ? { message } : {}) });
+
+/**
+ * A rule on one field that may look at its siblings. It runs even when the field is absent (rules like
+ * "required when deviceGroups is given" are about absence).
+ */
+export function Rule<T extends object>(
+  name: string,
+  upstreamCode: string | undefined,
+  message: string,
+  holds: (value: unknown, object: T) => boolean,
+): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message, context: upstreamCode === undefined ? {} : { upstreamCode } },
+      validator: { validate: (value, args) => holds(value, args?.object as T) },
+    });
+}
+
+export const isGiven = (value: unknown): boolean =>
+  value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
+
+/** At most `max` characters (for a list: each item); absent passes. */
+export const MaxText = (max: number, upstreamCode: string | undefined, what: string) =>
+  Rule('MaxText', upstreamCode, `${what} has at most ${max} characters`, (value) =>
+    value === undefined || value === null || (Array.isArray(value) ? value : [value]).every((v) => typeof v === 'string' && v.length <= max),
+  );
+
+/** A list of at most `max` items; absent passes. */
+export const MaxItems = (max: number, upstreamCode: string | undefined, what: string) =>
+  Rule('MaxItems', upstreamCode, `at most ${max} ${what}`, (value) => !Array.isArray(value) || value.length <= max);

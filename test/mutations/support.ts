@@ -1,0 +1,215 @@
+// Shared by the mutation tests: a stack whose gateway can be given extra environment (a short platform timeout)
+// and a read-only key besides the operate key, call counting around one action, the fleet data the creates need,
+// and the shape of a violation caught before any platform call.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { GraphQLFormattedError } from 'graphql';
+import { expect } from 'vitest';
+import { loadConfig, type Env } from '../../src/config.js';
+import { startEmulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { createGateway } from '../../src/server.js';
+import { MutationFixtureDevicesDocument as MutationFixtureDevices, MutationFixturesDocument } from '../generated/graphql.js';
+import { execute, TEST_API_KEY, type GraphQLResponse, type Stack } from '../gateway/helpers.js';
+
+export { TEST_API_KEY };
+export const READ_ONLY_KEY = 'read-only-test-key';
+
+/** The emulator's route keys of the creates, as its stats name them. */
+export const CREATE_ROUTE = {
+  firmware: 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade',
+  software: 'POST /iodm/northbound/v1.5.0/operations/softwareUpgrade',
+  batch: 'POST /iocm/app/batchtask/v1.1.0/tasks',
+} as const;
+
+export interface MutationStack extends Stack {
+  /** Runs a document with another API key. */
+  runAs<TData, TVariables>(apiKey: string, document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLResponse<TData>>;
+  /** Moves the emulated clock on, running what falls due. */
+  advance(seconds: number): Promise<void>;
+}
+
+export interface MutationStackOptions {
+  /** Overrides the defaults of `startStack` (manual clock, fixed start 2026-03-01). */
+  emulator?: EmulatorOptions;
+  /** Extra gateway environment, e.g. `NORTHBOUND_TIMEOUT_MS`. */
+  env?: Env;
+}
+
+/** As `startStack`, plus an extra environment for the gateway and a read-only key. */
+export async function startMutationStack({ emulator: options = {}, env = {} }: MutationStackOptions = {}): Promise<MutationStack> {
+  const emulatorOptions: EmulatorOptions = {
+    port: 0,
+    seed: 7,
+    devices: 400,
+    clock: 'manual',
+    startTime: '2026-03-01T00:00:00Z',
+    throttlePerMinute: 1_000_000,
+    ...options,
+  };
+  const emulator = await startEmulator(emulatorOptions);
+  const loaded = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'error',
+    NORTHBOUND_URL: emulator.url,
+    NORTHBOUND_APP_ID: emulator.credentials.appId,
+    NORTHBOUND_SECRET: emulator.credentials.secret,
+    GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${READ_ONLY_KEY}:read`,
+    ...env,
+  });
+  if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
+  const gateway = await createGateway(loaded.config);
+  const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
+    const response = await fetch(`${emulator.url}/_emulator/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`emulator control ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<unknown>;
+  };
+  return {
+    gateway,
+    emulator,
+    run: (document, variables) => execute(gateway.url, document, variables, { 'x-api-key': TEST_API_KEY }),
+    runAs: (apiKey, document, variables) => execute(gateway.url, document, variables, { 'x-api-key': apiKey }),
+    stats: () => control('stats') as ReturnType<Stack['stats']>,
+    resetCounters: async () => {
+      await control('reset', {});
+    },
+    control,
+    advance: async (seconds) => {
+      await control('clock', { advanceSeconds: seconds });
+    },
+    close: async () => {
+      await gateway.close();
+      await emulator.close();
+    },
+  };
+}
+
+export interface Calls<T> {
+  result: T;
+  /** Platform calls made during the action. */
+  total: number;
+  /** Per route, only the routes that were called. */
+  byRoute: Record<string, number>;
+}
+
+/** The platform calls one action makes (the counters' difference, so earlier calls do not matter). */
+export async function callsDuring<T>(stack: Stack, action: () => Promise<T>): Promise<Calls<T>> {
+  const before = await stack.stats();
+  const result = await action();
+  const after = await stack.stats();
+  const byRoute: Record<string, number> = {};
+  for (const [route, count] of Object.entries(after.byRoute)) {
+    const delta = count - (before.byRoute[route] ?? 0);
+    if (delta > 0) byRoute[route] = delta;
+  }
+  return { result, total: after.total - before.total, byRoute };
+}
+
+/** The single error of a response (a create answers one field, so one error). */
+export function onlyError(response: GraphQLResponse<unknown>): GraphQLFormattedError {
+  expect(response.errors, JSON.stringify(response.data)).toHaveLength(1);
+  return response.errors?.[0] as GraphQLFormattedError;
+}
+
+export interface ExpectedViolation {
+  /** The field path, e.g. `input.policy.endTime`. */
+  path: string;
+  rule: string;
+  /** The code the platform would have answered, e.g. '123034'. */
+  upstreamCode?: string;
+}
+
+/**
+ * A create refused by the gateway's own rules: BAD_USER_INPUT naming the field and the rule, the platform's code
+ * as `extensions.upstream.code` (the first in the platform's order, `answered`), and no platform call at all.
+ */
+export function expectRefusedBeforePlatform(
+  calls: Calls<GraphQLResponse<unknown>>,
+  violation: ExpectedViolation,
+  answered: string | undefined = violation.upstreamCode,
+): void {
+  const error = onlyError(calls.result);
+  expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(error.extensions?.validationErrors).toContainEqual(expect.objectContaining(violation));
+  if (answered === undefined) expect(error.extensions?.upstream).toBeUndefined();
+  else expect(error.extensions?.upstream).toMatchObject({ code: answered });
+  expect(calls.result.data ?? null).toBeNull();
+  expect(calls.byRoute).toEqual({});
+  expect(calls.total).toBe(0);
+}
+
+export interface Product {
+  deviceType: string;
+  model: string;
+  manufacturerName: string;
+}
+
+export interface Fixtures {
+  product: Product;
+  /** The product's own group (all its devices): name and id. */
+  group: string;
+  groupId: string;
+  /** A firmware and a software package of the product. */
+  firmware: string;
+  software: string;
+  /** Another firmware package (another version) of the same product. */
+  firmware2: string;
+  /** Their versions (what a task installs). */
+  firmwareVersion: string;
+  softwareVersion: string;
+  /** The product's devices, ONLINE ones first. */
+  devices: string[];
+  /** A firmware package of another product. */
+  otherFirmware: string;
+  otherProduct: Product;
+  /** A group that exists but is not the product's group. */
+  otherGroup: string;
+}
+
+/** Picks what the creates need from the fleet, read through the gateway: the product with the most known devices. */
+export async function loadFixtures(stack: Stack): Promise<Fixtures> {
+  const response = await stack.run(MutationFixturesDocument);
+  if (!response.data) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
+  const { upgradePackages, deviceGroups, operations } = response.data;
+  // Devices are found through the fleet's upgrade history, then read by id.
+  const ids = [...new Set(operations.nodes.flatMap((o) => o.subtasks!.nodes.map((s) => s.deviceId)))].slice(0, 500);
+  const read = await stack.run(MutationFixtureDevices, { ids });
+  const known = (read.data?.devices ?? []).filter((d) => d !== null);
+  const byModel = new Map<string, typeof known>();
+  for (const device of known) byModel.set(device.model ?? '', [...(byModel.get(device.model ?? '') ?? []), device]);
+  const [model, ofModel] = [...byModel].sort(([, a], [, b]) => b.length - a.length)[0] ?? ['', []];
+  const packages = upgradePackages.nodes.filter((p) => p.model === model);
+  const [firmware, firmware2] = packages.filter((p) => p.type === 'FIRMWARE');
+  const software = packages.find((p) => p.type === 'SOFTWARE');
+  const other = upgradePackages.nodes.find((p) => p.type === 'FIRMWARE' && p.model !== model);
+  if (!firmware || !firmware2 || !software || !other || ofModel.length < 12) throw new Error(`fixtures: no product with packages and devices (${model})`);
+  const product = (p: typeof firmware): Product => ({ deviceType: p.deviceType ?? '', model: p.model ?? '', manufacturerName: p.manufacturerName ?? '' });
+  // The emulator names each product's group after it (deviceType + model), e.g. WaterMeterWM100.
+  const group = deviceGroups.nodes.find((g) => g.name === `${firmware.deviceType}${firmware.model}`);
+  const otherGroup = deviceGroups.nodes.find((g) => g.name === `${other.deviceType}${other.model}`);
+  if (!group || !otherGroup) throw new Error(`fixtures: no group named after ${model}`);
+  const online = (d: (typeof ofModel)[number]) => Number(d?.status === 'ONLINE');
+  return {
+    product: product(firmware),
+    group: group.name,
+    groupId: group.id,
+    firmware: firmware.id,
+    firmware2: firmware2.id,
+    software: software.id,
+    firmwareVersion: firmware.version ?? '',
+    softwareVersion: software.version ?? '',
+    devices: [...ofModel].sort((a, b) => online(b) - online(a)).map((d) => d.id),
+    otherFirmware: other.id,
+    otherProduct: product(other),
+    otherGroup: otherGroup.name,
+  };
+}
+
+/** A well-formed id the platform does not know: 24 hex characters for packages, a UUID for devices. */
+export const UNKNOWN_FILE_ID = 'ffffffffffffffffffffffff';
+export const UNKNOWN_DEVICE_ID = '00000000-0000-4000-8000-000000000000';
+
+/** An ISO time `minutes` from the wall clock (the gateway checks "not in the past" against it). */
+export const fromNow = (minutes: number): string => new Date(Date.now() + minutes * 60_000).toISOString();

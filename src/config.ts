@@ -55,6 +55,13 @@ export interface GatewayConfig {
   rateLimit: RateLimit;
   /** How long one platform call may take before it counts as unanswered. */
   platformTimeoutMs: number;
+  /** How long one GraphQL request's platform calls may take in all, waiting for the budget included. */
+  requestDeadlineMs: number;
+  /** A Redis URL: replicas share one call budget; unset, each gateway keeps its own in memory. */
+  rateLimitRedisUrl?: string;
+  /** How long the circuit stays open before one call probes the platform again. */
+  circuitResetMs: number;
+  cache: { ttlSeconds: number; maxEntries: number };
   /** Client API key → role; undefined means the gateway is open (embedded emulator only). */
   apiKeys?: ReadonlyMap<string, ApiRole>;
   logLevel: LogLevel;
@@ -95,6 +102,15 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   const port = parse('PORT', 4000, 'a port number 0-65535', parsePort);
   const host = parse('HOST', '127.0.0.1', 'a host name or IP address', (v) => (/\s/.test(v) ? undefined : v));
   const platformTimeoutMs = parse('NORTHBOUND_TIMEOUT_MS', 10_000, 'milliseconds from 100 to 120000', (v) => parseIntegerIn(v, 100, 120_000));
+  const requestDeadlineMs = parse('GATEWAY_REQUEST_DEADLINE_MS', 10_000, 'milliseconds from 100 to 300000', (v) => parseIntegerIn(v, 100, 300_000));
+  const circuitResetMs = parse('NORTHBOUND_CIRCUIT_RESET_MS', 10_000, 'milliseconds from 100 to 600000', (v) => parseIntegerIn(v, 100, 600_000));
+  const rateLimitRedisUrl = parse<string | undefined>('NORTHBOUND_RATE_LIMIT_REDIS_URL', undefined, 'a redis:// or rediss:// URL', (v) =>
+    /^rediss?:\/\/\S+$/.test(v) ? v : undefined,
+  );
+  const cache = {
+    ttlSeconds: parse('GATEWAY_CACHE_TTL_SECONDS', 60, 'seconds from 0 (off) to 86400', (v) => parseIntegerIn(v, 0, 86_400)),
+    maxEntries: parse('GATEWAY_CACHE_MAX_ENTRIES', 10_000, 'an integer from 0 (off) to 1000000', (v) => parseIntegerIn(v, 0, 1_000_000)),
+  };
   const rateLimit = parse('NORTHBOUND_RATE_LIMIT', { calls: 100, windowSeconds: 60 }, 'N/Ws such as 100/60s (N, W ≥ 1)', parseRateLimit);
   const logLevel = parse<LogLevel>('LOG_LEVEL', 'info', `one of ${LOG_LEVELS.join(', ')}`, (v) =>
     LOG_LEVELS.find((level) => level === v.toLowerCase()),
@@ -146,7 +162,10 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   }
 
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: { port, host, platform, rateLimit, platformTimeoutMs, apiKeys, logLevel, playground } };
+  return {
+    ok: true,
+    config: { port, host, platform, rateLimit, rateLimitRedisUrl, platformTimeoutMs, requestDeadlineMs, circuitResetMs, cache, apiKeys, logLevel, playground },
+  };
 }
 
 const TLS_VARIABLES = ['NORTHBOUND_CA_FILE', 'NORTHBOUND_CERT_FILE', 'NORTHBOUND_KEY_FILE'] as const;

@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ApiRole } from './config.js';
-import type { PlatformApis } from './datasources/apis.js';
+import { createPlatformApis, type PlatformApis } from './datasources/apis.js';
+import type { PlatformCaches } from './datasources/caches.js';
 import type { IdempotencyStore } from './datasources/idempotency.js';
 import { createLoaders, type Loaders } from './datasources/loaders.js';
-import type { PlatformClient } from './datasources/platform-client.js';
+import type { Normalizer } from './datasources/normalize.js';
+import type { CallScope, PlatformClient } from './datasources/platform-client.js';
 
-/** Per-request state handed to every resolver. Per-request DataLoaders will hang off it. */
+/** Per-request state handed to every resolver. */
 export interface GatewayContext {
   requestId: string;
   /** The caller's role; an open gateway (no API keys configured) treats every caller as `operate`. */
   role: ApiRole;
   platform: PlatformClient;
-  /** The platform by area (shared by all requests). */
+  /** When this request's platform calls must be done, and their place in the call budget's queue. */
+  scope: CallScope;
+  /** The platform by area, for this request (its calls share the request's scope). */
   apis: PlatformApis;
   /** This request's DataLoaders: each device, task or package fetched at most once per request. */
   loaders: Loaders;
@@ -25,8 +30,11 @@ export interface GatewayContext {
 
 export interface ContextDependencies {
   platform: PlatformClient;
-  apis: PlatformApis;
+  normalizer: Normalizer;
+  caches: PlatformCaches;
   idempotency: IdempotencyStore<string>;
+  /** How long a request's platform calls may take in all, queueing for the budget included. */
+  requestDeadlineMs: number;
   embeddedEmulator: boolean;
   apiKeys?: ReadonlyMap<string, ApiRole>;
 }
@@ -34,15 +42,35 @@ export interface ContextDependencies {
 export const API_KEY_HEADER = 'x-api-key';
 
 export function createContextFactory(deps: ContextDependencies): (args: { req: Request }) => Promise<GatewayContext> {
-  return async ({ req }) => ({
-    requestId: randomUUID(),
-    role: authenticate(req, deps.apiKeys),
-    platform: deps.platform,
-    apis: deps.apis,
-    loaders: createLoaders(deps.apis),
-    idempotency: deps.idempotency,
-    embeddedEmulator: deps.embeddedEmulator,
-  });
+  return async ({ req }) => {
+    const role = authenticate(req, deps.apiKeys);
+    // A query until the operation is known (see requestScopePlugin).
+    const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query' };
+    const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope);
+    return {
+      requestId: randomUUID(),
+      role,
+      platform: deps.platform,
+      scope,
+      apis,
+      loaders: createLoaders(apis),
+      idempotency: deps.idempotency,
+      embeddedEmulator: deps.embeddedEmulator,
+    };
+  };
+}
+
+/** Mutations go before queries in the call budget's queue: a rollout should not wait behind dashboards. */
+export function requestScopePlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation === 'mutation') contextValue.scope.priority = 'mutation';
+        },
+      };
+    },
+  };
 }
 
 function authenticate(req: Request, apiKeys: ReadonlyMap<string, ApiRole> | undefined): ApiRole {

@@ -7,12 +7,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { buildGatewaySchema } from './build-schema.js';
-import type { GatewayConfig } from './config.js';
-import { API_KEY_HEADER, createContextFactory, type GatewayContext } from './context.js';
-import { createPlatformApis } from './datasources/apis.js';
+import type { GatewayConfig, RemotePlatformConfig } from './config.js';
+import { API_KEY_HEADER, createContextFactory, requestScopePlugin, type GatewayContext } from './context.js';
+import { PlatformCaches } from './datasources/caches.js';
 import { IdempotencyStore } from './datasources/idempotency.js';
 import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform-client.js';
+import { RateBudget } from './datasources/rate-budget.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -40,29 +41,33 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const logger = options.logger ?? createLogger(config.logLevel);
   let emulator: RunningEmulator | undefined;
   let apollo: ApolloServer<GatewayContext> | undefined;
+  let budget: RateBudget | undefined;
   const stop = async (): Promise<void> => {
     await apollo?.stop();
+    budget?.close();
     await emulator?.close();
   };
 
   try {
-    let platform: PlatformClient;
+    let settings: { url: string; appId: string; secret: string; tls?: RemotePlatformConfig['tls'] };
     if (config.platform.kind === 'remote') {
-      platform = new PlatformClient({ ...config.platform, timeoutMs: config.platformTimeoutMs });
+      settings = config.platform;
     } else {
       // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
       const { startEmulator } = await import('./emulator/index.js');
       const { port, seed, devices } = config.platform.emulator;
       emulator = await startEmulator({ port, seed, devices });
-      platform = new PlatformClient({
+      settings = {
         url: emulator.url,
         appId: config.platform.appId ?? emulator.credentials.appId,
         secret: config.platform.secret ?? emulator.credentials.secret,
-        timeoutMs: config.platformTimeoutMs,
-      });
+      };
     }
+    budget = new RateBudget({ ...config.rateLimit, key: settings.appId, redisUrl: config.rateLimitRedisUrl });
+    const platform = new PlatformClient({ ...settings, timeoutMs: config.platformTimeoutMs, circuitResetMs: config.circuitResetMs, budget });
+    const caches = new PlatformCaches(config.cache);
+    const normalizer = new Normalizer((message) => logger.warn(message));
 
-    const apis = createPlatformApis(platform, new Normalizer((message) => logger.warn(message)));
     const schema = await buildGatewaySchema();
     const app = express();
     app.disable('x-powered-by');
@@ -75,7 +80,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       logger,
       includeStacktraceInErrorResponses: false,
       formatError,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, errorLoggingPlugin(logger)],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, requestScopePlugin(), errorLoggingPlugin(logger)],
     });
     await apollo.start();
 
@@ -86,7 +91,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       GRAPHQL_PATH,
       express.json(),
       expressMiddleware(apollo, {
-        context: createContextFactory({ platform, apis, idempotency: new IdempotencyStore<string>(), embeddedEmulator: emulator !== undefined, apiKeys: config.apiKeys }),
+        context: createContextFactory({
+          platform,
+          normalizer,
+          caches,
+          idempotency: new IdempotencyStore<string>(),
+          requestDeadlineMs: config.requestDeadlineMs,
+          embeddedEmulator: emulator !== undefined,
+          apiKeys: config.apiKeys,
+        }),
       }),
     );
     const url = `${await listen(httpServer, config.port, config.host)}${GRAPHQL_PATH}`;

@@ -23,7 +23,9 @@ import type {
 } from './models.js';
 import { integer, record, type Normalizer } from './normalize.js';
 import { fetchWindow } from './paging.js';
-import type { CallOptions, Endpoint, PlatformClient } from './platform-client.js';
+import pLimit from 'p-limit';
+import type { Cache, PlatformCaches } from './caches.js';
+import type { CallOptions, CallScope, Endpoint, PlatformClient } from './platform-client.js';
 import { PlatformError } from './platform-error.js';
 
 const get = (template: Endpoint['template']): Endpoint => ({ method: 'GET', template });
@@ -54,6 +56,9 @@ const RECONCILE_WINDOW = 50;
 
 const compactTime = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
+/** Single device lookups in flight at once: enough to hide latency, few enough to leave the budget to others. */
+export const LOOKUP_CONCURRENCY = 8;
+
 /** The largest page each list endpoint serves. */
 export const MAX_PAGE_SIZE = { operations: 100, subOperations: 100, packages: 100, batchTaskDetails: 250, devices: 250, deviceGroups: 500, deviceGroupMembers: 1000 } as const;
 
@@ -82,10 +87,13 @@ abstract class Api {
   constructor(
     protected readonly client: PlatformClient,
     protected readonly normalize: Normalizer,
+    protected readonly caches: PlatformCaches,
+    /** The request's deadline and priority, applied to every call it makes. */
+    protected readonly scope?: CallScope,
   ) {}
 
   protected call(endpoint: Endpoint, options?: CallOptions): Promise<unknown> {
-    return this.client.call(endpoint, options);
+    return this.client.call(endpoint, options, this.scope);
   }
 
   /** A window of a list endpoint, read from the pages that cover it. */
@@ -97,14 +105,18 @@ abstract class Api {
     key: string,
     convert: (item: unknown) => T,
     knownTotal?: number,
+    /** Where pages may be kept (lists that never change again), and the key prefix for this list. */
+    pageCache?: { cache: Cache<Page<T>>; key: string },
   ): Promise<Page<T>> {
-    return fetchWindow(
-      window,
-      maxPageSize,
-      async (pageNo, pageSize) =>
-        listPage(await this.call(endpoint, { ...options, searchParams: { ...options.searchParams, pageNo, pageSize } }), key, convert),
-      knownTotal,
-    );
+    const fetchPage = async (pageNo: number, pageSize: number): Promise<Page<T>> => {
+      const cacheKey = pageCache && `${pageCache.key}|${pageNo}|${pageSize}`;
+      const cached = cacheKey === undefined ? undefined : pageCache?.cache.get(cacheKey);
+      if (cached) return cached;
+      const page = listPage(await this.call(endpoint, { ...options, searchParams: { ...options.searchParams, pageNo, pageSize } }), key, convert);
+      if (cacheKey !== undefined) pageCache?.cache.set(cacheKey, page);
+      return page;
+    };
+    return fetchWindow(window, maxPageSize, fetchPage, knownTotal);
   }
 }
 
@@ -118,12 +130,21 @@ export class OperationsApi extends Api {
       manufacturerName: filter.manufacturerName,
       deviceId: filter.deviceId,
     };
-    return this.window(ENDPOINTS.operations, MAX_PAGE_SIZE.operations, window, { searchParams }, 'data', (raw) => this.normalize.operation(record(raw)));
+    return this.window(ENDPOINTS.operations, MAX_PAGE_SIZE.operations, window, { searchParams }, 'data', (raw) => {
+      const operation = this.normalize.operation(record(raw));
+      this.caches.rememberOperation(operation);
+      return operation;
+    });
   }
 
   async find(id: string): Promise<Operation | null> {
+    const cached = this.caches.operations.get(id);
+    if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.operation, { path: { operationId: id } }), ['123009']);
-    return raw === null ? null : this.normalize.operation(record(raw));
+    if (raw === null) return null;
+    const operation = this.normalize.operation(record(raw));
+    this.caches.rememberOperation(operation);
+    return operation;
   }
 
   /** Creates an upgrade task; never retried (a second POST could create a second task). */
@@ -167,8 +188,11 @@ export class OperationsApi extends Api {
     )?.id;
   }
 
-  /** `knownTotal`: how many subtasks match, when the caller knows for sure (saves reading past the end). */
-  subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number): Promise<Page<Subtask>> {
+  /**
+   * `knownTotal`: how many subtasks match, when the caller knows for sure (saves reading past the end).
+   * `ended`: the task has ended, so its subtasks never change again and their pages are kept.
+   */
+  subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
     const options = { path: { operationId }, searchParams: { subOperationStatus: status && SUBTASK_STATUS[status] } };
     return this.window(
       ENDPOINTS.subOperations,
@@ -178,6 +202,7 @@ export class OperationsApi extends Api {
       'data',
       (raw) => this.normalize.subtask(record(raw), operationId),
       knownTotal,
+      ended ? { cache: this.caches.subtaskPages, key: `${operationId}|${status ?? ''}` } : undefined,
     );
   }
 }
@@ -185,19 +210,85 @@ export class OperationsApi extends Api {
 export class DevicesApi extends Api {
   /** `appId`: a device of another application that authorised ours. */
   async find(id: string, appId?: string): Promise<Device | null> {
+    const key = `${appId ?? ''}|${id}`;
+    const cached = this.caches.devices.get(key);
+    if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.device, { path: { deviceId: id }, searchParams: { appId } }), ['100403', '100418']);
-    return raw === null ? null : this.normalize.device(record(raw));
+    if (raw === null) return null;
+    const device = this.normalize.device(record(raw));
+    this.caches.devices.set(key, device);
+    return device;
+  }
+
+  /**
+   * Devices known to be of one product (an upgrade task's targets), in the order of `ids`. There is no multi-id
+   * lookup: the gateway either reads them one by one, or lists the whole device type (250 a page) when the counts
+   * say that costs fewer calls — one read tells the type, one the type's size.
+   */
+  async findOfOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
+    const found = new Map<string, Device | null>();
+    const missing = [...new Set(ids)].filter((id) => {
+      const cached = this.caches.devices.get(`|${id}`);
+      if (cached) found.set(id, cached);
+      return !cached;
+    });
+    const [probeId, ...rest] = missing;
+    if (probeId !== undefined) {
+      const probe = await this.find(probeId);
+      found.set(probeId, probe);
+      const deviceType = probe?.deviceType;
+      // Listing costs the count plus at least one page: it can only win from four devices on.
+      if (deviceType !== undefined && rest.length > 3) {
+        const size = await this.countOfType(deviceType);
+        if (Math.ceil(size / MAX_PAGE_SIZE.devices) < rest.length) {
+          const listed = await this.listOfType(deviceType, size);
+          for (const device of listed) this.caches.devices.set(`|${device.id}`, device);
+          for (const id of rest) {
+            const device = listed.find((d) => d.id === id);
+            if (device) found.set(id, device);
+          }
+        }
+      }
+      // Whatever the listing did not show (or all, when one by one was cheaper).
+      const leftover = rest.filter((id) => !found.has(id));
+      const limit = pLimit(LOOKUP_CONCURRENCY);
+      const single = await Promise.all(leftover.map((id) => limit(() => this.find(id))));
+      leftover.forEach((id, i) => found.set(id, single[i] ?? null));
+    }
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  private async countOfType(deviceType: string): Promise<number> {
+    const page = listPage(await this.call(ENDPOINTS.devices, { searchParams: { deviceType, pageNo: 0, pageSize: 1 } }), 'devices', (raw) => raw);
+    return page.totalCount;
+  }
+
+  private async listOfType(deviceType: string, size: number): Promise<Device[]> {
+    const page = await this.window(ENDPOINTS.devices, MAX_PAGE_SIZE.devices, { start: 0, count: size }, { searchParams: { deviceType } }, 'devices', (raw) =>
+      this.normalize.device(record(raw)),
+      size,
+    );
+    return page.items;
   }
 }
 
 export class DeviceGroupsApi extends Api {
   list(window: ListWindow): Promise<Page<DeviceGroup>> {
-    return this.window(ENDPOINTS.deviceGroups, MAX_PAGE_SIZE.deviceGroups, window, {}, 'list', (raw) => this.normalize.deviceGroup(record(raw)));
+    return this.window(ENDPOINTS.deviceGroups, MAX_PAGE_SIZE.deviceGroups, window, {}, 'list', (raw) => {
+      const group = this.normalize.deviceGroup(record(raw));
+      this.caches.groups.set(group.id, group);
+      return group;
+    });
   }
 
   async find(id: string): Promise<DeviceGroup | null> {
+    const cached = this.caches.groups.get(id);
+    if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.deviceGroup, { path: { devGroupId: id } }), ['100603']);
-    return raw === null ? null : this.normalize.deviceGroup(record(raw));
+    if (raw === null) return null;
+    const group = this.normalize.deviceGroup(record(raw));
+    this.caches.groups.set(id, group);
+    return group;
   }
 
   memberIds(groupId: string, window: ListWindow): Promise<Page<string>> {
@@ -221,12 +312,21 @@ export class UpgradePackagesApi extends Api {
       manufacturerName: filter.manufacturerName,
       version: filter.version,
     };
-    return this.window(ENDPOINTS.packages, MAX_PAGE_SIZE.packages, window, { searchParams }, 'data', (raw) => this.normalize.upgradePackage(record(raw)));
+    return this.window(ENDPOINTS.packages, MAX_PAGE_SIZE.packages, window, { searchParams }, 'data', (raw) => {
+      const pkg = this.normalize.upgradePackage(record(raw));
+      this.caches.packages.set(pkg.id, pkg);
+      return pkg;
+    });
   }
 
   async find(id: string): Promise<UpgradePackage | null> {
+    const cached = this.caches.packages.get(id);
+    if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.package, { path: { fileId: id } }), ['123002']);
-    return raw === null ? null : this.normalize.upgradePackage(record(raw));
+    if (raw === null) return null;
+    const pkg = this.normalize.upgradePackage(record(raw));
+    this.caches.packages.set(id, pkg);
+    return pkg;
   }
 }
 
@@ -290,12 +390,13 @@ export interface PlatformApis {
   batchTasks: BatchTasksApi;
 }
 
-export function createPlatformApis(client: PlatformClient, normalize: Normalizer): PlatformApis {
+/** The APIs for one request: its calls share the request's deadline and priority. */
+export function createPlatformApis(client: PlatformClient, normalize: Normalizer, caches: PlatformCaches, scope?: CallScope): PlatformApis {
   return {
-    operations: new OperationsApi(client, normalize),
-    devices: new DevicesApi(client, normalize),
-    deviceGroups: new DeviceGroupsApi(client, normalize),
-    upgradePackages: new UpgradePackagesApi(client, normalize),
-    batchTasks: new BatchTasksApi(client, normalize),
+    operations: new OperationsApi(client, normalize, caches, scope),
+    devices: new DevicesApi(client, normalize, caches, scope),
+    deviceGroups: new DeviceGroupsApi(client, normalize, caches, scope),
+    upgradePackages: new UpgradePackagesApi(client, normalize, caches, scope),
+    batchTasks: new BatchTasksApi(client, normalize, caches, scope),
   };
 }

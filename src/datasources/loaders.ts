@@ -5,11 +5,8 @@
  */
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
-import type { PlatformApis } from './apis.js';
+import { LOOKUP_CONCURRENCY, type PlatformApis } from './apis.js';
 import type { Device, Operation, UpgradePackage } from './models.js';
-
-/** Single lookups in flight at once per batch: enough to hide latency, few enough to leave the budget to others. */
-const LOOKUP_CONCURRENCY = 8;
 
 export interface Loaders {
   device: DataLoader<string, Device | null>;

@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
+import CircuitBreaker from 'opossum';
 import type { TlsMaterial } from '../config.js';
 import { PlatformError } from './platform-error.js';
+import type { Priority, RateBudget } from './rate-budget.js';
 
 export interface PlatformClientOptions {
   /** Base URL without trailing slash, e.g. `https://host:8743`. */
@@ -10,6 +13,16 @@ export interface PlatformClientOptions {
   tls?: TlsMaterial;
   /** How long one call may take; default 10 s. */
   timeoutMs?: number;
+  /** The application's call budget; every call but login and refresh takes a slot. */
+  budget?: RateBudget;
+  /** How long the circuit stays open before one call probes the platform again; default 10 s. */
+  circuitResetMs?: number;
+}
+
+/** What one GraphQL request allows its platform calls: when they must be done, and their place in the queue. */
+export interface CallScope {
+  deadline: number;
+  priority: Priority;
 }
 
 /** A platform endpoint: its method and the path template the API reference names (also the `endpoint` of errors). */
@@ -29,6 +42,10 @@ const DEFAULT_EXPIRES_IN_S = 3600;
 const REFRESH_MARGIN_MS = 5 * 60_000;
 /** The platform's code for an invalid or superseded token. */
 const TOKEN_INVALID = '1010005';
+/** Attempts of an idempotent read at most (the first and two retries). */
+const MAX_ATTEMPTS = 3;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 2000;
 
 interface AccessToken {
   value: string;
@@ -53,14 +70,34 @@ export class PlatformClient {
   readonly appId: string;
   readonly #secret: string;
   readonly #http: Got;
+  readonly #timeoutMs: number;
+  readonly #budget: RateBudget | undefined;
+  readonly #breaker: CircuitBreaker<[Endpoint, SendOptions, Record<string, string>, number], unknown>;
   #token: AccessToken | undefined;
   /** The one login or refresh in flight: every login invalidates the application's earlier tokens. */
   #acquiring: Promise<AccessToken> | undefined;
+  /** Counters for metrics. */
+  readonly stats = { retries: 0, logins: 0, refreshes: 0 };
 
   constructor(options: PlatformClientOptions) {
     this.url = options.url;
     this.appId = options.appId;
     this.#secret = options.secret;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#budget = options.budget;
+    const circuitResetMs = options.circuitResetMs ?? 10_000;
+    this.#breaker = new CircuitBreaker((endpoint: Endpoint, send: SendOptions, headers: Record<string, string>, timeoutMs: number) =>
+      this.#exchange(endpoint, send, headers, timeoutMs), {
+      timeout: false,
+      resetTimeout: circuitResetMs,
+      // Shorter than the reset timeout: when a probe closes the circuit, the failures that opened it have rolled
+      // out of the window, so one later failure does not open it again at once.
+      rollingCountTimeout: Math.max(100, Math.floor(circuitResetMs / 2)),
+      volumeThreshold: 5,
+      errorThresholdPercentage: 50,
+      // The platform answering "no" (a 4xx code) is the platform working; only its absence counts as a failure.
+      errorFilter: (error: unknown) => error instanceof PlatformError && error.kind === 'platform' && (error.status ?? 0) < 500,
+    });
     this.#http = got.extend({
       prefixUrl: options.url,
       headers: { accept: 'application/json' },
@@ -69,7 +106,6 @@ export class PlatformClient {
         certificate: options.tls?.cert,
         key: options.tls?.key,
       },
-      timeout: { request: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
       // Retries need the rate budget and idempotency rules that come with the full client.
       retry: { limit: 0 },
       // Never carry the Authorization header to wherever a redirect points.
@@ -81,7 +117,7 @@ export class PlatformClient {
 
   /** Logs in and keeps the new token (shared with any login already in flight). */
   async login(): Promise<{ expiresAt: Date }> {
-    const token = await this.#acquire(() => this.#login());
+    const token = await this.#acquire(() => this.#login(Date.now() + this.#timeoutMs));
     return { expiresAt: new Date(token.expiresAt) };
   }
 
@@ -90,37 +126,68 @@ export class PlatformClient {
     await this.call(HEALTH_PROBE, { searchParams: { pageNo: 0, pageSize: 1 } });
   }
 
+  /** Whether the circuit lets calls through: closed, open (failing fast) or halfOpen (one probe). */
+  get circuit(): 'closed' | 'open' | 'halfOpen' {
+    return this.#breaker.opened ? 'open' : this.#breaker.halfOpen ? 'halfOpen' : 'closed';
+  }
+
+  /** Whether the gateway holds a token it believes valid. */
+  get tokenValid(): boolean {
+    return this.#token !== undefined && Date.now() < this.#token.expiresAt;
+  }
+
   /**
-   * One authenticated call; returns the parsed JSON body (undefined when empty). A token the platform rejects
-   * (1010005: expired early, or superseded by another login of the same app) is replaced once and the call
-   * replayed; a second rejection is final.
+   * One authenticated call; returns the parsed JSON body (undefined when empty). Each attempt takes a slot of the
+   * call budget. An idempotent read that fails in a way worth retrying (5xx, reset, timeout, throttled) is tried
+   * again with exponential backoff and jitter while the request's deadline allows; a POST never is.
    */
-  async call(endpoint: Endpoint, options: CallOptions = {}): Promise<unknown> {
-    const token = await this.#accessToken();
+  async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
+    const { deadline, priority } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#callOnce(endpoint, options, deadline, priority);
+      } catch (error) {
+        const delay = backoff(attempt);
+        if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
+        this.stats.retries += 1;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
+   * replaced once and the call replayed; a second rejection is final.
+   */
+  async #callOnce(endpoint: Endpoint, options: CallOptions, deadline: number, priority: Priority): Promise<unknown> {
+    await this.#budget?.acquire(priority, deadline);
+    const token = await this.#accessToken(deadline);
     try {
-      return await this.#authenticated(endpoint, options, token);
+      return await this.#authenticated(endpoint, options, token, deadline);
     } catch (error) {
       if (!(error instanceof PlatformError) || error.code !== TOKEN_INVALID) throw error;
       // Only the first caller to see the rejection drops the token; the others wait for its replacement.
       if (this.#token?.value === token) this.#token = undefined;
-      return this.#authenticated(endpoint, options, await this.#accessToken());
+      const replacement = await this.#accessToken(deadline);
+      await this.#budget?.acquire(priority, deadline);
+      return this.#authenticated(endpoint, options, replacement, deadline);
     }
   }
 
-  #authenticated(endpoint: Endpoint, options: CallOptions, token: string): Promise<unknown> {
-    return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` });
+  #authenticated(endpoint: Endpoint, options: CallOptions, token: string, deadline: number): Promise<unknown> {
+    return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, deadline);
   }
 
-  async #accessToken(): Promise<string> {
+  async #accessToken(deadline: number): Promise<string> {
     const token = this.#token;
     const now = Date.now();
     if (token !== undefined && now < token.expiresAt - REFRESH_MARGIN_MS) return token.value;
     if (token?.refreshToken !== undefined && now < token.expiresAt) {
       const refreshToken = token.refreshToken;
       // A refused refresh is not worth failing a call over: a login gets a token too.
-      return (await this.#acquire(() => this.#refresh(refreshToken).catch(() => this.#login()))).value;
+      return (await this.#acquire(() => this.#refresh(refreshToken, deadline).catch(() => this.#login(deadline)))).value;
     }
-    return (await this.#acquire(() => this.#login())).value;
+    return (await this.#acquire(() => this.#login(deadline))).value;
   }
 
   #acquire(how: () => Promise<AccessToken>): Promise<AccessToken> {
@@ -130,12 +197,14 @@ export class PlatformClient {
     return this.#acquiring;
   }
 
-  async #login(): Promise<AccessToken> {
-    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }));
+  async #login(deadline: number): Promise<AccessToken> {
+    this.stats.logins += 1;
+    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }, {}, deadline));
   }
 
-  async #refresh(refreshToken: string): Promise<AccessToken> {
-    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }));
+  async #refresh(refreshToken: string, deadline: number): Promise<AccessToken> {
+    this.stats.refreshes += 1;
+    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline));
   }
 
   #keep(endpoint: Endpoint, body: unknown): AccessToken {
@@ -156,12 +225,22 @@ export class PlatformClient {
     return this.#token;
   }
 
+  /** One HTTP exchange through the circuit breaker, with what is left of the deadline as its timeout. */
+  async #send(endpoint: Endpoint, options: SendOptions, headers: Record<string, string>, deadline: number): Promise<unknown> {
+    const timeoutMs = Math.min(this.#timeoutMs, deadline - Date.now());
+    if (timeoutMs <= 0) throw timeoutError(endpoint);
+    try {
+      return await this.#breaker.fire(endpoint, options, headers, timeoutMs);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
+        throw new PlatformError({ kind: 'network', code: 'CIRCUIT_OPEN', description: 'the platform is failing; calls are held back until a probe succeeds', endpoint: describe(endpoint) });
+      }
+      throw error;
+    }
+  }
+
   /** One HTTP exchange; returns the parsed JSON body (undefined when empty) or throws a PlatformError. */
-  async #send(
-    endpoint: Endpoint,
-    options: CallOptions & { form?: Record<string, string> },
-    headers: Record<string, string> = {},
-  ): Promise<unknown> {
+  async #exchange(endpoint: Endpoint, options: SendOptions, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
     const path = endpoint.template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.path?.[name] ?? ''));
     let response: Response<string>;
     try {
@@ -172,6 +251,7 @@ export class PlatformClient {
         searchParams: options.searchParams && definedOnly(options.searchParams),
         form: options.form,
         json: options.json,
+        timeout: { request: timeoutMs },
       });
     } catch (error) {
       if (error instanceof RequestError) throw transportError(endpoint, error);
@@ -179,6 +259,26 @@ export class PlatformClient {
     }
     return parseReply(endpoint, response);
   }
+}
+
+type SendOptions = CallOptions & { form?: Record<string, string> };
+
+/** Failures that a later attempt may not meet: the platform or the path to it was briefly unwell, or busy. */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof PlatformError) || error.code === 'CIRCUIT_OPEN') return false;
+  if (error.kind === 'timeout' || error.kind === 'network') return true;
+  if (error.code === '1010009') return true;
+  return (error.kind === 'http' || error.kind === 'platform') && (error.status ?? 0) >= 500;
+}
+
+/** Exponential backoff with jitter: after attempt n, between half and all of base·2^(n−1), capped. */
+function backoff(attempt: number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+function timeoutError(endpoint: Endpoint): PlatformError {
+  return new PlatformError({ kind: 'timeout', code: 'ETIMEDOUT', description: 'no answer in time', endpoint: describe(endpoint) });
 }
 
 function definedOnly(params: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {
@@ -228,14 +328,7 @@ function parseReply(endpoint: Endpoint, response: Response<string>): unknown {
 
 /** Keeps only the code and message of got's error: its `options` hold the headers and the login form. */
 function transportError(endpoint: Endpoint, error: RequestError): PlatformError {
-  if (error instanceof TimeoutError) {
-    return new PlatformError({
-      kind: 'timeout',
-      code: 'ETIMEDOUT',
-      description: 'no answer in time',
-      endpoint: describe(endpoint),
-    });
-  }
+  if (error instanceof TimeoutError) return timeoutError(endpoint);
   return new PlatformError({ kind: 'network', code: error.code, description: error.message, endpoint: describe(endpoint) });
 }
 

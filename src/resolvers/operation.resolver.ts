@@ -37,7 +37,8 @@ export class OperationResolver {
   async subtasks(@Root() operation: OperationModel, @Args(() => SubtaskArgs) args: SubtaskArgs, @Ctx() { apis }: GatewayContext) {
     const window = windowOf(args);
     const status = args.status ?? undefined;
-    const page = await apis.operations.subtasks(operation.id, status, window, knownSubtaskCount(operation, status));
+    const ended = TERMINAL.includes(operation.status);
+    const page = await apis.operations.subtasks(operation.id, status, window, knownSubtaskCount(operation, status), ended);
     return connectionOf(page, window);
   }
 }
@@ -45,8 +46,11 @@ export class OperationResolver {
 @Resolver(() => OperationTargets)
 export class OperationTargetsResolver {
   @FieldResolver(() => [DeviceType], { nullable: 'items', description: 'The targeted devices (device-list targets), null where unknown.' })
-  devices(@Root() targets: OperationTargetsModel, @Ctx() { loaders }: GatewayContext): Promise<(Device | null | Error)[]> {
-    return loaders.device.loadMany(targets.deviceIds);
+  async devices(@Root() targets: OperationTargetsModel, @Ctx() { apis, loaders }: GatewayContext): Promise<(Device | null)[]> {
+    // A task's targets are all of the package's product: listing the device type may be cheaper than one call each.
+    const devices = await apis.devices.findOfOneProduct(targets.deviceIds);
+    targets.deviceIds.forEach((id, i) => loaders.device.prime(id, devices[i] ?? null));
+    return devices;
   }
 }
 

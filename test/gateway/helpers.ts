@@ -70,6 +70,8 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
     NORTHBOUND_APP_ID: emulator.credentials.appId,
     NORTHBOUND_SECRET: emulator.credentials.secret,
     GATEWAY_API_KEYS: `${TEST_API_KEY}:operate`,
+    // The gateway budgets what its platform allows (the test emulator's throttle is generous).
+    NORTHBOUND_RATE_LIMIT: `${emulatorOptions.throttlePerMinute}/60s`,
   });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
   const gateway = await createGateway(loaded.config);

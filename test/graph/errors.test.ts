@@ -210,6 +210,21 @@ describe('the platform failing', () => {
     expect(error.extensions?.retryAfterSeconds).toBeGreaterThan(0);
   });
 
+  it('the gateway’s own budget keeps it from provoking the platform’s throttle', async () => {
+    // The platform's real limit (100 calls a minute, sliding), a fresh window, and a gateway with the default
+    // budget; the query needs 150 device lookups.
+    const ids = (await stack.truth.list(PATH.devices, 'devices', 250)).slice(0, 150).map((d) => d.deviceId);
+    await stack.control('clock', { advanceSeconds: 61 });
+    await stack.control('faults', { throttlePerMinute: 100 });
+    const gateway = await gatewayWith({ NORTHBOUND_RATE_LIMIT: '100/60s' });
+    const before = await stack.stats();
+
+    await gateway.run(DeviceLookupsDocument, { ids });
+
+    const after = await stack.stats();
+    expect(after.throttled - before.throttled).toBe(0);
+  });
+
   it('an application that did not authorise ours is FORBIDDEN (100217)', async () => {
     const error = onlyError(await stack.run(BatchTaskLookupDocument, { id: UNKNOWN_HEX, appId: 'unauthorised-app' }));
 
@@ -262,11 +277,16 @@ describe('partial results', () => {
     expect(subtasks?.nodes).toEqual(
       (state.subtasks as Json[]).map((s) => ({ id: s.subOperationId, status: SUBTASK_STATUS[s.status], deviceId: s.deviceId, device: null })),
     );
-    // One error per device field, each at its own path.
+    // One error per device field, each at its own path. Once enough device calls have failed, the circuit opens
+    // and the rest fail fast without reaching the platform: the same code for the client, another upstream code.
     expect(response.errors?.map((e) => e.path)).toEqual(task.subtasks.map((_, i) => ['operation', 'subtasks', 'nodes', i, 'device']));
     for (const error of response.errors ?? []) {
-      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { code: '50252', endpoint: ROUTE.device } });
+      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { code: expect.stringMatching(/^(50252|CIRCUIT_OPEN)$/), endpoint: ROUTE.device } });
     }
+    // Close the circuit again before the next test: once it half-opens, one call probes the healed platform.
+    await stack.control('faults', undefined, 'DELETE');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await stack.run(RecentOperationsDocument)).errors).toBeUndefined();
   });
 
   it('a root field failing leaves the other root field intact', async () => {

@@ -170,6 +170,12 @@ export async function startTestGateway(platformUrl: string, credentials: { appId
     GATEWAY_API_KEYS: `${TEST_API_KEY}:operate`,
     // The emulator's throttle is generous; so is the gateway's own budget, unless a test says otherwise.
     NORTHBOUND_RATE_LIMIT: '1000000/60s',
+    // These tests count what each query costs on its own; the shared caches (tested in test/limits) would carry
+    // answers from one test into the next.
+    GATEWAY_CACHE_TTL_SECONDS: '0',
+    GATEWAY_CACHE_MAX_ENTRIES: '0',
+    // A test whose faults open the circuit must not leave it open for the next test: probe again soon.
+    NORTHBOUND_CIRCUIT_RESET_MS: '200',
     ...env,
   });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);

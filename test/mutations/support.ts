@@ -53,6 +53,8 @@ export async function startMutationStack({ emulator: options = {}, env = {} }: M
     NORTHBOUND_APP_ID: emulator.credentials.appId,
     NORTHBOUND_SECRET: emulator.credentials.secret,
     GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${READ_ONLY_KEY}:read`,
+    // The gateway budgets what its platform allows (the test emulator's throttle is generous).
+    NORTHBOUND_RATE_LIMIT: `${emulatorOptions.throttlePerMinute}/60s`,
     ...env,
   });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);

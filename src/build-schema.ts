@@ -1,10 +1,11 @@
 // type-graphql's decorators read reflection metadata as each class is defined, so the polyfill must be
 // evaluated before the resolver and type modules imported below.
 import 'reflect-metadata';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedDirectives, type GraphQLSchema } from 'graphql';
 import type { ApiRole } from './config.js';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from './resolvers/index.js';
+import { cacheControlDirective } from './schema/cache-control.js';
 import { validateArgument } from './validation.js';
 
 /** Builds the gateway's schema; with `emitSchemaFile`, also writes it there as sorted SDL. */
@@ -13,6 +14,7 @@ export function buildGatewaySchema(emitSchemaFile?: string): Promise<GraphQLSche
     resolvers,
     emitSchemaFile: emitSchemaFile ?? false,
     // Arguments are checked with their class-validator rules before any resolver (and so any platform call) runs.
+    directives: [...specifiedDirectives, cacheControlDirective],
     validateFn: validateArgument,
     authChecker: ({ context }: { context: { role: ApiRole } }, roles: string[]) => {
       if (roles.length === 0 || roles.includes(context.role)) return true;

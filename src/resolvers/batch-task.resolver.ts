@@ -1,6 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
 import type { BatchTask as BatchTaskModel, BatchTaskDetail as BatchTaskDetailModel, Device as DeviceModel } from '../datasources/models.js';
+import { hintTask } from '../schema/cache-control.js';
 import { BatchTask, BatchTaskDetail, BatchTaskDetailArgs, BatchTaskDetailConnection } from '../schema/batch-task.type.js';
 import { Device } from '../schema/device.type.js';
 import { connectionOf, windowOf } from './connection.js';
@@ -8,12 +10,15 @@ import { connectionOf, windowOf } from './connection.js';
 @Resolver(() => BatchTask)
 export class BatchTaskResolver {
   @Query(() => BatchTask, { nullable: true, description: 'One batch task; appId for a task of an application that authorised ours.' })
-  batchTask(
+  async batchTask(
     @Arg('id', () => ID) id: string,
     @Arg('appId', () => ID, { nullable: true }) appId: string | undefined,
     @Ctx() { apis }: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<BatchTaskModel | null> {
-    return apis.batchTasks.find(id, appId);
+    const task = await apis.batchTasks.find(id, appId);
+    hintTask(info, task !== null && ended(task));
+    return task;
   }
 
   @FieldResolver(() => [Device], { nullable: 'items', description: 'The targeted devices when param is a device list; empty otherwise.' })
@@ -24,7 +29,13 @@ export class BatchTaskResolver {
   }
 
   @FieldResolver(() => BatchTaskDetailConnection, { nullable: true, description: 'Null, with an error at this path, when the platform could not be read.' })
-  async details(@Root() task: BatchTaskModel, @Args(() => BatchTaskDetailArgs) args: BatchTaskDetailArgs, @Ctx() { apis, platform }: GatewayContext) {
+  async details(
+    @Root() task: BatchTaskModel,
+    @Args(() => BatchTaskDetailArgs) args: BatchTaskDetailArgs,
+    @Ctx() { apis, platform }: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    hintTask(info, ended(task));
     const window = windowOf(args);
     const appId = task.appId === platform.appId ? undefined : task.appId;
     // Every device has one detail, so an unfiltered list is exactly stats.total long.
@@ -41,3 +52,5 @@ export class BatchTaskDetailResolver {
     return detail.appId === undefined ? loaders.device.load(detail.deviceId) : apis.devices.find(detail.deviceId, detail.appId);
   }
 }
+
+const ended = (task: BatchTaskModel) => task.status === 'COMPLETE' || task.status === 'TIMEOUT';

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
 import type {
   Device,
@@ -7,6 +8,7 @@ import type {
   OperationTargets as OperationTargetsModel,
   SubtaskStatus as SubtaskStatusModel,
 } from '../datasources/models.js';
+import { hintTask } from '../schema/cache-control.js';
 import { ConnectionArgs } from '../schema/connection.js';
 import { Device as DeviceType } from '../schema/device.type.js';
 import { Operation, OperationConnection, OperationFilter, OperationTargets, SubtaskArgs } from '../schema/operation.type.js';
@@ -29,15 +31,23 @@ export class OperationResolver {
   }
 
   @Query(() => Operation, { nullable: true, description: 'One upgrade task; null when the platform does not know it.' })
-  operation(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext): Promise<OperationModel | null> {
-    return loaders.operation.load(id);
+  async operation(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<OperationModel | null> {
+    const operation = await loaders.operation.load(id);
+    hintTask(info, operation !== null && TERMINAL.includes(operation.status));
+    return operation;
   }
 
   @FieldResolver(() => SubtaskConnection, { nullable: true, description: 'The per-device subtasks, in the platform\'s order.' })
-  async subtasks(@Root() operation: OperationModel, @Args(() => SubtaskArgs) args: SubtaskArgs, @Ctx() { apis }: GatewayContext) {
+  async subtasks(
+    @Root() operation: OperationModel,
+    @Args(() => SubtaskArgs) args: SubtaskArgs,
+    @Ctx() { apis }: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     const window = windowOf(args);
     const status = args.status ?? undefined;
     const ended = TERMINAL.includes(operation.status);
+    hintTask(info, ended);
     const page = await apis.operations.subtasks(operation.id, status, window, knownSubtaskCount(operation, status), ended);
     return connectionOf(page, window);
   }
@@ -54,7 +64,7 @@ export class OperationTargetsResolver {
   }
 }
 
-const TERMINAL: readonly OperationStatus[] = ['SUCCESS', 'FAILED', 'STOPPED'];
+export const TERMINAL: readonly OperationStatus[] = ['SUCCESS', 'FAILED', 'STOPPED'];
 const STATS_BUCKET = { WAIT: 'wait', PROCESSING: 'processing', SUCCESS: 'success', FAILED: 'fail', STOPPED: 'stop', TIMEOUT: 'timeout' } as const;
 
 /** How many subtasks match for sure: all of them (fixed at creation), or a status count once the task has ended. */

@@ -1,21 +1,25 @@
-import { ArgsType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { INHERIT_HINT } from './cache-control.js';
 import { Connection, ConnectionArgs } from './connection.js';
 import { BatchTaskDetailStatus, BatchTaskStatus } from './enums.js';
 import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class Tag {
   @Field(() => String) name!: string;
   @Field(() => String) value!: string;
 }
 
 @ObjectType({ description: 'An error the platform reported for one item.' })
+@Directive(INHERIT_HINT)
 export class UpstreamError {
   @Field(() => String) code!: string;
   @Field(() => String, { nullable: true }) description?: string;
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class BatchTaskStats {
   @Field(() => Int) total!: number;
   @Field(() => Int) success!: number;
@@ -45,6 +49,7 @@ export class BatchTask {
 }
 
 @ObjectType({ description: 'One device\'s part of a batch task.' })
+@Directive(INHERIT_HINT)
 export class BatchTaskDetail {
   @Field(() => BatchTaskDetailStatus) status!: BatchTaskDetailStatus;
   @Field(() => String, { nullable: true }) output?: string;
@@ -55,6 +60,7 @@ export class BatchTaskDetail {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class BatchTaskDetailConnection extends Connection(BatchTaskDetail, 'BatchTaskDetail') {}
 
 @ArgsType()

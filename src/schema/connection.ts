@@ -1,11 +1,13 @@
 import { IsOptional, Max, Min } from 'class-validator';
-import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { INHERIT_HINT } from './cache-control.js';
 
 import { DEFAULT_FIRST, MAX_FIRST } from './limits.js';
 
 export { DEFAULT_FIRST, MAX_FIRST };
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -40,6 +42,7 @@ export class ConnectionArgs {
 /** A connection type `<Name>Connection` with its `<Name>Edge`. */
 export function Connection<TNode extends object>(Node: ClassType<TNode>, name: string) {
   @ObjectType(`${name}Edge`)
+  @Directive(INHERIT_HINT)
   class Edge {
     @Field(() => String)
     cursor!: string;

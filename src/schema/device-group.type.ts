@@ -1,7 +1,9 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { INHERIT_HINT, REFERENCE_DATA_HINT } from './cache-control.js';
 import { Connection } from './connection.js';
 
 @ObjectType()
+@Directive(REFERENCE_DATA_HINT)
 export class DeviceGroup {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
@@ -11,4 +13,5 @@ export class DeviceGroup {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class DeviceGroupConnection extends Connection(DeviceGroup, 'DeviceGroup') {}

@@ -1,9 +1,11 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { INHERIT_HINT, REFERENCE_DATA_HINT } from './cache-control.js';
 import { Connection } from './connection.js';
 import { DeviceStatus } from './enums.js';
 import { DateTimeScalar } from './scalars.js';
 
 @ObjectType()
+@Directive(REFERENCE_DATA_HINT)
 export class Device {
   @Field(() => ID) id!: string;
   @Field(() => ID, { nullable: true, description: 'The gateway a sub-device hangs off; its own id when directly connected.' })
@@ -32,4 +34,5 @@ export class Device {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class DeviceConnection extends Connection(Device, 'Device') {}

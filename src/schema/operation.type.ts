@@ -1,10 +1,12 @@
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Directive, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
+import { INHERIT_HINT } from './cache-control.js';
 import { Connection, ConnectionArgs } from './connection.js';
 import { ExecuteType, OperationStatus, OperationType, SubtaskStatus } from './enums.js';
 import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
 
 @ObjectType({ description: 'Who an upgrade task targets: a device list, or device groups narrowed to one product.' })
+@Directive(INHERIT_HINT)
 export class OperationTargets {
   @Field(() => [ID])
   deviceIds!: string[];
@@ -23,6 +25,7 @@ export class OperationTargets {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class OperationPolicy {
   @Field(() => ExecuteType)
   executeType!: ExecuteType;
@@ -41,6 +44,7 @@ export class OperationPolicy {
 }
 
 @ObjectType({ description: "Subtask counts by status (the platform's staResult)." })
+@Directive(INHERIT_HINT)
 export class OperationStats {
   @Field(() => Int) total!: number;
   @Field(() => Int) wait!: number;
@@ -97,6 +101,7 @@ export class Operation {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class OperationConnection extends Connection(Operation, 'Operation') {}
 
 @InputType()

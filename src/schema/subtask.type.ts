@@ -1,9 +1,11 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { INHERIT_HINT } from './cache-control.js';
 import { Connection } from './connection.js';
 import { OperationType, SubtaskStatus } from './enums.js';
 import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
 
 @ObjectType({ description: 'One device\'s part of an upgrade task (a subOperation).' })
+@Directive(INHERIT_HINT)
 export class Subtask {
   @Field(() => ID, { description: 'subOperationId' })
   id!: string;
@@ -34,4 +36,5 @@ export class Subtask {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class SubtaskConnection extends Connection(Subtask, 'Subtask') {}

@@ -1,10 +1,12 @@
 import { IsOptional, MaxLength } from 'class-validator';
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { INHERIT_HINT, REFERENCE_DATA_HINT } from './cache-control.js';
 import { Connection } from './connection.js';
 import { PackageType } from './enums.js';
 import { DateTimeScalar } from './scalars.js';
 
 @ObjectType({ description: 'A firmware or software package uploaded to the platform.' })
+@Directive(REFERENCE_DATA_HINT)
 export class UpgradePackage {
   @Field(() => ID, { description: 'fileId' }) id!: string;
   @Field(() => String, { nullable: true }) name?: string;
@@ -19,6 +21,7 @@ export class UpgradePackage {
 }
 
 @ObjectType()
+@Directive(INHERIT_HINT)
 export class UpgradePackageConnection extends Connection(UpgradePackage, 'UpgradePackage') {}
 
 @InputType()

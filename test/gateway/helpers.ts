@@ -48,31 +48,38 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/**
- * The emulator on its own (manual clock, fixed start, a budget that never throttles) and the gateway pointed at
- * it by URL, as at a real platform: tests see exactly the calls a query makes.
- */
-export async function startStack(options: EmulatorOptions = {}): Promise<Stack> {
-  const emulatorOptions: EmulatorOptions = {
-    port: 0,
-    seed: 7,
-    devices: 400,
-    clock: 'manual',
-    startTime: '2026-03-01T00:00:00Z',
-    throttlePerMinute: 1_000_000,
-    ...options,
-  };
-  const emulator = await startEmulator(emulatorOptions);
-  const loaded = loadConfig({
+/** The emulator the integration tests run against: manual clock, fixed start, a throttle that never bites. */
+export const TEST_EMULATOR: EmulatorOptions = {
+  port: 0,
+  seed: 7,
+  devices: 400,
+  clock: 'manual',
+  startTime: '2026-03-01T00:00:00Z',
+  throttlePerMinute: 1_000_000,
+};
+
+/** A gateway's environment for a platform at `url`, as for a real platform (so API keys are required). */
+export function platformEnv(url: string, credentials: { appId: string; secret: string }, throttlePerMinute = 1_000_000): Env {
+  return {
     PORT: '0',
     LOG_LEVEL: 'error',
-    NORTHBOUND_URL: emulator.url,
-    NORTHBOUND_APP_ID: emulator.credentials.appId,
-    NORTHBOUND_SECRET: emulator.credentials.secret,
+    NORTHBOUND_URL: url,
+    NORTHBOUND_APP_ID: credentials.appId,
+    NORTHBOUND_SECRET: credentials.secret,
     GATEWAY_API_KEYS: `${TEST_API_KEY}:operate`,
-    // The gateway budgets what its platform allows (the test emulator's throttle is generous).
-    NORTHBOUND_RATE_LIMIT: `${emulatorOptions.throttlePerMinute}/60s`,
-  });
+    // The gateway budgets what its platform allows.
+    NORTHBOUND_RATE_LIMIT: `${throttlePerMinute}/60s`,
+  };
+}
+
+/**
+ * The emulator on its own and the gateway pointed at it by URL, as at a real platform: tests see exactly the
+ * calls a query makes. `env` adds to or overrides the gateway's environment.
+ */
+export async function startStack(options: EmulatorOptions = {}, env: Env = {}): Promise<Stack> {
+  const emulatorOptions: EmulatorOptions = { ...TEST_EMULATOR, ...options };
+  const emulator = await startEmulator(emulatorOptions);
+  const loaded = loadConfig({ ...platformEnv(emulator.url, emulator.credentials, emulatorOptions.throttlePerMinute), ...env });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
   const gateway = await createGateway(loaded.config);
   const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {

@@ -10,7 +10,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../..
 import type { Logger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { HealthDocument } from '../generated/graphql.js';
-import { TEST_API_KEY } from '../gateway/helpers.js';
+import { platformEnv, TEST_API_KEY, TEST_EMULATOR } from '../gateway/helpers.js';
 import { Api } from '../helpers/emulator.js';
 
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -161,15 +161,9 @@ export interface TestGateway {
 /** A gateway pointed by URL at `platformUrl` (as at a real platform), logging at debug level into `logs`. */
 export async function startTestGateway(platformUrl: string, credentials: { appId: string; secret: string }, env: Env = {}): Promise<TestGateway> {
   const loaded = loadConfig({
-    PORT: '0',
+    ...platformEnv(platformUrl, credentials),
     LOG_LEVEL: 'debug',
     GATEWAY_PLAYGROUND: 'off',
-    NORTHBOUND_URL: platformUrl,
-    NORTHBOUND_APP_ID: credentials.appId,
-    NORTHBOUND_SECRET: credentials.secret,
-    GATEWAY_API_KEYS: `${TEST_API_KEY}:operate`,
-    // The emulator's throttle is generous; so is the gateway's own budget, unless a test says otherwise.
-    NORTHBOUND_RATE_LIMIT: '1000000/60s',
     // These tests count what each query costs on its own; the shared caches (tested in test/limits) would carry
     // answers from one test into the next.
     GATEWAY_CACHE_TTL_SECONDS: '0',
@@ -225,15 +219,7 @@ export interface GraphStack extends TestGateway {
  * a tap in front of it, and a gateway pointed at the tap by URL.
  */
 export async function startGraphStack(options: EmulatorOptions = {}): Promise<GraphStack> {
-  const emulator = await startEmulator({
-    port: 0,
-    seed: 7,
-    devices: 400,
-    clock: 'manual',
-    startTime: '2026-03-01T00:00:00Z',
-    throttlePerMinute: 1_000_000,
-    ...options,
-  });
+  const emulator = await startEmulator({ ...TEST_EMULATOR, ...options });
   const tap = await startTap(emulator.url);
   const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<Json> => {
     const response = await fetch(`${emulator.url}/_emulator/${path}`, {

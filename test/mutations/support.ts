@@ -4,11 +4,10 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
-import { loadConfig, type Env } from '../../src/config.js';
-import { startEmulator, type EmulatorOptions } from '../../src/emulator/index.js';
-import { createGateway } from '../../src/server.js';
+import type { Env } from '../../src/config.js';
+import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { MutationFixtureDevicesDocument as MutationFixtureDevices, MutationFixturesDocument } from '../generated/graphql.js';
-import { execute, TEST_API_KEY, type GraphQLResponse, type Stack } from '../gateway/helpers.js';
+import { execute, startStack, TEST_API_KEY, type GraphQLResponse, type Stack } from '../gateway/helpers.js';
 
 export { TEST_API_KEY };
 export const READ_ONLY_KEY = 'read-only-test-key';
@@ -36,54 +35,12 @@ export interface MutationStackOptions {
 
 /** As `startStack`, plus an extra environment for the gateway and a read-only key. */
 export async function startMutationStack({ emulator: options = {}, env = {} }: MutationStackOptions = {}): Promise<MutationStack> {
-  const emulatorOptions: EmulatorOptions = {
-    port: 0,
-    seed: 7,
-    devices: 400,
-    clock: 'manual',
-    startTime: '2026-03-01T00:00:00Z',
-    throttlePerMinute: 1_000_000,
-    ...options,
-  };
-  const emulator = await startEmulator(emulatorOptions);
-  const loaded = loadConfig({
-    PORT: '0',
-    LOG_LEVEL: 'error',
-    NORTHBOUND_URL: emulator.url,
-    NORTHBOUND_APP_ID: emulator.credentials.appId,
-    NORTHBOUND_SECRET: emulator.credentials.secret,
-    GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${READ_ONLY_KEY}:read`,
-    // The gateway budgets what its platform allows (the test emulator's throttle is generous).
-    NORTHBOUND_RATE_LIMIT: `${emulatorOptions.throttlePerMinute}/60s`,
-    ...env,
-  });
-  if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
-  const gateway = await createGateway(loaded.config);
-  const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
-    const response = await fetch(`${emulator.url}/_emulator/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`emulator control ${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<unknown>;
-  };
+  const stack = await startStack(options, { GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${READ_ONLY_KEY}:read`, ...env });
   return {
-    gateway,
-    emulator,
-    run: (document, variables) => execute(gateway.url, document, variables, { 'x-api-key': TEST_API_KEY }),
-    runAs: (apiKey, document, variables) => execute(gateway.url, document, variables, { 'x-api-key': apiKey }),
-    stats: () => control('stats') as ReturnType<Stack['stats']>,
-    resetCounters: async () => {
-      await control('reset', {});
-    },
-    control,
+    ...stack,
+    runAs: (apiKey, document, variables) => execute(stack.gateway.url, document, variables, { 'x-api-key': apiKey }),
     advance: async (seconds) => {
-      await control('clock', { advanceSeconds: seconds });
-    },
-    close: async () => {
-      await gateway.close();
-      await emulator.close();
+      await stack.control('clock', { advanceSeconds: seconds });
     },
   };
 }

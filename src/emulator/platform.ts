@@ -5,7 +5,7 @@ import type { EngineContext, Outcomes, UpgradeNotice } from './engine.js';
 import { generateFleet, type Fleet } from './fleet.js';
 import { replayHistory } from './history.js';
 import { Random } from './random.js';
-import { DAY, MINUTE, toCompact } from './time.js';
+import { DAY, SECOND, toCompact } from './time.js';
 import { UpgradeEngine } from './upgrades.js';
 
 export const NOTIFY_TYPES = [
@@ -29,8 +29,9 @@ export interface PlatformOptions {
 
 export const DEFAULT_OUTCOMES: Outcomes = { success: 0.8, fail: 0.15, timeout: 0.05 };
 
+/** Now, to the second: a realtime emulator's clock then reads like the wall clock (tests pin a start instead). */
 export function defaultStartTime(): number {
-  return Math.floor(Date.now() / MINUTE) * MINUTE;
+  return Math.floor(Date.now() / SECOND) * SECOND;
 }
 
 export type Deliver = (url: string, payload: Record<string, unknown>) => void;

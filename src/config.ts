@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { QueryLimits } from './query-limits.js';
 
 /** Configuration from environment variables (DESIGN.md §5). */
 
@@ -62,10 +63,20 @@ export interface GatewayConfig {
   /** How long the circuit stays open before one call probes the platform again. */
   circuitResetMs: number;
   cache: { ttlSeconds: number; maxEntries: number };
-  /** Client API key → role; undefined means the gateway is open (embedded emulator only). */
+  /**
+   * Client API key → role; undefined means the gateway is open (the embedded emulator, or a real platform with
+   * `GATEWAY_ALLOW_ANONYMOUS=true`).
+   */
   apiKeys?: ReadonlyMap<string, ApiRole>;
+  /** Set when an operator opened a gateway on a real platform on purpose (`GATEWAY_ALLOW_ANONYMOUS=true`). */
+  allowAnonymous: boolean;
   logLevel: LogLevel;
+  /** `NODE_ENV=production`: the playground and introspection are off unless asked for. */
+  production: boolean;
   playground: PlaygroundKind;
+  /** Whether the schema answers introspection queries (the playground needs it for its docs and completion). */
+  introspection: boolean;
+  limits: QueryLimits;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -115,9 +126,21 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   const logLevel = parse<LogLevel>('LOG_LEVEL', 'info', `one of ${LOG_LEVELS.join(', ')}`, (v) =>
     LOG_LEVELS.find((level) => level === v.toLowerCase()),
   );
-  const playground = parse<PlaygroundKind>('GATEWAY_PLAYGROUND', 'graphiql', `one of ${PLAYGROUNDS.join(', ')}`, (v) =>
+  const production = raw('NODE_ENV') === 'production';
+  // In production a browser gets no page and the schema is not introspectable unless an operator asks for them.
+  const playground = parse<PlaygroundKind>('GATEWAY_PLAYGROUND', production ? 'off' : 'graphiql', `one of ${PLAYGROUNDS.join(', ')}`, (v) =>
     PLAYGROUNDS.find((kind) => kind === v.toLowerCase()),
   );
+  // A playground without introspection has no documentation or completion: it turns introspection on by default.
+  const introspection = parse('GATEWAY_INTROSPECTION', !production || playground !== 'off', 'true or false', parseBoolean);
+  const allowAnonymous = parse('GATEWAY_ALLOW_ANONYMOUS', false, 'true or false', parseBoolean);
+  const limits: QueryLimits = {
+    maxDepth: parse('GATEWAY_MAX_DEPTH', 10, 'an integer from 1 to 100', (v) => parseIntegerIn(v, 1, 100)),
+    maxAliases: parse('GATEWAY_MAX_ALIASES', 15, 'an integer from 0 to 1000', (v) => parseIntegerIn(v, 0, 1000)),
+    maxTokens: parse('GATEWAY_MAX_TOKENS', 2000, 'an integer from 100 to 100000', (v) => parseIntegerIn(v, 100, 100_000)),
+    maxCost: parse('GATEWAY_MAX_COST', 10_000, 'an integer from 1 to 10000000', (v) => parseIntegerIn(v, 1, 10_000_000)),
+    maxBodyBytes: parse('GATEWAY_MAX_BODY_BYTES', 102_400, 'bytes from 1024 to 10485760', (v) => parseIntegerIn(v, 1024, 10_485_760)),
+  };
   const emulator: EmulatorSettings = {
     port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
     seed: parse('EMULATOR_SEED', 1, 'a non-negative integer', (v) => parseIntegerIn(v, 0, Number.MAX_SAFE_INTEGER)),
@@ -137,6 +160,10 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
 
   const apiKeys = parseApiKeys(raw('GATEWAY_API_KEYS'), errors);
 
+  if (allowAnonymous && raw('GATEWAY_API_KEYS') !== undefined) {
+    errors.push('GATEWAY_ALLOW_ANONYMOUS: cannot be true together with GATEWAY_API_KEYS (with keys every client needs one); unset one of them');
+  }
+
   let platform: GatewayConfig['platform'];
   const urlValue = raw('NORTHBOUND_URL');
   if (urlValue === undefined) {
@@ -154,8 +181,11 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     }
     if (appId === undefined) errors.push('NORTHBOUND_APP_ID: required when NORTHBOUND_URL is set');
     if (secret === undefined) errors.push('NORTHBOUND_SECRET: required when NORTHBOUND_URL is set');
-    if (raw('GATEWAY_API_KEYS') === undefined) {
-      errors.push('GATEWAY_API_KEYS: required when NORTHBOUND_URL is set (only the embedded emulator may run open); expected key:role pairs such as k1:read,k2:operate');
+    if (raw('GATEWAY_API_KEYS') === undefined && !allowAnonymous) {
+      errors.push(
+        'GATEWAY_API_KEYS: required when NORTHBOUND_URL is set: without keys anyone who reaches the gateway could read the fleet and create tasks on the platform; ' +
+          'set key:role pairs such as k1:read,k2:operate, or GATEWAY_ALLOW_ANONYMOUS=true to run it open on purpose',
+      );
     }
     const tls = readTls(raw, url?.startsWith('https:') ?? true, readFile, errors);
     platform = { kind: 'remote', url: url ?? '', appId: appId ?? '', secret: secret ?? '', tls };
@@ -164,7 +194,24 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: { port, host, platform, rateLimit, rateLimitRedisUrl, platformTimeoutMs, requestDeadlineMs, circuitResetMs, cache, apiKeys, logLevel, playground },
+    config: {
+      port,
+      host,
+      platform,
+      rateLimit,
+      rateLimitRedisUrl,
+      platformTimeoutMs,
+      requestDeadlineMs,
+      circuitResetMs,
+      cache,
+      apiKeys,
+      allowAnonymous,
+      logLevel,
+      production,
+      playground,
+      introspection,
+      limits,
+    },
   };
 }
 
@@ -216,6 +263,11 @@ function parseIntegerIn(value: string, min: number, max: number): number | undef
   if (!/^\d+$/.test(value)) return undefined;
   const n = Number(value);
   return n >= min && n <= max ? n : undefined;
+}
+
+function parseBoolean(value: string): boolean | undefined {
+  const lower = value.toLowerCase();
+  return lower === 'true' || lower === '1' ? true : lower === 'false' || lower === '0' ? false : undefined;
 }
 
 function parsePort(value: string): number | undefined {

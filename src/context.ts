@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ApiRole } from './config.js';
 import { createPlatformApis, type PlatformApis } from './datasources/apis.js';
@@ -9,6 +9,7 @@ import type { IdempotencyStore } from './datasources/idempotency.js';
 import { createLoaders, type Loaders } from './datasources/loaders.js';
 import type { Normalizer } from './datasources/normalize.js';
 import type { CallScope, PlatformClient } from './datasources/platform-client.js';
+import { requestRecordOf, type RequestRecord } from './observability/http.js';
 
 /** Per-request state handed to every resolver. */
 export interface GatewayContext {
@@ -26,6 +27,8 @@ export interface GatewayContext {
   idempotency: IdempotencyStore<string>;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
+  /** What the HTTP layer logs and counts of this request (filled in by `requestRecordPlugin`). */
+  record: RequestRecord;
 }
 
 export interface ContextDependencies {
@@ -41,14 +44,19 @@ export interface ContextDependencies {
 
 export const API_KEY_HEADER = 'x-api-key';
 
-export function createContextFactory(deps: ContextDependencies): (args: { req: Request }) => Promise<GatewayContext> {
-  return async ({ req }) => {
-    const role = authenticate(req, deps.apiKeys);
-    // A query until the operation is known (see requestScopePlugin).
-    const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query' };
+export function createContextFactory(deps: ContextDependencies): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
+  const keys = deps.apiKeys && new ApiKeys(deps.apiKeys);
+  return async ({ req, res }) => {
+    const role = authenticate(req, keys);
+    // The HTTP layer gave the request its id (x-request-id) before anything else ran.
+    const record = requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] };
+    const requestId = record.requestId;
+    // A query until the operation is known (see requestScopePlugin); the id goes with each platform call.
+    const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId };
     const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope);
     return {
-      requestId: randomUUID(),
+      requestId,
+      record,
       role,
       platform: deps.platform,
       scope,
@@ -73,10 +81,37 @@ export function requestScopePlugin(): ApolloServerPlugin<GatewayContext> {
   };
 }
 
-function authenticate(req: Request, apiKeys: ReadonlyMap<string, ApiRole> | undefined): ApiRole {
-  if (apiKeys === undefined) return 'operate';
-  const key = req.get(API_KEY_HEADER);
-  const role = key === undefined ? undefined : apiKeys.get(key);
+/**
+ * The configured API keys, kept only as SHA-256 digests. A presented key is hashed and compared with every digest in
+ * constant time (`timingSafeEqual`, no early exit), so neither a map lookup's nor a string comparison's timing tells
+ * an attacker how much of a key they have right, or which keys exist.
+ */
+export class ApiKeys {
+  readonly #entries: { digest: Buffer; role: ApiRole }[];
+
+  constructor(keys: ReadonlyMap<string, ApiRole>) {
+    this.#entries = [...keys].map(([key, role]) => ({ digest: digest(key), role }));
+  }
+
+  /** The role of the presented key, or undefined when it is not one of ours (or missing). */
+  roleOf(presented: string | undefined): ApiRole | undefined {
+    const candidate = digest(presented ?? '');
+    let role: ApiRole | undefined;
+    for (const entry of this.#entries) {
+      const match = timingSafeEqual(entry.digest, candidate);
+      role = match && presented !== undefined ? entry.role : role;
+    }
+    return role;
+  }
+}
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+function authenticate(req: Request, keys: ApiKeys | undefined): ApiRole {
+  if (keys === undefined) return 'operate';
+  const role = keys.roleOf(req.get(API_KEY_HEADER));
   if (role === undefined) {
     throw new GraphQLError(`missing or unknown API key (send it in the ${API_KEY_HEADER} header)`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },

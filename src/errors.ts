@@ -2,7 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { gatewayCodeOf, PlatformError } from './datasources/platform-error.js';
+import { RateLimitedError } from './datasources/rate-budget.js';
 import type { Logger } from './logger.js';
+import { tokenLimitError } from './query-limits.js';
 
 /** The `extensions.code` values of the GraphQL error model (DESIGN.md §3). */
 export type GatewayErrorCode =
@@ -39,7 +41,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const retry = gatewayCode === 'RATE_LIMITED' ? { retryAfterSeconds: PLATFORM_THROTTLE_WINDOW_SECONDS } : {};
     return { ...formatted, message: original.message, extensions: { code: gatewayCode, ...argument, ...retry, upstream: { status, code, description, endpoint } } };
   }
+  if (original instanceof RateLimitedError) {
+    // The gateway's own call budget had no slot before the request's deadline: the platform was never asked.
+    return { ...formatted, message: original.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: original.retryAfterSeconds } };
+  }
   const code = formatted.extensions?.code;
+  if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
+    // Apollo's message tells a developer to change the code; an operator changes a variable.
+    return { ...formatted, message: 'Introspection is disabled on this gateway (GATEWAY_INTROSPECTION=true enables it).' };
+  }
+  if (code === 'GRAPHQL_PARSE_FAILED') {
+    // The token limit is enforced by the parser; it is reported like the other query limits.
+    const limit = tokenLimitError(formatted.message);
+    if (limit) return { ...formatted, ...limit };
+  }
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
@@ -55,10 +70,18 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ request
         async didEncounterErrors({ errors }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);
-            const where = `request ${contextValue.requestId} at ${error.path?.join('.') ?? 'the request'}`;
-            if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') logger.warn(`${where}: ${original.message}`);
-            else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') logger.error(`${where}:`, original);
-            else logger.debug(`${where}: ${error.message}`);
+            const path = error.path?.join('.');
+            const where = `request ${contextValue.requestId} at ${path ?? 'the request'}`;
+            const fields = { requestId: contextValue.requestId, path };
+            if (original instanceof RateLimitedError) {
+              logger.warn({ ...fields, code: 'RATE_LIMITED' }, `${where}: ${original.message}`);
+            } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
+              logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+            } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+              logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
+            } else {
+              logger.debug({ ...fields, code: error.extensions.code }, `${where}: ${error.message}`);
+            }
           }
         },
       };

@@ -59,6 +59,10 @@ function main(): void {
 
   starting.then(
     (gateway) => {
+      logger.info(
+        { url: gateway.url, platform: gateway.platform.url, emulator: gateway.emulator !== undefined, playground: config.playground, introspection: config.introspection },
+        'gateway started',
+      );
       console.log(`GraphQL endpoint: ${gateway.url}`);
       if (config.playground !== 'off') {
         const kind = config.playground === 'graphiql' ? 'GraphiQL, works offline' : 'Apollo Sandbox, needs internet access';
@@ -70,6 +74,7 @@ function main(): void {
       } else {
         console.log(`Platform:         ${gateway.platform.url} (appId ${gateway.platform.appId})`);
       }
+      console.log(`Health:           ${gateway.baseUrl}/health/live, ${gateway.baseUrl}/health/ready; metrics: ${gateway.baseUrl}/metrics`);
     },
     (error: unknown) => {
       logger.error('start-up failed:', error);

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -17,7 +17,10 @@ import { RateBudget } from './datasources/rate-budget.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { createLogger, type Logger } from './logger.js';
+import { Observability } from './observability/index.js';
+import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
 import { createPlayground } from './playground/index.js';
+import { queryLimitProtection } from './query-limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -28,6 +31,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The GraphQL endpoint; a browser GET there gets the playground chosen by `GATEWAY_PLAYGROUND`. */
   url: string;
+  /** The server's base URL: `/health/live`, `/health/ready` and `/metrics` are there. */
+  baseUrl: string;
   /** What the gateway's platform client talks to. */
   platform: { url: string; appId: string };
   /** Set when the gateway started its own emulator: its URL and the demo credentials it accepts. */
@@ -63,9 +68,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         secret: config.platform.secret ?? emulator.credentials.secret,
       };
     }
+    if (config.platform.kind === 'remote' && config.apiKeys === undefined) {
+      logger.warn('GATEWAY_ALLOW_ANONYMOUS=true: no API keys; anyone who reaches this gateway can query the platform and create tasks on it');
+    }
+    const observability = new Observability(logger);
     budget = new RateBudget({ ...config.rateLimit, key: settings.appId, redisUrl: config.rateLimitRedisUrl });
-    const platform = new PlatformClient({ ...settings, timeoutMs: config.platformTimeoutMs, circuitResetMs: config.circuitResetMs, budget });
+    const platform = new PlatformClient({
+      ...settings,
+      timeoutMs: config.platformTimeoutMs,
+      circuitResetMs: config.circuitResetMs,
+      budget,
+      onCall: observability.onPlatformCall,
+    });
     const caches = new PlatformCaches(config.cache);
+    observability.attach({ platform, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
     const normalizer = new Normalizer((message) => logger.warn(message));
 
     const schema = await buildGatewaySchema();
@@ -75,21 +91,39 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     const landingPage =
       config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
+    const limits = queryLimitProtection(config.limits, { introspection: config.introspection });
     apollo = new ApolloServer<GatewayContext>({
       schema,
       logger,
+      introspection: config.introspection,
+      // Apollo's defaults, stated: a browser cannot send a simple cross-site request that runs an operation, and
+      // a body with an array of operations is refused (one request, one operation, one set of limits).
+      csrfPrevention: true,
+      allowBatchedHttpRequests: false,
       includeStacktraceInErrorResponses: false,
+      validationRules: limits.validationRules,
+      parseOptions: limits.parseOptions,
       formatError,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, requestScopePlugin(), errorLoggingPlugin(logger)],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        landingPage,
+        requestScopePlugin(),
+        requestRecordPlugin(),
+        errorLoggingPlugin(logger),
+        ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
+      ],
     });
     await apollo.start();
 
+    app.use(requestIdMiddleware());
+    app.use(observability.routes());
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
     app.use(
       GRAPHQL_PATH,
-      express.json(),
+      graphqlRequestObserver(observability.metrics, logger),
+      express.json({ limit: config.limits.maxBodyBytes }),
       expressMiddleware(apollo, {
         context: createContextFactory({
           platform,
@@ -102,11 +136,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         }),
       }),
     );
-    const url = `${await listen(httpServer, config.port, config.host)}${GRAPHQL_PATH}`;
+    app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
+    const baseUrl = await listen(httpServer, config.port, config.host);
+    const url = `${baseUrl}${GRAPHQL_PATH}`;
 
     let closing: Promise<void> | undefined;
     return {
       url,
+      baseUrl,
       platform: { url: platform.url, appId: platform.appId },
       emulator: emulator && { url: emulator.url, credentials: emulator.credentials },
       close: () => (closing ??= stop()),

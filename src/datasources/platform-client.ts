@@ -17,12 +17,32 @@ export interface PlatformClientOptions {
   budget?: RateBudget;
   /** How long the circuit stays open before one call probes the platform again; default 10 s. */
   circuitResetMs?: number;
+  /**
+   * Told of every exchange with the platform (login and refresh included) once it ends, and of every call the open
+   * circuit held back: for metrics and logs, which this client knows nothing of. Must not throw.
+   */
+  onCall?: (event: PlatformCallEvent) => void;
+}
+
+/** One exchange with the platform, as observers see it: no credentials, tokens or bodies. */
+export interface PlatformCallEvent {
+  /** The endpoint: method and path template, e.g. `GET /iodm/northbound/v1.5.0/operations/{operationId}`. */
+  route: string;
+  /** The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back. */
+  status: number | 'timeout' | 'network' | 'circuit_open';
+  /** The platform's `error_code`, when the reply carried one. */
+  code?: string;
+  durationMs: number;
+  /** The GraphQL request the call was made for (its `x-request-id`). */
+  requestId?: string;
 }
 
 /** What one GraphQL request allows its platform calls: when they must be done, and their place in the queue. */
 export interface CallScope {
   deadline: number;
   priority: Priority;
+  /** The request's id (`x-request-id`), handed to the `onCall` observer with each of its calls. */
+  requestId?: string;
 }
 
 /** A platform endpoint: its method and the path template the API reference names (also the `endpoint` of errors). */
@@ -72,7 +92,8 @@ export class PlatformClient {
   readonly #http: Got;
   readonly #timeoutMs: number;
   readonly #budget: RateBudget | undefined;
-  readonly #breaker: CircuitBreaker<[Endpoint, SendOptions, Record<string, string>, number], unknown>;
+  readonly #breaker: CircuitBreaker<[Endpoint, SendOptions, Record<string, string>, number, string | undefined], unknown>;
+  readonly #onCall: ((event: PlatformCallEvent) => void) | undefined;
   #token: AccessToken | undefined;
   /** The one login or refresh in flight: every login invalidates the application's earlier tokens. */
   #acquiring: Promise<AccessToken> | undefined;
@@ -85,9 +106,11 @@ export class PlatformClient {
     this.#secret = options.secret;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#budget = options.budget;
+    this.#onCall = options.onCall;
     const circuitResetMs = options.circuitResetMs ?? 10_000;
-    this.#breaker = new CircuitBreaker((endpoint: Endpoint, send: SendOptions, headers: Record<string, string>, timeoutMs: number) =>
-      this.#exchange(endpoint, send, headers, timeoutMs), {
+    this.#breaker = new CircuitBreaker(
+      (endpoint: Endpoint, send: SendOptions, headers: Record<string, string>, timeoutMs: number, requestId: string | undefined) =>
+        this.#exchange(endpoint, send, headers, timeoutMs, requestId), {
       timeout: false,
       resetTimeout: circuitResetMs,
       // Shorter than the reset timeout: when a probe closes the circuit, the failures that opened it have rolled
@@ -122,8 +145,8 @@ export class PlatformClient {
   }
 
   /** Proves the credentials work end to end: a token (reused or new) and one cheap authenticated read. */
-  async health(): Promise<void> {
-    await this.call(HEALTH_PROBE, { searchParams: { pageNo: 0, pageSize: 1 } });
+  async health(scope?: CallScope): Promise<void> {
+    await this.call(HEALTH_PROBE, { searchParams: { pageNo: 0, pageSize: 1 } }, scope);
   }
 
   /** Whether the circuit lets calls through: closed, open (failing fast) or halfOpen (one probe). */
@@ -142,10 +165,10 @@ export class PlatformClient {
    * again with exponential backoff and jitter while the request's deadline allows; a POST never is.
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
-    const { deadline, priority } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const { deadline, priority, requestId } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, options, deadline, priority);
+        return await this.#callOnce(endpoint, options, deadline, priority, requestId);
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
@@ -159,35 +182,40 @@ export class PlatformClient {
    * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
    * replaced once and the call replayed; a second rejection is final.
    */
-  async #callOnce(endpoint: Endpoint, options: CallOptions, deadline: number, priority: Priority): Promise<unknown> {
+  async #callOnce(endpoint: Endpoint, options: CallOptions, deadline: number, priority: Priority, requestId?: string): Promise<unknown> {
+    // While the platform is down there is nothing to spend the budget on: fail fast before taking a slot.
+    if (this.#breaker.opened) {
+      this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
+      throw circuitOpen(endpoint);
+    }
     await this.#budget?.acquire(priority, deadline);
-    const token = await this.#accessToken(deadline);
+    const token = await this.#accessToken(deadline, requestId);
     try {
-      return await this.#authenticated(endpoint, options, token, deadline);
+      return await this.#authenticated(endpoint, options, token, deadline, requestId);
     } catch (error) {
       if (!(error instanceof PlatformError) || error.code !== TOKEN_INVALID) throw error;
       // Only the first caller to see the rejection drops the token; the others wait for its replacement.
       if (this.#token?.value === token) this.#token = undefined;
-      const replacement = await this.#accessToken(deadline);
+      const replacement = await this.#accessToken(deadline, requestId);
       await this.#budget?.acquire(priority, deadline);
-      return this.#authenticated(endpoint, options, replacement, deadline);
+      return this.#authenticated(endpoint, options, replacement, deadline, requestId);
     }
   }
 
-  #authenticated(endpoint: Endpoint, options: CallOptions, token: string, deadline: number): Promise<unknown> {
-    return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, deadline);
+  #authenticated(endpoint: Endpoint, options: CallOptions, token: string, deadline: number, requestId?: string): Promise<unknown> {
+    return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, deadline, requestId);
   }
 
-  async #accessToken(deadline: number): Promise<string> {
+  async #accessToken(deadline: number, requestId?: string): Promise<string> {
     const token = this.#token;
     const now = Date.now();
     if (token !== undefined && now < token.expiresAt - REFRESH_MARGIN_MS) return token.value;
     if (token?.refreshToken !== undefined && now < token.expiresAt) {
       const refreshToken = token.refreshToken;
       // A refused refresh is not worth failing a call over: a login gets a token too.
-      return (await this.#acquire(() => this.#refresh(refreshToken, deadline).catch(() => this.#login(deadline)))).value;
+      return (await this.#acquire(() => this.#refresh(refreshToken, deadline, requestId).catch(() => this.#login(deadline, requestId)))).value;
     }
-    return (await this.#acquire(() => this.#login(deadline))).value;
+    return (await this.#acquire(() => this.#login(deadline, requestId))).value;
   }
 
   #acquire(how: () => Promise<AccessToken>): Promise<AccessToken> {
@@ -197,14 +225,14 @@ export class PlatformClient {
     return this.#acquiring;
   }
 
-  async #login(deadline: number): Promise<AccessToken> {
+  async #login(deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.logins += 1;
-    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }, {}, deadline));
+    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
   }
 
-  async #refresh(refreshToken: string, deadline: number): Promise<AccessToken> {
+  async #refresh(refreshToken: string, deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.refreshes += 1;
-    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline));
+    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
   }
 
   #keep(endpoint: Endpoint, body: unknown): AccessToken {
@@ -226,22 +254,32 @@ export class PlatformClient {
   }
 
   /** One HTTP exchange through the circuit breaker, with what is left of the deadline as its timeout. */
-  async #send(endpoint: Endpoint, options: SendOptions, headers: Record<string, string>, deadline: number): Promise<unknown> {
+  async #send(endpoint: Endpoint, options: SendOptions, headers: Record<string, string>, deadline: number, requestId?: string): Promise<unknown> {
     const timeoutMs = Math.min(this.#timeoutMs, deadline - Date.now());
     if (timeoutMs <= 0) throw timeoutError(endpoint);
     try {
-      return await this.#breaker.fire(endpoint, options, headers, timeoutMs);
+      return await this.#breaker.fire(endpoint, options, headers, timeoutMs, requestId);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
-        throw new PlatformError({ kind: 'network', code: 'CIRCUIT_OPEN', description: 'the platform is failing; calls are held back until a probe succeeds', endpoint: describe(endpoint) });
+        this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
+        throw circuitOpen(endpoint);
       }
       throw error;
     }
   }
 
   /** One HTTP exchange; returns the parsed JSON body (undefined when empty) or throws a PlatformError. */
-  async #exchange(endpoint: Endpoint, options: SendOptions, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
+  async #exchange(
+    endpoint: Endpoint,
+    options: SendOptions,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    requestId: string | undefined,
+  ): Promise<unknown> {
     const path = endpoint.template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.path?.[name] ?? ''));
+    const route = describe(endpoint);
+    const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     let response: Response<string>;
     try {
       // got wants the path relative to prefixUrl, so without the leading slash.
@@ -254,10 +292,31 @@ export class PlatformClient {
         timeout: { request: timeoutMs },
       });
     } catch (error) {
+      this.#observe({ route, status: error instanceof TimeoutError ? 'timeout' : 'network', durationMs: elapsed(), requestId });
       if (error instanceof RequestError) throw transportError(endpoint, error);
       throw error;
     }
-    return parseReply(endpoint, response);
+    try {
+      const body = parseReply(endpoint, response);
+      this.#observe({ route, status: response.statusCode, durationMs: elapsed(), requestId });
+      return body;
+    } catch (error) {
+      const code = error instanceof PlatformError && error.kind === 'platform' ? error.code : undefined;
+      this.#observe({ route, status: response.statusCode, code, durationMs: elapsed(), requestId });
+      throw error;
+    }
+  }
+
+  /** An observer's failure is its own: it never fails a call. */
+  #observe(event: PlatformCallEvent): void {
+    if (this.#onCall === undefined) return;
+    if (event.requestId === undefined) delete event.requestId;
+    if (event.code === undefined) delete event.code;
+    try {
+      this.#onCall(event);
+    } catch {
+      // ignored: see onCall
+    }
   }
 }
 
@@ -275,6 +334,10 @@ function retryable(error: unknown): boolean {
 function backoff(attempt: number): number {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+function circuitOpen(endpoint: Endpoint): PlatformError {
+  return new PlatformError({ kind: 'network', code: 'CIRCUIT_OPEN', description: 'the platform is failing; calls are held back until a probe succeeds', endpoint: describe(endpoint) });
 }
 
 function timeoutError(endpoint: Endpoint): PlatformError {

@@ -9,7 +9,7 @@ export class HealthResolver {
   async health(@Ctx() ctx: GatewayContext): Promise<Health> {
     const base = { platformUrl: ctx.platform.url, emulator: ctx.embeddedEmulator, checkedAt: new Date() };
     try {
-      await ctx.platform.health();
+      await ctx.platform.health(ctx.scope);
       return { ...base, loginOk: true };
     } catch (error) {
       // A platform failure is the answer to this query; anything else is a bug and surfaces as an error.

@@ -42,8 +42,12 @@ describe('loadConfig', () => {
       circuitResetMs: 10_000,
       cache: { ttlSeconds: 60, maxEntries: 10_000 },
       apiKeys: undefined,
+      allowAnonymous: false,
       logLevel: 'info',
+      production: false,
       playground: 'graphiql',
+      introspection: true,
+      limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400 },
     });
   });
 
@@ -126,6 +130,87 @@ describe('loadConfig', () => {
       'NORTHBOUND_SECRET: required when NORTHBOUND_URL is set',
       expect.stringMatching(/^GATEWAY_API_KEYS: required when NORTHBOUND_URL is set/),
     ]);
+  });
+
+  describe('an open gateway on a real platform', () => {
+    const { GATEWAY_API_KEYS: _keys, ...remoteWithoutKeys } = REMOTE;
+
+    it('is refused without GATEWAY_ALLOW_ANONYMOUS, with one line saying why and how to open it on purpose', () => {
+      const lines = errors(remoteWithoutKeys);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^GATEWAY_API_KEYS: required when NORTHBOUND_URL is set: without keys anyone who reaches the gateway/);
+      expect(lines[0]).toContain('GATEWAY_ALLOW_ANONYMOUS=true');
+    });
+
+    it.each(['true', 'TRUE', '1'])('runs open with GATEWAY_ALLOW_ANONYMOUS=%s', (value) => {
+      const config = ok({ ...remoteWithoutKeys, GATEWAY_ALLOW_ANONYMOUS: value });
+      expect(config.apiKeys).toBeUndefined();
+      expect(config.allowAnonymous).toBe(true);
+    });
+
+    it('is still refused with GATEWAY_ALLOW_ANONYMOUS=false', () => {
+      expect(errors({ ...remoteWithoutKeys, GATEWAY_ALLOW_ANONYMOUS: 'false' })).toEqual([expect.stringMatching(/^GATEWAY_API_KEYS: required/)]);
+    });
+
+    it('refuses GATEWAY_ALLOW_ANONYMOUS together with keys, and a value that is not a boolean', () => {
+      expect(errors({ ...REMOTE, GATEWAY_ALLOW_ANONYMOUS: 'true' })).toEqual([
+        expect.stringMatching(/^GATEWAY_ALLOW_ANONYMOUS: cannot be true together with GATEWAY_API_KEYS/),
+      ]);
+      expect(errors({ ...REMOTE, GATEWAY_ALLOW_ANONYMOUS: 'yes please' })).toEqual([
+        'GATEWAY_ALLOW_ANONYMOUS: expected true or false, got "yes please"',
+      ]);
+    });
+  });
+
+  describe('production mode (NODE_ENV=production)', () => {
+    it('turns the playground and introspection off by default', () => {
+      expect(ok({ NODE_ENV: 'production' })).toMatchObject({ production: true, playground: 'off', introspection: false });
+    });
+
+    it('turns introspection on with GATEWAY_INTROSPECTION=true', () => {
+      expect(ok({ NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true' })).toMatchObject({ playground: 'off', introspection: true });
+    });
+
+    it('turns introspection on with a playground, which needs it, unless it is explicitly off', () => {
+      expect(ok({ NODE_ENV: 'production', GATEWAY_PLAYGROUND: 'graphiql' })).toMatchObject({ playground: 'graphiql', introspection: true });
+      expect(ok({ NODE_ENV: 'production', GATEWAY_PLAYGROUND: 'graphiql', GATEWAY_INTROSPECTION: 'false' }).introspection).toBe(false);
+    });
+
+    it('leaves development as it was: playground and introspection on, unless turned off', () => {
+      expect(ok({ NODE_ENV: 'development' })).toMatchObject({ production: false, playground: 'graphiql', introspection: true });
+      expect(ok({ GATEWAY_INTROSPECTION: 'false', GATEWAY_PLAYGROUND: 'off' })).toMatchObject({ playground: 'off', introspection: false });
+    });
+  });
+
+  describe('query limits', () => {
+    it('reads every limit', () => {
+      expect(
+        ok({
+          GATEWAY_MAX_DEPTH: '12',
+          GATEWAY_MAX_ALIASES: '0',
+          GATEWAY_MAX_TOKENS: '5000',
+          GATEWAY_MAX_COST: '20000',
+          GATEWAY_MAX_BODY_BYTES: '1048576',
+        }).limits,
+      ).toEqual({ maxDepth: 12, maxAliases: 0, maxTokens: 5000, maxCost: 20_000, maxBodyBytes: 1_048_576 });
+    });
+
+    it('reports each wrong limit with its range', () => {
+      const lines = errors({
+        GATEWAY_MAX_DEPTH: '0',
+        GATEWAY_MAX_ALIASES: 'many',
+        GATEWAY_MAX_TOKENS: '99',
+        GATEWAY_MAX_COST: '-1',
+        GATEWAY_MAX_BODY_BYTES: '100mb',
+      });
+      expect(lines).toEqual([
+        'GATEWAY_MAX_DEPTH: expected an integer from 1 to 100, got "0"',
+        'GATEWAY_MAX_ALIASES: expected an integer from 0 to 1000, got "many"',
+        'GATEWAY_MAX_TOKENS: expected an integer from 100 to 100000, got "99"',
+        'GATEWAY_MAX_COST: expected an integer from 1 to 10000000, got "-1"',
+        'GATEWAY_MAX_BODY_BYTES: expected bytes from 1024 to 10485760, got "100mb"',
+      ]);
+    });
   });
 
   it.each(['iot.example.com:8743', 'ftp://iot.example.com', 'https://user:pw@iot.example.com', 'https://iot.example.com/?a=1'])(

@@ -1,0 +1,59 @@
+/**
+ * Observability, wired from outside the components it watches: the platform client reports each call to
+ * `onPlatformCall` (its `onCall` option), metrics read the rate budget, caches and token counters at scrape time,
+ * and the HTTP routes (`/health/live`, `/health/ready`, `/metrics`) are mounted by the server.
+ */
+import express, { type Router } from 'express';
+import type { PlatformCallEvent } from '../datasources/platform-client.js';
+import type { Logger } from '../logger.js';
+import { healthRoutes, Readiness, type ReadinessOptions } from './health.js';
+import { GatewayMetrics, type MetricSources } from './metrics.js';
+
+export const METRICS_PATH = '/metrics';
+
+export class Observability {
+  readonly metrics: GatewayMetrics;
+  readonly #logger: Logger;
+  #readiness: Readiness | undefined;
+
+  constructor(logger: Logger, options: { defaultMetrics?: boolean } = {}) {
+    this.#logger = logger;
+    this.metrics = new GatewayMetrics(options);
+  }
+
+  /** For the PlatformClient's `onCall`: counts, times and logs each exchange, with the request id it served. */
+  readonly onPlatformCall = (event: PlatformCallEvent): void => {
+    this.metrics.observePlatformCall(event);
+    this.#readiness?.observe(event);
+    const fields = { requestId: event.requestId, route: event.route, status: event.status, code: event.code, durationMs: event.durationMs };
+    if (typeof event.status === 'number' && event.status < 400) this.#logger.debug(fields, 'platform call');
+    else this.#logger.info(fields, 'platform call failed');
+  };
+
+  /** Starts watching the components, once they exist. */
+  attach(sources: MetricSources, readiness: ReadinessOptions = {}): void {
+    this.metrics.collectFrom(sources);
+    this.#readiness = new Readiness(sources.platform, readiness);
+  }
+
+  get readiness(): Readiness {
+    if (!this.#readiness) throw new Error('Observability.attach() has not been called');
+    return this.#readiness;
+  }
+
+  /** `/health/live`, `/health/ready` and `/metrics`: no API key (probes and Prometheus have none), no secrets. */
+  routes(): Router {
+    const router = express.Router();
+    router.use(healthRoutes(this.readiness, this.#logger));
+    router.get(METRICS_PATH, async (_req, res) => {
+      try {
+        const { contentType, body } = await this.metrics.render();
+        res.set('cache-control', 'no-store').type(contentType).send(body);
+      } catch (error) {
+        this.#logger.error('rendering metrics failed:', error);
+        res.status(500).type('text').send('metrics unavailable\n');
+      }
+    });
+    return router;
+  }
+}

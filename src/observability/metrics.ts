@@ -1,0 +1,198 @@
+/**
+ * Prometheus metrics (prom-client), served at `GET /metrics`. The datasources know nothing of this module: platform
+ * calls arrive through the PlatformClient's `onCall` observer, GraphQL requests from the HTTP layer, and the rest
+ * (rate budget, caches, token counters) is read from the components' own `stats` when Prometheus scrapes.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PlatformCaches } from '../datasources/caches.js';
+import type { PlatformCallEvent, PlatformClient } from '../datasources/platform-client.js';
+import type { RateBudget } from '../datasources/rate-budget.js';
+
+/** How a GraphQL request ended, as the `outcome` label says it. */
+export type GraphQLOutcome =
+  /** data, no errors */
+  | 'success'
+  /** data with errors (a field failed, its siblings did not) */
+  | 'partial'
+  /** executed, but no data */
+  | 'failed'
+  /** refused before execution: no or unknown API key, unparsable, invalid, over a limit, too large */
+  | 'rejected';
+
+export interface GraphQLRequestObservation {
+  /** The operation's name; undefined when anonymous or never resolved. */
+  operationName?: string;
+  outcome: GraphQLOutcome;
+  durationMs: number;
+  /** `extensions.code` of each error in the response. */
+  errorCodes: readonly string[];
+}
+
+export interface MetricSources {
+  platform: PlatformClient;
+  budget: RateBudget;
+  caches: PlatformCaches;
+}
+
+const PREFIX = 'northbound_gateway_';
+/** Seconds; requests wait up to the request deadline (10 s by default) for the call budget. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Operation names are chosen by clients: at most this many distinct label values, the rest count as `(other)`. */
+const MAX_OPERATION_NAMES = 100;
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #operationNames = new Set<string>();
+  readonly #graphqlRequests: Counter<'operation' | 'outcome'>;
+  readonly #graphqlErrors: Counter<'code'>;
+  readonly #graphqlDuration: Histogram<'operation' | 'outcome'>;
+  readonly #platformCalls: Counter<'route' | 'status'>;
+  readonly #platformDuration: Histogram<'route'>;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    this.#graphqlRequests = new Counter({
+      name: `${PREFIX}graphql_requests_total`,
+      help: 'GraphQL requests by operation name and outcome (success, partial, failed, rejected).',
+      labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.#graphqlErrors = new Counter({
+      name: `${PREFIX}graphql_errors_total`,
+      help: 'Errors in GraphQL responses, by extensions.code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.#graphqlDuration = new Histogram({
+      name: `${PREFIX}graphql_request_duration_seconds`,
+      help: 'GraphQL request latency, from the request arriving to the response sent.',
+      labelNames: ['operation', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#platformCalls = new Counter({
+      name: `${PREFIX}platform_calls_total`,
+      help: 'Exchanges with the platform by route (method and path template) and HTTP status (or timeout, network, circuit_open).',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.#platformDuration = new Histogram({
+      name: `${PREFIX}platform_call_duration_seconds`,
+      help: 'Platform call latency by route (one HTTP exchange; queueing for the call budget not included).',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+  }
+
+  /** The PlatformClient's `onCall` observer. */
+  observePlatformCall(event: PlatformCallEvent): void {
+    this.#platformCalls.inc({ route: event.route, status: String(event.status) });
+    if (event.status !== 'circuit_open') this.#platformDuration.observe({ route: event.route }, event.durationMs / 1000);
+  }
+
+  observeGraphQLRequest(observation: GraphQLRequestObservation): void {
+    const labels = { operation: this.#operationLabel(observation.operationName), outcome: observation.outcome };
+    this.#graphqlRequests.inc(labels);
+    this.#graphqlDuration.observe(labels, observation.durationMs / 1000);
+    for (const code of observation.errorCodes) this.#graphqlErrors.inc({ code });
+  }
+
+  /** Gauges and counters read from the components when Prometheus scrapes. */
+  collectFrom({ platform, budget, caches }: MetricSources): void {
+    const registers = [this.registry];
+    cumulative(registers, `${PREFIX}platform_logins_total`, 'Logins to the platform (each one invalidates the earlier tokens).', () => platform.stats.logins);
+    cumulative(registers, `${PREFIX}platform_token_refreshes_total`, 'Access token refreshes.', () => platform.stats.refreshes);
+    cumulative(registers, `${PREFIX}platform_retries_total`, 'Platform reads tried again after a transient failure.', () => platform.stats.retries);
+    new Gauge({
+      name: `${PREFIX}platform_token_valid`,
+      help: '1 while the gateway holds an access token it believes valid.',
+      registers,
+      collect() {
+        this.set(platform.tokenValid ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}platform_circuit_state`,
+      help: "The platform circuit breaker's state: 1 for the current one of closed, half_open, open.",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const current = platform.circuit;
+        for (const [state, name] of [['closed', 'closed'], ['halfOpen', 'half_open'], ['open', 'open']] as const) {
+          this.set({ state: name }, current === state ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}rate_budget_queue_depth`,
+      help: 'Platform calls waiting for a slot of the call budget.',
+      registers,
+      collect() {
+        this.set(budget.queueDepth);
+      },
+    });
+    cumulative(registers, `${PREFIX}rate_budget_granted_total`, 'Call budget slots granted.', () => budget.stats.granted);
+    cumulative(registers, `${PREFIX}rate_budget_waits_total`, 'Calls that had to wait for a call budget slot.', () => budget.stats.waited);
+    cumulative(registers, `${PREFIX}rate_budget_wait_seconds_total`, 'Time calls spent waiting for a call budget slot.', () => budget.stats.waitedMs / 1000);
+    cumulative(registers, `${PREFIX}rate_budget_rejected_total`, 'Calls refused because no slot was free before their deadline (RATE_LIMITED).', () => budget.stats.rejected);
+    cumulativeByLabel(registers, `${PREFIX}cache_hits_total`, 'Shared cache hits by cache.', 'cache', () => caches.all().map((c) => [c.name, c.hits]));
+    cumulativeByLabel(registers, `${PREFIX}cache_misses_total`, 'Shared cache misses by cache.', 'cache', () => caches.all().map((c) => [c.name, c.misses]));
+    new Gauge({
+      name: `${PREFIX}cache_entries`,
+      help: 'Entries held by each shared cache.',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        for (const cache of caches.all()) this.set({ cache: cache.name }, cache.size);
+      },
+    });
+  }
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  #operationLabel(name: string | undefined): string {
+    if (name === undefined || name === '') return '(anonymous)';
+    if (this.#operationNames.has(name)) return name;
+    if (this.#operationNames.size >= MAX_OPERATION_NAMES) return '(other)';
+    this.#operationNames.add(name);
+    return name;
+  }
+}
+
+/** A counter whose value is a component's own running total, read at scrape time. */
+function cumulative(registers: Registry[], name: string, help: string, read: () => number): void {
+  let last = 0;
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const value = read();
+      if (value > last) this.inc(value - last);
+      last = Math.max(last, value);
+    },
+  });
+}
+
+function cumulativeByLabel(registers: Registry[], name: string, help: string, label: string, read: () => [string, number][]): void {
+  const last = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers,
+    collect() {
+      for (const [value, total] of read()) {
+        const before = last.get(value) ?? 0;
+        // Zero counters show up too, so a dashboard sees every cache from the first scrape.
+        this.inc({ [label]: value }, Math.max(0, total - before));
+        last.set(value, Math.max(before, total));
+      }
+    },
+  });
+}

@@ -1,0 +1,205 @@
+// Liveness, readiness (cached, one cheap probe at most, none while traffic shows the platform answering) and the
+// Prometheus metrics, checked against what the platform itself counted.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlatformClient } from '../../src/datasources/platform-client.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { Readiness } from '../../src/observability/health.js';
+import { control, DASHBOARD, remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
+
+const API_KEY = 'metrics-test-key-5d1c7e';
+const HEALTH_PROBE_ROUTE = 'GET /iodm/northbound/v1.5.0/operations';
+
+/** The value of one sample of the exposition text (labels in any order), or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+let platform: RunningEmulator;
+beforeAll(async () => {
+  platform = await startPlatform({ devices: 100 });
+});
+afterAll(() => platform?.close());
+
+const stats = async (): Promise<{ total: number; byRoute: Record<string, number> }> => control(platform, 'stats');
+
+describe('GET /health/live and /health/ready', () => {
+  let ops: OpsGateway;
+  beforeAll(async () => {
+    ops = await startOpsGateway(remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`));
+  });
+  afterAll(() => ops?.close());
+
+  it('live: 200 while the process serves HTTP, no API key needed', async () => {
+    const reply = await ops.request('/health/live');
+    expect(reply.status).toBe(200);
+    expect(reply.json).toEqual({ status: 'live' });
+  });
+
+  it('ready: 200 with each check; a burst of probes costs the platform one login and one cheap read', async () => {
+    const before = await stats();
+    const replies = await Promise.all(Array.from({ length: 10 }, () => ops.request('/health/ready')));
+    for (let i = 0; i < 10; i++) replies.push(await ops.request('/health/ready'));
+    const after = await stats();
+
+    for (const reply of replies) {
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+      expect(reply.json).toEqual({
+        status: 'ready',
+        checks: { platform: { ok: true }, token: { ok: true }, circuit: { ok: true, state: 'closed' } },
+        checkedAt: expect.any(String),
+      });
+    }
+    expect(after.total - before.total).toBe(2);
+    expect((after.byRoute[HEALTH_PROBE_ROUTE] ?? 0) - (before.byRoute[HEALTH_PROBE_ROUTE] ?? 0)).toBe(1);
+  });
+});
+
+describe('readiness probes', () => {
+  it('ask the platform at most once per cache period, and not at all while calls show it answering', async () => {
+    const client = new PlatformClient({ url: platform.url, ...platform.credentials });
+    const readiness = new Readiness(client, { cacheMs: 200 });
+    expect((await readiness.check()).ready).toBe(true);
+    expect(readiness.probes).toBe(1);
+    await readiness.check();
+    expect(readiness.probes).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // A GraphQL request's call was just answered: that is the probe's answer too.
+    readiness.observe({ route: 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}', status: 200, durationMs: 3 });
+    expect((await readiness.check()).ready).toBe(true);
+    expect(readiness.probes).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await readiness.check()).ready).toBe(true);
+    expect(readiness.probes).toBe(2);
+  });
+});
+
+describe('not ready', () => {
+  it('503 with wrong credentials: the token check fails, and the platform check names the error', async () => {
+    const ops = await startOpsGateway(remoteEnv(platform.url, { appId: platform.credentials.appId, secret: 'wrong-secret-for-ready' }, `${API_KEY}:read`));
+    try {
+      const reply = await ops.request('/health/ready');
+      expect(reply.status).toBe(503);
+      expect(reply.json).toMatchObject({
+        status: 'not ready',
+        checks: { platform: { ok: false, error: 'UPSTREAM_AUTH_FAILED' }, token: { ok: false }, circuit: { ok: true } },
+      });
+      expect(reply.text).not.toContain('wrong-secret-for-ready');
+      expect((await ops.request('/health/live')).status).toBe(200);
+    } finally {
+      await ops.close();
+    }
+  });
+
+  it('503 while the circuit is open', async () => {
+    const ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`), NORTHBOUND_CIRCUIT_RESET_MS: '60000' });
+    try {
+      await control(platform, 'faults', { errorRate: 1, errorStatus: 503 });
+      for (let i = 0; i < 4 && (await ops.request('/health/ready')).json?.checks?.circuit?.ok !== false; i++) {
+        await ops.graphql('{ operations(first: 1) { totalCount } }', { apiKey: API_KEY });
+      }
+      await control(platform, 'faults', undefined, 'DELETE');
+      // The platform is well again, but the circuit holds calls back until its reset time has passed.
+      await new Promise((resolve) => setTimeout(resolve, 5100));
+      const reply = await ops.request('/health/ready');
+      expect(reply.status).toBe(503);
+      expect(reply.json.checks.circuit).toEqual({ ok: false, state: 'open' });
+    } finally {
+      await control(platform, 'faults', undefined, 'DELETE');
+      await ops.close();
+    }
+  });
+});
+
+describe('GET /metrics', () => {
+  let ops: OpsGateway;
+  let text: string;
+  let platformCounts: Record<string, number>;
+  beforeAll(async () => {
+    await control(platform, 'reset', { seed: 7, devices: 100 });
+    ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`), GATEWAY_CACHE_TTL_SECONDS: '600' });
+    await ops.graphql(DASHBOARD, { apiKey: API_KEY });
+    await ops.graphql(DASHBOARD, { apiKey: API_KEY });
+    await ops.graphql('query Nope { operations(first: 1) { totalCount } }');
+    await ops.graphql('query Broken { operation(id: "x") { nope } }', { apiKey: API_KEY });
+    await control(platform, 'faults', { expireTokens: true });
+    await ops.graphql('query AfterExpiry { operations(first: 1) { totalCount } }', { apiKey: API_KEY });
+    platformCounts = (await stats()).byRoute;
+    const reply = await ops.request('/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+    text = reply.text;
+  });
+  afterAll(() => ops?.close());
+
+  const m = (name: string, labels?: Record<string, string>) => sample(text, `northbound_gateway_${name}`, labels);
+
+  it('counts GraphQL requests by operation name and outcome, and errors by code', () => {
+    expect(m('graphql_requests_total', { operation: 'Dashboard', outcome: 'success' })).toBe(2);
+    expect(m('graphql_requests_total', { operation: '(anonymous)', outcome: 'rejected' })).toBe(1);
+    expect(m('graphql_requests_total', { operation: 'Broken', outcome: 'rejected' })).toBe(1);
+    expect(m('graphql_requests_total', { operation: 'AfterExpiry', outcome: 'success' })).toBe(1);
+    expect(m('graphql_errors_total', { code: 'UNAUTHENTICATED' })).toBe(1);
+    expect(m('graphql_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+  });
+
+  it('has a latency histogram per operation and outcome', () => {
+    expect(m('graphql_request_duration_seconds_count', { operation: 'Dashboard', outcome: 'success' })).toBe(2);
+    expect(m('graphql_request_duration_seconds_bucket', { operation: 'Dashboard', outcome: 'success', le: '+Inf' })).toBe(2);
+    expect(m('graphql_request_duration_seconds_sum', { operation: 'Dashboard', outcome: 'success' })).toBeGreaterThan(0);
+  });
+
+  it('counts platform calls by route and status exactly as the platform counted them, with latency', () => {
+    const counted = [...text.matchAll(/^northbound_gateway_platform_calls_total\{route="([^"]+)",status="([^"]+)"\} (\d+)$/gm)];
+    const byRoute: Record<string, number> = {};
+    for (const [, route, , value] of counted) byRoute[route as string] = (byRoute[route as string] ?? 0) + Number(value);
+    expect(byRoute).toEqual(platformCounts);
+    // The expired token: one call answered 1010005 (HTTP 401 on the emulator), then a second login.
+    expect(counted.some(([, , status]) => status !== '200')).toBe(true);
+    expect(m('platform_calls_total', { route: 'POST /iocm/app/sec/v1.1.0/login', status: '200' })).toBe(2);
+    expect(m('platform_call_duration_seconds_count', { route: 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}' })).toBe(platformCounts['GET /iocm/app/dm/v1.4.0/devices/{deviceId}']);
+  });
+
+  it('reports logins and refreshes, the token and the circuit', () => {
+    expect(m('platform_logins_total')).toBe(2);
+    expect(m('platform_token_refreshes_total')).toBe(0);
+    expect(m('platform_token_valid')).toBe(1);
+    expect(m('platform_circuit_state', { state: 'closed' })).toBe(1);
+    expect(m('platform_circuit_state', { state: 'open' })).toBe(0);
+  });
+
+  it('reports the rate budget: queue depth, slots granted, waits', () => {
+    expect(m('rate_budget_queue_depth')).toBe(0);
+    expect(m('rate_budget_granted_total')).toBeGreaterThan(0);
+    expect(m('rate_budget_waits_total')).toBeGreaterThanOrEqual(0);
+    expect(m('rate_budget_wait_seconds_total')).toBeGreaterThanOrEqual(0);
+    expect(m('rate_budget_rejected_total')).toBe(0);
+  });
+
+  it('reports cache hits and misses: the second dashboard read its devices from the cache', () => {
+    expect(m('cache_misses_total', { cache: 'devices' })).toBeGreaterThan(0);
+    expect(m('cache_hits_total', { cache: 'devices' })).toBe(m('cache_misses_total', { cache: 'devices' }));
+    expect(m('cache_entries', { cache: 'devices' })).toBeGreaterThan(0);
+  });
+
+  it('has the process metrics', () => {
+    expect(m('process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('keeps operation names a bounded set of labels: names past the hundredth count as (other)', async () => {
+    for (let i = 0; i < 110; i++) await ops.graphql(`query Op${i} { __typename }`, { apiKey: API_KEY });
+    const after = (await ops.request('/metrics')).text;
+    const names = new Set([...after.matchAll(/^northbound_gateway_graphql_requests_total\{operation="([^"]+)"/gm)].map((match) => match[1]));
+    // A hundred names, and the two the gateway reserves: (anonymous) and (other).
+    expect(names.size).toBe(102);
+    expect(sample(after, 'northbound_gateway_graphql_requests_total', { operation: '(other)', outcome: 'success' })).toBeGreaterThan(0);
+  });
+});

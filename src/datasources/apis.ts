@@ -42,7 +42,6 @@ export const ENDPOINTS = {
   device: get('/iocm/app/dm/v1.4.0/devices/{deviceId}'),
   devices: get('/iocm/app/dm/v1.4.0/devices'),
   deviceGroups: get('/iocm/app/devgroup/v1.3.0/devGroups'),
-  deviceGroup: get('/iocm/app/devgroup/v1.3.0/devGroups/{devGroupId}'),
   deviceGroupMembers: get('/iocm/app/dm/v1.2.0/devices/ids'),
   createFirmwareUpgrade: post('/iodm/northbound/v1.5.0/operations/firmwareUpgrade'),
   createSoftwareUpgrade: post('/iodm/northbound/v1.5.0/operations/softwareUpgrade'),
@@ -274,21 +273,7 @@ export class DevicesApi extends Api {
 
 export class DeviceGroupsApi extends Api {
   list(window: ListWindow): Promise<Page<DeviceGroup>> {
-    return this.window(ENDPOINTS.deviceGroups, MAX_PAGE_SIZE.deviceGroups, window, {}, 'list', (raw) => {
-      const group = this.normalize.deviceGroup(record(raw));
-      this.caches.groups.set(group.id, group);
-      return group;
-    });
-  }
-
-  async find(id: string): Promise<DeviceGroup | null> {
-    const cached = this.caches.groups.get(id);
-    if (cached) return cached;
-    const raw = await orNull(this.call(ENDPOINTS.deviceGroup, { path: { devGroupId: id } }), ['100603']);
-    if (raw === null) return null;
-    const group = this.normalize.deviceGroup(record(raw));
-    this.caches.groups.set(id, group);
-    return group;
+    return this.window(ENDPOINTS.deviceGroups, MAX_PAGE_SIZE.deviceGroups, window, {}, 'list', (raw) => this.normalize.deviceGroup(record(raw)));
   }
 
   memberIds(groupId: string, window: ListWindow): Promise<Page<string>> {
@@ -299,8 +284,11 @@ export class DeviceGroupsApi extends Api {
       { searchParams: { devGroupId: groupId } },
       'deviceIds',
       (raw) => String(raw),
+      undefined,
+      { cache: this.caches.groups, key: groupId },
     );
   }
+
 }
 
 export class UpgradePackagesApi extends Api {

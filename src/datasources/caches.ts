@@ -1,11 +1,11 @@
 /**
- * Caches shared by all requests, so no platform call is spent twice: devices, packages and groups for a short
- * time (they change slowly); upgrade tasks that have ended, and their subtask pages, until evicted (they never
+ * Caches shared by all requests, so no platform call is spent twice: devices, packages and group members for a
+ * short time (they change slowly); upgrade tasks that have ended, and their subtask pages, until evicted (they never
  * change again). Tasks still running are not kept beyond their request (the per-request DataLoaders do that).
  * Only answers are cached, never errors or "does not exist".
  */
 import { LRUCache } from 'lru-cache';
-import type { Device, DeviceGroup, Operation, Page, Subtask, UpgradePackage } from './models.js';
+import { hasEnded, type Device, type Operation, type Page, type Subtask, type UpgradePackage } from './models.js';
 
 export interface CacheOptions {
   /** Lifetime of devices, packages and groups; 0 turns these caches off. */
@@ -43,16 +43,11 @@ export class Cache<V extends object> {
   }
 }
 
-const TERMINAL = new Set(['SUCCESS', 'FAILED', 'STOPPED']);
-
-export function isTerminal(operation: Pick<Operation, 'status'>): boolean {
-  return TERMINAL.has(operation.status);
-}
-
 export class PlatformCaches {
   readonly devices: Cache<Device>;
   readonly packages: Cache<UpgradePackage>;
-  readonly groups: Cache<DeviceGroup>;
+  /** Pages of a group's member ids, by group, page number and size. */
+  readonly groups: Cache<Page<string>>;
   /** Ended tasks only. */
   readonly operations: Cache<Operation>;
   /** Pages of ended tasks' subtasks, by task, status filter, page number and size. */
@@ -74,6 +69,6 @@ export class PlatformCaches {
 
   /** Keeps what the platform said about a task if it will never change again. */
   rememberOperation(operation: Operation): void {
-    if (isTerminal(operation)) this.operations.set(operation.id, operation);
+    if (hasEnded(operation)) this.operations.set(operation.id, operation);
   }
 }

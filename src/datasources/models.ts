@@ -12,6 +12,14 @@ export type BatchTaskStatus = 'PENDING' | 'RUNNING' | 'COMPLETE' | 'TIMEOUT';
 export type BatchTaskDetailStatus = 'PENDING' | 'WAIT_RESULT' | 'SUCCESS' | 'FAIL' | 'TIMEOUT';
 export type PackageType = 'FIRMWARE' | 'SOFTWARE';
 
+const ENDED_OPERATION: readonly OperationStatus[] = ['SUCCESS', 'FAILED', 'STOPPED'];
+const ENDED_BATCH_TASK: readonly BatchTaskStatus[] = ['COMPLETE', 'TIMEOUT'];
+
+/** A task that has ended never changes again (so it may be cached, and its counts are final). */
+export function hasEnded(task: { status: OperationStatus | BatchTaskStatus }): boolean {
+  return (ENDED_OPERATION as readonly string[]).includes(task.status) || (ENDED_BATCH_TASK as readonly string[]).includes(task.status);
+}
+
 /** ISO-8601 UTC time, e.g. 2015-12-12T12:12:12Z. */
 export type IsoTime = string;
 export type JsonObject = Record<string, unknown>;

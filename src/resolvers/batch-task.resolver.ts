@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
-import type { BatchTask as BatchTaskModel, BatchTaskDetail as BatchTaskDetailModel, Device as DeviceModel } from '../datasources/models.js';
+import { hasEnded, type BatchTask as BatchTaskModel, type BatchTaskDetail as BatchTaskDetailModel, type Device as DeviceModel } from '../datasources/models.js';
 import { hintTask } from '../schema/cache-control.js';
 import { BatchTask, BatchTaskDetail, BatchTaskDetailArgs, BatchTaskDetailConnection } from '../schema/batch-task.type.js';
 import { Device } from '../schema/device.type.js';
@@ -17,7 +17,7 @@ export class BatchTaskResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<BatchTaskModel | null> {
     const task = await apis.batchTasks.find(id, appId);
-    hintTask(info, task !== null && ended(task));
+    hintTask(info, task !== null && hasEnded(task));
     return task;
   }
 
@@ -35,7 +35,7 @@ export class BatchTaskResolver {
     @Ctx() { apis, platform }: GatewayContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    hintTask(info, ended(task));
+    hintTask(info, hasEnded(task));
     const window = windowOf(args);
     const appId = task.appId === platform.appId ? undefined : task.appId;
     // Every device has one detail, so an unfiltered list is exactly stats.total long.
@@ -52,5 +52,3 @@ export class BatchTaskDetailResolver {
     return detail.appId === undefined ? loaders.device.load(detail.deviceId) : apis.devices.find(detail.deviceId, detail.appId);
   }
 }
-
-const ended = (task: BatchTaskModel) => task.status === 'COMPLETE' || task.status === 'TIMEOUT';

@@ -1,12 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
-import type {
-  Device,
-  Operation as OperationModel,
-  OperationStatus,
-  OperationTargets as OperationTargetsModel,
-  SubtaskStatus as SubtaskStatusModel,
+import {
+  hasEnded,
+  type Device,
+  type Operation as OperationModel,
+  type OperationTargets as OperationTargetsModel,
+  type SubtaskStatus as SubtaskStatusModel,
 } from '../datasources/models.js';
 import { hintTask } from '../schema/cache-control.js';
 import { ConnectionArgs } from '../schema/connection.js';
@@ -33,7 +33,7 @@ export class OperationResolver {
   @Query(() => Operation, { nullable: true, description: 'One upgrade task; null when the platform does not know it.' })
   async operation(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<OperationModel | null> {
     const operation = await loaders.operation.load(id);
-    hintTask(info, operation !== null && TERMINAL.includes(operation.status));
+    hintTask(info, operation !== null && hasEnded(operation));
     return operation;
   }
 
@@ -46,7 +46,7 @@ export class OperationResolver {
   ) {
     const window = windowOf(args);
     const status = args.status ?? undefined;
-    const ended = TERMINAL.includes(operation.status);
+    const ended = hasEnded(operation);
     hintTask(info, ended);
     const page = await apis.operations.subtasks(operation.id, status, window, knownSubtaskCount(operation, status), ended);
     return connectionOf(page, window);
@@ -64,11 +64,10 @@ export class OperationTargetsResolver {
   }
 }
 
-export const TERMINAL: readonly OperationStatus[] = ['SUCCESS', 'FAILED', 'STOPPED'];
 const STATS_BUCKET = { WAIT: 'wait', PROCESSING: 'processing', SUCCESS: 'success', FAILED: 'fail', STOPPED: 'stop', TIMEOUT: 'timeout' } as const;
 
 /** How many subtasks match for sure: all of them (fixed at creation), or a status count once the task has ended. */
 function knownSubtaskCount(operation: OperationModel, status: SubtaskStatusModel | undefined): number | undefined {
   if (status === undefined) return operation.stats.total;
-  return TERMINAL.includes(operation.status) ? operation.stats[STATS_BUCKET[status]] : undefined;
+  return hasEnded(operation) ? operation.stats[STATS_BUCKET[status]] : undefined;
 }

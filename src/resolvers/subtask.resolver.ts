@@ -1,12 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
-import type { Device, Operation as OperationModel, Subtask as SubtaskModel } from '../datasources/models.js';
+import { hasEnded, type Device, type Operation as OperationModel, type Subtask as SubtaskModel } from '../datasources/models.js';
 import { hintTask } from '../schema/cache-control.js';
 import { Device as DeviceType } from '../schema/device.type.js';
 import { Operation } from '../schema/operation.type.js';
 import { Subtask } from '../schema/subtask.type.js';
-import { TERMINAL } from './operation.resolver.js';
 
 @Resolver(() => Subtask)
 export class SubtaskResolver {
@@ -14,7 +13,7 @@ export class SubtaskResolver {
   async operation(@Root() subtask: SubtaskModel, @Ctx() { loaders }: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<OperationModel> {
     const operation = await loaders.operation.load(subtask.operationId);
     if (!operation) throw new Error(`operation ${subtask.operationId} of subtask ${subtask.id} vanished`);
-    hintTask(info, TERMINAL.includes(operation.status));
+    hintTask(info, hasEnded(operation));
     return operation;
   }
 

@@ -2,7 +2,7 @@
 // GATEWAY_CACHE_TTL_SECONDS; ended tasks and their subtask pages for good; running tasks never; errors and
 // "does not exist" never.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LimitsDeviceDocument, LimitsOperationDocument } from '../generated/graphql.js';
+import { LimitsDeviceDocument, LimitsGroupMembersDocument, LimitsOperationDocument } from '../generated/graphql.js';
 import { P } from '../helpers/emulator.js';
 import { readFleet, ROUTE, sleep, startLimitsStack, type Json, type LimitsStack } from './support.js';
 
@@ -47,6 +47,16 @@ describe('with the default cache (60 s)', () => {
     expect(first.result.data?.device?.id).toBe(id);
     const second = await stack.callsDuring(() => stack.run(LimitsDeviceDocument, { id }));
     expect(second.total).toBe(0);
+    expect(second.result.data).toEqual(first.result.data);
+  });
+
+  it('a group\'s members are read once within the TTL; only the group list is asked again', async () => {
+    const first = await stack.callsDuring(() => stack.run(LimitsGroupMembersDocument));
+    const members = first.result.data?.deviceGroups.nodes[0]?.devices?.nodes ?? [];
+    expect(members.length).toBeGreaterThan(0);
+    expect(first.byRoute[ROUTE.groupMembers]).toBe(1);
+    const second = await stack.callsDuring(() => stack.run(LimitsGroupMembersDocument));
+    expect(second.byRoute).toEqual({ [ROUTE.groups]: 1 });
     expect(second.result.data).toEqual(first.result.data);
   });
 

@@ -22,6 +22,8 @@ export const ROUTE = {
   subtasks: 'GET /iodm/northbound/v1.5.0/operations/{operationId}/subOperations',
   device: 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}',
   devices: 'GET /iocm/app/dm/v1.4.0/devices',
+  groups: 'GET /iocm/app/devgroup/v1.3.0/devGroups',
+  groupMembers: 'GET /iocm/app/dm/v1.2.0/devices/ids',
   createFirmware: 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade',
 } as const;
 

@@ -16,6 +16,8 @@ export interface GatewayContext {
   requestId: string;
   /** The caller's role; an open gateway (no API keys configured) treats every caller as `operate`. */
   role: ApiRole;
+  /** Who is calling, for the call budget's fairness and for logs: {@link ANONYMOUS_CLIENT} or `key-<digest prefix>`. */
+  client: string;
   platform: PlatformClient;
   /** When this request's platform calls must be done, and their place in the call budget's queue. */
   scope: CallScope;
@@ -47,7 +49,7 @@ export const API_KEY_HEADER = 'x-api-key';
 export function createContextFactory(deps: ContextDependencies): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
   const keys = deps.apiKeys && new ApiKeys(deps.apiKeys);
   return async ({ req, res }) => {
-    const role = authenticate(req, keys);
+    const { role, client } = authenticate(req, keys);
     // The HTTP layer gave the request its id (x-request-id) before anything else ran.
     const record = requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] };
     const requestId = record.requestId;
@@ -58,6 +60,7 @@ export function createContextFactory(deps: ContextDependencies): (args: { req: R
       requestId,
       record,
       role,
+      client,
       platform: deps.platform,
       scope,
       apis,
@@ -87,35 +90,52 @@ export function requestScopePlugin(): ApolloServerPlugin<GatewayContext> {
  * an attacker how much of a key they have right, or which keys exist.
  */
 export class ApiKeys {
-  readonly #entries: { digest: Buffer; role: ApiRole }[];
+  readonly #entries: { digest: Buffer; caller: Caller }[];
 
   constructor(keys: ReadonlyMap<string, ApiRole>) {
-    this.#entries = [...keys].map(([key, role]) => ({ digest: digest(key), role }));
+    this.#entries = [...keys].map(([key, role]) => {
+      const keyDigest = digest(key);
+      // A short prefix of the digest names the key in logs and metrics without revealing it.
+      return { digest: keyDigest, caller: { role, client: `key-${keyDigest.toString('hex').slice(0, 8)}` } };
+    });
   }
 
   /** The role of the presented key, or undefined when it is not one of ours (or missing). */
   roleOf(presented: string | undefined): ApiRole | undefined {
+    return this.identify(presented)?.role;
+  }
+
+  /** The caller behind the presented key, or undefined when it is not one of ours (or missing). */
+  identify(presented: string | undefined): Caller | undefined {
     const candidate = digest(presented ?? '');
-    let role: ApiRole | undefined;
+    let caller: Caller | undefined;
     for (const entry of this.#entries) {
       const match = timingSafeEqual(entry.digest, candidate);
-      role = match && presented !== undefined ? entry.role : role;
+      caller = match && presented !== undefined ? entry.caller : caller;
     }
-    return role;
+    return caller;
   }
 }
+
+export interface Caller {
+  role: ApiRole;
+  client: string;
+}
+
+/** The client of an open gateway (no API keys): every caller shares it. */
+export const ANONYMOUS_CLIENT = 'anonymous';
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
-function authenticate(req: Request, keys: ApiKeys | undefined): ApiRole {
-  if (keys === undefined) return 'operate';
-  const role = keys.roleOf(req.get(API_KEY_HEADER));
-  if (role === undefined) {
+function authenticate(req: Request, keys: ApiKeys | undefined): Caller {
+  if (keys === undefined) return { role: 'operate', client: ANONYMOUS_CLIENT };
+  const caller = keys.identify(req.get(API_KEY_HEADER));
+  if (caller === undefined) {
     throw new GraphQLError(`missing or unknown API key (send it in the ${API_KEY_HEADER} header)`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
     });
   }
-  return role;
+  return caller;
 }

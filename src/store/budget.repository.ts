@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { StoreDb } from './schema.js';
+
+/** The calls of one application within the current window. */
+export interface BudgetUsage {
+  total: number;
+  byClient: ReadonlyMap<string, number>;
+  /** When the oldest call in the window was counted: its slot frees one window later. */
+  oldestAt: number | undefined;
+}
+
+export type TakeResult = { granted: { id: string; client: string } } | { refused: BudgetUsage };
+
+/**
+ * The calls each platform application made in its sliding window, kept in the store so that a restarted gateway,
+ * or every replica on one PostgreSQL database, sees the calls already spent.
+ */
+export class BudgetRepository {
+  constructor(
+    private readonly db: StoreDb,
+    private readonly engine: 'sqlite' | 'postgres',
+  ) {}
+
+  /**
+   * One atomic step: forgets calls older than the window, shows `choose` what the window holds, and records a call
+   * for the client it picks (nothing when it picks none). Replicas serialise on an advisory lock per application.
+   */
+  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult> {
+    return this.db.transaction().execute(async (tx) => {
+      // SQLite serialises transactions on its one connection; PostgreSQL needs the lock.
+      if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
+      await tx.deleteFrom('budget_calls').where('app', '=', app).where('at', '<=', now - windowMs).execute();
+      const rows = await tx
+        .selectFrom('budget_calls')
+        .select(['client', (eb) => eb.fn.countAll<number | string>().as('calls'), (eb) => eb.fn.min('at').as('oldest')])
+        .where('app', '=', app)
+        .groupBy('client')
+        .execute();
+      const byClient = new Map(rows.map((r) => [r.client, Number(r.calls)]));
+      const oldest = rows.map((r) => Number(r.oldest)).filter((at) => Number.isFinite(at));
+      const usage: BudgetUsage = { total: [...byClient.values()].reduce((a, b) => a + b, 0), byClient, oldestAt: oldest.length ? Math.min(...oldest) : undefined };
+      const client = choose(usage);
+      if (client === undefined) return { refused: usage };
+      const id = randomUUID();
+      await tx.insertInto('budget_calls').values({ id, app, client, at: now }).execute();
+      return { granted: { id, client } };
+    });
+  }
+
+  /** The platform answered: it counted the call no later than now. */
+  async touch(id: string, at: number): Promise<void> {
+    await this.db.updateTable('budget_calls').set({ at }).where('id', '=', id).execute();
+  }
+}

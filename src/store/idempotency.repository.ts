@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { IdempotencyKeyTable, StoreDb } from './schema.js';
+
+export type KeyRecord = Selectable<IdempotencyKeyTable>;
+
+/** Idempotency keys of creates and their outcomes; each method is one statement or one transaction. */
+export class IdempotencyRepository {
+  constructor(private readonly db: StoreDb) {}
+
+  /**
+   * Takes the key for a create about to be sent. False when the key is already taken (read it with `find`):
+   * exactly one caller, in any process on this store, ever gets true for a live key.
+   */
+  async reserve(record: Omit<KeyRecord, 'state' | 'result'>): Promise<boolean> {
+    await this.db.deleteFrom('idempotency_keys').where('client', '=', record.client).where('key', '=', record.key).where('expires_at', '<=', record.sent_at).execute();
+    const inserted = await this.db
+      .insertInto('idempotency_keys')
+      .values({ ...record, state: 'pending', result: null })
+      .onConflict((oc) => oc.columns(['client', 'key']).doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  find(client: string, key: string): Promise<KeyRecord | undefined> {
+    return this.db.selectFrom('idempotency_keys').selectAll().where('client', '=', client).where('key', '=', key).executeTakeFirst();
+  }
+
+  /**
+   * The platform answered with the id: the key is done. If a reconcile of another key had claimed that id in the
+   * meantime, the claim was wrong (this create made it): that key goes back to unknown.
+   */
+  async complete(client: string, key: string, result: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('idempotency_keys').set({ state: 'unknown', result: null }).where('result', '=', result).execute();
+      await tx.updateTable('idempotency_keys').set({ state: 'done', result }).where('client', '=', client).where('key', '=', key).execute();
+    });
+  }
+
+  async markUnknown(client: string, key: string): Promise<void> {
+    await this.db.updateTable('idempotency_keys').set({ state: 'unknown' }).where('client', '=', client).where('key', '=', key).where('state', '=', 'pending').execute();
+  }
+
+  /** Nothing was created: the key is free again. */
+  async release(client: string, key: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('client', '=', client).where('key', '=', key).where('state', '!=', 'done').execute();
+  }
+
+  /** Claims a task found by a reconcile for a key whose outcome was unknown; false when another key holds it. */
+  async claim(client: string, key: string, result: string): Promise<boolean> {
+    try {
+      const updated = await this.db
+        .updateTable('idempotency_keys')
+        .set({ state: 'done', result })
+        .where('client', '=', client)
+        .where('key', '=', key)
+        .where('state', '!=', 'done')
+        .executeTakeFirst();
+      return Number(updated.numUpdatedRows) === 1;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The ids among `results` that some key already holds. */
+  async claimed(results: readonly string[]): Promise<Set<string>> {
+    if (results.length === 0) return new Set();
+    const rows = await this.db.selectFrom('idempotency_keys').select('result').where('result', 'in', results).execute();
+    return new Set(rows.map((r) => r.result as string));
+  }
+
+  /** Other keys with the same input whose create may still have made something (sent, no answer yet or ever). */
+  async othersInDoubt(client: string, key: string, fingerprint: string, now: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('fingerprint', '=', fingerprint)
+      .where('state', '!=', 'done')
+      .where('expires_at', '>', now)
+      .where((eb) => eb.or([eb('client', '!=', client), eb('key', '!=', key)]))
+      .execute();
+    return rows.length;
+  }
+
+  /** Remembers what a create without a key made, so that no reconcile claims it for a key. */
+  async recordKeyless(client: string, fingerprint: string, result: string, now: number, lifetimeMs: number): Promise<void> {
+    await this.db
+      .insertInto('idempotency_keys')
+      .values({ client, key: `keyless:${randomUUID()}`, fingerprint, state: 'done', result, sent_at: now, lease_until: now, expires_at: now + lifetimeMs })
+      .execute();
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const deleted = await this.db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  // PostgreSQL's unique_violation; better-sqlite3's constraint code.
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

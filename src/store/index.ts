@@ -1,0 +1,71 @@
+/**
+ * The gateway's durable store: SQLite in a file under `GATEWAY_DATA_DIR` by default (`:memory:` keeps nothing),
+ * PostgreSQL when `DATABASE_URL` is set (replicas share it). One schema, one set of migrations and the same
+ * queries on both engines (Kysely). Knows nothing of GraphQL or HTTP.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { BudgetRepository } from './budget.repository.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import { migrate } from './migrate.js';
+import type { StoreDb, StoreSchema } from './schema.js';
+
+export type StoreLocation = { engine: 'sqlite'; dataDir: string } | { engine: 'postgres'; url: string };
+
+export interface Store {
+  engine: StoreLocation['engine'];
+  db: StoreDb;
+  idempotency: IdempotencyRepository;
+  budget: BudgetRepository;
+  close(): Promise<void>;
+}
+
+export const SQLITE_FILE = 'gateway.sqlite';
+
+/** Opens the store and brings its schema up to date; a schema newer than this code stops here (StoreSchemaError). */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  const db = new Kysely<StoreSchema>({ dialect: location.engine === 'sqlite' ? await sqliteDialect(location.dataDir) : await postgresDialect(location.url) });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    engine: location.engine,
+    db,
+    idempotency: new IdempotencyRepository(db),
+    budget: new BudgetRepository(db, location.engine),
+    close: () => db.destroy(),
+  };
+}
+
+async function sqliteDialect(dataDir: string): Promise<SqliteDialect> {
+  // Loaded only when used: a gateway on PostgreSQL never loads the native SQLite module.
+  const { default: Database } = await import('better-sqlite3');
+  let file = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true });
+    file = join(dataDir, SQLITE_FILE);
+  }
+  const database = new Database(file);
+  // WAL: readers never wait for the writer, and a crash loses no committed write.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  return new SqliteDialect({ database });
+}
+
+async function postgresDialect(url: string): Promise<PostgresDialect> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // bigint columns hold epoch milliseconds, well inside a JS number: read them as numbers, not strings.
+    types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) },
+  });
+  // An idle client that loses its server must not crash the process; the next query reports the failure.
+  pool.on('error', () => undefined);
+  return new PostgresDialect({ pool });
+}

@@ -102,6 +102,7 @@ async function child(kind: 'emulator' | Kind, platform?: Platform): Promise<void
       NORTHBOUND_APP_ID: platform.appId,
       NORTHBOUND_SECRET: platform.secret,
       GATEWAY_API_KEYS: `${API_KEY}:read`,
+      GATEWAY_DATA_DIR: ':memory:',
       NORTHBOUND_RATE_LIMIT: `${THROTTLE_PER_MINUTE}/60s`,
     });
     if (!loaded.ok) throw new Error(loaded.errors.join('\n'));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { QueryLimits } from './query-limits.js';
+import type { StoreLocation } from './store/index.js';
 
 /** Configuration from environment variables (DESIGN.md §5). */
 
@@ -58,8 +59,10 @@ export interface GatewayConfig {
   platformTimeoutMs: number;
   /** How long one GraphQL request's platform calls may take in all, waiting for the budget included. */
   requestDeadlineMs: number;
-  /** A Redis URL: replicas share one call budget; unset, each gateway keeps its own in memory. */
-  rateLimitRedisUrl?: string;
+  /** Where the durable store lives: idempotency keys, the call ledger. */
+  store: StoreLocation;
+  /** The most of the call budget one client may hold while others wait, and spend on one request. */
+  clientBudgetShare: number;
   /** How long the circuit stays open before one call probes the platform again. */
   circuitResetMs: number;
   cache: { ttlSeconds: number; maxEntries: number };
@@ -115,9 +118,18 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   const platformTimeoutMs = parse('NORTHBOUND_TIMEOUT_MS', 10_000, 'milliseconds from 100 to 120000', (v) => parseIntegerIn(v, 100, 120_000));
   const requestDeadlineMs = parse('GATEWAY_REQUEST_DEADLINE_MS', 10_000, 'milliseconds from 100 to 300000', (v) => parseIntegerIn(v, 100, 300_000));
   const circuitResetMs = parse('NORTHBOUND_CIRCUIT_RESET_MS', 10_000, 'milliseconds from 100 to 600000', (v) => parseIntegerIn(v, 100, 600_000));
-  const rateLimitRedisUrl = parse<string | undefined>('NORTHBOUND_RATE_LIMIT_REDIS_URL', undefined, 'a redis:// or rediss:// URL', (v) =>
-    /^rediss?:\/\/\S+$/.test(v) ? v : undefined,
-  );
+  if (raw('NORTHBOUND_RATE_LIMIT_REDIS_URL') !== undefined) {
+    errors.push('NORTHBOUND_RATE_LIMIT_REDIS_URL: retired; the call budget now lives in the store: set DATABASE_URL to one PostgreSQL database for all replicas');
+  }
+  // Not echoed when wrong: the URL may carry the database password.
+  const databaseUrl = raw('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) errors.push('DATABASE_URL: expected a postgres:// or postgresql:// URL');
+  const dataDir = parse('GATEWAY_DATA_DIR', './data', 'a directory path, or :memory:', (v) => v);
+  const store: StoreLocation = databaseUrl !== undefined ? { engine: 'postgres', url: databaseUrl } : { engine: 'sqlite', dataDir };
+  const clientBudgetShare = parse('GATEWAY_CLIENT_BUDGET_SHARE', 0.5, 'a fraction above 0 and at most 1', (v) => {
+    const share = Number(v);
+    return /^\d*\.?\d+$/.test(v) && share > 0 && share <= 1 ? share : undefined;
+  });
   const cache = {
     ttlSeconds: parse('GATEWAY_CACHE_TTL_SECONDS', 60, 'seconds from 0 (off) to 86400', (v) => parseIntegerIn(v, 0, 86_400)),
     maxEntries: parse('GATEWAY_CACHE_MAX_ENTRIES', 10_000, 'an integer from 0 (off) to 1000000', (v) => parseIntegerIn(v, 0, 1_000_000)),
@@ -199,7 +211,8 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       host,
       platform,
       rateLimit,
-      rateLimitRedisUrl,
+      store,
+      clientBudgetShare,
       platformTimeoutMs,
       requestDeadlineMs,
       circuitResetMs,

@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { ApiRole } from './config.js';
 import { createPlatformApis, type PlatformApis } from './datasources/apis.js';
 import type { PlatformCaches } from './datasources/caches.js';
-import type { IdempotencyStore } from './datasources/idempotency.js';
+import type { Idempotency } from './datasources/idempotency.js';
 import { createLoaders, type Loaders } from './datasources/loaders.js';
 import type { Normalizer } from './datasources/normalize.js';
 import type { CallScope, PlatformClient } from './datasources/platform-client.js';
@@ -25,8 +25,8 @@ export interface GatewayContext {
   apis: PlatformApis;
   /** This request's DataLoaders: each device, task or package fetched at most once per request. */
   loaders: Loaders;
-  /** Idempotency keys of creates (shared by all requests): the id each key created. */
-  idempotency: IdempotencyStore<string>;
+  /** Creates that happen exactly once (keys kept in the store, shared by all requests and replicas). */
+  idempotency: Idempotency;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
   /** What the HTTP layer logs and counts of this request (filled in by `requestRecordPlugin`). */
@@ -37,7 +37,7 @@ export interface ContextDependencies {
   platform: PlatformClient;
   normalizer: Normalizer;
   caches: PlatformCaches;
-  idempotency: IdempotencyStore<string>;
+  idempotency: Idempotency;
   /** How long a request's platform calls may take in all, queueing for the budget included. */
   requestDeadlineMs: number;
   embeddedEmulator: boolean;
@@ -54,7 +54,7 @@ export function createContextFactory(deps: ContextDependencies): (args: { req: R
     const record = requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] };
     const requestId = record.requestId;
     // A query until the operation is known (see requestScopePlugin); the id goes with each platform call.
-    const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId };
+    const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId, client };
     const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope);
     return {
       requestId,

@@ -10,10 +10,11 @@ import { buildGatewaySchema } from './build-schema.js';
 import type { GatewayConfig, RemotePlatformConfig } from './config.js';
 import { API_KEY_HEADER, createContextFactory, requestScopePlugin, type GatewayContext } from './context.js';
 import { PlatformCaches } from './datasources/caches.js';
-import { IdempotencyStore } from './datasources/idempotency.js';
+import { Idempotency } from './datasources/idempotency.js';
 import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform-client.js';
 import { RateBudget } from './datasources/rate-budget.js';
+import { openStore, type Store } from './store/index.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { createLogger, type Logger } from './logger.js';
@@ -47,9 +48,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let emulator: RunningEmulator | undefined;
   let apollo: ApolloServer<GatewayContext> | undefined;
   let budget: RateBudget | undefined;
+  let store: Store | undefined;
+  let idempotency: Idempotency | undefined;
   const stop = async (): Promise<void> => {
     await apollo?.stop();
     budget?.close();
+    idempotency?.close();
+    // After the drain: a create answered during it still records its outcome.
+    await store?.close();
     await emulator?.close();
   };
 
@@ -72,7 +78,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       logger.warn('GATEWAY_ALLOW_ANONYMOUS=true: no API keys; anyone who reaches this gateway can query the platform and create tasks on it');
     }
     const observability = new Observability(logger);
-    budget = new RateBudget({ ...config.rateLimit, key: settings.appId, redisUrl: config.rateLimitRedisUrl });
+    store = await openStore(config.store);
+    budget = new RateBudget({ ...config.rateLimit, key: settings.appId, ledger: store.budget, clientShare: config.clientBudgetShare });
+    // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
+    idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);
     const platform = new PlatformClient({
       ...settings,
       timeoutMs: config.platformTimeoutMs,
@@ -129,7 +138,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           platform,
           normalizer,
           caches,
-          idempotency: new IdempotencyStore<string>(),
+          idempotency,
           requestDeadlineMs: config.requestDeadlineMs,
           embeddedEmulator: emulator !== undefined,
           apiKeys: config.apiKeys,

@@ -48,8 +48,11 @@ export const ENDPOINTS = {
   createBatchTask: post('/iocm/app/batchtask/v1.1.0/tasks'),
 } as const;
 
-/** How far apart the gateway's and the platform's clocks may be when matching an unanswered create. */
-const CLOCK_SKEW_MS = 60_000;
+/**
+ * How far the platform's clock may trail the gateway's when matching an unanswered create. Small on purpose: a task
+ * made before the send is someone else's, and claiming it would hide that this create never happened.
+ */
+const CLOCK_SKEW_MS = 2_000;
 /** Recent tasks looked through when matching an unanswered create. */
 const RECONCILE_WINDOW = 50;
 
@@ -167,24 +170,38 @@ export class OperationsApi extends Api {
     return String(answer.operationId);
   }
 
-  /** The task an unanswered create made, if the platform shows one: same type and targets, created since `sentAt`. */
-  async findCreated(request: UpgradeTaskRequest, sentAt: number): Promise<string | undefined> {
-    const { targets } = request;
+  /**
+   * Every task an unanswered create may have made: this request in every respect (type, package, the same set of
+   * devices or groups, the same policy) and created since `sentAt`. The package must be visible
+   * (extendPara.fileId), or the gateway cannot tell the task from another rollout to the same devices.
+   */
+  async findCreated(request: UpgradeTaskRequest, sentAt: number): Promise<string[]> {
+    const { targets, policy } = request;
     const byGroup = Boolean(targets.deviceGroups?.length);
     const filter: OperationFilter = byGroup
       ? { type: request.type, deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName }
       : { type: request.type, deviceId: targets.deviceIds?.[0] };
     const recent = await this.list(filter, { start: 0, count: RECONCILE_WINDOW });
-    const same = (a: string[] | undefined, b: string[]) => new Set(a).size === new Set(b).size && b.every((x) => (a ?? []).includes(x));
-    // Only a task that is this request in every respect counts; the package must be visible (extendPara.fileId),
-    // or the gateway cannot tell it from another rollout to the same devices.
-    return recent.items.find(
-      (o) =>
-        o.extendPara?.fileId === request.fileId &&
-        o.policy?.executeType === request.policy.executeType &&
-        Date.parse(o.createdAt ?? '') >= sentAt - CLOCK_SKEW_MS &&
-        (byGroup ? same(targets.deviceGroups, o.targets.deviceGroups) : same(targets.deviceIds, o.targets.deviceIds)),
-    )?.id;
+    const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) => {
+      const left = new Set(a ?? []);
+      return left.size === new Set(b ?? []).size && (b ?? []).every((x) => left.has(x));
+    };
+    const sameTime = (iso: string | undefined, date: Date | undefined) => (iso === undefined ? date === undefined : date !== undefined && Date.parse(iso) === Math.floor(date.getTime() / 1000) * 1000);
+    // The platform keeps whole seconds: a task made in the second of the send counts.
+    const since = Math.floor(sentAt / 1000) * 1000 - CLOCK_SKEW_MS;
+    return recent.items
+      .filter(
+        (o) =>
+          o.extendPara?.fileId === request.fileId &&
+          o.policy?.executeType === policy.executeType &&
+          Boolean(o.policy?.retry) === policy.retry &&
+          (!policy.retry || o.policy?.retryTimes === policy.retryTimes) &&
+          sameTime(o.policy?.startTime, policy.startTime) &&
+          sameTime(o.policy?.endTime, policy.endTime) &&
+          Date.parse(o.createdAt ?? '') >= since &&
+          (byGroup ? sameSet(targets.deviceGroups, o.targets.deviceGroups) : sameSet(targets.deviceIds, o.targets.deviceIds)),
+      )
+      .map((o) => o.id);
   }
 
   /**

@@ -43,7 +43,12 @@ export interface CallScope {
   priority: Priority;
   /** The request's id (`x-request-id`), handed to the `onCall` observer with each of its calls. */
   requestId?: string;
+  /** Who the calls are for: the call budget shares itself fairly between clients. */
+  client?: string;
 }
+
+/** Calls made for the gateway itself (health probes, background work) rather than for a client's request. */
+export const GATEWAY_CLIENT = 'gateway';
 
 /** A platform endpoint: its method and the path template the API reference names (also the `endpoint` of errors). */
 export interface Endpoint {
@@ -165,10 +170,10 @@ export class PlatformClient {
    * again with exponential backoff and jitter while the request's deadline allows; a POST never is.
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
-    const { deadline, priority, requestId } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const { deadline, priority, requestId, client = GATEWAY_CLIENT } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, options, deadline, priority, requestId);
+        return await this.#callOnce(endpoint, options, { deadline, priority, requestId, client });
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
@@ -182,28 +187,36 @@ export class PlatformClient {
    * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
    * replaced once and the call replayed; a second rejection is final.
    */
-  async #callOnce(endpoint: Endpoint, options: CallOptions, deadline: number, priority: Priority, requestId?: string): Promise<unknown> {
+  async #callOnce(endpoint: Endpoint, options: CallOptions, scope: CallScope): Promise<unknown> {
+    const { deadline, requestId } = scope;
     // While the platform is down there is nothing to spend the budget on: fail fast before taking a slot.
     if (this.#breaker.opened) {
       this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
       throw circuitOpen(endpoint);
     }
-    await this.#budget?.acquire(priority, deadline);
     const token = await this.#accessToken(deadline, requestId);
     try {
-      return await this.#authenticated(endpoint, options, token, deadline, requestId);
+      return await this.#authenticated(endpoint, options, token, scope);
     } catch (error) {
       if (!(error instanceof PlatformError) || error.code !== TOKEN_INVALID) throw error;
       // Only the first caller to see the rejection drops the token; the others wait for its replacement.
       if (this.#token?.value === token) this.#token = undefined;
       const replacement = await this.#accessToken(deadline, requestId);
-      await this.#budget?.acquire(priority, deadline);
-      return this.#authenticated(endpoint, options, replacement, deadline, requestId);
+      return this.#authenticated(endpoint, options, replacement, scope);
     }
   }
 
-  #authenticated(endpoint: Endpoint, options: CallOptions, token: string, deadline: number, requestId?: string): Promise<unknown> {
-    return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, deadline, requestId);
+  /**
+   * One budgeted exchange. The slot is taken only once the token is at hand (a login may take a while), and is
+   * stamped again when the answer comes: the platform counted the call somewhere in between.
+   */
+  async #authenticated(endpoint: Endpoint, options: CallOptions, token: string, scope: CallScope): Promise<unknown> {
+    const slot = await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT);
+    try {
+      return await this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, scope.deadline, scope.requestId);
+    } finally {
+      slot?.answered();
+    }
   }
 
   async #accessToken(deadline: number, requestId?: string): Promise<string> {

@@ -1,28 +1,43 @@
 /**
  * One call budget per platform application: at most N calls in any sliding window of W seconds, so the gateway
- * never provokes the platform's throttle (1010009). The window itself is kept by `sliding-window-rate-limiter`
- * (in memory here; its Redis backend shares one budget across gateway replicas without other changes). This
- * module adds the queue in front of it: mutations are served before queries, and a call that cannot get a slot
- * before its request's deadline fails at once with RATE_LIMITED instead of waiting in vain.
+ * never provokes the platform's throttle (1010009). The window is kept in the store's call ledger, so a restarted
+ * gateway, and every replica on one PostgreSQL database, counts the calls already spent. This module is the queue in
+ * front of it: mutations are served before queries; a client beyond its share of the budget waits while others
+ * wait, and never takes the last slots of the window; a call that cannot get a slot before its request's deadline
+ * fails at once with RATE_LIMITED instead of waiting in vain.
  */
-import { SlidingWindowRateLimiter, type SlidingWindowRateLimiterBackend } from 'sliding-window-rate-limiter';
+import type { BudgetUsage, TakeResult } from '../store/budget.repository.js';
 
 export type Priority = 'mutation' | 'query';
+
+/** Where the calls of the window are counted (the store's budget repository). */
+export interface CallLedger {
+  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult>;
+  touch(id: string, at: number): Promise<void>;
+}
 
 export interface RateBudgetOptions {
   calls: number;
   windowSeconds: number;
-  /** The application: the budget's key (shared by replicas through Redis). */
+  /** The application: the budget's key in the ledger. */
   key: string;
-  /** Redis URL for a budget shared by several gateways; in memory when unset. */
-  redisUrl?: string;
+  ledger: CallLedger;
+  /** The most of the budget one client may hold while others wait (0 < share ≤ 1). */
+  clientShare: number;
   /** Waiting calls at most; more fail at once. */
   maxQueue?: number;
+}
+
+/** A granted call: tell it when the platform answered, which is when it has counted the call at the latest. */
+export interface BudgetSlot {
+  answered(): void;
 }
 
 /** The platform counts a call when it arrives, a little after the gateway sent it: keep slots this much longer. */
 const ARRIVAL_MARGIN_MS = 1000;
 const DEFAULT_MAX_QUEUE = 1000;
+/** The share of the window a client beyond its own share may never take: a newcomer finds a slot at once. */
+const HEADROOM_SHARE = 0.1;
 
 export class RateLimitedError extends Error {
   override readonly name = 'RateLimitedError';
@@ -33,30 +48,38 @@ export class RateLimitedError extends Error {
 }
 
 interface Waiter {
+  client: string;
   deadline: number;
-  resolve: () => void;
+  resolve: (slot: BudgetSlot) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  queuedAt: number;
 }
 
 export class RateBudget {
-  private readonly limiter: SlidingWindowRateLimiterBackend;
   private readonly queues: Record<Priority, Waiter[]> = { mutation: [], query: [] };
   private readonly windowMs: number;
   private readonly maxQueue: number;
+  /** The most calls one client may hold while others wait. */
+  readonly clientCap: number;
+  private readonly headroom: number;
   /** Set while the window is full: when the next slot frees. */
   private nextSlotAt = 0;
   private wakeUp: NodeJS.Timeout | undefined;
   private pumping = false;
+  private closed = false;
   /** Calls that had to wait, and for how long in total (for metrics). */
   readonly stats = { granted: 0, waited: 0, waitedMs: 0, rejected: 0 };
 
   constructor(private readonly options: RateBudgetOptions) {
     this.windowMs = options.windowSeconds * 1000 + ARRIVAL_MARGIN_MS;
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
-    this.limiter = options.redisUrl
-      ? SlidingWindowRateLimiter.createLimiter({ interval: this.windowMs, redis: options.redisUrl })
-      : SlidingWindowRateLimiter.createLimiter({ interval: this.windowMs });
+    this.clientCap = Math.max(1, Math.floor(options.clientShare * options.calls));
+    this.headroom = Math.min(options.calls - 1, Math.ceil(options.calls * HEADROOM_SHARE));
+  }
+
+  get limit(): number {
+    return this.options.calls;
   }
 
   get queueDepth(): number {
@@ -64,35 +87,30 @@ export class RateBudget {
   }
 
   /** Resolves when the call may go out; rejects with RateLimitedError when it cannot before `deadline`. */
-  acquire(priority: Priority, deadline: number): Promise<void> {
+  acquire(priority: Priority, deadline: number, client: string): Promise<BudgetSlot> {
     const now = Date.now();
-    if (this.queueDepth >= this.maxQueue || (this.nextSlotAt > now && this.nextSlotAt > deadline)) {
+    if (this.closed || this.queueDepth >= this.maxQueue || (this.nextSlotAt > now && this.nextSlotAt > deadline)) {
       return Promise.reject(this.limited(now));
     }
-    const queued = Date.now();
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<BudgetSlot>((resolve, reject) => {
       const waiter: Waiter = {
+        client,
         deadline,
-        resolve: () => {
-          const waitedMs = Date.now() - queued;
-          this.stats.granted += 1;
-          if (waitedMs > 0) {
-            this.stats.waited += 1;
-            this.stats.waitedMs += waitedMs;
-          }
-          resolve();
-        },
+        queuedAt: now,
+        resolve,
         reject,
         timer: setTimeout(() => this.expire(priority, waiter), Math.max(0, deadline - now)),
       };
       this.queues[priority].push(waiter);
-      if (!this.wakeUp) void this.pump();
+      // Even while the pump sleeps: a window held back for fairness may have a slot for this client.
+      void this.pump();
     });
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.wakeUp);
-    this.limiter.destroy();
+    for (const queue of Object.values(this.queues)) for (const waiter of [...queue]) this.fail(waiter, Date.now());
   }
 
   /** Hands out slots in priority order until the window is full, then sleeps until the next slot frees. */
@@ -100,32 +118,78 @@ export class RateBudget {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      for (let waiter = this.head(); waiter; waiter = this.head()) {
-        const reservation = await this.limiter.reserve(this.options.key, this.options.calls);
-        if (reservation.token !== undefined) {
-          this.nextSlotAt = 0;
-          this.remove(waiter);
-          waiter.resolve();
+      while (this.head() && !this.closed) {
+        const now = Date.now();
+        let chosen: Waiter | undefined;
+        const result = await this.options.ledger.take(this.options.key, this.windowMs, now, (usage) => {
+          chosen = this.choose(usage);
+          return chosen?.client;
+        });
+        if ('granted' in result && chosen) {
+          this.grant(chosen, result.granted.id);
           continue;
         }
-        const now = Date.now();
-        const wait = Math.max(1, reservation.reset ?? 100);
-        this.nextSlotAt = now + wait;
-        // Whoever's deadline comes before the next slot cannot be served: tell them now.
-        for (const queue of Object.values(this.queues)) {
-          for (const w of [...queue]) if (w.deadline < this.nextSlotAt) this.fail(w, now);
-        }
+        if (!('refused' in result)) continue;
+        // Nobody waiting may have a slot before the oldest call leaves the window (another replica may take that
+        // slot first; then the next round finds the window full again and sleeps again).
+        const nextSlotAt = (result.refused.oldestAt ?? now) + this.windowMs;
+        // Only a full window holds newcomers back; one held back for fairness may still serve another client.
+        this.nextSlotAt = result.refused.total >= this.options.calls ? nextSlotAt : 0;
+        for (const queue of Object.values(this.queues)) for (const w of [...queue]) if (w.deadline < nextSlotAt) this.fail(w, now, nextSlotAt);
+        clearTimeout(this.wakeUp);
         if (this.head()) {
           this.wakeUp = setTimeout(() => {
             this.wakeUp = undefined;
             void this.pump();
-          }, wait);
+          }, Math.max(1, nextSlotAt - now));
         }
         return;
+      }
+    } catch (error) {
+      // The ledger is unreachable: nobody can be told a slot is free. Fail those waiting now; the next call tries again.
+      for (const queue of Object.values(this.queues)) {
+        for (const w of [...queue]) {
+          this.remove(w);
+          w.reject(error as Error);
+        }
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * Who gets the next slot, given what the window holds: mutations first; within a class the first in line whose
+   * client is under its cap; a client over its cap only when nobody else waits, and never into the headroom.
+   */
+  private choose(usage: BudgetUsage): Waiter | undefined {
+    const free = this.options.calls - usage.total;
+    if (free <= 0) return undefined;
+    const waiting = this.queues.mutation.length > 0 ? this.queues.mutation : this.queues.query;
+    const used = (w: Waiter) => usage.byClient.get(w.client) ?? 0;
+    const underCap = waiting.find((w) => used(w) < this.clientCap);
+    if (underCap) return underCap;
+    const others = new Set([...this.queues.mutation, ...this.queues.query].map((w) => w.client));
+    if (others.size === 1 && free > this.headroom) return waiting[0];
+    return undefined;
+  }
+
+  private grant(waiter: Waiter, id: string): void {
+    this.remove(waiter);
+    this.nextSlotAt = 0;
+    const waitedMs = Date.now() - waiter.queuedAt;
+    this.stats.granted += 1;
+    if (waitedMs > 0) {
+      this.stats.waited += 1;
+      this.stats.waitedMs += waitedMs;
+    }
+    const ledger = this.options.ledger;
+    waiter.resolve({
+      answered: () => {
+        // Best effort: a failed update only leaves the call counted from when it was granted.
+        ledger.touch(id, Date.now()).catch(() => undefined);
+      },
+    });
   }
 
   private head(): Waiter | undefined {
@@ -140,18 +204,18 @@ export class RateBudget {
     }
   }
 
-  private fail(waiter: Waiter, now: number): void {
+  private fail(waiter: Waiter, now: number, freeAt?: number): void {
     this.remove(waiter);
-    waiter.reject(this.limited(now));
+    waiter.reject(this.limited(now, freeAt));
   }
 
   private expire(priority: Priority, waiter: Waiter): void {
     if (this.queues[priority].includes(waiter)) this.fail(waiter, Date.now());
   }
 
-  private limited(now: number): RateLimitedError {
+  private limited(now: number, freeAt = this.nextSlotAt): RateLimitedError {
     this.stats.rejected += 1;
-    const wait = this.nextSlotAt > now ? this.nextSlotAt - now : this.windowMs;
+    const wait = freeAt > now ? freeAt - now : this.windowMs;
     return new RateLimitedError(Math.max(1, Math.ceil(wait / 1000)));
   }
 }

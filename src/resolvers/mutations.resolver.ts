@@ -10,6 +10,9 @@ import { withArgumentHint } from '../errors.js';
 /** Platform codes of a create that point at one argument, so the client knows which field to fix. */
 const UPGRADE_ARGUMENTS: Record<string, string> = { '123016': 'input.fileId' };
 
+/** Sets of ids in one order: the same devices in another order are the same input under an idempotency key. */
+const sorted = (ids: readonly string[] | undefined) => ids && [...ids].sort();
+
 function upgradeRequest(type: OperationType, input: CreateUpgradeTaskInput): UpgradeTaskRequest {
   const { targets, policy } = input;
   return {
@@ -48,7 +51,7 @@ export class MutationResolver {
 
   @Authorized('operate')
   @Mutation(() => CreateBatchTaskPayload, { description: 'Sends one command to many devices.' })
-  async createBatchTask(@Arg('input', () => CreateBatchTaskInput) input: CreateBatchTaskInput, @Ctx() { apis, idempotency }: GatewayContext) {
+  async createBatchTask(@Arg('input', () => CreateBatchTaskInput) input: CreateBatchTaskInput, @Ctx() ctx: GatewayContext) {
     const request: BatchTaskRequest = {
       name: input.name,
       type: input.type,
@@ -58,18 +61,35 @@ export class MutationResolver {
       callbackUrl: input.callbackUrl,
       tags: (input.tags ?? []).map((t) => ({ name: t.name, value: t.value })),
     };
-    // There is no list of batch tasks to look an unanswered create up in: its outcome stays unknown.
-    const taskId = await idempotency.run(input.idempotencyKey, { mutation: 'createBatchTask', request }, () => apis.batchTasks.create(request), async () => undefined);
+    const taskId = await ctx.idempotency.run(
+      {
+        client: ctx.client,
+        key: input.idempotencyKey,
+        input: { mutation: 'createBatchTask', request: { ...request, target: { ...request.target, deviceIds: sorted(request.target.deviceIds), groups: sorted(request.target.groups) } } },
+        deadline: ctx.scope.deadline,
+      },
+      {
+        create: () => ctx.apis.batchTasks.create(request),
+        // There is no list of batch tasks to look an unanswered create up in: its outcome stays unknown.
+        findCreated: async () => [],
+      },
+    );
     return { taskId };
   }
 
-  private async createUpgrade(type: OperationType, input: CreateUpgradeTaskInput, { apis, idempotency }: GatewayContext) {
+  private async createUpgrade(type: OperationType, input: CreateUpgradeTaskInput, ctx: GatewayContext) {
     const request = upgradeRequest(type, input);
-    const operationId = await idempotency.run(
-      input.idempotencyKey,
-      { mutation: type, request },
-      () => withArgumentHint(apis.operations.create(request), UPGRADE_ARGUMENTS),
-      (sentAt) => apis.operations.findCreated(request, sentAt),
+    const operationId = await ctx.idempotency.run(
+      {
+        client: ctx.client,
+        key: input.idempotencyKey,
+        input: { mutation: type, request: { ...request, targets: { ...request.targets, deviceIds: sorted(request.targets.deviceIds), deviceGroups: sorted(request.targets.deviceGroups) } } },
+        deadline: ctx.scope.deadline,
+      },
+      {
+        create: () => withArgumentHint(ctx.apis.operations.create(request), UPGRADE_ARGUMENTS),
+        findCreated: (sentAt) => ctx.apis.operations.findCreated(request, sentAt),
+      },
     );
     return { operationId };
   }

@@ -6,7 +6,7 @@ import { createGateway, type Gateway } from '../../src/server.js';
 
 /** A gateway on free ports with a small embedded emulator; `env` adds or overrides variables. */
 export async function startGateway(env: Env = {}): Promise<Gateway> {
-  const loaded = loadConfig({ PORT: '0', EMULATOR_PORT: '0', EMULATOR_DEVICES: '20', LOG_LEVEL: 'error', ...env });
+  const loaded = loadConfig({ PORT: '0', EMULATOR_PORT: '0', EMULATOR_DEVICES: '20', LOG_LEVEL: 'error', GATEWAY_DATA_DIR: ':memory:', ...env });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
   return createGateway(loaded.config);
 }
@@ -69,6 +69,8 @@ export function platformEnv(url: string, credentials: { appId: string; secret: s
     GATEWAY_API_KEYS: `${TEST_API_KEY}:operate`,
     // The gateway budgets what its platform allows.
     NORTHBOUND_RATE_LIMIT: `${throttlePerMinute}/60s`,
+    // Each test gateway keeps its own throwaway store (tests of the durable store give it a data dir or database).
+    GATEWAY_DATA_DIR: ':memory:',
   };
 }
 

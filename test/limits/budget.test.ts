@@ -147,7 +147,8 @@ describe('the order of the queue (5 calls per 2 s, a generous platform)', () => 
   let fleet: Fleet;
 
   beforeAll(async () => {
-    stack = await startLimitsStack({ env: { NORTHBOUND_RATE_LIMIT: '5/2s', GATEWAY_REQUEST_DEADLINE_MS: '8000' }, deferGateway: true });
+    // One client here, allowed the whole budget (the shares between clients are tested in fairness.test.ts).
+    stack = await startLimitsStack({ env: { NORTHBOUND_RATE_LIMIT: '5/2s', GATEWAY_REQUEST_DEADLINE_MS: '8000', GATEWAY_CLIENT_BUDGET_SHARE: '1' }, deferGateway: true });
     fleet = await readFleet(stack.api);
     await stack.useGateway();
   });
@@ -193,7 +194,7 @@ describe('the order of the queue (5 calls per 2 s, a generous platform)', () => 
   });
 
   it('retryAfterSeconds is honest: after waiting that long, the refused reads get through', async () => {
-    await stack.useGateway({ NORTHBOUND_RATE_LIMIT: '5/2s', GATEWAY_REQUEST_DEADLINE_MS: '500' });
+    await stack.useGateway({ NORTHBOUND_RATE_LIMIT: '5/2s', GATEWAY_REQUEST_DEADLINE_MS: '500', GATEWAY_CLIENT_BUDGET_SHARE: '1' });
     const ids = fleet.devices.map((d) => d.deviceId as string).slice(100, 110);
     const first = await Promise.all(ids.map((id) => stack.run(LimitsDeviceDocument, { id })));
     const refused = ids.filter((_, i) => !first[i]?.data?.device);

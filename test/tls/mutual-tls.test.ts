@@ -103,6 +103,7 @@ async function startTlsGateway(tls: Env): Promise<Gateway> {
     NORTHBOUND_APP_ID: emulator.credentials.appId,
     NORTHBOUND_SECRET: SECRET,
     GATEWAY_API_KEYS: `${API_KEY}:read`,
+    GATEWAY_DATA_DIR: ':memory:',
     ...tls,
   });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);

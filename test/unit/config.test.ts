@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 } },
       rateLimit: { calls: 100, windowSeconds: 60 },
+      store: { engine: 'sqlite', dataDir: './data' },
+      clientBudgetShare: 0.5,
       platformTimeoutMs: 10_000,
       requestDeadlineMs: 10_000,
       circuitResetMs: 10_000,
@@ -240,6 +242,31 @@ describe('loadConfig', () => {
 
   it.each(['graphiql', 'apollo-sandbox', 'off'] as const)('takes the playground %j', (kind) => {
     expect(ok({ GATEWAY_PLAYGROUND: kind }).playground).toBe(kind);
+  });
+
+  describe('the store and the budget share', () => {
+    it('keeps the store in SQLite under GATEWAY_DATA_DIR, or in PostgreSQL when DATABASE_URL is set', () => {
+      expect(ok({ GATEWAY_DATA_DIR: '/var/lib/gateway' }).store).toEqual({ engine: 'sqlite', dataDir: '/var/lib/gateway' });
+      expect(ok({ GATEWAY_DATA_DIR: ':memory:' }).store).toEqual({ engine: 'sqlite', dataDir: ':memory:' });
+      expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway' }).store).toEqual({ engine: 'postgres', url: 'postgres://gw:pw@db:5432/gateway' });
+    });
+
+    it('refuses a DATABASE_URL that is not PostgreSQL without echoing it (it may hold a password)', () => {
+      const lines = errors({ DATABASE_URL: 'mysql://gw:hunter2@db/gateway' });
+      expect(lines).toEqual(['DATABASE_URL: expected a postgres:// or postgresql:// URL']);
+    });
+
+    it('says the Redis budget variable is retired and what replaces it', () => {
+      expect(errors({ NORTHBOUND_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([expect.stringMatching(/^NORTHBOUND_RATE_LIMIT_REDIS_URL: retired.*DATABASE_URL/)]);
+    });
+
+    it.each([['0.25', 0.25], ['1', 1], ['.5', 0.5]])('takes the client budget share %j', (value, share) => {
+      expect(ok({ GATEWAY_CLIENT_BUDGET_SHARE: value }).clientBudgetShare).toBe(share);
+    });
+
+    it.each(['0', '1.5', 'half', '-0.2'])('refuses the client budget share %j', (value) => {
+      expect(errors({ GATEWAY_CLIENT_BUDGET_SHARE: value })).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_BUDGET_SHARE: expected a fraction above 0 and at most 1/)]);
+    });
   });
 
   it('allows API keys on the embedded emulator too', () => {

@@ -31,6 +31,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { DEFAULT_FIRST, MAX_FIRST } from './schema/limits.js';
+import { PLATFORM_CALLS } from './schema/platform-calls.js';
 
 export interface QueryLimits {
   /** Deepest selection, leaves counted (GATEWAY_MAX_DEPTH). */
@@ -64,7 +65,7 @@ export interface LimitProtection {
  * Everything Apollo Server needs to enforce the limits. Field suggestions ("Did you mean ...") are masked when the
  * schema is not introspectable, as they would otherwise disclose it piece by piece.
  */
-export function queryLimitProtection(limits: QueryLimits, options: { introspection: boolean }): LimitProtection {
+export function queryLimitProtection(limits: QueryLimits, options: { introspection: boolean; maxPlatformCalls: number }): LimitProtection {
   const report =
     (limit: string, max: number) =>
     (context: ValidationContext | null, error: GraphQLError): void => {
@@ -89,7 +90,7 @@ export function queryLimitProtection(limits: QueryLimits, options: { introspecti
     plugins: [
       // armor's declarations resolve @apollo/server's CommonJS types; the objects are the same at run time.
       ...(plugins as unknown as ApolloServerPlugin[]),
-      costLimitPlugin(limits.maxCost),
+      costLimitPlugin(limits.maxCost, options.maxPlatformCalls),
       ...(options.introspection ? [] : [hideSuggestionsPlugin()]),
     ],
     validationRules,
@@ -128,14 +129,25 @@ export function tokenLimitError(message: string): { message: string; extensions:
  * Applies {@link costLimitRule} once the operation and its variables are known (Apollo's validation rules run
  * before variables are, and `first: $n` must be priced at the `$n` sent).
  */
-export function costLimitPlugin(maxCost: number): ApolloServerPlugin {
+export function costLimitPlugin(maxCost: number, maxPlatformCalls: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operationName, request }) {
+        async didResolveOperation({ schema, document, operationName, request, operation }) {
           const errors = validate(schema, document, [costLimitRule({ maxCost, variables: request.variables, operationName })]);
           const [error] = errors;
           if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
+          if (!operation) return;
+          const fragments = (name: string) =>
+            document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+          const { platformCalls } = operationEstimate(schema, operation, fragments, request.variables ?? {});
+          if (platformCalls > maxPlatformCalls) {
+            throw new GraphQLError(
+              `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
+                "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists.",
+              { extensions: { code: 'RATE_LIMITED', estimatedPlatformCalls: platformCalls, maxPlatformCalls, http: { status: 429 } } },
+            );
+          }
         },
       };
     },
@@ -173,6 +185,12 @@ export function costLimitRule(options: CostLimitOptions): ValidationRule {
   });
 }
 
+/** What one operation may cost: objects resolved (the cost), and platform calls at worst. */
+export interface OperationEstimate {
+  cost: number;
+  platformCalls: number;
+}
+
 /** The estimated cost of one operation of a document (see {@link costLimitRule}). */
 export function operationCost(
   schema: GraphQLSchema,
@@ -180,8 +198,18 @@ export function operationCost(
   fragment: (name: string) => FragmentDefinitionNode | null | undefined,
   variables: Readonly<Record<string, unknown>>,
 ): number {
+  return operationEstimate(schema, operation, fragment, variables).cost;
+}
+
+/** The estimated cost and worst-case platform calls of one operation (calls per field: {@link PLATFORM_CALLS}). */
+export function operationEstimate(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragment: (name: string) => FragmentDefinitionNode | null | undefined,
+  variables: Readonly<Record<string, unknown>>,
+): OperationEstimate {
   const root = schema.getRootType(operation.operation);
-  if (!root) return 0;
+  if (!root) return { cost: 0, platformCalls: 0 };
   const variableDefaults = new Map(
     (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.defaultValue]),
   );
@@ -209,8 +237,12 @@ export function operationCost(
 
   const visiting = new Set<string>();
   /** `items`: how many items each list directly below has (set by a connection's `first`). */
-  const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, items: number | undefined): number => {
-    let total = 0;
+  const selectionEstimate = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, items: number | undefined): OperationEstimate => {
+    const total: OperationEstimate = { cost: 0, platformCalls: 0 };
+    const add = (part: OperationEstimate) => {
+      total.cost += part.cost;
+      total.platformCalls += part.platformCalls;
+    };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value.startsWith('__')) continue;
@@ -223,22 +255,27 @@ export function operationCost(
           ? clamp(intArgument(argument('first')) ?? (typeof firstDefault === 'number' ? firstDefault : DEFAULT_FIRST))
           : undefined;
         const count = isList(field.type) ? (items ?? listLength(argument('ids')) ?? UNSIZED_LIST_COST) : 1;
-        total += count * (1 + selectionCost(selection.selectionSet, type, first));
+        const below = selectionEstimate(selection.selectionSet, type, first);
+        const calls = PLATFORM_CALLS[`${parent.name}.${field.name}`];
+        const window = first ?? count;
+        const pages = calls?.pageSize ? Math.ceil(window / calls.pageSize) + (argument('offset') || argument('after') ? 1 : 0) : 0;
+        const own = (calls?.flat ?? 0) + pages + window * (calls?.perItem ?? 0);
+        add({ cost: count * (1 + below.cost), platformCalls: own + count * below.platformCalls });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        total += selectionCost(selection.selectionSet, type ?? parent, items);
+        add(selectionEstimate(selection.selectionSet, type ?? parent, items));
       } else {
         const name = selection.name.value;
         const definition = fragment(name);
         if (!definition || visiting.has(name)) continue;
         visiting.add(name);
-        total += selectionCost(definition.selectionSet, schema.getType(definition.typeCondition.name.value) ?? parent, items);
+        add(selectionEstimate(definition.selectionSet, schema.getType(definition.typeCondition.name.value) ?? parent, items));
         visiting.delete(name);
       }
     }
     return total;
   };
-  return selectionCost(operation.selectionSet, root, undefined);
+  return selectionEstimate(operation.selectionSet, root, undefined);
 }
 
 function fieldOf(type: GraphQLNamedType, name: string): GraphQLField<unknown, unknown> | undefined {

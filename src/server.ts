@@ -100,7 +100,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     const landingPage =
       config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
-    const limits = queryLimitProtection(config.limits, { introspection: config.introspection });
+    const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap });
     apollo = new ApolloServer<GatewayContext>({
       schema,
       logger,

@@ -71,11 +71,20 @@ describe('query limits with the defaults', () => {
   });
   afterAll(() => ops?.close());
 
-  it('answer the dashboard query', async () => {
-    const reply = await ops.graphql(DASHBOARD);
+  it('answer a dashboard of 4 tasks, whose worst case (45 platform calls) fits a client’s share of the budget', async () => {
+    const reply = await ops.graphql(DASHBOARD.replace('operations(first: 20)', 'operations(first: 4)'));
     expect(reply.status).toBe(200);
     expect(reply.json.errors).toBeUndefined();
     expect(reply.json.data.operations.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('refuse the 20-task dashboard before any platform call: its worst case (221 calls) is more than one client may spend (50)', async () => {
+    const reply = await ops.graphql(DASHBOARD);
+    expect(reply.status).toBe(429);
+    expect(reply.json.data).toBeUndefined();
+    expect(reply.json.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'RATE_LIMITED', estimatedPlatformCalls: 221, maxPlatformCalls: 50 }) }),
+    ]);
   });
 
   it('refuse a query deeper than 10', async () => {

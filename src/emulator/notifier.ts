@@ -47,6 +47,7 @@ export class Notifier {
   }
 
   private async post(push: Push, epoch: number): Promise<void> {
+    if (epoch !== this.epoch) return; // queued before a reset: that platform is gone
     push.attempts += 1;
     if (await this.attempt(push)) {
       this.sent += 1;

@@ -283,12 +283,13 @@ export class UpgradeEngine {
     if (outcome === 'success') {
       const { operation } = subtask;
       const device = this.device(subtask);
-      if (operation.operateType === 'firmware_upgrade') device.fwVersion = operation.pkg.version;
-      else device.swVersion = operation.pkg.version;
+      const field = operation.operateType === 'firmware_upgrade' ? 'fwVersion' : 'swVersion';
+      const changed = device[field] !== operation.pkg.version;
+      device[field] = operation.pkg.version;
       device.lastModifiedTime = this.ctx.clock.now();
       this.finishAs(subtask, 'success', 'The upgrade succeeded.');
-      // The new version is a change of the device's info, pushed after the upgrade's own result notice.
-      this.ctx.deviceChanged(device);
+      // A new version is a change of the device's info, pushed after the upgrade's own result notice.
+      if (changed) this.ctx.deviceChanged(device);
       return;
     }
     const cause =

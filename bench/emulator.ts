@@ -1,7 +1,8 @@
 /**
- * Emulator figures on this machine: start-up time and memory at each fleet size, and the request rate of
+ * Emulator figures on this machine: start-up time and memory at each fleet size, the request rate of
  * `GET .../operations?pageSize=100` measured by autocannon from this process against the emulator in a child
- * process (so the load generator does not share the emulator's event loop).
+ * process (so the load generator does not share the emulator's event loop), and the throttle's cost per call as
+ * its log grows (200,000 calls on a manual clock, where nothing leaves the window).
  *
  *   npm run bench -- [devices ...]        default: 2000 100000
  */
@@ -9,6 +10,7 @@ import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator/index.js';
+import { Throttle } from '../src/emulator/throttle.js';
 
 const DURATION_SECONDS = 10;
 const CONNECTIONS = 10;
@@ -71,6 +73,18 @@ async function measure(devices: number) {
   };
 }
 
+/** Microseconds per throttle call, per block of 50,000 calls, all at one emulated instant (a manual clock). */
+function throttleCost(calls = 200_000, block = 50_000) {
+  const throttle = new Throttle();
+  const rows = [];
+  for (let done = 0; done < calls; done += block) {
+    const started = performance.now();
+    for (let i = 0; i < block; i++) throttle.take('app', 1000, 1_000_000);
+    rows.push({ callsBefore: done, microsecondsPerCall: Number((((performance.now() - started) * 1000) / block).toFixed(3)) });
+  }
+  return rows;
+}
+
 const args = process.argv.slice(2);
 if (args[0] === '--child') {
   await child(Number(args[1]));
@@ -81,4 +95,6 @@ if (args[0] === '--child') {
   console.log(`Emulator: start-up, memory after start-up, and GET /iodm/northbound/v1.5.0/operations?pageSize=100`);
   console.log(`(autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s per size)`);
   console.table(rows);
+  console.log('Throttle: cost per call as its log grows (manual clock, nothing expires)');
+  console.table(throttleCost());
 }

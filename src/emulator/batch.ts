@@ -157,9 +157,23 @@ export class BatchEngine {
     this.completeIfDone(task);
   }
 
+  /** The device came online through the control API: its commands still pending go out now. */
+  deviceOnline(device: Device): void {
+    for (const task of this.tasks) {
+      if (task.status !== 'Running' || task.appId !== device.appId) continue;
+      for (const detail of task.details) {
+        if (detail.deviceId === device.deviceId && detail.status === 'Pending') this.deliver(task, detail, device);
+      }
+    }
+  }
+
   /** A command waits (Pending) until its device is online, then waits for the device's answer. */
   private deliver(task: BatchTask, detail: BatchDetail, device: Device): void {
     if (task.status !== 'Running' || detail.status !== 'Pending') return;
+    if (this.ctx.fleet.devices.get(device.deviceId) !== device) {
+      this.settle(task, detail, 'Fail', { error_code: '100403', error_desc: 'The device is not existed.' });
+      return;
+    }
     const now = this.ctx.clock.now();
     if (statusAt(device.connectivity, now) !== 'ONLINE') {
       const next = nextOnlineAt(device.connectivity, now);
@@ -168,12 +182,15 @@ export class BatchEngine {
     }
     detail.status = 'WaitResult';
     const random = Random.derive(this.ctx.seed, detail.commandId);
+    // Steered: the command fails with that rate and otherwise succeeds.
+    const failureRate = this.ctx.steering.batchFailureRateFor(device.deviceId);
+    const weights = failureRate === undefined ? COMMAND_OUTCOMES : { success: 1 - failureRate, fail: failureRate };
     this.ctx.clock.schedule(now + random.int(5, 120) * SECOND, () => {
       if (detail.status !== 'WaitResult') return;
       const roll = random.next();
-      if (roll < COMMAND_OUTCOMES.success) {
+      if (roll < weights.success) {
         this.settle(task, detail, 'Success', undefined, JSON.stringify({ result: 'SUCCESS', resultDetail: { code: 0 } }));
-      } else if (roll < COMMAND_OUTCOMES.success + COMMAND_OUTCOMES.fail) {
+      } else if (roll < weights.success + weights.fail) {
         this.settle(task, detail, 'Fail', { error_code: '100434', error_desc: 'The device failed to execute the command.' });
       } else {
         this.settle(task, detail, 'Timeout', NO_ANSWER);

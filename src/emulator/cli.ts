@@ -1,23 +1,58 @@
-/** `npm run emulator`: the platform emulator on its own. */
+/** `npm run emulator`: the platform emulator on its own. A wrong variable stops it with one line naming it. */
+import { readFileSync } from 'node:fs';
 import { DEFAULTS, startEmulator } from './index.js';
+
+function stop(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
 
 function fromEnv(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value)) {
-    console.error(`${name}=${raw} is not an integer.`);
-    process.exit(1);
+  if (!Number.isInteger(value)) stop(`${name}=${raw} is not an integer.`);
+  return value;
+}
+
+/** A positive integer, or `off` for no throttle. */
+function throttleFromEnv(): number | null | undefined {
+  const raw = process.env.EMULATOR_THROTTLE_PER_MINUTE;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'off') return null;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    stop(`EMULATOR_THROTTLE_PER_MINUTE=${raw}: use a positive integer (calls per 60 s per application) or off.`);
   }
   return value;
 }
 
-const clockSetting = process.env.EMULATOR_CLOCK || 'realtime';
-if (clockSetting !== 'realtime' && clockSetting !== 'manual') {
-  console.error(`EMULATOR_CLOCK=${clockSetting}: use realtime or manual.`);
-  process.exit(1);
+/** Both files or neither: then the emulator serves HTTPS. */
+function tlsFromEnv(): { cert: Buffer; key: Buffer } | undefined {
+  const certFile = process.env.EMULATOR_TLS_CERT_FILE || undefined;
+  const keyFile = process.env.EMULATOR_TLS_KEY_FILE || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile) stop('EMULATOR_TLS_CERT_FILE is missing: set it with EMULATOR_TLS_KEY_FILE, or neither.');
+  if (!keyFile) stop('EMULATOR_TLS_KEY_FILE is missing: set it with EMULATOR_TLS_CERT_FILE, or neither.');
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      return stop(`${name}=${file} cannot be read: ${(error as Error).message}`);
+    }
+  };
+  const cert = read('EMULATOR_TLS_CERT_FILE', certFile);
+  const key = read('EMULATOR_TLS_KEY_FILE', keyFile);
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) stop(`EMULATOR_TLS_CERT_FILE=${certFile} holds no PEM certificate.`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('utf8'))) stop(`EMULATOR_TLS_KEY_FILE=${keyFile} holds no PEM private key.`);
+  return { cert, key };
 }
+
+const clockSetting = process.env.EMULATOR_CLOCK || 'realtime';
+if (clockSetting !== 'realtime' && clockSetting !== 'manual') stop(`EMULATOR_CLOCK=${clockSetting}: use realtime or manual.`);
 const clock: 'realtime' | 'manual' = clockSetting;
+const throttlePerMinute = throttleFromEnv();
+const tls = tlsFromEnv();
 
 const started = Date.now();
 try {
@@ -27,14 +62,15 @@ try {
     seed: fromEnv('EMULATOR_SEED'),
     devices: fromEnv('EMULATOR_DEVICES'),
     startTime: process.env.EMULATOR_START_TIME || undefined,
-    throttlePerMinute: fromEnv('EMULATOR_THROTTLE_PER_MINUTE'),
+    throttlePerMinute,
+    tls,
     clock,
     appId: process.env.EMULATOR_APP_ID || undefined,
     secret: process.env.EMULATOR_SECRET || undefined,
   });
   console.log(`Platform emulator ready in ${Date.now() - started} ms at ${emulator.url}`);
   console.log(`  credentials: appId=${emulator.credentials.appId} secret=${emulator.credentials.secret}`);
-  console.log(`  control API: ${emulator.url}/_emulator/stats, /reset, /clock, /faults, /credentials`);
+  console.log(`  control API: ${emulator.url}/_emulator/stats, /reset, /clock, /faults, /outcomes, /devices, /credentials`);
   const stop = () => {
     void emulator.close().then(() => process.exit(0));
   };

@@ -1,4 +1,7 @@
-/** The control API (DESIGN.md §4): counters, reset, clock, faults, credentials and read-only state views. */
+/**
+ * The control API (DESIGN.md §4): counters, reset, clock, faults, credentials, steered outcomes, device changes and
+ * read-only state views.
+ */
 import type { Emulator, EmulatorOptions } from './index.js';
 import { platformOptions } from './index.js';
 import { formatBatchTask, formatDevice, formatOperation, formatSubtask } from './format.js';
@@ -8,6 +11,25 @@ import { MALFORMED_BODY } from './routes.js';
 import { toCompact } from './time.js';
 import { isObject } from './upgrades.js';
 import { AUTHORISED_APP, FROZEN_APP, UNAUTHORISED_APP } from './fleet.js';
+import type { DeviceChange } from './platform.js';
+import type { DeviceStatus } from './model.js';
+import { parseSteering } from './steering.js';
+
+const STATUSES: readonly DeviceStatus[] = ['ONLINE', 'OFFLINE', 'INACTIVE', 'ABNORMAL'];
+
+/** Reads a device change; returns it or the problem. */
+function parseDeviceChange(body: unknown): DeviceChange | string {
+  if (body === MALFORMED_BODY || !isObject(body)) return 'The body is a JSON object { "status"?, "fwVersion"?, "swVersion"?, "name"? }.';
+  const unknown = Object.keys(body).filter((k) => !['status', 'fwVersion', 'swVersion', 'name'].includes(k));
+  if (unknown.length > 0) return `Unknown device fields: ${unknown.join(', ')}.`;
+  if (Object.keys(body).length === 0) return 'Nothing to change: give status, fwVersion, swVersion or name.';
+  const { status, ...texts } = body;
+  if (status !== undefined && !STATUSES.includes(status as DeviceStatus)) return `status must be one of ${STATUSES.join(', ')}.`;
+  for (const [field, value] of Object.entries(texts)) {
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) return `${field} must be a string of 1 to 256 characters.`;
+  }
+  return body as DeviceChange;
+}
 
 interface ControlRoute {
   method: string;
@@ -28,8 +50,10 @@ export const controlRoutes: ControlRoute[] = [
   {
     method: 'GET',
     pattern: /^\/_emulator\/stats$/,
-    handle: (emulator) =>
-      ok({ ...emulator.stats, notifications: { sent: emulator.notifier.sent, failed: emulator.notifier.failed } }),
+    handle: (emulator) => {
+      const { sent, failed, retried, dropped } = emulator.notifier;
+      return ok({ ...emulator.stats, notifications: { sent, failed, retried, dropped } });
+    },
   },
   {
     method: 'POST',
@@ -80,6 +104,65 @@ export const controlRoutes: ControlRoute[] = [
     handle(emulator) {
       emulator.faults.clear();
       return ok({ faults: [] });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_emulator\/outcomes$/,
+    handle(emulator, body) {
+      const { platform } = emulator;
+      const parsed = parseSteering(body === MALFORMED_BODY ? undefined : body, (id) => platform.fleet.devices.has(id));
+      if (typeof parsed === 'string') return bad(parsed);
+      platform.steering.set(parsed.rule, parsed.deviceIds);
+      return ok({ outcomes: platform.steering.view() });
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/_emulator\/outcomes$/,
+    handle(emulator) {
+      emulator.platform.steering.clear();
+      return ok({ outcomes: emulator.platform.steering.view() });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_emulator\/devices$/,
+    handle(emulator, body) {
+      const { platform } = emulator;
+      if (body === MALFORMED_BODY || !isObject(body)) return bad('The body is a JSON object { "model"?, "name"? }.');
+      const unknown = Object.keys(body).filter((k) => k !== 'model' && k !== 'name');
+      if (unknown.length > 0) return bad(`Unknown device fields: ${unknown.join(', ')}.`);
+      const { model, name } = body;
+      const product = model === undefined ? platform.fleet.products[0] : platform.fleet.products.find((p) => p.model === model);
+      if (!product) return bad(`model must be one of ${platform.fleet.products.map((p) => p.model).join(', ')}.`);
+      if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) return bad('name must be a string of 1 to 256 characters.');
+      const device = platform.registerDevice(product, name);
+      return { status: 201, body: formatDevice(device, platform.clock.now()) };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_emulator\/devices\/([^/]+)$/,
+    handle(emulator, body, [id]) {
+      const { platform } = emulator;
+      const device = platform.fleet.devices.get(id as string);
+      if (!device) return notFound('device');
+      const change = parseDeviceChange(body);
+      if (typeof change === 'string') return bad(change);
+      const changed = platform.changeDevice(device, change);
+      return ok({ changed, ...formatDevice(device, platform.clock.now()) });
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/_emulator\/devices\/([^/]+)$/,
+    handle(emulator, _body, [id]) {
+      const { platform } = emulator;
+      const device = platform.fleet.devices.get(id as string);
+      if (!device) return notFound('device');
+      if (!platform.deleteDevice(device)) return { status: 409, body: { error: 'An upgrade still waits or runs on this device.' } };
+      return ok({ deleted: device.deviceId });
     },
   },
   {

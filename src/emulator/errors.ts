@@ -53,6 +53,9 @@ export const errors = {
   propertiesEmpty: fail(400, '107002', 'The properties is empty in database.'),
   callbackIllegal: fail(400, '100222', 'The callback url is illegal.'),
   appInputInvalid: fail(400, '100228', 'The application input is invalid.'),
+  tooManyResults: fail(400, '100224', 'The resource exceeds 1000, please refine the query conditions.'),
+  subscriptionNotFound: fail(404, '100225', 'The resource is not found.'),
+  alreadySubscribed: fail(409, '100227', 'The resource is conflicted.'),
   batchInputInvalid: fail(400, '100022', 'The input is invalid.'),
   batchTaskNotFound: fail(404, '105005', 'The batch task does not exist.'),
 } as const;

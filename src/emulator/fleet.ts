@@ -221,3 +221,47 @@ function generatePackages(random: Random, appId: string, products: Product[], no
   }
   return packages.sort((a, b) => b.uploadTime - a.uploadTime);
 }
+
+/** A device registered now (POST /_emulator/devices): it has never connected, so it is INACTIVE until it does. */
+export function registerDevice(fleet: Fleet, random: Random, appId: string, p: Product, name: string | undefined, now: number): Device {
+  const deviceId = random.uuid();
+  const serial = random.hex(10).toUpperCase();
+  const site = random.pick(SITES);
+  const device: Device = {
+    deviceId,
+    appId,
+    gatewayId: deviceId,
+    nodeType: p.deviceType === 'Gateway' ? 'GATEWAY' : 'ENDPOINT',
+    nodeId: String(860000000000000 + random.int(0, 99999999) * 10000 + random.int(0, 9999)),
+    name: name ?? `${p.deviceType}-${site}-${serial.slice(0, 6)}`,
+    description: `${p.manufacturerName} ${p.model} at ${site}`,
+    product: p,
+    fwVersion: p.firmwareVersions[0] as string,
+    swVersion: p.softwareVersions[0] as string,
+    hwVersion: 'H1.0',
+    serialNumber: `${p.model}-${serial}`,
+    mac: Array.from({ length: 6 }, () => random.hex(2).toUpperCase()).join(':'),
+    imsi: String(460000000000000 + random.int(0, 99999999) * 1000 + random.int(0, 999)),
+    location: site,
+    signalStrength: String(-random.int(60, 115)),
+    batteryLevel: '100',
+    createTime: now,
+    lastModifiedTime: now,
+    connectivity: { activatedAt: null, segmentMs: random.int(10, 120) * MINUTE, pOnline: 0.85, pAbnormal: 0.05, key: mix32(random.nextUint32()) },
+    upgrading: 0,
+  };
+  fleet.devices.set(deviceId, device);
+  pushTo(fleet.devicesByApp, appId, device);
+  return device;
+}
+
+/** Removes a device from the fleet and from its groups. */
+export function removeDevice(fleet: Fleet, device: Device): void {
+  fleet.devices.delete(device.deviceId);
+  const own = fleet.devicesByApp.get(device.appId) ?? [];
+  own.splice(own.indexOf(device), 1);
+  for (const group of fleet.groups) {
+    const at = group.members.indexOf(device.deviceId);
+    if (at >= 0) group.members.splice(at, 1);
+  }
+}

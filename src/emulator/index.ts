@@ -24,7 +24,8 @@ export interface EmulatorOptions {
   /** ISO-8601 time or epoch ms; default: now, rounded down to the minute. */
   startTime?: string | number;
   clock?: ClockMode;
-  throttlePerMinute?: number;
+  /** Accepted calls per sliding 60 s window per application; null: no limit. */
+  throttlePerMinute?: number | null;
   appId?: string;
   secret?: string;
   outcomes?: Partial<Outcomes>;
@@ -80,11 +81,12 @@ function tlsClient(socket: TLSSocket): keyof TlsClientCounts {
 /** Emulator state that outlives a reset: the listening socket, tokens and settings. */
 export class Emulator {
   platform: Platform;
-  throttlePerMinute: number;
+  throttlePerMinute: number | null;
   readonly tokens = new TokenStore();
   readonly throttle = new Throttle();
   readonly faults = new Faults();
-  readonly notifier = new Notifier();
+  /** Re-sends go on the clock of the platform in force (a reset brings a new one). */
+  readonly notifier = new Notifier(() => this.platform.clock);
   stats: EmulatorStats;
   private faultRandom: Random;
   private readonly routes: { route: Route; pattern: RegExp; keys: string[] }[];
@@ -92,7 +94,7 @@ export class Emulator {
   /** Serving HTTPS: `stats.tls` counts what client certificates the platform requests came with. */
   private readonly servesTls: boolean;
 
-  constructor(options: PlatformOptions & { throttlePerMinute: number }, servesTls = false) {
+  constructor(options: PlatformOptions & { throttlePerMinute: number | null }, servesTls = false) {
     this.servesTls = servesTls;
     this.stats = emptyStats(servesTls);
     this.platform = this.build(options);
@@ -115,7 +117,7 @@ export class Emulator {
   }
 
   /** Regenerates the data; tokens keep their remaining lifetime, counters and faults start from zero. */
-  reset(options: PlatformOptions & { throttlePerMinute: number }): void {
+  reset(options: PlatformOptions & { throttlePerMinute: number | null }): void {
     const before = this.platform.clock.now();
     this.platform = this.build(options);
     this.tokens.shift(this.platform.clock.now() - before);
@@ -258,7 +260,7 @@ function send(res: ServerResponse, reply: Reply): void {
 }
 
 /** Fills in the defaults and checks the values; throws one message naming every wrong option. */
-export function platformOptions(options: Omit<EmulatorOptions, 'port' | 'host' | 'tls'>, base?: PlatformOptions & { throttlePerMinute: number }) {
+export function platformOptions(options: Omit<EmulatorOptions, 'port' | 'host' | 'tls'>, base?: PlatformOptions & { throttlePerMinute: number | null }) {
   const problems: string[] = [];
   const int = (name: string, value: unknown, min: number, max: number, fallback: number): number => {
     if (value === undefined) return fallback;
@@ -285,10 +287,19 @@ export function platformOptions(options: Omit<EmulatorOptions, 'port' | 'host' |
     if (typeof value !== 'string' || value.length === 0 || value.length > 256) problems.push(`${name} must be a string of 1 to 256 characters`);
     return typeof value === 'string' ? value : fallback;
   };
+  const throttle = (value: unknown, fallback: number | null): number | null => {
+    if (value === undefined) return fallback;
+    if (value === null) return null;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      problems.push('throttlePerMinute must be a positive integer, or null for no throttle');
+      return fallback;
+    }
+    return value;
+  };
   const resolved = {
     seed: int('seed', options.seed, 0, 2 ** 31 - 1, base?.seed ?? DEFAULTS.seed),
     devices: int('devices', options.devices, 1, 200_000, base?.devices ?? DEFAULTS.devices),
-    throttlePerMinute: int('throttlePerMinute', options.throttlePerMinute, 1, 1_000_000, base?.throttlePerMinute ?? DEFAULTS.throttlePerMinute),
+    throttlePerMinute: throttle(options.throttlePerMinute, base === undefined ? DEFAULTS.throttlePerMinute : base.throttlePerMinute),
     startTime,
     clock,
     appId: text('appId', options.appId, base?.appId ?? DEFAULTS.appId),

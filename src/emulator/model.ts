@@ -26,6 +26,8 @@ export interface ConnectivityProfile {
   pOnline: number;
   pAbnormal: number;
   key: number;
+  /** Set by the control API: the device stays in this status until told otherwise. */
+  pinned?: DeviceStatus;
 }
 
 export interface Product {
@@ -133,6 +135,15 @@ export interface Subtask {
   attempts: number;
   /** Bumped whenever the subtask leaves a state, so events scheduled for the old state do nothing. */
   generation: number;
+  /** device_online: waiting for its device to come online (a control call that brings it online starts it). */
+  parked?: boolean;
+  /** Outcome rates steered by POST /_emulator/outcomes when this run started; absent: the seeded weights. */
+  steer?: UpgradeSteer;
+}
+
+export interface UpgradeSteer {
+  failureRate: number;
+  timeoutRate: number;
 }
 
 export interface BatchCommand {

@@ -1,20 +1,25 @@
-/** The platform's state: fleet, clock, task engines, history and management subscriptions. */
+/** The platform's state: fleet, clock, task engines, history, subscriptions and the devices' own changes. */
 import { BatchEngine } from './batch.js';
 import { Clock, type ClockMode } from './clock.js';
+import { DeviceEvents } from './device-events.js';
+import { statusAt } from './device-status.js';
 import type { EngineContext, Outcomes, UpgradeNotice } from './engine.js';
-import { generateFleet, type Fleet } from './fleet.js';
+import { generateFleet, registerDevice, removeDevice, type Fleet } from './fleet.js';
 import { replayHistory } from './history.js';
+import type { Device, DeviceStatus, Product } from './model.js';
 import { Random } from './random.js';
+import { Steering } from './steering.js';
+import { Subscriptions, type ManagementType, type Subscription } from './subscriptions.js';
 import { DAY, SECOND, toCompact } from './time.js';
 import { UpgradeEngine } from './upgrades.js';
 
-export const NOTIFY_TYPES = [
-  'swUpgradeStateChangeNotify',
-  'swUpgradeResultNotify',
-  'fwUpgradeStateChangeNotify',
-  'fwUpgradeResultNotify',
-] as const;
-export type NotifyType = (typeof NOTIFY_TYPES)[number];
+/** What POST /_emulator/devices/{deviceId} may change. */
+export interface DeviceChange {
+  status?: DeviceStatus;
+  fwVersion?: string;
+  swVersion?: string;
+  name?: string;
+}
 
 export interface PlatformOptions {
   seed: number;
@@ -43,8 +48,11 @@ export class Platform {
   readonly clock: Clock;
   readonly upgrades: UpgradeEngine;
   readonly batches: BatchEngine;
-  /** appId → notifyType → callback URL. */
-  readonly subscriptions = new Map<string, Map<NotifyType, string>>();
+  readonly subscriptions: Subscriptions;
+  readonly steering = new Steering();
+  readonly devices: DeviceEvents;
+  /** Ids of devices registered through the control API. */
+  private readonly registrations: Random;
 
   constructor(
     readonly options: PlatformOptions,
@@ -52,36 +60,85 @@ export class Platform {
   ) {
     this.fleet = generateFleet(options);
     this.clock = new Clock(options.startTime, options.clock, options.startTime - 31 * DAY);
+    this.subscriptions = new Subscriptions(new Random(options.seed, 9));
+    this.registrations = new Random(options.seed, 10);
+    this.devices = new DeviceEvents(this.fleet, this.clock, this.subscriptions, deliver);
     const context: EngineContext = {
       clock: this.clock,
       fleet: this.fleet,
       seed: options.seed,
       ids: new Random(options.seed, 7),
       outcomes: options.outcomes,
+      steering: this.steering,
       notify: (notice) => this.notify(notice),
+      deviceChanged: (device) => this.devices.changed(device),
       wantsProgress: (appId, firmware) =>
-        this.subscriptions.get(appId)?.has(firmware ? 'fwUpgradeStateChangeNotify' : 'swUpgradeStateChangeNotify') ?? false,
+        this.subscriptions.find(appId, firmware ? 'fwUpgradeStateChangeNotify' : 'swUpgradeStateChangeNotify') !== undefined,
     };
     this.upgrades = new UpgradeEngine(context);
     this.batches = new BatchEngine(context);
     replayHistory(options, this.fleet, this.clock, this.upgrades, this.batches);
   }
 
-  subscribe(appId: string, notifyType: NotifyType, url: string): void {
-    const forApp = this.subscriptions.get(appId) ?? new Map<NotifyType, string>();
-    forApp.set(notifyType, url);
-    this.subscriptions.set(appId, forApp);
+  /** Adds or replaces a subscription (the routes decide whether a repeat is allowed). */
+  subscribe(...args: Parameters<Subscriptions['add']>): Subscription {
+    const subscription = this.subscriptions.add(...args);
+    if (subscription.notifyType === 'deviceInfoChanged') this.devices.rewatch(subscription.appId);
+    return subscription;
+  }
+
+  unsubscribe(doomed: readonly Subscription[]): void {
+    this.subscriptions.remove(doomed);
+    for (const s of doomed) if (s.notifyType === 'deviceInfoChanged') this.devices.rewatch(s.appId);
+  }
+
+  /** A device changes as the platform would see it (control API); returns whether anything changed. */
+  changeDevice(device: Device, change: DeviceChange): boolean {
+    const before = JSON.stringify([device.connectivity.pinned ?? null, device.fwVersion, device.swVersion, device.name]);
+    const wasOnline = this.statusOf(device) === 'ONLINE';
+    if (change.status !== undefined) device.connectivity.pinned = change.status;
+    if (change.fwVersion !== undefined) device.fwVersion = change.fwVersion;
+    if (change.swVersion !== undefined) device.swVersion = change.swVersion;
+    if (change.name !== undefined) device.name = change.name;
+    if (JSON.stringify([device.connectivity.pinned ?? null, device.fwVersion, device.swVersion, device.name]) === before) return false;
+    device.lastModifiedTime = this.clock.now();
+    this.devices.changed(device);
+    if (!wasOnline && this.statusOf(device) === 'ONLINE') {
+      this.upgrades.deviceOnline(device);
+      this.batches.deviceOnline(device);
+    }
+    return true;
+  }
+
+  /** Registers a new device of the main application (control API). */
+  registerDevice(product: Product, name: string | undefined): Device {
+    const device = registerDevice(this.fleet, this.registrations, this.options.appId, product, name, this.clock.now());
+    this.devices.added(device);
+    this.devices.watchNew(device);
+    return device;
+  }
+
+  /** Deletes a device, unless an upgrade still waits or runs on it; returns whether it was deleted. */
+  deleteDevice(device: Device): boolean {
+    if (this.upgrades.hasActiveSubtask(device.deviceId)) return false;
+    removeDevice(this.fleet, device);
+    this.devices.deleted(device);
+    return true;
+  }
+
+  private statusOf(device: Device): DeviceStatus {
+    return statusAt(device.connectivity, this.clock.now());
   }
 
   private notify(notice: UpgradeNotice): void {
     const { subtask } = notice;
     const { operation } = subtask;
     const firmware = operation.operateType === 'firmware_upgrade';
-    const notifyType: NotifyType =
+    const notifyType: ManagementType =
       notice.kind === 'state'
         ? firmware ? 'fwUpgradeStateChangeNotify' : 'swUpgradeStateChangeNotify'
         : firmware ? 'fwUpgradeResultNotify' : 'swUpgradeResultNotify';
-    const url = this.subscriptions.get(operation.appId)?.get(notifyType);
+    const url = this.subscriptions.find(operation.appId, notifyType)?.callbackUrl;
     if (!url) return;
     const device = this.fleet.devices.get(subtask.deviceId);
     const base = {

@@ -51,6 +51,19 @@ export class UpgradeEngine {
     return this.byDevice.get(deviceId) ?? [];
   }
 
+  hasActiveSubtask(deviceId: string): boolean {
+    return this.operationsOfDevice(deviceId).some((o) => o.subtasks.some((s) => s.deviceId === deviceId && !isTerminal(s.status)));
+  }
+
+  /** The device came online through the control API: device_online subtasks waiting for it start now. */
+  deviceOnline(device: Device): void {
+    for (const operation of this.operationsOfDevice(device.deviceId)) {
+      for (const subtask of operation.subtasks) {
+        if (subtask.deviceId === device.deviceId && subtask.parked && subtask.status === 'wait') this.begin(subtask);
+      }
+    }
+  }
+
   /** Validates a create request the way the platform does, in its documented order. */
   resolve(appId: string, operateType: OperateType, body: unknown): ResolvedUpgrade {
     if (!isObject(body)) throw errors.badRequest('The body must be a JSON object.');
@@ -214,6 +227,7 @@ export class UpgradeEngine {
       this.begin(subtask);
       return;
     }
+    subtask.parked = true;
     const next = nextOnlineAt(device.connectivity, now);
     if (next === null) return; // the device never comes online: the subtask waits, as on the platform
     const generation = subtask.generation;
@@ -230,6 +244,8 @@ export class UpgradeEngine {
     subtask.startTime = now;
     subtask.stopTime = undefined;
     subtask.detailInfo = undefined;
+    subtask.parked = false;
+    subtask.steer = this.ctx.steering.upgradeFor(subtask.deviceId);
     if (operation.status === 'wait') {
       operation.status = 'processing';
       operation.startTime = now;
@@ -251,19 +267,31 @@ export class UpgradeEngine {
     });
   }
 
+  /** The run's outcome from its seeded roll: by the steered rates when set at its start, else the seeded weights. */
+  private outcome(subtask: Subtask, roll: number): 'success' | 'fail' | 'timeout' {
+    if (subtask.steer) {
+      const { failureRate, timeoutRate } = subtask.steer;
+      return roll < failureRate ? 'fail' : roll < failureRate + timeoutRate ? 'timeout' : 'success';
+    }
+    const { success, fail, timeout } = this.ctx.outcomes;
+    const total = success + fail + timeout;
+    return roll * total < success ? 'success' : roll * total < success + fail ? 'fail' : 'timeout';
+  }
+
   private finish(subtask: Subtask, roll: number): void {
-    const { success, fail } = this.ctx.outcomes;
-    const total = success + fail + this.ctx.outcomes.timeout;
-    if (roll * total < success) {
+    const outcome = this.outcome(subtask, roll);
+    if (outcome === 'success') {
       const { operation } = subtask;
       const device = this.device(subtask);
-      if (operation.operateType === 'firmware_upgrade') device.fwVersion = operation.pkg.version;
-      else device.swVersion = operation.pkg.version;
+      const field = operation.operateType === 'firmware_upgrade' ? 'fwVersion' : 'swVersion';
+      const changed = device[field] !== operation.pkg.version;
+      device[field] = operation.pkg.version;
       device.lastModifiedTime = this.ctx.clock.now();
       this.finishAs(subtask, 'success', 'The upgrade succeeded.');
+      // A new version is a change of the device's info, pushed after the upgrade's own result notice.
+      if (changed) this.ctx.deviceChanged(device);
       return;
     }
-    const outcome = roll * total < success + fail ? 'fail' : 'timeout';
     const cause =
       outcome === 'fail'
         ? (FAILURE_CAUSES[Math.floor(roll * 1000) % FAILURE_CAUSES.length] as string)

@@ -175,3 +175,145 @@ describe('faults', () => {
     expect(list.data.filter((o: Json) => o.createTime === now).length, 'the abandoned create made its task').toBe(1);
   });
 });
+
+describe('devices/{deviceId}', () => {
+  const post = (id: string, body: unknown) =>
+    fetch(`${api.url}/_emulator/devices/${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  test.each([
+    [{ status: 'SLEEPING' }, /status/],
+    [{ fwVersion: 3 }, /fwVersion/],
+    [{ name: '' }, /name/],
+    [{ swVersion: 'x'.repeat(257) }, /swVersion/],
+    [{}, /Nothing to change/],
+    [{ colour: 'red' }, /colour/],
+    ['{not json', /JSON object/],
+  ])('%j answers 400 naming the problem', async (body, message) => {
+    const res = await post(deviceId, body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Json).error).toMatch(message);
+  });
+
+  test('an unknown device answers 404; a change shows in the platform reads', async () => {
+    expect((await post('00000000-0000-4000-8000-000000000000', { name: 'x' })).status).toBe(404);
+    const res = await post(deviceId, { status: 'OFFLINE', fwVersion: 'V0.0.1' });
+    expect(res.status).toBe(200);
+    const read = await api.ok(`${P.devices}/${deviceId}`);
+    expect(read.deviceInfo).toMatchObject({ status: 'OFFLINE', fwVersion: 'V0.0.1' });
+    expect(read.lastModifiedTime).toBe(compact(START_TIME));
+  });
+});
+
+describe('outcomes', () => {
+  const sameProduct = (d: Json, p: Json) => d.deviceInfo.model === p.model && d.deviceInfo.manufacturerName === p.manufacturerName;
+
+  /** Creates a firmware task for up to `n` devices of the best-matching package; returns its id and devices. */
+  async function fwTask(n: number): Promise<{ operationId: string; deviceIds: string[] }> {
+    const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 100 })).devices;
+    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const best = pkgs.map((p) => ({ p, ds: devices.filter((d) => sameProduct(d, p)) })).sort((a, b) => b.ds.length - a.ds.length)[0]!;
+    const deviceIds = best.ds.slice(0, n).map((d) => d.deviceId);
+    const res = await api.post(P.fwUpgrade, { fileId: best.p.fileId, targets: { devices: deviceIds } });
+    expect(res.status, res.text).toBe(200);
+    return { operationId: res.body.operationId, deviceIds };
+  }
+
+  const statuses = async (operationId: string): Promise<string[]> =>
+    (await api.control('GET', `/state/operations/${operationId}`)).subtasks.map((s: Json) => s.status);
+
+  async function finished(operationId: string): Promise<string[]> {
+    await api.advance(400); // start within 30 s, run at most 300 s
+    return statuses(operationId);
+  }
+
+  test('upgradeFailureRate 1 fails every subtask of a new task; upgradeTimeoutRate 1 times them out; DELETE restores', async () => {
+    const seeded = await finished((await fwTask(12)).operationId);
+    expect(new Set(seeded).has('success'), 'the seeded mix has successes').toBe(true);
+    await api.control('POST', '/outcomes', { upgradeFailureRate: 1 });
+    const failed = await finished((await fwTask(12)).operationId);
+    expect(failed).toEqual(Array(failed.length).fill('fail'));
+    await api.control('POST', '/outcomes', { upgradeTimeoutRate: 1 });
+    const timedOut = await finished((await fwTask(12)).operationId);
+    expect(timedOut).toEqual(Array(timedOut.length).fill('timeout'));
+    const cleared = await api.control('DELETE', '/outcomes');
+    expect(cleared.outcomes).toEqual({ fleetWide: {}, devices: {} });
+    const again = await finished((await fwTask(12)).operationId);
+    expect(new Set(again).has('success')).toBe(true);
+  });
+
+  test('a rate applies to runs that start after the call, and deviceIds limit it', async () => {
+    await api.control('POST', '/outcomes', { upgradeFailureRate: 1 });
+    const early = await fwTask(6);
+    await api.advance(35); // every subtask has started under the rule
+    await api.control('DELETE', '/outcomes');
+    expect(await finished(early.operationId)).toEqual(Array(early.deviceIds.length).fill('fail'));
+
+    const { deviceIds } = await fwTask(1); // only to learn device ids of one product
+    await api.advance(400);
+    await api.control('POST', '/outcomes', { upgradeFailureRate: 0 });
+    await api.control('POST', '/outcomes', { upgradeFailureRate: 1, deviceIds });
+    const mixed = await fwTask(6);
+    const result = await finished(mixed.operationId);
+    expect(result).toEqual(mixed.deviceIds.map((id) => (id === deviceIds[0] ? 'fail' : 'success')));
+  });
+
+  test('batchFailureRate 1 fails every command of a new batch task', async () => {
+    const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 5 })).devices;
+    for (const d of devices) await api.control('POST', `/devices/${d.deviceId}`, { status: 'ONLINE' });
+    const batch = async () => {
+      const res = await api.post(P.batchTasks, {
+        appId: api.appId, taskName: 'outcomes', taskType: 'DeviceCmd', timeout: 10,
+        param: { type: 'DeviceList', deviceList: devices.map((d) => d.deviceId), command: { serviceId: 'S', method: 'PING', paras: {} } },
+      });
+      expect(res.status, res.text).toBe(200);
+      await api.advance(200);
+      return (await api.control('GET', `/state/batchTasks/${res.body.taskID}`)).details.map((d: Json) => d.status);
+    };
+    await api.control('POST', '/outcomes', { batchFailureRate: 1 });
+    expect(await batch()).toEqual(Array(5).fill('Fail'));
+    await api.control('POST', '/outcomes', { batchFailureRate: 0 });
+    expect(await batch()).toEqual(Array(5).fill('Success'));
+  });
+
+  test('the same seed and call sequence give the same steered outcomes', async () => {
+    const run = async () => {
+      await api.reset(OPTIONS);
+      await api.login();
+      await api.control('POST', '/outcomes', { upgradeFailureRate: 0.4, upgradeTimeoutRate: 0.2 });
+      return finished((await fwTask(20)).operationId);
+    };
+    const first = await run();
+    expect(new Set(first).size, 'a mix of outcomes').toBeGreaterThan(1);
+    expect(await run()).toEqual(first);
+  });
+
+  test.each([
+    [{ upgradeFailureRate: 1.5 }, /upgradeFailureRate/],
+    [{ upgradeFailureRate: 0.7, upgradeTimeoutRate: 0.5 }, /exceed 1/],
+    [{ batchFailureRate: 0.5, deviceIds: ['no-such-device'] }, /Unknown deviceIds/],
+    [{ deviceIds: [] }, /at least one/],
+    [{ upgradeFailureRate: 0.1, colour: 'red' }, /colour/],
+  ])('%j answers 400', async (body, message) => {
+    const res = await fetch(`${api.url}/_emulator/outcomes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Json).error).toMatch(message);
+  });
+});
+
+describe('reset throttlePerMinute', () => {
+  test('accepts 5,000,000 and null (no throttle); refuses 0 and fractions', async () => {
+    expect((await api.reset({ ...OPTIONS, throttlePerMinute: 5_000_000 })).reset).toBe(true);
+    await api.reset({ ...OPTIONS, throttlePerMinute: null });
+    await api.login();
+    for (let i = 0; i < 150; i++) expect((await api.get(P.packages)).status).toBe(200);
+    expect((await api.stats()).throttled).toBe(0);
+    await api.reset({ ...OPTIONS, throttlePerMinute: 100 });
+    await api.login();
+    const codes = [];
+    for (let i = 0; i < 101; i++) codes.push((await api.get(P.packages)).status);
+    expect(codes.filter((c) => c === 403)).toHaveLength(1);
+    for (const bad of [0, 1.5, -3, '100']) {
+      await expect(api.reset({ ...OPTIONS, throttlePerMinute: bad })).rejects.toThrow(/throttlePerMinute/);
+    }
+  });
+});

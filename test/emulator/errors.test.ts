@@ -20,6 +20,7 @@ interface Fixtures {
   operationId: string;
   batchTaskId: string;
   otherAppDeviceId: string; // a device of authorised-app
+  subscriptionId: string; // a ruleEvent service-data subscription of the main app
 }
 
 const UNKNOWN_HEX = '0123456789abcdef01234567'; // well-formed (24 lowercase hex), not generated
@@ -81,7 +82,15 @@ const validRequest: Record<string, () => Promise<Res>> = {
   querySingleDeviceGroup: () => api.get(`${P.groups}/${f.group.id}`),
   queryDeviceGroupMembers: () => api.get(P.members, { devGroupId: f.group.id }),
   subscribeManagementData: () => api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1:9/v1.0.0/messageReceiver' }),
+  // These run only where the call is refused before it acts (token, throttle, fault rows).
+  subscribeServiceData: () => api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: CALLBACK }),
+  queryBatchSubscriptions: () => api.get(P.subscriptions),
+  deleteBatchSubscriptions: () => api.delete(P.subscriptions, { notifyType: 'ruleEvent' }),
+  querySingleSubscription: () => api.get(`${P.subscriptions}/${f.subscriptionId}`),
+  deleteSingleSubscription: () => api.delete(`${P.subscriptions}/${f.subscriptionId}`),
 };
+
+const CALLBACK = 'http://127.0.0.1:9/v1.0.0/messageReceiver';
 
 interface Case { op: string; code: string; http: number; why: string; run: () => Promise<Res> }
 
@@ -259,6 +268,43 @@ const cases: Case[] = [
   c('subscribeManagementData', '100203', 403, 'appId query of a missing app', () =>
     api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1:9/cb' }, { query: { appId: 'no-such-app' } })),
 
+  // ---- service-data subscriptions (iocm v1.2.0) ----
+  c('subscribeServiceData', '100222', 400, 'callback URL without a port', () =>
+    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'https://127.0.0.1/v1.0.0/messageReceiver' })),
+  c('subscribeServiceData', '100222', 400, 'callback URL with a port but no path', () =>
+    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'https://127.0.0.1:443' })),
+  c('subscribeServiceData', '100222', 400, 'callback URL not http(s)', () =>
+    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'ftp://127.0.0.1:21/cb' })),
+  c('subscribeServiceData', '100222', 400, 'callback URL longer than 1024', () =>
+    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: `http://127.0.0.1:9/${'x'.repeat(1024)}` })),
+  c('subscribeServiceData', '100222', 400, 'callback URL missing', () => api.post(P.subscriptions, { notifyType: 'deviceAdded' })),
+  c('subscribeServiceData', '100228', 400, 'an upgrade notifyType (those use the iodm subscribe)', () =>
+    api.post(P.subscriptions, { notifyType: 'fwUpgradeResultNotify', callbackUrl: CALLBACK })),
+  c('subscribeServiceData', '100228', 400, 'channel unknown', () =>
+    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: CALLBACK, channel: 'SMS' })),
+  c('subscribeServiceData', '100217', 403, 'appId of an unauthorised app', () =>
+    api.post(P.subscriptions, { appId: 'unauthorised-app', notifyType: 'deviceAdded', callbackUrl: CALLBACK })),
+  c('subscribeServiceData', '100203', 403, 'appId of a missing app', () =>
+    api.post(P.subscriptions, { appId: 'no-such-app', notifyType: 'deviceAdded', callbackUrl: CALLBACK })),
+  c('subscribeServiceData', '100227', 409, 'ruleEvent already subscribed (even with another URL)', () =>
+    api.post(P.subscriptions, { notifyType: 'ruleEvent', callbackUrl: 'http://127.0.0.1:10/other' })),
+  c('queryBatchSubscriptions', '100224', 400, 'pageSize 1001: a page of more than 1000 records', () => api.get(P.subscriptions, { pageSize: 1001 })),
+  c('queryBatchSubscriptions', '100217', 403, 'appId of an unauthorised app', () => api.get(P.subscriptions, { appId: 'unauthorised-app' })),
+  c('queryBatchSubscriptions', '100228', 400, 'notifyType unknown', () => api.get(P.subscriptions, { notifyType: 'everything' })),
+  c('queryBatchSubscriptions', '100228', 400, 'pageNo -1', () => api.get(P.subscriptions, { pageNo: -1 })),
+  c('deleteBatchSubscriptions', '100217', 403, 'appId of an unauthorised app', () => api.delete(P.subscriptions, { appId: 'unauthorised-app' })),
+  c('deleteBatchSubscriptions', '100225', 404, 'no subscription of that notifyType', () => api.delete(P.subscriptions, { notifyType: 'bindDevice' })),
+  c('deleteBatchSubscriptions', '100225', 404, 'no subscription with that callbackUrl', () =>
+    api.delete(P.subscriptions, { callbackUrl: 'http://127.0.0.1:10/nobody' })),
+  c('querySingleSubscription', '100217', 403, 'appId of an unauthorised app', () =>
+    api.get(`${P.subscriptions}/${f.subscriptionId}`, { appId: 'unauthorised-app' })),
+  c('querySingleSubscription', '100225', 404, 'unknown subscriptionId', () => api.get(`${P.subscriptions}/${UNKNOWN_HEX}`)),
+  c('querySingleSubscription', '100225', 404, 'a subscription of another app (authorised-app)', () =>
+    api.get(`${P.subscriptions}/${f.subscriptionId}`, { appId: 'authorised-app' })),
+  c('deleteSingleSubscription', '100217', 403, 'appId of an unauthorised app', () =>
+    api.delete(`${P.subscriptions}/${f.subscriptionId}`, { appId: 'unauthorised-app' })),
+  c('deleteSingleSubscription', '100225', 404, 'unknown subscriptionId', () => api.delete(`${P.subscriptions}/${UNKNOWN_HEX}`)),
+
   // ---- every non-auth endpoint: token and throttle ----
   ...nonAuthOps.flatMap((id) => [
     c(id, '1010005', 403, 'no app_key/Authorization headers', () => withRequestOptions(id, { token: false })),
@@ -288,6 +334,10 @@ const readmePairs = [
   { operationId: 'queryTaskDetails', code: '100022', http: 400 },
   { operationId: 'queryTaskDetails', code: '105005', http: 404 },
   { operationId: 'queryDeviceGroups', code: '100405', http: 400 },
+  // §11.5 lists these as seen but unpinned for the subscription chapter; the emulator uses them as the iodm subscribe does.
+  { operationId: 'subscribeServiceData', code: '100228', http: 400 },
+  { operationId: 'subscribeServiceData', code: '100203', http: 403 },
+  { operationId: 'queryBatchSubscriptions', code: '100228', http: 400 },
 ];
 
 beforeAll(async () => {
@@ -317,8 +367,11 @@ beforeAll(async () => {
     device: fwPick.d, mismatchFw: fwPick.m, fwPkg: fwPick.p,
     swDevice: swPick.d, mismatchSw: swPick.m, swPkg: swPick.p,
     spareFileId: spare.fileId, group: groups[0], operationId: ops[0].operationId,
-    otherAppDeviceId: other[0].deviceId, batchTaskId: '',
+    otherAppDeviceId: other[0].deviceId, batchTaskId: '', subscriptionId: '',
   };
+  const subscribed = await api.post(P.subscriptions, { notifyType: 'ruleEvent', callbackUrl: CALLBACK });
+  expect(subscribed.status, subscribed.text).toBe(201);
+  f.subscriptionId = subscribed.body.subscriptionId;
   const created = await api.post(P.batchTasks, batchBody());
   expect(created.status, created.text).toBe(200);
   f.batchTaskId = created.body.taskID;
@@ -364,6 +417,11 @@ describe('rejected requests change nothing', () => {
     expect(del.text).toBe('');
     const after = await api.get(`${P.packages}/${f.spareFileId}`);
     expect([after.status, after.body?.error_code]).toEqual([404, '123002']);
+  });
+
+  test('refused subscription calls left the fixture subscription alone and added none', async () => {
+    const list = await api.ok(P.subscriptions, { pageSize: 100 });
+    expect(list.subscriptions).toEqual([{ subscriptionId: f.subscriptionId, notifyType: 'ruleEvent', callbackUrl: CALLBACK }]);
   });
 
   test('rejected creates made no upgrade task for the fixture device', async () => {

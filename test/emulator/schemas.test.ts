@@ -1,6 +1,6 @@
 // Acceptance item 2: every success response validates against the 200 schema openapi.yaml gives for its operation
 // (ajv over the spec's own schemas), for several parameter combinations; filters and paging do what they say.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { Api, P, allPages, compact, startTestEmulator, type Res, type Started } from '../helpers/emulator.js';
 import { responseSchemaName, schemaErrors } from '../helpers/spec.js';
 
@@ -19,11 +19,11 @@ let operationIds: string[];
 const sameProduct = (d: Json, p: Json) =>
   d.deviceInfo?.deviceType === p.deviceType && d.deviceInfo?.model === p.model && d.deviceInfo?.manufacturerName === p.manufacturerName;
 
-/** Asserts a 200 whose body validates against the operation's response schema; returns the body. */
-async function valid(operationId: string, res: Res): Promise<Json> {
-  expect(res.status, res.text.slice(0, 300)).toBe(200);
+/** Asserts a 200 (or `status`) whose body validates against the operation's response schema; returns the body. */
+async function valid(operationId: string, res: Res, status = 200): Promise<Json> {
+  expect(res.status, res.text.slice(0, 300)).toBe(status);
   expect(res.body?.error_code, res.text.slice(0, 300)).toBeUndefined();
-  const schema = responseSchemaName(operationId);
+  const schema = responseSchemaName(operationId, status);
   if (!schema) throw new Error(`${operationId} has no response schema`);
   expect(await schemaErrors(schema, res.body)).toEqual([]);
   return res.body;
@@ -320,5 +320,68 @@ describe('subscription', () => {
         expect([res.status, res.text]).toEqual([200, '']);
       }
     }
+  });
+});
+
+describe('service-data subscriptions', () => {
+  // Start from none (the management subscriptions above show up in this list too); 404 when there is none.
+  beforeEach(async () => { expect([204, 404]).toContain((await api.delete(P.subscriptions)).status); });
+  const url = (n: number) => `https://203.0.113.5:${8000 + n}/callback/${n}`;
+
+  test('subscribe answers 201 SubscriptionDTO; list and get one validate; deletes answer 204 with no body', async () => {
+    const types = ['deviceAdded', 'deviceInfoChanged', 'deviceDeleted', 'bindDevice', 'deviceDataChanged'];
+    const created: Json[] = [];
+    for (const [i, notifyType] of types.entries()) {
+      const body = await valid('subscribeServiceData', await api.post(P.subscriptions, { notifyType, callbackUrl: url(i) }), 201);
+      expect(body).toMatchObject({ notifyType, callbackUrl: url(i) });
+      created.push(body);
+    }
+    // Both URL forms the README allows: a path, or just "/" after the port; the old field spelling too.
+    await valid('subscribeServiceData', await api.post(P.subscriptions, { notifyType: 'ruleEvent', callbackurl: 'https://h.example:443/' }), 201);
+    const mqtt = await valid('subscribeServiceData',
+      await api.post(P.subscriptions, { notifyType: 'commandRsp', callbackUrl: url(9), channel: 'MQTT' }), 201);
+    expect(mqtt.clientIds).toEqual([]);
+    await api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: url(10) }); // the management API's
+
+    const all = await valid('queryBatchSubscriptions', await api.get(P.subscriptions, { pageSize: 100 }));
+    expect(all.totalCount).toBe(types.length + 3);
+    expect(all.subscriptions.map((x: Json) => x.notifyType)).toEqual([...types, 'ruleEvent', 'commandRsp', 'fwUpgradeResultNotify']);
+    const dflt = await valid('queryBatchSubscriptions', await api.get(P.subscriptions));
+    expect([dflt.pageNo, dflt.pageSize, dflt.subscriptions.length]).toEqual([0, 10, types.length + 3]);
+    const paged = await valid('queryBatchSubscriptions', await api.get(P.subscriptions, { pageNo: 1, pageSize: 3 }));
+    expect(paged.subscriptions).toEqual(all.subscriptions.slice(3, 6));
+    const byType = await valid('queryBatchSubscriptions', await api.get(P.subscriptions, { notifyType: 'fwUpgradeResultNotify' }));
+    expect(byType.subscriptions.map((x: Json) => x.callbackUrl)).toEqual([url(10)]);
+    const other = await valid('queryBatchSubscriptions', await api.get(P.subscriptions, { appId: 'authorised-app' }));
+    expect(other.totalCount).toBe(0);
+
+    for (const c of created) {
+      expect(await valid('querySingleSubscription', await api.get(`${P.subscriptions}/${c.subscriptionId}`))).toEqual(c);
+    }
+    const one = await api.delete(`${P.subscriptions}/${created[0].subscriptionId}`);
+    expect([one.status, one.text]).toEqual([204, '']);
+    expect((await api.get(`${P.subscriptions}/${created[0].subscriptionId}`)).status).toBe(404);
+    // Delete many: by type, by URL, then everything that is left.
+    expect((await api.delete(P.subscriptions, { notifyType: 'deviceInfoChanged' })).status).toBe(204);
+    expect((await api.delete(P.subscriptions, { callbackUrl: url(2) })).status).toBe(204);
+    const left = await valid('queryBatchSubscriptions', await api.get(P.subscriptions));
+    expect(left.subscriptions.map((x: Json) => x.notifyType)).toEqual(['bindDevice', 'deviceDataChanged', 'ruleEvent', 'commandRsp', 'fwUpgradeResultNotify']);
+    expect((await api.delete(P.subscriptions, { channel: 'MQTT' })).status).toBe(204);
+    const all2 = await api.delete(P.subscriptions);
+    expect([all2.status, all2.text]).toEqual([204, '']);
+    expect((await valid('queryBatchSubscriptions', await api.get(P.subscriptions))).totalCount).toBe(0);
+    // After a delete the type can be subscribed again (the documented way to change a URL).
+    await valid('subscribeServiceData', await api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: url(11) }), 201);
+    expect((await api.delete(P.subscriptions)).status).toBe(204);
+  });
+
+  test('an authorised app\'s subscriptions, through appId', async () => {
+    const made = await valid('subscribeServiceData',
+      await api.post(P.subscriptions, { appId: 'authorised-app', notifyType: 'deviceDeleted', callbackUrl: url(1) }, { query: { ownerFlag: 'false' } }), 201);
+    expect((await api.get(`${P.subscriptions}/${made.subscriptionId}`)).body.error_code).toBe('100225'); // not the caller's
+    expect(await valid('querySingleSubscription', await api.get(`${P.subscriptions}/${made.subscriptionId}`, { appId: 'authorised-app' }))).toEqual(made);
+    const list = await valid('queryBatchSubscriptions', await api.get(P.subscriptions, { appId: 'authorised-app' }));
+    expect(list.subscriptions).toEqual([made]);
+    expect((await api.delete(`${P.subscriptions}/${made.subscriptionId}`, { appId: 'authorised-app' })).status).toBe(204);
   });
 });

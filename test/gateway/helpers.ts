@@ -81,7 +81,7 @@ export function platformEnv(url: string, credentials: { appId: string; secret: s
 export async function startStack(options: EmulatorOptions = {}, env: Env = {}): Promise<Stack> {
   const emulatorOptions: EmulatorOptions = { ...TEST_EMULATOR, ...options };
   const emulator = await startEmulator(emulatorOptions);
-  const loaded = loadConfig({ ...platformEnv(emulator.url, emulator.credentials, emulatorOptions.throttlePerMinute), ...env });
+  const loaded = loadConfig({ ...platformEnv(emulator.url, emulator.credentials, emulatorOptions.throttlePerMinute ?? undefined), ...env });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
   const gateway = await createGateway(loaded.config);
   const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {

@@ -30,6 +30,7 @@ export const P = {
   groups: '/iocm/app/devgroup/v1.3.0/devGroups',
   members: '/iocm/app/dm/v1.2.0/devices/ids',
   subscribe: '/iodm/app/sub/v1.1.0/subscribe',
+  subscriptions: '/iocm/app/sub/v1.2.0/subscriptions',
 } as const;
 
 async function send(url: string, method: string, init: { headers?: Record<string, string>; body?: string }): Promise<Res> {
@@ -78,6 +79,7 @@ export class Api {
 
   get(path: string, query?: CallOptions['query'], o: CallOptions = {}) { return this.call('GET', path, { ...o, query }); }
   post(path: string, json: unknown, o: CallOptions = {}) { return this.call('POST', path, { ...o, json }); }
+  delete(path: string, query?: CallOptions['query']) { return this.call('DELETE', path, { query }); }
 
   /** GET that must succeed; returns the parsed body. */
   async ok(path: string, query?: CallOptions['query']): Promise<Json> {

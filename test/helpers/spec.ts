@@ -54,9 +54,9 @@ export function documentedErrors(): DocumentedError[] {
   return out;
 }
 
-/** Name of the components.schemas entry that describes the operation's 200 body (undefined: no body). */
-export function responseSchemaName(operationId: string): string | undefined {
-  const ref: string | undefined = op(operationId).raw.responses?.['200']?.content?.['application/json']?.schema?.$ref;
+/** Name of the components.schemas entry that describes the operation's 200 (or 201) body (undefined: no body). */
+export function responseSchemaName(operationId: string, status = 200): string | undefined {
+  const ref: string | undefined = op(operationId).raw.responses?.[String(status)]?.content?.['application/json']?.schema?.$ref;
   return ref?.split('/').pop();
 }
 

@@ -1,0 +1,136 @@
+// Creates happen exactly once: a key's outcome is kept in the store, so a retry after a restart, on a second gateway
+// process on the same database, or during the shutdown drain, never sends a second create; a reconcile claims only
+// the one task that is exactly this request and that no other key holds; a keyless create that times out says so.
+// The emulator runs on the wall clock here: reconciles match tasks by the platform's createTime.
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { platformEnv } from '../gateway/helpers.js';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
+import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { callsDuring, CREATE_ROUTE, loadFixtures, startMutationStack, TEST_API_KEY, type Fixtures, type MutationStack } from '../mutations/support.js';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const CREATE = `mutation Create($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }`;
+
+let stack: MutationStack;
+let f: Fixtures;
+const processes: GatewayProcess[] = [];
+const stores: TestStoreLocation[] = [];
+
+beforeAll(async () => {
+  stack = await startMutationStack({ emulator: { clock: 'realtime', startTime: undefined }, env: { NORTHBOUND_TIMEOUT_MS: '500' } });
+  f = await loadFixtures(stack);
+});
+afterEach(async () => {
+  await stack?.control('faults', undefined, 'DELETE');
+  await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+  await Promise.all(stores.splice(0).map((s) => s.drop()));
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function post(url: string, query: string, variables: Record<string, unknown>): Promise<Json> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY }, body: JSON.stringify({ query, variables }) });
+  return response.json();
+}
+const create = (url: string, devices: string[], idempotencyKey?: string, fileId = f.firmware) =>
+  post(url, CREATE, { input: { fileId, targets: { deviceIds: devices }, ...(idempotencyKey ? { idempotencyKey } : {}) } });
+const operationIdOf = (reply: Json): string | undefined => reply.data?.createFirmwareUpgradeTask?.operationId;
+const codeOf = (reply: Json) => reply.errors?.[0]?.extensions;
+const device = (i: number) => f.devices[i] as string;
+
+async function gatewayProcess(store: TestStoreLocation, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const gateway = await startGatewayProcess({ ...(platformEnv(stack.emulator.url, stack.emulator.credentials) as Record<string, string>), ...store.env, ...env });
+  processes.push(gateway);
+  return gateway;
+}
+async function storeOf(engine: 'sqlite' | 'postgres'): Promise<TestStoreLocation> {
+  const store = await testStoreLocation(engine);
+  stores.push(store);
+  return store;
+}
+
+describe('a reconcile', () => {
+  it('gives a key whose create never reached the platform no task of another key, even one with the same input', async () => {
+    const devices = [device(0)];
+    const first = await create(stack.gateway.url, devices, randomUUID());
+    const t = operationIdOf(first);
+    expect(t).toBeDefined();
+
+    const k2 = randomUUID();
+    await stack.control('faults', { dropConnections: true, routes: [CREATE_ROUTE.firmware] });
+    expect(codeOf(await create(stack.gateway.url, devices, k2))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    await stack.control('faults', undefined, 'DELETE');
+
+    const retry = await callsDuring(stack, () => create(stack.gateway.url, devices, k2));
+    expect(operationIdOf(retry.result)).toBeUndefined();
+    expect(codeOf(retry.result)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    expect(retry.result.errors[0].message).toMatch(/belong to other requests/);
+    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+  });
+});
+
+describe('a create without a key', () => {
+  it('that times out answers UPSTREAM_TIMEOUT with outcome UNKNOWN and says to send an idempotencyKey', async () => {
+    await stack.control('faults', { latencyMs: 1500, routes: [CREATE_ROUTE.firmware] });
+    const reply = await create(stack.gateway.url, [device(1)]);
+    expect(codeOf(reply)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    expect(reply.errors[0].message).toMatch(/idempotencyKey/);
+  });
+});
+
+describe('the same key', () => {
+  it('with the same devices in another order is the same input: the first result, no second create', async () => {
+    const key = randomUUID();
+    const first = await create(stack.gateway.url, [device(2), device(3)], key);
+    expect(operationIdOf(first)).toBeDefined();
+    const again = await callsDuring(stack, () => create(stack.gateway.url, [device(3), device(2)], key));
+    expect(operationIdOf(again.result)).toBe(operationIdOf(first));
+    expect(again.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+  });
+
+  it('survives a gateway restart on the same data dir, a create answered during the drain included', async () => {
+    const store = await storeOf('sqlite');
+    const before = await gatewayProcess(store);
+    const key = randomUUID();
+    const created = operationIdOf(await create(before.url, [device(4)], key));
+    expect(created).toBeDefined();
+
+    // A slow create (1 s) is under way when the gateway is told to stop: the drain lets it finish.
+    await stack.control('faults', { latencyMs: 1000, routes: [CREATE_ROUTE.firmware] });
+    const drainedKey = randomUUID();
+    const during = create(before.url, [device(5)], drainedKey);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await before.stop('SIGTERM');
+    const drained = operationIdOf(await during);
+    expect(drained).toBeDefined();
+    await stack.control('faults', undefined, 'DELETE');
+
+    const after = await gatewayProcess(store);
+    const retried = await callsDuring(stack, () => Promise.all([create(after.url, [device(4)], key), create(after.url, [device(5)], drainedKey)]));
+    expect(retried.result.map(operationIdOf)).toEqual([created, drained]);
+    expect(retried.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+  });
+
+  it('is honoured by a second gateway process on the same PostgreSQL database; 20 sends across both make one task', async () => {
+    const store = await storeOf('postgres');
+    const [a, b] = [await gatewayProcess(store), await gatewayProcess(store)];
+    const key = randomUUID();
+    const created = operationIdOf(await create(a!.url, [device(6)], key));
+    expect(created).toBeDefined();
+    const onB = await callsDuring(stack, () => create(b!.url, [device(6)], key));
+    expect(operationIdOf(onB.result)).toBe(created);
+    expect(onB.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+
+    // A slow create, so that all 20 are in flight together.
+    await stack.control('faults', { latencyMs: 300, routes: [CREATE_ROUTE.firmware] });
+    const shared = randomUUID();
+    const burst = await callsDuring(stack, () => Promise.all(Array.from({ length: 20 }, (_, i) => create((i % 2 ? a : b)!.url, [device(7)], shared))));
+    expect(burst.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    const ids = new Set(burst.result.map(operationIdOf));
+    expect(ids.size, JSON.stringify(burst.result.filter((r) => !operationIdOf(r)))).toBe(1);
+    expect([...ids][0]).toBeDefined();
+  });
+});

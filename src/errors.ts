@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { InvalidPathIdError } from './datasources/path-ids.js';
 import { gatewayCodeOf, PlatformError } from './datasources/platform-error.js';
 import { RateLimitedError } from './datasources/rate-budget.js';
 import type { Logger } from './logger.js';
@@ -45,6 +46,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     // The gateway's own call budget had no slot before the request's deadline: the platform was never asked.
     return { ...formatted, message: original.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: original.retryAfterSeconds } };
   }
+  if (original instanceof InvalidPathIdError) {
+    // An id that would have left its path segment: refused before any platform call.
+    return { ...formatted, message: original.message, extensions: { code: 'BAD_USER_INPUT', argument: original.parameter } };
+  }
   const code = formatted.extensions?.code;
   if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
     // Apollo's message tells a developer to change the code; an operator changes a variable.
@@ -77,6 +82,8 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ request
               logger.warn({ ...fields, code: 'RATE_LIMITED' }, `${where}: ${original.message}`);
             } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
               logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+            } else if (original instanceof InvalidPathIdError) {
+              logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
             } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
               logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
             } else {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import CircuitBreaker from 'opossum';
 import type { TlsMaterial } from '../config.js';
+import { fillPath } from './path-ids.js';
 import { PlatformError } from './platform-error.js';
 import type { Priority, RateBudget } from './rate-budget.js';
 
@@ -162,13 +163,15 @@ export class PlatformClient {
   /**
    * One authenticated call; returns the parsed JSON body (undefined when empty). Each attempt takes a slot of the
    * call budget. An idempotent read that fails in a way worth retrying (5xx, reset, timeout, throttled) is tried
-   * again with exponential backoff and jitter while the request's deadline allows; a POST never is.
+   * again with exponential backoff and jitter while the request's deadline allows; a POST never is. An id that
+   * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included).
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
     const { deadline, priority, requestId } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, options, deadline, priority, requestId);
+        return await this.#callOnce(endpoint, send, deadline, priority, requestId);
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
@@ -182,7 +185,7 @@ export class PlatformClient {
    * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
    * replaced once and the call replayed; a second rejection is final.
    */
-  async #callOnce(endpoint: Endpoint, options: CallOptions, deadline: number, priority: Priority, requestId?: string): Promise<unknown> {
+  async #callOnce(endpoint: Endpoint, options: SendOptions, deadline: number, priority: Priority, requestId?: string): Promise<unknown> {
     // While the platform is down there is nothing to spend the budget on: fail fast before taking a slot.
     if (this.#breaker.opened) {
       this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
@@ -202,7 +205,7 @@ export class PlatformClient {
     }
   }
 
-  #authenticated(endpoint: Endpoint, options: CallOptions, token: string, deadline: number, requestId?: string): Promise<unknown> {
+  #authenticated(endpoint: Endpoint, options: SendOptions, token: string, deadline: number, requestId?: string): Promise<unknown> {
     return this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, deadline, requestId);
   }
 
@@ -227,12 +230,12 @@ export class PlatformClient {
 
   async #login(deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.logins += 1;
-    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
+    return this.#keep(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
   }
 
   async #refresh(refreshToken: string, deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.refreshes += 1;
-    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
+    return this.#keep(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
   }
 
   #keep(endpoint: Endpoint, body: unknown): AccessToken {
@@ -276,14 +279,13 @@ export class PlatformClient {
     timeoutMs: number,
     requestId: string | undefined,
   ): Promise<unknown> {
-    const path = endpoint.template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.path?.[name] ?? ''));
     const route = describe(endpoint);
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     let response: Response<string>;
     try {
       // got wants the path relative to prefixUrl, so without the leading slash.
-      response = await this.#http(path.slice(1), {
+      response = await this.#http(options.urlPath.slice(1), {
         method: endpoint.method,
         headers,
         searchParams: options.searchParams && definedOnly(options.searchParams),
@@ -320,7 +322,13 @@ export class PlatformClient {
   }
 }
 
-type SendOptions = CallOptions & { form?: Record<string, string> };
+/** What one exchange sends: the path with its ids filled in (see `fillPath`), and the query or body. */
+interface SendOptions {
+  urlPath: string;
+  searchParams?: CallOptions['searchParams'];
+  json?: unknown;
+  form?: Record<string, string>;
+}
 
 /** Failures that a later attempt may not meet: the platform or the path to it was briefly unwell, or busy. */
 function retryable(error: unknown): boolean {

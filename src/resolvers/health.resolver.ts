@@ -5,7 +5,7 @@ import { Health } from '../schema/health.type.js';
 
 @Resolver(() => Health)
 export class HealthResolver {
-  @Query(() => Health, { description: 'Checks the platform connection: login (or the current token) and one authenticated read.' })
+  @Query(() => Health, { nullable: true, description: 'Checks the platform connection: login (or the current token) and one authenticated read.' })
   async health(@Ctx() ctx: GatewayContext): Promise<Health> {
     const base = { platformUrl: ctx.platform.url, emulator: ctx.embeddedEmulator, checkedAt: new Date() };
     try {

@@ -18,7 +18,7 @@ import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => Operation)
 export class OperationResolver {
-  @Query(() => OperationConnection, { description: 'Upgrade tasks, newest first.' })
+  @Query(() => OperationConnection, { nullable: true, description: 'Upgrade tasks, newest first.' })
   async operations(
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Arg('filter', () => OperationFilter, { nullable: true }) filter: OperationFilter | undefined,

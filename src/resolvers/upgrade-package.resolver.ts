@@ -8,7 +8,7 @@ import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => UpgradePackage)
 export class UpgradePackageResolver {
-  @Query(() => UpgradePackageConnection, { description: 'Uploaded firmware and software packages, newest first.' })
+  @Query(() => UpgradePackageConnection, { nullable: true, description: 'Uploaded firmware and software packages, newest first.' })
   async upgradePackages(
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Arg('filter', () => UpgradePackageFilter, { nullable: true }) filter: UpgradePackageFilter | undefined,

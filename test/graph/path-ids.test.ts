@@ -101,6 +101,6 @@ describe('the call budget', () => {
 
     const health = await gateway.run(HealthDocument);
     expect(health.errors).toBeUndefined();
-    expect(health.data?.health.loginOk).toBe(true);
+    expect(health.data?.health?.loginOk).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import CircuitBreaker from 'opossum';
 import type { TlsMaterial } from '../config.js';
 import { fillPath } from './path-ids.js';
 import { PlatformError } from './platform-error.js';
-import type { Priority, RateBudget } from './rate-budget.js';
+import { RateLimitedError, type Priority, type RateBudget } from './rate-budget.js';
 
 export interface PlatformClientOptions {
   /** Base URL without trailing slash, e.g. `https://host:8743`. */
@@ -29,8 +29,13 @@ export interface PlatformClientOptions {
 export interface PlatformCallEvent {
   /** The endpoint: method and path template, e.g. `GET /iodm/northbound/v1.5.0/operations/{operationId}`. */
   route: string;
-  /** The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back. */
-  status: number | 'timeout' | 'network' | 'circuit_open';
+  /**
+   * The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back; `rate_limited`: not
+   * sent, the call budget had no slot before the deadline.
+   */
+  status: number | 'timeout' | 'network' | 'circuit_open' | 'rate_limited';
+  /** With `rate_limited`: in how many seconds the budget expects a free slot. */
+  retryAfterSeconds?: number;
   /** The platform's `error_code`, when the reply carried one. */
   code?: string;
   durationMs: number;
@@ -191,7 +196,7 @@ export class PlatformClient {
       this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
       throw circuitOpen(endpoint);
     }
-    await this.#budget?.acquire(priority, deadline);
+    await this.#slot(endpoint, priority, deadline, requestId);
     const token = await this.#accessToken(deadline, requestId);
     try {
       return await this.#authenticated(endpoint, options, token, deadline, requestId);
@@ -200,8 +205,20 @@ export class PlatformClient {
       // Only the first caller to see the rejection drops the token; the others wait for its replacement.
       if (this.#token?.value === token) this.#token = undefined;
       const replacement = await this.#accessToken(deadline, requestId);
-      await this.#budget?.acquire(priority, deadline);
+      await this.#slot(endpoint, priority, deadline, requestId);
       return this.#authenticated(endpoint, options, replacement, deadline, requestId);
+    }
+  }
+
+  /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
+  async #slot(endpoint: Endpoint, priority: Priority, deadline: number, requestId?: string): Promise<void> {
+    try {
+      await this.#budget?.acquire(priority, deadline);
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId });
+      }
+      throw error;
     }
   }
 
@@ -314,6 +331,7 @@ export class PlatformClient {
     if (this.#onCall === undefined) return;
     if (event.requestId === undefined) delete event.requestId;
     if (event.code === undefined) delete event.code;
+    if (event.retryAfterSeconds === undefined) delete event.retryAfterSeconds;
     try {
       this.#onCall(event);
     } catch {

@@ -19,6 +19,7 @@ import type { RunningEmulator } from './emulator/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
+import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { queryLimitProtection } from './query-limits.js';
 
@@ -47,8 +48,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let emulator: RunningEmulator | undefined;
   let apollo: ApolloServer<GatewayContext> | undefined;
   let budget: RateBudget | undefined;
+  const refusals = new RefusalLog(logger);
   const stop = async (): Promise<void> => {
     await apollo?.stop();
+    refusals.close();
     budget?.close();
     await emulator?.close();
   };
@@ -109,7 +112,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         landingPage,
         requestScopePlugin(),
         requestRecordPlugin(),
-        errorLoggingPlugin(logger),
+        errorLoggingPlugin(logger, refusals),
         ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
       ],
     });

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -16,6 +15,7 @@ import { PlatformClient } from './datasources/platform-client.js';
 import { RateBudget } from './datasources/rate-budget.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
+import { HttpDrain, httpDrainPlugin } from './http-drain.js';
 import { createLogger, type Logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
@@ -91,6 +91,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createServer(app);
+    const drain = new HttpDrain(httpServer);
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     const landingPage =
       config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
@@ -108,7 +109,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       parseOptions: limits.parseOptions,
       formatError,
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
+        httpDrainPlugin(drain),
         landingPage,
         requestScopePlugin(),
         requestRecordPlugin(),

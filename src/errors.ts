@@ -1,9 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { InvalidPathIdError } from './datasources/path-ids.js';
 import { gatewayCodeOf, PlatformError } from './datasources/platform-error.js';
 import { RateLimitedError } from './datasources/rate-budget.js';
 import type { Logger } from './logger.js';
+import type { RefusalLog } from './observability/refusal-log.js';
 import { tokenLimitError } from './query-limits.js';
 
 /** The `extensions.code` values of the GraphQL error model (DESIGN.md §3). */
@@ -45,6 +47,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     // The gateway's own call budget had no slot before the request's deadline: the platform was never asked.
     return { ...formatted, message: original.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: original.retryAfterSeconds } };
   }
+  if (original instanceof InvalidPathIdError) {
+    // An id that would have left its path segment: refused before any platform call.
+    return { ...formatted, message: original.message, extensions: { code: 'BAD_USER_INPUT', argument: original.parameter } };
+  }
   const code = formatted.extensions?.code;
   if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
     // Apollo's message tells a developer to change the code; an operator changes a variable.
@@ -59,8 +65,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-/** Logs each error once, with the request id that the response carries in `x-request-id`. */
-export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ requestId: string }> {
+/**
+ * Logs each error once, with the request id that the response carries in `x-request-id`; a request refused for
+ * want of call budget (RATE_LIMITED) goes to `refusals`, which aggregates them per client.
+ */
+export function errorLoggingPlugin(logger: Logger, refusals: RefusalLog): ApolloServerPlugin<{ requestId: string; client: string }> {
   return {
     async requestDidStart({ contextValue }) {
       return {
@@ -68,21 +77,27 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ request
           response.http.headers.set('x-request-id', contextValue.requestId);
         },
         async didEncounterErrors({ errors }) {
+          let rateLimited: { fields: Record<string, unknown>; message: string } | undefined;
           for (const error of errors) {
             const original = unwrapResolverError(error);
             const path = error.path?.join('.');
             const where = `request ${contextValue.requestId} at ${path ?? 'the request'}`;
             const fields = { requestId: contextValue.requestId, path };
             if (original instanceof RateLimitedError) {
-              logger.warn({ ...fields, code: 'RATE_LIMITED' }, `${where}: ${original.message}`);
+              rateLimited ??= { fields, message: `${where}: ${original.message}` };
+            } else if (original instanceof PlatformError && gatewayCodeOf(original) === 'RATE_LIMITED') {
+              rateLimited ??= { fields: { ...fields, upstream: { code: original.code, endpoint: original.endpoint } }, message: `${where}: ${original.message}` };
             } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
               logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+            } else if (original instanceof InvalidPathIdError) {
+              logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
             } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
               logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
             } else {
               logger.debug({ ...fields, code: error.extensions.code }, `${where}: ${error.message}`);
             }
           }
+          if (rateLimited) refusals.record(contextValue.client, 'RATE_LIMITED', rateLimited.fields, rateLimited.message);
         },
       };
     },

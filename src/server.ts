@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -17,9 +16,11 @@ import { RateBudget } from './datasources/rate-budget.js';
 import { openStore, type Store } from './store/index.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
+import { HttpDrain, httpDrainPlugin } from './http-drain.js';
 import { createLogger, type Logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
+import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { queryLimitProtection } from './query-limits.js';
 
@@ -50,8 +51,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let budget: RateBudget | undefined;
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
+  const refusals = new RefusalLog(logger);
   const stop = async (): Promise<void> => {
     await apollo?.stop();
+    refusals.close();
     budget?.close();
     idempotency?.close();
     // After the drain: a create answered during it still records its outcome.
@@ -97,6 +100,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createServer(app);
+    const drain = new HttpDrain(httpServer);
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     const landingPage =
       config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
@@ -114,11 +118,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       parseOptions: limits.parseOptions,
       formatError,
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
+        httpDrainPlugin(drain),
         landingPage,
         requestScopePlugin(),
         requestRecordPlugin(),
-        errorLoggingPlugin(logger),
+        errorLoggingPlugin(logger, refusals),
         ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
       ],
     });

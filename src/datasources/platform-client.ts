@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import CircuitBreaker from 'opossum';
 import type { TlsMaterial } from '../config.js';
+import { fillPath } from './path-ids.js';
 import { PlatformError } from './platform-error.js';
-import type { Priority, RateBudget } from './rate-budget.js';
+import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
 
 export interface PlatformClientOptions {
   /** Base URL without trailing slash, e.g. `https://host:8743`. */
@@ -28,8 +29,13 @@ export interface PlatformClientOptions {
 export interface PlatformCallEvent {
   /** The endpoint: method and path template, e.g. `GET /iodm/northbound/v1.5.0/operations/{operationId}`. */
   route: string;
-  /** The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back. */
-  status: number | 'timeout' | 'network' | 'circuit_open';
+  /**
+   * The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back; `rate_limited`: not
+   * sent, the call budget had no slot before the deadline.
+   */
+  status: number | 'timeout' | 'network' | 'circuit_open' | 'rate_limited';
+  /** With `rate_limited`: in how many seconds the budget expects a free slot. */
+  retryAfterSeconds?: number;
   /** The platform's `error_code`, when the reply carried one. */
   code?: string;
   durationMs: number;
@@ -167,13 +173,15 @@ export class PlatformClient {
   /**
    * One authenticated call; returns the parsed JSON body (undefined when empty). Each attempt takes a slot of the
    * call budget. An idempotent read that fails in a way worth retrying (5xx, reset, timeout, throttled) is tried
-   * again with exponential backoff and jitter while the request's deadline allows; a POST never is.
+   * again with exponential backoff and jitter while the request's deadline allows; a POST never is. An id that
+   * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included).
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
     const { deadline, priority, requestId, client = GATEWAY_CLIENT } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, options, { deadline, priority, requestId, client });
+        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client });
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
@@ -187,7 +195,7 @@ export class PlatformClient {
    * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
    * replaced once and the call replayed; a second rejection is final.
    */
-  async #callOnce(endpoint: Endpoint, options: CallOptions, scope: CallScope): Promise<unknown> {
+  async #callOnce(endpoint: Endpoint, options: SendOptions, scope: CallScope): Promise<unknown> {
     const { deadline, requestId } = scope;
     // While the platform is down there is nothing to spend the budget on: fail fast before taking a slot.
     if (this.#breaker.opened) {
@@ -210,12 +218,24 @@ export class PlatformClient {
    * One budgeted exchange. The slot is taken only once the token is at hand (a login may take a while), and is
    * stamped again when the answer comes: the platform counted the call somewhere in between.
    */
-  async #authenticated(endpoint: Endpoint, options: CallOptions, token: string, scope: CallScope): Promise<unknown> {
-    const slot = await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT);
+  async #authenticated(endpoint: Endpoint, options: SendOptions, token: string, scope: CallScope): Promise<unknown> {
+    const slot = await this.#slot(endpoint, scope);
     try {
       return await this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, scope.deadline, scope.requestId);
     } finally {
       slot?.answered();
+    }
+  }
+
+  /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
+  async #slot(endpoint: Endpoint, scope: CallScope): Promise<BudgetSlot | undefined> {
+    try {
+      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT);
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId: scope.requestId });
+      }
+      throw error;
     }
   }
 
@@ -240,12 +260,12 @@ export class PlatformClient {
 
   async #login(deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.logins += 1;
-    return this.#keep(LOGIN, await this.#send(LOGIN, { form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
+    return this.#keep(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
   }
 
   async #refresh(refreshToken: string, deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.refreshes += 1;
-    return this.#keep(REFRESH, await this.#send(REFRESH, { json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
+    return this.#keep(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
   }
 
   #keep(endpoint: Endpoint, body: unknown): AccessToken {
@@ -289,14 +309,13 @@ export class PlatformClient {
     timeoutMs: number,
     requestId: string | undefined,
   ): Promise<unknown> {
-    const path = endpoint.template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.path?.[name] ?? ''));
     const route = describe(endpoint);
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     let response: Response<string>;
     try {
       // got wants the path relative to prefixUrl, so without the leading slash.
-      response = await this.#http(path.slice(1), {
+      response = await this.#http(options.urlPath.slice(1), {
         method: endpoint.method,
         headers,
         searchParams: options.searchParams && definedOnly(options.searchParams),
@@ -325,6 +344,7 @@ export class PlatformClient {
     if (this.#onCall === undefined) return;
     if (event.requestId === undefined) delete event.requestId;
     if (event.code === undefined) delete event.code;
+    if (event.retryAfterSeconds === undefined) delete event.retryAfterSeconds;
     try {
       this.#onCall(event);
     } catch {
@@ -333,7 +353,13 @@ export class PlatformClient {
   }
 }
 
-type SendOptions = CallOptions & { form?: Record<string, string> };
+/** What one exchange sends: the path with its ids filled in (see `fillPath`), and the query or body. */
+interface SendOptions {
+  urlPath: string;
+  searchParams?: CallOptions['searchParams'];
+  json?: unknown;
+  form?: Record<string, string>;
+}
 
 /** Failures that a later attempt may not meet: the platform or the path to it was briefly unwell, or busy. */
 function retryable(error: unknown): boolean {

@@ -2,10 +2,12 @@
  * Liveness and readiness for orchestrators and load balancers. `GET /health/live`: the process serves HTTP.
  * `GET /health/ready`: the gateway can answer queries now, that is, the platform answers, the gateway holds a valid
  * token, and the circuit is closed. Readiness costs the platform at most one cheap call per few seconds however
- * often it is asked, and none while GraphQL traffic shows the platform answering.
+ * often it is asked, and none while GraphQL traffic shows the platform answering. An exhausted call budget is
+ * reported, not counted against readiness: it frees by itself, and another replica would share the same budget.
  */
 import express, { type Router } from 'express';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform-error.js';
+import { RateLimitedError } from '../datasources/rate-budget.js';
 import type { PlatformCallEvent, PlatformClient } from '../datasources/platform-client.js';
 import type { Logger } from '../logger.js';
 
@@ -19,9 +21,17 @@ export interface Check {
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: { platform: Check; token: Check; circuit: Check };
+  checks: { platform: Check; token: Check; circuit: Check; budget: BudgetCheck };
   /** When the platform was last seen answering (a probe or any call), ISO. */
   checkedAt: string;
+}
+
+/** Information only (always ok): whether the call budget refuses calls now, and when it expects a free slot. */
+export interface BudgetCheck extends Check {
+  exhausted: boolean;
+  retryAfterSeconds?: number;
+  /** ISO. */
+  freesAt?: string;
 }
 
 export interface ReadinessOptions {
@@ -40,6 +50,8 @@ export class Readiness {
   readonly #probeTimeoutMs: number;
   /** The latest exchange the platform answered or did not, from the client's observer. */
   #lastExchange: { answered: boolean; at: number } | undefined;
+  /** Until when the call budget is expected to refuse calls, as its latest refusal said. */
+  #budgetExhaustedUntil = 0;
   #cached: { report: ReadinessReport; at: number } | undefined;
   #checking: Promise<ReadinessReport> | undefined;
   /** Platform probes made (for tests and curiosity). */
@@ -53,6 +65,10 @@ export class Readiness {
 
   /** Feed of the PlatformClient's `onCall`: an answer (any status below 500) shows the platform reachable. */
   observe(event: PlatformCallEvent): void {
+    if (event.status === 'rate_limited') {
+      this.#budgetExhaustedUntil = Date.now() + (event.retryAfterSeconds ?? 0) * 1000;
+      return;
+    }
     if (event.status === 'circuit_open') return;
     this.#lastExchange = { answered: typeof event.status === 'number' && event.status < 500, at: Date.now() };
   }
@@ -83,6 +99,7 @@ export class Readiness {
         platform,
         token: { ok: this.#platform.tokenValid },
         circuit: { ok: circuit === 'closed', state: circuit },
+        budget: this.#budget(),
       },
       checkedAt: new Date().toISOString(),
     };
@@ -91,13 +108,23 @@ export class Readiness {
     return report;
   }
 
-  /** One cheap authenticated read (logging in first when there is no token). */
+  #budget(): BudgetCheck {
+    const waitMs = this.#budgetExhaustedUntil - Date.now();
+    if (waitMs <= 0) return { ok: true, exhausted: false };
+    return { ok: true, exhausted: true, retryAfterSeconds: Math.ceil(waitMs / 1000), freesAt: new Date(this.#budgetExhaustedUntil).toISOString() };
+  }
+
+  /**
+   * One cheap authenticated read (logging in first when there is no token). The budget refuses it at once when no
+   * slot frees before its deadline: then the platform was not asked, and the last answer seen stands.
+   */
   async #probe(): Promise<Check> {
     this.probes += 1;
     try {
       await this.#platform.health({ deadline: Date.now() + this.#probeTimeoutMs, priority: 'query', requestId: 'readiness-probe' });
       return { ok: true };
     } catch (error) {
+      if (error instanceof RateLimitedError) return { ok: this.#lastExchange?.answered ?? true, checked: false };
       if (!(error instanceof PlatformError)) return { ok: false, error: 'INTERNAL_SERVER_ERROR' };
       return { ok: false, error: gatewayCodeOf(error), upstreamCode: error.code };
     }

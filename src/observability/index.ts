@@ -26,7 +26,9 @@ export class Observability {
     this.metrics.observePlatformCall(event);
     this.#readiness?.observe(event);
     const fields = { requestId: event.requestId, route: event.route, status: event.status, code: event.code, durationMs: event.durationMs };
-    if (typeof event.status === 'number' && event.status < 400) this.#logger.debug(fields, 'platform call');
+    // Refusals are many under load: the request's own log line reports them, aggregated per client.
+    if (event.status === 'rate_limited') this.#logger.debug(fields, 'platform call not sent: no budget slot');
+    else if (typeof event.status === 'number' && event.status < 400) this.#logger.debug(fields, 'platform call');
     else this.#logger.info(fields, 'platform call failed');
   };
 

@@ -73,7 +73,7 @@ export class GatewayMetrics {
     });
     this.#platformCalls = new Counter({
       name: `${PREFIX}platform_calls_total`,
-      help: 'Exchanges with the platform by route (method and path template) and HTTP status (or timeout, network, circuit_open).',
+      help: 'Exchanges with the platform by route (method and path template) and HTTP status (or timeout, network, circuit_open, rate_limited: not sent for want of a budget slot).',
       labelNames: ['route', 'status'],
       registers,
     });
@@ -89,7 +89,7 @@ export class GatewayMetrics {
   /** The PlatformClient's `onCall` observer. */
   observePlatformCall(event: PlatformCallEvent): void {
     this.#platformCalls.inc({ route: event.route, status: String(event.status) });
-    if (event.status !== 'circuit_open') this.#platformDuration.observe({ route: event.route }, event.durationMs / 1000);
+    if (event.status !== 'circuit_open' && event.status !== 'rate_limited') this.#platformDuration.observe({ route: event.route }, event.durationMs / 1000);
   }
 
   observeGraphQLRequest(observation: GraphQLRequestObservation): void {

@@ -5,13 +5,14 @@ import { hasEnded, type BatchTask as BatchTaskModel, type BatchTaskDetail as Bat
 import { hintTask } from '../schema/cache-control.js';
 import { BatchTask, BatchTaskDetail, BatchTaskDetailArgs, BatchTaskDetailConnection } from '../schema/batch-task.type.js';
 import { Device } from '../schema/device.type.js';
+import { IdArgs } from '../schema/id-args.js';
 import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => BatchTask)
 export class BatchTaskResolver {
   @Query(() => BatchTask, { nullable: true, description: 'One batch task; appId for a task of an application that authorised ours.' })
   async batchTask(
-    @Arg('id', () => ID) id: string,
+    @Args(() => IdArgs) { id }: IdArgs,
     @Arg('appId', () => ID, { nullable: true }) appId: string | undefined,
     @Ctx() { apis }: GatewayContext,
     @Info() info: GraphQLResolveInfo,

@@ -8,7 +8,7 @@ import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => DeviceGroup)
 export class DeviceGroupResolver {
-  @Query(() => DeviceGroupConnection)
+  @Query(() => DeviceGroupConnection, { nullable: true })
   async deviceGroups(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() { apis }: GatewayContext) {
     const window = windowOf(args);
     return connectionOf(await apis.deviceGroups.list(window), window);

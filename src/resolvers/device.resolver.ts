@@ -4,6 +4,7 @@ import type { GatewayContext } from '../context.js';
 import type { Device as DeviceModel } from '../datasources/models.js';
 import { ConnectionArgs, MAX_FIRST } from '../schema/connection.js';
 import { Device } from '../schema/device.type.js';
+import { IdArgs } from '../schema/id-args.js';
 import { OperationConnection, OperationFilter } from '../schema/operation.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
@@ -17,7 +18,7 @@ class DevicesArgs {
 @Resolver(() => Device)
 export class DeviceResolver {
   @Query(() => Device, { nullable: true, description: 'One device; null when unknown.' })
-  device(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext): Promise<DeviceModel | null> {
+  device(@Args(() => IdArgs) { id }: IdArgs, @Ctx() { loaders }: GatewayContext): Promise<DeviceModel | null> {
     return loaders.device.load(id);
   }
 

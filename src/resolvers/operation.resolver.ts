@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
 import {
   hasEnded,
@@ -11,13 +11,14 @@ import {
 import { hintTask } from '../schema/cache-control.js';
 import { ConnectionArgs } from '../schema/connection.js';
 import { Device as DeviceType } from '../schema/device.type.js';
+import { IdArgs } from '../schema/id-args.js';
 import { Operation, OperationConnection, OperationFilter, OperationTargets, SubtaskArgs } from '../schema/operation.type.js';
 import { SubtaskConnection } from '../schema/subtask.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => Operation)
 export class OperationResolver {
-  @Query(() => OperationConnection, { description: 'Upgrade tasks, newest first.' })
+  @Query(() => OperationConnection, { nullable: true, description: 'Upgrade tasks, newest first.' })
   async operations(
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Arg('filter', () => OperationFilter, { nullable: true }) filter: OperationFilter | undefined,
@@ -31,7 +32,7 @@ export class OperationResolver {
   }
 
   @Query(() => Operation, { nullable: true, description: 'One upgrade task; null when the platform does not know it.' })
-  async operation(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<OperationModel | null> {
+  async operation(@Args(() => IdArgs) { id }: IdArgs, @Ctx() { loaders }: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<OperationModel | null> {
     const operation = await loaders.operation.load(id);
     hintTask(info, operation !== null && hasEnded(operation));
     return operation;

@@ -1,13 +1,14 @@
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
 import type { UpgradePackage as UpgradePackageModel } from '../datasources/models.js';
 import { ConnectionArgs } from '../schema/connection.js';
+import { IdArgs } from '../schema/id-args.js';
 import { UpgradePackage, UpgradePackageConnection, UpgradePackageFilter } from '../schema/upgrade-package.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => UpgradePackage)
 export class UpgradePackageResolver {
-  @Query(() => UpgradePackageConnection, { description: 'Uploaded firmware and software packages, newest first.' })
+  @Query(() => UpgradePackageConnection, { nullable: true, description: 'Uploaded firmware and software packages, newest first.' })
   async upgradePackages(
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Arg('filter', () => UpgradePackageFilter, { nullable: true }) filter: UpgradePackageFilter | undefined,
@@ -20,7 +21,7 @@ export class UpgradePackageResolver {
   }
 
   @Query(() => UpgradePackage, { nullable: true, description: 'One package; null when unknown.' })
-  upgradePackage(@Arg('id', () => ID) id: string, @Ctx() { loaders }: GatewayContext): Promise<UpgradePackageModel | null> {
+  upgradePackage(@Args(() => IdArgs) { id }: IdArgs, @Ctx() { loaders }: GatewayContext): Promise<UpgradePackageModel | null> {
     return loaders.upgradePackage.load(id);
   }
 }

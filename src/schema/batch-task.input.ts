@@ -1,6 +1,6 @@
 import { IsOptional, IsUrl, Length, Max, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { MaxItems, MaxText, Rule, isGiven, platformCode } from './rules.js';
+import { MaxItems, MaxText, PlatformId, Rule, isGiven, platformCode } from './rules.js';
 import { JSONObjectScalar } from './scalars.js';
 
 /** The platform's code for any invalid batch-task input. */
@@ -27,7 +27,7 @@ export class BatchTargetInput {
   @Field(() => [ID], { nullable: true, description: 'DEVICE_LIST: the device ids.' })
   @needs(BatchTargetType.DEVICE_LIST, 'deviceIds')
   @MaxItems(10_000, INVALID, 'devices')
-  @MaxText(256, INVALID, 'a device id')
+  @PlatformId(INVALID)
   deviceIds?: string[];
 
   @Field(() => String, { nullable: true, description: 'DEVICE_TYPE: the device type (with manufacturerId and model to narrow it).' })

@@ -1,5 +1,5 @@
 import { DateTimeScalar } from './scalars.js';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 
 // Every field names its GraphQL type explicitly, so the schema does not depend on emitted decorator metadata.
 @ObjectType({ description: "The gateway's view of its platform connection, checked when queried." })
@@ -26,6 +26,15 @@ export class Health {
     description: "When loginOk is false: the platform's error_code (e.g. 100208), or the transport failure (e.g. ECONNREFUSED).",
   })
   upstreamCode?: string;
+
+  @Field(() => Boolean, {
+    description:
+      "True when the application's call budget had no slot for this check before the request's deadline: the platform was not asked, and loginOk says only whether the gateway holds a token it believes valid.",
+  })
+  budgetExhausted!: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'When budgetExhausted: in how many seconds the budget expects a free slot.' })
+  budgetRetryAfterSeconds?: number;
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When this check ran.' })
   checkedAt?: Date;

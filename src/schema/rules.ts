@@ -2,7 +2,8 @@
  * Input rules as class-validator decorators that carry the platform code the platform would answer with
  * (`context.upstreamCode`), so a rejected input reads the same whether the gateway or the platform caught it.
  */
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { pathIdProblem } from '../datasources/path-ids.js';
 
 /** `upstreamCode` for a built-in class-validator decorator. */
 export const platformCode = (upstreamCode: string, message?: string): ValidationOptions => ({ context: { upstreamCode }, ...(message ? { message } : {}) });
@@ -39,3 +40,30 @@ export const MaxText = (max: number, upstreamCode: string | undefined, what: str
 /** A list of at most `max` items; absent passes. */
 export const MaxItems = (max: number, upstreamCode: string | undefined, what: string) =>
   Rule('MaxItems', upstreamCode, `at most ${max} ${what}`, (value) => !Array.isArray(value) || value.length <= max);
+
+/**
+ * An id the platform can be asked about (for a list: each item): not empty, not `.` or `..`, at most the platform's
+ * documented size. The same rule guards every id the platform client puts into a URL path; absent passes.
+ */
+export const PlatformId = (upstreamCode: string | undefined): PropertyDecorator => (target, propertyName) =>
+  registerDecorator({
+    name: 'platformId',
+    target: target.constructor,
+    propertyName: String(propertyName),
+    options: { context: upstreamCode === undefined ? {} : { upstreamCode } },
+    validator: {
+      validate: (value) => firstIdProblem(value) === undefined,
+      defaultMessage: (args?: ValidationArguments) => firstIdProblem(args?.value) ?? '',
+    },
+  });
+
+/** The first id's problem; for a list, prefixed with its item's index. */
+function firstIdProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) return typeof value === 'string' ? pathIdProblem(value) : 'must be a string';
+  for (const [index, id] of value.entries()) {
+    const problem = firstIdProblem(id);
+    if (problem !== undefined) return `item ${index} ${problem}`;
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import { IsOptional, Length, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ExecuteType } from './enums.js';
-import { Rule, isGiven, MaxItems, MaxText, platformCode } from './rules.js';
+import { Rule, isGiven, MaxItems, MaxText, PlatformId } from './rules.js';
 import { DateTimeScalar } from './scalars.js';
 
 /** The platform's limits (firmwareUpgrade / softwareUpgrade). */
@@ -18,7 +18,7 @@ const time = (value: unknown) => Math.floor((value instanceof Date ? value.getTi
 export class OperationTargetsInput {
   @Field(() => [ID], { nullable: true })
   @MaxItems(MAX_TARGETS, '123024', 'devices')
-  @MaxText(MAX_TEXT, '120015', 'a device id')
+  @PlatformId('120015')
   @Rule<OperationTargetsInput>('targetsGiven', '123022', 'give deviceIds or deviceGroups', (_, t) => isGiven(t.deviceIds) || isGiven(t.deviceGroups))
   @Rule<OperationTargetsInput>('notBothTargets', '123023', 'give deviceIds or deviceGroups, not both', (_, t) => !(isGiven(t.deviceIds) && isGiven(t.deviceGroups)))
   deviceIds?: string[];
@@ -76,7 +76,7 @@ export class OperationPolicyInput {
 @InputType()
 export class CreateUpgradeTaskInput {
   @Field(() => ID, { description: 'The package to install (fileId).' })
-  @Length(1, MAX_TEXT, platformCode('120015', `fileId has 1 to ${MAX_TEXT} characters`))
+  @PlatformId('120015')
   fileId!: string;
 
   @Field(() => OperationTargetsInput)

@@ -8,6 +8,7 @@ import {
   DeviceLookupDocument,
   DeviceLookupsDocument,
   GroupMembersDocument,
+  HealthBesidePackagesDocument,
   OperationLookupDocument,
   OperationsOfDeviceDocument,
   PackageLookupDocument,
@@ -150,6 +151,17 @@ describe('the platform failing', () => {
       code: 'UPSTREAM_UNAVAILABLE',
       upstream: { status: 500, code: '50252', description: expect.any(String), endpoint: ROUTE.operations },
     });
+  });
+
+  it('a failing root field leaves its siblings: health survives a failing upgradePackages', async () => {
+    await stack.control('faults', { errorStatus: 500, routes: [ROUTE.packages] });
+
+    const response = await stack.run(HealthBesidePackagesDocument);
+
+    expect(response.data).toEqual({ health: { loginOk: true }, upgradePackages: null });
+    const error = onlyError(response);
+    expect(error.path).toEqual(['upgradePackages']);
+    expect(error.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
   });
 
   it.each([502, 503])('a proxy’s %i page without a platform body is UPSTREAM_UNAVAILABLE', async (status) => {

@@ -119,14 +119,14 @@ describe('operations', () => {
     const { data, errors } = await run(FilteredOperationsDocument, { first: 500 });
 
     expect(errors).toBeUndefined();
-    expect(data?.operations.totalCount).toBe(operations.length);
-    expect(data?.operations.nodes).toEqual(operations.map(expectedOperation));
+    expect(data?.operations?.totalCount).toBe(operations.length);
+    expect(data?.operations?.nodes).toEqual(operations.map(expectedOperation));
   });
 
   it('returns the first 20 when no window is given', async () => {
     const { data } = await run(FilteredOperationsDocument, {});
 
-    expect(data?.operations.nodes.map((o) => o.id)).toEqual(operations.slice(0, 20).map((o) => o.operationId));
+    expect(data?.operations?.nodes.map((o) => o.id)).toEqual(operations.slice(0, 20).map((o) => o.operationId));
   });
 
   it.each(['FIRMWARE_UPGRADE', 'SOFTWARE_UPGRADE'] as const)('filters by type %s', async (type) => {
@@ -135,8 +135,8 @@ describe('operations', () => {
 
     const { data } = await run(FilteredOperationsDocument, { filter: { type }, first: 500 });
 
-    expect(data?.operations.totalCount).toBe(expected.length);
-    expect(data?.operations.nodes.map((o) => o.id)).toEqual(expected.map((o) => o.operationId));
+    expect(data?.operations?.totalCount).toBe(expected.length);
+    expect(data?.operations?.nodes.map((o) => o.id)).toEqual(expected.map((o) => o.operationId));
   });
 
   it.each(['WAIT', 'PROCESSING', 'SUCCESS', 'FAILED', 'STOPPED'] as const)('filters by status %s', async (status: OperationStatus) => {
@@ -145,8 +145,8 @@ describe('operations', () => {
 
     const { data } = await run(FilteredOperationsDocument, { filter: { status }, first: 500 });
 
-    expect(data?.operations.totalCount).toBe(expected.length);
-    expect(data?.operations.nodes).toEqual(expected.map(expectedOperation));
+    expect(data?.operations?.totalCount).toBe(expected.length);
+    expect(data?.operations?.nodes).toEqual(expected.map(expectedOperation));
   });
 
   it('filters by deviceType, model and manufacturerName (the package’s product)', async () => {
@@ -165,8 +165,8 @@ describe('operations', () => {
       const { data, errors } = await run(FilteredOperationsDocument, { filter, first: 500 });
 
       expect(errors).toBeUndefined();
-      expect(data?.operations.totalCount).toBe(expected.length);
-      expect(data?.operations.nodes.map((o) => o.id)).toEqual(expected.map((o) => o.operationId));
+      expect(data?.operations?.totalCount).toBe(expected.length);
+      expect(data?.operations?.nodes.map((o) => o.id)).toEqual(expected.map((o) => o.operationId));
     }
   });
 
@@ -178,8 +178,8 @@ describe('operations', () => {
 
     const { data } = await run(FilteredOperationsDocument, { filter: { deviceId }, first: 500 });
 
-    expect(data?.operations.nodes.map((o) => o.id)).toEqual(expected.map((o) => o.operationId));
-    expect(data?.operations.totalCount).toBe(expected.length);
+    expect(data?.operations?.nodes.map((o) => o.id)).toEqual(expected.map((o) => o.operationId));
+    expect(data?.operations?.totalCount).toBe(expected.length);
   });
 });
 
@@ -391,8 +391,8 @@ describe('upgradePackages and upgradePackage(id)', () => {
     const { data, errors } = await run(PackagesDocument, { first: 500 });
 
     expect(errors).toBeUndefined();
-    expect(data?.upgradePackages.totalCount).toBe(packages.length);
-    expect(data?.upgradePackages.nodes).toEqual(packages.map(expectedPackage));
+    expect(data?.upgradePackages?.totalCount).toBe(packages.length);
+    expect(data?.upgradePackages?.nodes).toEqual(packages.map(expectedPackage));
   });
 
   it('filters by type, deviceType, model, manufacturerName and version', async () => {
@@ -412,8 +412,8 @@ describe('upgradePackages and upgradePackage(id)', () => {
 
       const { data } = await run(PackagesDocument, { filter, first: 500 });
 
-      expect(data?.upgradePackages.totalCount).toBe(expected.length);
-      expect(data?.upgradePackages.nodes.map((p) => p.id)).toEqual(expected.map((p) => p.fileId));
+      expect(data?.upgradePackages?.totalCount).toBe(expected.length);
+      expect(data?.upgradePackages?.nodes.map((p) => p.id)).toEqual(expected.map((p) => p.fileId));
     }
   });
 
@@ -432,17 +432,17 @@ describe('deviceGroups', () => {
     const { data, errors } = await run(GroupsOnlyDocument, { first: 100 });
 
     expect(errors).toBeUndefined();
-    expect(data?.deviceGroups.totalCount).toBe(groups.length);
-    expect(data?.deviceGroups.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
-    expect(data?.deviceGroups.nodes).toEqual(groups.map(expectedGroup));
+    expect(data?.deviceGroups?.totalCount).toBe(groups.length);
+    expect(data?.deviceGroups?.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
+    expect(data?.deviceGroups?.nodes).toEqual(groups.map(expectedGroup));
   });
 
   it('shows each group’s first members, as the platform lists them', async () => {
     const { data, errors } = await run(GroupsDocument, { first: 100, members: 5 });
 
     expect(errors).toBeUndefined();
-    expect(data?.deviceGroups.nodes).toHaveLength(groups.length);
-    for (const [i, group] of (data?.deviceGroups.nodes ?? []).entries()) {
+    expect(data?.deviceGroups?.nodes).toHaveLength(groups.length);
+    for (const [i, group] of (data?.deviceGroups?.nodes ?? []).entries()) {
       const members: string[] = (await stack.truth.get(PATH.members, { devGroupId: groups[i].id, pageNo: 0, pageSize: 5 })).deviceIds;
       expect(group.devices!.totalCount).toBe(groups[i].curDevNum);
       expect(group.devices!.nodes).toEqual(await Promise.all(members.map(device)));
@@ -481,6 +481,6 @@ describe('health', () => {
 
     expect(errors).toBeUndefined();
     expect(data?.health).toMatchObject({ platformUrl: stack.tap.url, emulator: false, loginOk: true, error: null, upstreamCode: null });
-    expect(Date.parse(data?.health.checkedAt ?? '')).not.toBeNaN();
+    expect(Date.parse(data?.health?.checkedAt ?? '')).not.toBeNaN();
   });
 });

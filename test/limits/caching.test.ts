@@ -52,7 +52,7 @@ describe('with the default cache (60 s)', () => {
 
   it('a group\'s members are read once within the TTL; only the group list is asked again', async () => {
     const first = await stack.callsDuring(() => stack.run(LimitsGroupMembersDocument));
-    const members = first.result.data?.deviceGroups.nodes[0]?.devices?.nodes ?? [];
+    const members = first.result.data?.deviceGroups?.nodes[0]?.devices?.nodes ?? [];
     expect(members.length).toBeGreaterThan(0);
     expect(first.byRoute[ROUTE.groupMembers]).toBe(1);
     const second = await stack.callsDuring(() => stack.run(LimitsGroupMembersDocument));

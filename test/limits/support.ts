@@ -132,7 +132,7 @@ export async function startLimitsStack({ emulator: options = {}, env = {}, defer
     async callsDuring(action, { warm = true } = {}) {
       if (warm) {
         const health = await run(LimitsHealthDocument);
-        if (!health.data?.health.loginOk) throw new Error(`warm-up health check failed: ${JSON.stringify(health)}`);
+        if (!health.data?.health?.loginOk) throw new Error(`warm-up health check failed: ${JSON.stringify(health)}`);
       }
       const before = await stats();
       const result = await action();

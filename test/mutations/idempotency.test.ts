@@ -33,7 +33,7 @@ const create = (input: CreateUpgradeTaskInput) => stack.run(CreateFirmwareUpgrad
 async function listedIds(): Promise<{ total: number; ids: string[] }> {
   const response = await stack.run(CreatedOperationsDocument, { first: 50 });
   expect(response.errors).toBeUndefined();
-  return { total: response.data?.operations.totalCount ?? -1, ids: response.data?.operations.nodes.map((o) => o.id) ?? [] };
+  return { total: response.data?.operations?.totalCount ?? -1, ids: response.data?.operations?.nodes.map((o) => o.id) ?? [] };
 }
 
 describe('createFirmwareUpgradeTask with an idempotencyKey', () => {

@@ -73,7 +73,7 @@ describe('createFirmwareUpgradeTask on a device list', () => {
     expect(await operation(created.id)).toEqual(created);
     // Newest first: the new task heads the list.
     const list = await stack.run(CreatedOperationsDocument, { first: 5 });
-    expect(list.data?.operations.nodes[0]).toEqual(created);
+    expect(list.data?.operations?.nodes[0]).toEqual(created);
 
     // Each subtask starts 5–30 s after creation.
     await stack.advance(31);
@@ -96,7 +96,7 @@ describe('createFirmwareUpgradeTask on a device list', () => {
     expect(read.data?.devices.map((d) => d?.fwVersion)).toEqual(succeeded.map(() => f.firmwareVersion));
     // The list shows the same end state as operation(id).
     const listed = await stack.run(CreatedOperationsDocument, { first: 5 });
-    expect(listed.data?.operations.nodes.find((o) => o.id === created.id)).toEqual(done);
+    expect(listed.data?.operations?.nodes.find((o) => o.id === created.id)).toEqual(done);
   });
 
   it('keeps the retry policy it was given', async () => {

@@ -111,7 +111,7 @@ it('no task is left behind by a refused create', async () => {
   const history = await stack.run(CreatedOperationsDocument, { first: 100 });
   const refusedTargets = new Set([f.devices[0], f.devices[1], UNKNOWN_DEVICE_ID]);
   const start = Date.parse('2026-03-01T00:00:00Z');
-  const created = history.data?.operations.nodes.filter(
+  const created = history.data?.operations?.nodes.filter(
     (o) => Date.parse(o.createdAt ?? '') >= start && o.targets.deviceIds.some((id) => refusedTargets.has(id)),
   );
   expect(history.errors).toBeUndefined();

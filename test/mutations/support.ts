@@ -132,6 +132,7 @@ export async function loadFixtures(stack: Stack): Promise<Fixtures> {
   const response = await stack.run(MutationFixturesDocument);
   if (!response.data) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
   const { upgradePackages, deviceGroups, operations } = response.data;
+  if (!upgradePackages || !deviceGroups || !operations) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
   // Devices are found through the fleet's upgrade history, then read by id.
   const ids = [...new Set(operations.nodes.flatMap((o) => o.subtasks!.nodes.map((s) => s.deviceId)))].slice(0, 500);
   const read = await stack.run(MutationFixtureDevices, { ids });

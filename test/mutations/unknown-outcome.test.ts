@@ -35,7 +35,7 @@ async function tasksOn(deviceId: string, since: number): Promise<string[]> {
   const response = await stack.run(CreatedOperationsDocument, { filter: { deviceId }, first: 20 });
   expect(response.errors).toBeUndefined();
   // The emulator's clock may trail the wall clock by up to a minute (its start is rounded down).
-  return (response.data?.operations.nodes ?? [])
+  return (response.data?.operations?.nodes ?? [])
     .filter((o) => Date.parse(o.createdAt ?? '') >= since - 60_000)
     .map((o) => o.id);
 }

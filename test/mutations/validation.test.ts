@@ -132,13 +132,21 @@ describe('createFirmwareUpgradeTask refuses, without calling the platform', () =
     { name: 'retry without retryTimes', input: () => withPolicy({ retry: true }), path: 'input.policy.retryTimes', rule: 'requiredWithRetry', upstreamCode: '123028' },
     { name: 'retryTimes 0', input: () => withPolicy({ retry: true, retryTimes: 0 }), path: 'input.policy.retryTimes', rule: 'range1to5', upstreamCode: '123028' },
     { name: 'retryTimes 6', input: () => withPolicy({ retry: true, retryTimes: 6 }), path: 'input.policy.retryTimes', rule: 'range1to5', upstreamCode: '123028' },
-    { name: 'an empty fileId', input: () => ({ ...byDevices(), fileId: '' }), path: 'input.fileId', rule: 'isLength', upstreamCode: '120015' },
-    { name: 'a fileId of 257 characters', input: () => ({ ...byDevices(), fileId: long(257) }), path: 'input.fileId', rule: 'isLength', upstreamCode: '120015' },
+    { name: 'an empty fileId', input: () => ({ ...byDevices(), fileId: '' }), path: 'input.fileId', rule: 'platformId', upstreamCode: '120015' },
+    { name: 'a fileId of 257 characters', input: () => ({ ...byDevices(), fileId: long(257) }), path: 'input.fileId', rule: 'platformId', upstreamCode: '120015' },
+    { name: 'a fileId of ".."', input: () => ({ ...byDevices(), fileId: '..' }), path: 'input.fileId', rule: 'platformId', upstreamCode: '120015' },
+    {
+      name: 'a device id of "."',
+      input: () => ({ fileId: f.firmware, targets: { deviceIds: [f.devices[0] as string, '.'] } }),
+      path: 'input.targets.deviceIds',
+      rule: 'platformId',
+      upstreamCode: '120015',
+    },
     {
       name: 'a device id of 257 characters',
       input: () => ({ fileId: f.firmware, targets: { deviceIds: [f.devices[0] as string, long(257)] } }),
       path: 'input.targets.deviceIds',
-      rule: 'MaxText',
+      rule: 'platformId',
       upstreamCode: '120015',
     },
     {
@@ -199,7 +207,7 @@ describe('createFirmwareUpgradeTask refuses, without calling the platform', () =
       targets: { deviceGroups: [f.group] },
       policy: { executeType: 'CUSTOM', retry: true, retryTimes: 9 },
     });
-    expectRefusedBeforePlatform(calls, { path: 'input.fileId', rule: 'isLength', upstreamCode: '120015' });
+    expectRefusedBeforePlatform(calls, { path: 'input.fileId', rule: 'platformId', upstreamCode: '120015' });
     const paths = (calls.result.errors?.[0]?.extensions?.validationErrors as ExpectedViolation[]).map((v) => `${v.path} ${v.upstreamCode}`);
     expect(paths.sort()).toEqual(
       [
@@ -288,6 +296,7 @@ describe('createBatchTask refuses (100022), without calling the platform', () =>
     { name: 'a type other than DeviceCmd', input: () => ({ ...batchInput(), type: 'DeviceReg' }), path: 'input.type', rule: 'supportedType' },
     { name: 'DEVICE_LIST without deviceIds', input: target({ type: 'DEVICE_LIST' }), path: 'input.target.deviceIds', rule: 'requiredForDeviceList' },
     { name: 'DEVICE_LIST with no device', input: target({ type: 'DEVICE_LIST', deviceIds: [] }), path: 'input.target.deviceIds', rule: 'requiredForDeviceList' },
+    { name: 'DEVICE_LIST with a device id of ".."', input: target({ type: 'DEVICE_LIST', deviceIds: ['..'] }), path: 'input.target.deviceIds', rule: 'platformId' },
     { name: 'DEVICE_TYPE without deviceType', input: target({ type: 'DEVICE_TYPE', model: 'WM100' }), path: 'input.target.deviceType', rule: 'requiredForDeviceType' },
     { name: 'DEVICE_AREA without location', input: target({ type: 'DEVICE_AREA' }), path: 'input.target.location', rule: 'requiredForDeviceArea' },
     { name: 'GROUP_LIST without groups', input: target({ type: 'GROUP_LIST' }), path: 'input.target.groups', rule: 'requiredForGroupList' },

@@ -3,8 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformClient } from '../../src/datasources/platform-client.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { RateBudget } from '../../src/datasources/rate-budget.js';
 import { Readiness } from '../../src/observability/health.js';
 import { control, DASHBOARD, remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
+import { openStore } from '../../src/store/index.js';
 
 const API_KEY = 'metrics-test-key-5d1c7e';
 const HEALTH_PROBE_ROUTE = 'GET /iodm/northbound/v1.5.0/operations';
@@ -52,7 +54,7 @@ describe('GET /health/live and /health/ready', () => {
       expect(reply.headers.get('cache-control')).toBe('no-store');
       expect(reply.json).toEqual({
         status: 'ready',
-        checks: { platform: { ok: true }, token: { ok: true }, circuit: { ok: true, state: 'closed' } },
+        checks: { platform: { ok: true }, token: { ok: true }, circuit: { ok: true, state: 'closed' }, budget: { ok: true, exhausted: false } },
         checkedAt: expect.any(String),
       });
     }
@@ -79,6 +81,64 @@ describe('readiness probes', () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await readiness.check()).ready).toBe(true);
     expect(readiness.probes).toBe(2);
+  });
+});
+
+describe('an exhausted call budget', () => {
+  let ops: OpsGateway;
+  beforeAll(async () => {
+    ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`), NORTHBOUND_RATE_LIMIT: '2/60s' });
+  });
+  afterAll(() => ops?.close());
+
+  // One query spends the whole budget of 2 calls: a page of tasks, one task's subtasks, and a refusal for the next.
+  const SPENDER = '{ operations(first: 2) { nodes { subtasks(first: 1) { totalCount } } } }';
+
+  it('is reported by /health/ready as information: still 200, with when a slot frees', async () => {
+    const spent = await ops.graphql(SPENDER, { apiKey: API_KEY });
+    expect(spent.json.errors?.map((e: { extensions: { code: string } }) => e.extensions.code)).toContain('RATE_LIMITED');
+    const before = await stats();
+
+    for (let i = 0; i < 3; i++) {
+      const reply = await ops.request('/health/ready');
+      expect(reply.status).toBe(200);
+      expect(reply.json.status).toBe('ready');
+      expect(reply.json.checks.budget).toEqual({ ok: true, exhausted: true, retryAfterSeconds: expect.any(Number), freesAt: expect.any(String) });
+      expect(reply.json.checks.budget.retryAfterSeconds).toBeGreaterThan(0);
+      expect(reply.json.checks.budget.retryAfterSeconds).toBeLessThanOrEqual(61);
+      expect(Date.parse(reply.json.checks.budget.freesAt)).toBeGreaterThan(Date.now());
+    }
+    // Nothing reached the platform: the budget has no slot to give.
+    expect((await stats()).total).toBe(before.total);
+  });
+
+  it('the health query answers with data saying so, not with RATE_LIMITED', async () => {
+    const reply = await ops.graphql('{ health { loginOk budgetExhausted budgetRetryAfterSeconds } }', { apiKey: API_KEY });
+
+    expect(reply.json.errors).toBeUndefined();
+    expect(reply.json.data.health).toEqual({ loginOk: true, budgetExhausted: true, budgetRetryAfterSeconds: expect.any(Number) });
+    expect(reply.json.data.health.budgetRetryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('a probe made with no recent traffic is refused by the budget at once, and readiness stays true', async () => {
+    const store = await openStore({ engine: 'sqlite', dataDir: ':memory:' });
+    const budget = new RateBudget({ calls: 1, windowSeconds: 60, key: 'readiness-probe-test', ledger: store.budget, clientShare: 1 });
+    // The client tells readiness of its calls, as in the gateway (onCall runs only once calls are made).
+    const client = new PlatformClient({ url: platform.url, ...platform.credentials, budget, onCall: (event) => readiness.observe(event) });
+    const readiness = new Readiness(client, { cacheMs: 0, probeTimeoutMs: 2000 });
+    try {
+      expect((await readiness.check()).checks.budget).toEqual({ ok: true, exhausted: false });
+      const started = Date.now();
+      const report = await readiness.check();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(report.ready).toBe(true);
+      expect(report.checks.platform).toEqual({ ok: true, checked: false });
+      expect(report.checks.budget).toMatchObject({ ok: true, exhausted: true });
+      expect(readiness.probes).toBe(2);
+    } finally {
+      budget.close();
+      await store.close();
+    }
   });
 });
 

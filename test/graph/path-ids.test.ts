@@ -96,8 +96,11 @@ describe('the call budget', () => {
       const response = await gateway.run(document, { id: '..' });
       expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
-    const refused = await gateway.run(DeviceLookupsDocument, { ids: ['.', '..', ''] });
-    expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    // One id a query: a query that may need more calls than the whole budget is refused before its ids are read.
+    for (const id of ['.', '..', '']) {
+      const refused = await gateway.run(DeviceLookupsDocument, { ids: [id] });
+      expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    }
 
     const health = await gateway.run(HealthDocument);
     expect(health.errors).toBeUndefined();

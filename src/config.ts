@@ -63,6 +63,10 @@ export interface GatewayConfig {
   store: StoreLocation;
   /** The most of the call budget one client may hold while others wait, and spend on one request. */
   clientBudgetShare: number;
+  /** The fleet mirror: its share of the budget (0: off), how often it lists everything again. */
+  mirror: { budgetShare: number; fullSyncMinutes: number };
+  /** Where the platform reaches this gateway's notification receiver; unset: the embedded emulator's own, or no push. */
+  publicUrl?: string;
   /** How long the circuit stays open before one call probes the platform again. */
   circuitResetMs: number;
   cache: { ttlSeconds: number; maxEntries: number };
@@ -126,9 +130,22 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) errors.push('DATABASE_URL: expected a postgres:// or postgresql:// URL');
   const dataDir = parse('GATEWAY_DATA_DIR', './data', 'a directory path, or :memory:', (v) => v);
   const store: StoreLocation = databaseUrl !== undefined ? { engine: 'postgres', url: databaseUrl } : { engine: 'sqlite', dataDir };
-  const clientBudgetShare = parse('GATEWAY_CLIENT_BUDGET_SHARE', 0.5, 'a fraction above 0 and at most 1', (v) => {
+  const fraction = (v: string) => {
     const share = Number(v);
-    return /^\d*\.?\d+$/.test(v) && share > 0 && share <= 1 ? share : undefined;
+    return /^\d*\.?\d+$/.test(v) && share <= 1 ? share : undefined;
+  };
+  const clientBudgetShare = parse('GATEWAY_CLIENT_BUDGET_SHARE', 0.5, 'a fraction above 0 and at most 1', (v) => {
+    const share = fraction(v);
+    return share !== undefined && share > 0 ? share : undefined;
+  });
+  const mirror = {
+    budgetShare: parse('MIRROR_BUDGET_SHARE', 0.5, 'a fraction from 0 (mirror off) to 1', fraction),
+    fullSyncMinutes: parse('MIRROR_FULL_SYNC_MINUTES', 60, 'minutes from 1 to 10080', (v) => parseIntegerIn(v, 1, 10_080)),
+  };
+  const publicUrl = parse<string | undefined>('GATEWAY_PUBLIC_URL', undefined, 'an absolute http(s) URL with an explicit port, without credentials, query or fragment, such as https://gateway.example.com:443', (v) => {
+    // The platform refuses a callback URL without an explicit port (100222), the default one included.
+    const url = parsePlatformUrl(v);
+    return url !== undefined && /^https?:\/\/[^/@]+:\d+(\/|$)/i.test(v) ? v.replace(/\/+$/, '') : undefined;
   });
   const cache = {
     ttlSeconds: parse('GATEWAY_CACHE_TTL_SECONDS', 60, 'seconds from 0 (off) to 86400', (v) => parseIntegerIn(v, 0, 86_400)),
@@ -213,6 +230,8 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       rateLimit,
       store,
       clientBudgetShare,
+      mirror,
+      publicUrl,
       platformTimeoutMs,
       requestDeadlineMs,
       circuitResetMs,

@@ -9,6 +9,7 @@ import type { Idempotency } from './datasources/idempotency.js';
 import { createLoaders, type Loaders } from './datasources/loaders.js';
 import type { Normalizer } from './datasources/normalize.js';
 import type { CallScope, PlatformClient } from './datasources/platform-client.js';
+import type { Mirror } from './mirror/mirror.js';
 import { requestRecordOf, type RequestRecord } from './observability/http.js';
 
 /** Per-request state handed to every resolver. */
@@ -29,6 +30,8 @@ export interface GatewayContext {
   idempotency: Idempotency;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
+  /** The fleet mirror; unset when it is off (MIRROR_BUDGET_SHARE=0). */
+  mirror?: Mirror;
   /** What the HTTP layer logs and counts of this request (filled in by `requestRecordPlugin`). */
   record: RequestRecord;
 }
@@ -42,6 +45,7 @@ export interface ContextDependencies {
   requestDeadlineMs: number;
   embeddedEmulator: boolean;
   apiKeys?: ReadonlyMap<string, ApiRole>;
+  mirror?: Mirror;
 }
 
 export const API_KEY_HEADER = 'x-api-key';
@@ -55,7 +59,7 @@ export function createContextFactory(deps: ContextDependencies): (args: { req: R
     const requestId = record.requestId;
     // A query until the operation is known (see requestScopePlugin); the id goes with each platform call.
     const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId, client };
-    const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope);
+    const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope, deps.mirror);
     return {
       requestId,
       record,
@@ -67,6 +71,7 @@ export function createContextFactory(deps: ContextDependencies): (args: { req: R
       loaders: createLoaders(apis),
       idempotency: deps.idempotency,
       embeddedEmulator: deps.embeddedEmulator,
+      mirror: deps.mirror,
     };
   };
 }

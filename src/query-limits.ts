@@ -65,7 +65,10 @@ export interface LimitProtection {
  * Everything Apollo Server needs to enforce the limits. Field suggestions ("Did you mean ...") are masked when the
  * schema is not introspectable, as they would otherwise disclose it piece by piece.
  */
-export function queryLimitProtection(limits: QueryLimits, options: { introspection: boolean; maxPlatformCalls: number }): LimitProtection {
+export function queryLimitProtection(
+  limits: QueryLimits,
+  options: { introspection: boolean; maxPlatformCalls: number; mirrored?: () => boolean },
+): LimitProtection {
   const report =
     (limit: string, max: number) =>
     (context: ValidationContext | null, error: GraphQLError): void => {
@@ -90,7 +93,7 @@ export function queryLimitProtection(limits: QueryLimits, options: { introspecti
     plugins: [
       // armor's declarations resolve @apollo/server's CommonJS types; the objects are the same at run time.
       ...(plugins as unknown as ApolloServerPlugin[]),
-      costLimitPlugin(limits.maxCost, options.maxPlatformCalls),
+      costLimitPlugin(limits.maxCost, options.maxPlatformCalls, options.mirrored),
       ...(options.introspection ? [] : [hideSuggestionsPlugin()]),
     ],
     validationRules,
@@ -129,7 +132,7 @@ export function tokenLimitError(message: string): { message: string; extensions:
  * Applies {@link costLimitRule} once the operation and its variables are known (Apollo's validation rules run
  * before variables are, and `first: $n` must be priced at the `$n` sent).
  */
-export function costLimitPlugin(maxCost: number, maxPlatformCalls: number): ApolloServerPlugin {
+export function costLimitPlugin(maxCost: number, maxPlatformCalls: number, mirrored: () => boolean = () => false): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -140,7 +143,7 @@ export function costLimitPlugin(maxCost: number, maxPlatformCalls: number): Apol
           if (!operation) return;
           const fragments = (name: string) =>
             document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-          const { platformCalls } = operationEstimate(schema, operation, fragments, request.variables ?? {});
+          const { platformCalls } = operationEstimate(schema, operation, fragments, request.variables ?? {}, mirrored());
           if (platformCalls > maxPlatformCalls) {
             throw new GraphQLError(
               `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
@@ -207,6 +210,8 @@ export function operationEstimate(
   operation: OperationDefinitionNode,
   fragment: (name: string) => FragmentDefinitionNode | null | undefined,
   variables: Readonly<Record<string, unknown>>,
+  /** The fleet mirror answers: what it holds costs no call. */
+  mirrored = false,
 ): OperationEstimate {
   const root = schema.getRootType(operation.operation);
   if (!root) return { cost: 0, platformCalls: 0 };
@@ -256,7 +261,8 @@ export function operationEstimate(
           : undefined;
         const count = isList(field.type) ? (items ?? listLength(argument('ids')) ?? UNSIZED_LIST_COST) : 1;
         const below = selectionEstimate(selection.selectionSet, type, first);
-        const calls = PLATFORM_CALLS[`${parent.name}.${field.name}`];
+        const declared = PLATFORM_CALLS[`${parent.name}.${field.name}`];
+        const calls = mirrored && declared?.mirrored ? undefined : declared;
         const window = first ?? count;
         const pages = calls?.pageSize ? Math.ceil(window / calls.pageSize) + (argument('offset') || argument('after') ? 1 : 0) : 0;
         const own = (calls?.flat ?? 0) + pages + window * (calls?.perItem ?? 0);

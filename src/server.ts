@@ -14,6 +14,9 @@ import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform-client.js';
 import { RateBudget } from './datasources/rate-budget.js';
 import { openStore, type Store } from './store/index.js';
+import { createPlatformApis } from './datasources/apis.js';
+import { Mirror, MIRROR_CLIENT } from './mirror/mirror.js';
+import { notificationReceiver } from './mirror/receiver.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { HttpDrain, httpDrainPlugin } from './http-drain.js';
@@ -25,6 +28,8 @@ import { createPlayground } from './playground/index.js';
 import { queryLimitProtection } from './query-limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** How long a background call (the mirror's) may wait for the call budget. */
+const BACKGROUND_DEADLINE_MS = 120_000;
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -51,12 +56,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let budget: RateBudget | undefined;
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
+  let mirror: Mirror | undefined;
   const refusals = new RefusalLog(logger);
   const stop = async (): Promise<void> => {
     await apollo?.stop();
     refusals.close();
     budget?.close();
     idempotency?.close();
+    await mirror?.close();
     // After the drain: a create answered during it still records its outcome.
     await store?.close();
     await emulator?.close();
@@ -82,7 +89,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     }
     const observability = new Observability(logger);
     store = await openStore(config.store);
-    budget = new RateBudget({ ...config.rateLimit, key: settings.appId, ledger: store.budget, clientShare: config.clientBudgetShare });
+    budget = new RateBudget({
+      ...config.rateLimit,
+      key: settings.appId,
+      ledger: store.budget,
+      clientShare: config.clientBudgetShare,
+      sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
+    });
     // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
     idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);
     const platform = new PlatformClient({
@@ -95,6 +108,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const caches = new PlatformCaches(config.cache);
     observability.attach({ platform, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
     const normalizer = new Normalizer((message) => logger.warn(message));
+    if (config.mirror.budgetShare > 0) {
+      // Background calls have no request to finish for: they may wait for the budget as long as it takes.
+      const background = { get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT };
+      mirror = new Mirror({
+        repo: store.mirror,
+        apis: createPlatformApis(platform, normalizer, caches, background),
+        normalizer,
+        logger,
+        appId: settings.appId,
+        budgetShare: config.mirror.budgetShare,
+        fullSyncMinutes: config.mirror.fullSyncMinutes,
+      });
+    }
+    const answeredByMirror = () => mirror?.ready ?? false;
 
     const schema = await buildGatewaySchema();
     const app = express();
@@ -104,7 +131,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     const landingPage =
       config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
-    const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap });
+    const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap, mirrored: answeredByMirror });
     apollo = new ApolloServer<GatewayContext>({
       schema,
       logger,
@@ -130,6 +157,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
     app.use(requestIdMiddleware());
     app.use(observability.routes());
+    if (mirror) app.use(notificationReceiver(mirror, logger));
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
@@ -146,12 +174,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           requestDeadlineMs: config.requestDeadlineMs,
           embeddedEmulator: emulator !== undefined,
           apiKeys: config.apiKeys,
+          mirror,
         }),
       }),
     );
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);
     const url = `${baseUrl}${GRAPHQL_PATH}`;
+    // The embedded emulator reaches this gateway where it listens.
+    await mirror?.start(config.publicUrl ?? (emulator ? baseUrl : undefined));
 
     let closing: Promise<void> | undefined;
     return {

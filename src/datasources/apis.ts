@@ -27,9 +27,11 @@ import pLimit from 'p-limit';
 import type { Cache, PlatformCaches } from './caches.js';
 import type { CallOptions, CallScope, Endpoint, PlatformClient } from './platform-client.js';
 import { PlatformError } from './platform-error.js';
+import type { MirrorRepository } from '../store/mirror.repository.js';
 
 const get = (template: Endpoint['template']): Endpoint => ({ method: 'GET', template });
 const post = (template: Endpoint['template']): Endpoint => ({ method: 'POST', template });
+const del = (template: Endpoint['template']): Endpoint => ({ method: 'DELETE', template });
 
 export const ENDPOINTS = {
   operations: get('/iodm/northbound/v1.5.0/operations'),
@@ -46,7 +48,20 @@ export const ENDPOINTS = {
   createFirmwareUpgrade: post('/iodm/northbound/v1.5.0/operations/firmwareUpgrade'),
   createSoftwareUpgrade: post('/iodm/northbound/v1.5.0/operations/softwareUpgrade'),
   createBatchTask: post('/iocm/app/batchtask/v1.1.0/tasks'),
+  subscribeManagement: post('/iodm/app/sub/v1.1.0/subscribe'),
+  subscribe: post('/iocm/app/sub/v1.2.0/subscriptions'),
+  subscriptions: get('/iocm/app/sub/v1.2.0/subscriptions'),
+  unsubscribe: del('/iocm/app/sub/v1.2.0/subscriptions/{subscriptionId}'),
 } as const;
+
+/**
+ * What the fleet mirror holds (src/mirror keeps it): the APIs answer from it whenever it has the object, and ask the
+ * platform otherwise. `ready`: its lists are complete, so a list may be answered from it too.
+ */
+export interface MirrorSource {
+  readonly ready: boolean;
+  readonly repo: MirrorRepository;
+}
 
 /**
  * How far the platform's clock may trail the gateway's when matching an unanswered create. Small on purpose: a task
@@ -75,6 +90,11 @@ function listPage<T>(body: unknown, key: string, convert: (item: unknown) => T):
   return { items, totalCount: integer(raw.totalCount) ?? integer(raw.totalSize) ?? items.length };
 }
 
+/** An object just read from the platform: learned now. */
+function learned<T extends object>(value: T): T & { syncedAt: string } {
+  return { ...value, syncedAt: new Date().toISOString() };
+}
+
 /** Null for the platform's "does not exist" answers; rethrows everything else. */
 async function orNull<T>(lookup: Promise<T>, notFoundCodes: readonly string[]): Promise<T | null> {
   try {
@@ -92,7 +112,13 @@ abstract class Api {
     protected readonly caches: PlatformCaches,
     /** The request's deadline and priority, applied to every call it makes. */
     protected readonly scope?: CallScope,
+    protected readonly mirror?: MirrorSource,
   ) {}
+
+  /** The mirror, when its lists are complete. */
+  protected get readyMirror(): MirrorRepository | undefined {
+    return this.mirror?.ready ? this.mirror.repo : undefined;
+  }
 
   protected call(endpoint: Endpoint, options?: CallOptions): Promise<unknown> {
     return this.client.call(endpoint, options, this.scope);
@@ -124,6 +150,11 @@ abstract class Api {
 
 export class OperationsApi extends Api {
   list(filter: OperationFilter, window: ListWindow): Promise<Page<Operation>> {
+    return this.readyMirror?.operations(filter, window) ?? this.listFromPlatform(filter, window);
+  }
+
+  /** Always the platform's answer (the mirror's sync reads this way). */
+  listFromPlatform(filter: OperationFilter, window: ListWindow): Promise<Page<Operation>> {
     const searchParams = {
       operationType: filter.type && filter.type.toLowerCase(),
       operationStatus: filter.status && OPERATION_STATUS[filter.status],
@@ -133,18 +164,24 @@ export class OperationsApi extends Api {
       deviceId: filter.deviceId,
     };
     return this.window(ENDPOINTS.operations, MAX_PAGE_SIZE.operations, window, { searchParams }, 'data', (raw) => {
-      const operation = this.normalize.operation(record(raw));
+      const operation = learned(this.normalize.operation(record(raw)));
       this.caches.rememberOperation(operation);
       return operation;
     });
   }
 
   async find(id: string): Promise<Operation | null> {
+    const mirrored = await this.mirror?.repo.operation(id);
+    if (mirrored) return mirrored;
+    return this.findOnPlatform(id);
+  }
+
+  async findOnPlatform(id: string): Promise<Operation | null> {
     const cached = this.caches.operations.get(id);
     if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.operation, { path: { operationId: id } }), ['123009']);
     if (raw === null) return null;
-    const operation = this.normalize.operation(record(raw));
+    const operation = learned(this.normalize.operation(record(raw)));
     this.caches.rememberOperation(operation);
     return operation;
   }
@@ -208,7 +245,11 @@ export class OperationsApi extends Api {
    * `knownTotal`: how many subtasks match, when the caller knows for sure (saves reading past the end).
    * `ended`: the task has ended, so its subtasks never change again and their pages are kept.
    */
-  subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
+  async subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
+    return (await this.mirror?.repo.subtasks(operationId, status, window)) ?? this.subtasksFromPlatform(operationId, status, window, knownTotal, ended);
+  }
+
+  subtasksFromPlatform(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
     const options = { path: { operationId }, searchParams: { subOperationStatus: status && SUBTASK_STATUS[status] } };
     return this.window(
       ENDPOINTS.subOperations,
@@ -216,7 +257,7 @@ export class OperationsApi extends Api {
       window,
       options,
       'data',
-      (raw) => this.normalize.subtask(record(raw), operationId),
+      (raw) => learned(this.normalize.subtask(record(raw), operationId)),
       knownTotal,
       ended ? { cache: this.caches.subtaskPages, key: `${operationId}|${status ?? ''}` } : undefined,
     );
@@ -226,12 +267,15 @@ export class OperationsApi extends Api {
 export class DevicesApi extends Api {
   /** `appId`: a device of another application that authorised ours. */
   async find(id: string, appId?: string): Promise<Device | null> {
+    // The mirror holds the gateway's own application's devices.
+    const mirrored = appId === undefined ? await this.mirror?.repo.device(id) : undefined;
+    if (mirrored) return mirrored;
     const key = `${appId ?? ''}|${id}`;
     const cached = this.caches.devices.get(key);
     if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.device, { path: { deviceId: id }, searchParams: { appId } }), ['100403', '100418']);
     if (raw === null) return null;
-    const device = this.normalize.device(record(raw));
+    const device = learned(this.normalize.device(record(raw)));
     this.caches.devices.set(key, device);
     return device;
   }
@@ -243,6 +287,10 @@ export class DevicesApi extends Api {
    */
   async findOfOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
     const found = new Map<string, Device | null>();
+    if (this.mirror) {
+      const mirrored = await Promise.all(ids.map((id) => this.mirror?.repo.device(id)));
+      ids.forEach((id, i) => mirrored[i] && found.set(id, mirrored[i]));
+    }
     const missing = [...new Set(ids)].filter((id) => {
       const cached = this.caches.devices.get(`|${id}`);
       if (cached) found.set(id, cached);
@@ -274,6 +322,11 @@ export class DevicesApi extends Api {
     return ids.map((id) => found.get(id) ?? null);
   }
 
+  /** A window of all the application's devices, from the platform (the mirror's sync reads this way). */
+  list(window: ListWindow): Promise<Page<Device>> {
+    return this.window(ENDPOINTS.devices, MAX_PAGE_SIZE.devices, window, {}, 'devices', (raw) => learned(this.normalize.device(record(raw))));
+  }
+
   private async countOfType(deviceType: string): Promise<number> {
     const page = listPage(await this.call(ENDPOINTS.devices, { searchParams: { deviceType, pageNo: 0, pageSize: 1 } }), 'devices', (raw) => raw);
     return page.totalCount;
@@ -290,10 +343,18 @@ export class DevicesApi extends Api {
 
 export class DeviceGroupsApi extends Api {
   list(window: ListWindow): Promise<Page<DeviceGroup>> {
+    return this.readyMirror?.groups(window) ?? this.listFromPlatform(window);
+  }
+
+  listFromPlatform(window: ListWindow): Promise<Page<DeviceGroup>> {
     return this.window(ENDPOINTS.deviceGroups, MAX_PAGE_SIZE.deviceGroups, window, {}, 'list', (raw) => this.normalize.deviceGroup(record(raw)));
   }
 
-  memberIds(groupId: string, window: ListWindow): Promise<Page<string>> {
+  async memberIds(groupId: string, window: ListWindow): Promise<Page<string>> {
+    return (await this.readyMirror?.groupMemberIds(groupId, window)) ?? this.memberIdsFromPlatform(groupId, window);
+  }
+
+  memberIdsFromPlatform(groupId: string, window: ListWindow): Promise<Page<string>> {
     return this.window(
       ENDPOINTS.deviceGroupMembers,
       MAX_PAGE_SIZE.deviceGroupMembers,
@@ -310,6 +371,10 @@ export class DeviceGroupsApi extends Api {
 
 export class UpgradePackagesApi extends Api {
   list(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
+    return this.readyMirror?.packages(filter, window) ?? this.listFromPlatform(filter, window);
+  }
+
+  listFromPlatform(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
     const searchParams = {
       fileType: filter.type && (filter.type === 'FIRMWARE' ? 'firmwarePackage' : 'softwarePackage'),
       deviceType: filter.deviceType,
@@ -325,6 +390,8 @@ export class UpgradePackagesApi extends Api {
   }
 
   async find(id: string): Promise<UpgradePackage | null> {
+    const mirrored = await this.mirror?.repo.package(id);
+    if (mirrored) return mirrored;
     const cached = this.caches.packages.get(id);
     if (cached) return cached;
     const raw = await orNull(this.call(ENDPOINTS.package, { path: { fileId: id } }), ['123002']);
@@ -360,9 +427,13 @@ export class BatchTasksApi extends Api {
     return String(answer.taskID ?? answer.taskId);
   }
 
+  /** Always asked of the platform (a batch task's progress is not pushed); what it says is kept for `batchTasks`. */
   async find(id: string, appId?: string): Promise<BatchTask | null> {
     const raw = await orNull(this.call(ENDPOINTS.batchTask, { path: { taskId: id }, searchParams: { appId, select: 'tag' } }), ['105005']);
-    return raw === null ? null : this.normalize.batchTask(record(raw));
+    if (raw === null) return null;
+    const task = learned(this.normalize.batchTask(record(raw)));
+    await this.mirror?.repo.putBatchTask(task, Date.parse(task.syncedAt));
+    return task;
   }
 
   /** `appId`: the task belongs to another application that authorised ours; its details name that app's devices. */
@@ -386,6 +457,28 @@ export class BatchTasksApi extends Api {
   }
 }
 
+/** The platform's notification subscriptions (both APIs), for the mirror's receiver. */
+export class SubscriptionsApi extends Api {
+  /** Management notifications (upgrade progress): a repeat replaces the URL. */
+  async subscribeManagement(notifyType: string, callbackUrl: string): Promise<void> {
+    await this.call(ENDPOINTS.subscribeManagement, { json: { notifyType, callbackurl: callbackUrl } });
+  }
+
+  /** Service-data notifications: one subscription per type, so one to another URL is replaced. */
+  async subscribe(notifyType: string, callbackUrl: string): Promise<void> {
+    try {
+      await this.call(ENDPOINTS.subscribe, { json: { notifyType, callbackUrl } });
+    } catch (error) {
+      if (!(error instanceof PlatformError && error.code === '100227')) throw error;
+      const listed = record(await this.call(ENDPOINTS.subscriptions, { searchParams: { notifyType, pageNo: 0, pageSize: 10 } }));
+      const existing = (Array.isArray(listed.subscriptions) ? listed.subscriptions : []).map((item) => record(item));
+      if (existing.some((item) => item.callbackUrl === callbackUrl)) return;
+      for (const item of existing) await this.call(ENDPOINTS.unsubscribe, { path: { subscriptionId: String(item.subscriptionId) } });
+      await this.call(ENDPOINTS.subscribe, { json: { notifyType, callbackUrl } });
+    }
+  }
+}
+
 /** Everything the gateway can ask the platform, by area. */
 export interface PlatformApis {
   operations: OperationsApi;
@@ -393,15 +486,17 @@ export interface PlatformApis {
   deviceGroups: DeviceGroupsApi;
   upgradePackages: UpgradePackagesApi;
   batchTasks: BatchTasksApi;
+  subscriptions: SubscriptionsApi;
 }
 
-/** The APIs for one request: its calls share the request's deadline and priority. */
-export function createPlatformApis(client: PlatformClient, normalize: Normalizer, caches: PlatformCaches, scope?: CallScope): PlatformApis {
+/** The APIs for one request: its calls share the request's deadline and priority; reads look in the mirror first. */
+export function createPlatformApis(client: PlatformClient, normalize: Normalizer, caches: PlatformCaches, scope?: CallScope, mirror?: MirrorSource): PlatformApis {
   return {
-    operations: new OperationsApi(client, normalize, caches, scope),
-    devices: new DevicesApi(client, normalize, caches, scope),
-    deviceGroups: new DeviceGroupsApi(client, normalize, caches, scope),
-    upgradePackages: new UpgradePackagesApi(client, normalize, caches, scope),
-    batchTasks: new BatchTasksApi(client, normalize, caches, scope),
+    operations: new OperationsApi(client, normalize, caches, scope, mirror),
+    devices: new DevicesApi(client, normalize, caches, scope, mirror),
+    deviceGroups: new DeviceGroupsApi(client, normalize, caches, scope, mirror),
+    upgradePackages: new UpgradePackagesApi(client, normalize, caches, scope, mirror),
+    batchTasks: new BatchTasksApi(client, normalize, caches, scope, mirror),
+    subscriptions: new SubscriptionsApi(client, normalize, caches, scope, mirror),
   };
 }

@@ -54,6 +54,8 @@ export interface OperationStats {
 }
 
 export interface Operation {
+  /** When the gateway last learned this state from the platform (a read or a notification). */
+  syncedAt?: IsoTime;
   id: string;
   type: OperationType;
   status: OperationStatus;
@@ -68,6 +70,8 @@ export interface Operation {
 }
 
 export interface Subtask {
+  /** When the gateway last learned this state from the platform (a read or a notification). */
+  syncedAt?: IsoTime;
   id: string;
   operationId: string;
   type: OperationType;
@@ -78,9 +82,15 @@ export interface Subtask {
   detail?: string;
   extendInfo?: JsonObject;
   deviceId: string;
+  /** The device's upgrade step, from state-change notifications (null once ended, or before any notice). */
+  step?: UpgradeStep | null;
 }
 
+export type UpgradeStep = 'IDLE' | 'DOWNLOADING' | 'DOWNLOADED' | 'UPDATING';
+
 export interface Device {
+  /** When the gateway last learned this state from the platform (a read or a notification). */
+  syncedAt?: IsoTime;
   id: string;
   gatewayId?: string;
   nodeType?: string;
@@ -124,6 +134,8 @@ export interface BatchTaskStats {
 }
 
 export interface BatchTask {
+  /** When the gateway last learned this state from the platform (a read or a notification). */
+  syncedAt?: IsoTime;
   id: string;
   appId?: string;
   name?: string;

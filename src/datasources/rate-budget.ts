@@ -24,6 +24,8 @@ export interface RateBudgetOptions {
   ledger: CallLedger;
   /** The most of the budget one client may hold while others wait (0 < share ≤ 1). */
   clientShare: number;
+  /** Other shares for named clients (the mirror's background sync). */
+  sharesOf?: Readonly<Record<string, number>>;
   /** Waiting calls at most; more fail at once. */
   maxQueue?: number;
 }
@@ -167,11 +169,17 @@ export class RateBudget {
     if (free <= 0) return undefined;
     const waiting = this.queues.mutation.length > 0 ? this.queues.mutation : this.queues.query;
     const used = (w: Waiter) => usage.byClient.get(w.client) ?? 0;
-    const underCap = waiting.find((w) => used(w) < this.clientCap);
+    const underCap = waiting.find((w) => used(w) < this.capOf(w.client));
     if (underCap) return underCap;
     const others = new Set([...this.queues.mutation, ...this.queues.query].map((w) => w.client));
     if (others.size === 1 && free > this.headroom) return waiting[0];
     return undefined;
+  }
+
+  /** The most calls `client` may hold while others wait. */
+  capOf(client: string): number {
+    const share = this.options.sharesOf?.[client];
+    return share === undefined ? this.clientCap : Math.max(1, Math.floor(share * this.options.calls));
   }
 
   private grant(waiter: Waiter, id: string): void {

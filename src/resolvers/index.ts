@@ -1,6 +1,7 @@
 import { BatchTaskDetailResolver, BatchTaskResolver } from './batch-task.resolver.js';
 import { DeviceGroupResolver } from './device-group.resolver.js';
 import { DeviceResolver } from './device.resolver.js';
+import { FleetResolver } from './fleet.resolver.js';
 import { HealthResolver } from './health.resolver.js';
 import { CreateBatchTaskPayloadResolver, CreateUpgradeTaskPayloadResolver, MutationResolver } from './mutations.resolver.js';
 import { OperationResolver, OperationTargetsResolver } from './operation.resolver.js';
@@ -18,6 +19,7 @@ export const resolvers = [
   BatchTaskDetailResolver,
   UpgradePackageResolver,
   DeviceGroupResolver,
+  FleetResolver,
   MutationResolver,
   CreateUpgradeTaskPayloadResolver,
   CreateBatchTaskPayloadResolver,

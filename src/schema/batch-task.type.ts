@@ -46,6 +46,8 @@ export class BatchTask {
   @Field(() => BatchTaskStats) stats!: BatchTaskStats;
   @Field(() => JSONObjectScalar, { nullable: true }) param?: Record<string, unknown>;
   @Field(() => [Tag]) tags!: Tag[];
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the gateway last learned this state from the platform (a read or a notification).' })
+  syncedAt?: string;
 }
 
 @ObjectType({ description: 'One device\'s part of a batch task.' })
@@ -68,3 +70,7 @@ export class BatchTaskDetailArgs extends ConnectionArgs {
   @Field(() => BatchTaskDetailStatus, { nullable: true })
   status?: BatchTaskDetailStatus;
 }
+
+@ObjectType()
+@Directive(INHERIT_HINT)
+export class BatchTaskConnection extends Connection(BatchTask, 'BatchTask') {}

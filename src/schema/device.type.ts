@@ -31,6 +31,8 @@ export class Device {
   @Field(() => String, { nullable: true }) batteryLevel?: string;
   @Field(() => DateTimeScalar, { nullable: true }) createdAt?: string;
   @Field(() => DateTimeScalar, { nullable: true }) lastModifiedAt?: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the gateway last learned this state from the platform (a read or a notification).' })
+  syncedAt?: string;
 }
 
 @ObjectType()

@@ -52,6 +52,13 @@ export enum BatchTaskDetailStatus {
   TIMEOUT = 'TIMEOUT',
 }
 
+export enum UpgradeStep {
+  IDLE = 'IDLE',
+  DOWNLOADING = 'DOWNLOADING',
+  DOWNLOADED = 'DOWNLOADED',
+  UPDATING = 'UPDATING',
+}
+
 export enum PackageType {
   FIRMWARE = 'FIRMWARE',
   SOFTWARE = 'SOFTWARE',
@@ -65,3 +72,4 @@ registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
 registerEnumType(BatchTaskStatus, { name: 'BatchTaskStatus', description: 'platform: Pending, Running, Complete, Timeout' });
 registerEnumType(BatchTaskDetailStatus, { name: 'BatchTaskDetailStatus', description: 'platform: Pending, WaitResult, Success, Fail, Timeout' });
 registerEnumType(PackageType, { name: 'PackageType', description: 'platform: firmwarePackage, softwarePackage' });
+registerEnumType(UpgradeStep, { name: 'UpgradeStep', description: 'From state-change notifications: fw step 0-3, sw idle/downloading/downloaded/updating' });

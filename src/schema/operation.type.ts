@@ -98,6 +98,9 @@ export class Operation {
 
   @Field(() => JSONObjectScalar, { nullable: true })
   extendPara?: Record<string, unknown>;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the gateway last learned this state from the platform (a read or a notification).' })
+  syncedAt?: string;
 }
 
 @ObjectType()

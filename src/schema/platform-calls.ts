@@ -3,38 +3,39 @@
  * whose estimate exceeds what its client may spend is refused before any call). Counted per parent object:
  * `pageSize`: one call per upstream page that a window of `first` items (or `ids`) can touch;
  * `perItem`: calls for each item the field returns (a lookup per device, say); `flat`: calls whatever it returns.
- * Fields not listed cost nothing.
+ * `mirrored`: answered from the fleet mirror once it is ready (no call). Fields not listed cost nothing.
  */
 export interface CallEstimate {
   pageSize?: number;
   perItem?: number;
   flat?: number;
+  mirrored?: boolean;
 }
 
 export const PLATFORM_CALLS: Readonly<Record<string, CallEstimate>> = {
-  'Query.operations': { pageSize: 100 },
-  'Query.operation': { perItem: 1 },
-  'Query.device': { perItem: 1 },
-  'Query.devices': { perItem: 1 },
+  'Query.operations': { pageSize: 100, mirrored: true },
+  'Query.operation': { perItem: 1, mirrored: true },
+  'Query.device': { perItem: 1, mirrored: true },
+  'Query.devices': { perItem: 1, mirrored: true },
   'Query.batchTask': { perItem: 1 },
-  'Query.upgradePackages': { pageSize: 100 },
-  'Query.upgradePackage': { perItem: 1 },
-  'Query.deviceGroups': { pageSize: 500 },
+  'Query.upgradePackages': { pageSize: 100, mirrored: true },
+  'Query.upgradePackage': { perItem: 1, mirrored: true },
+  'Query.deviceGroups': { pageSize: 500, mirrored: true },
   'Query.health': { perItem: 1 },
   'Mutation.createFirmwareUpgradeTask': { perItem: 1 },
   'Mutation.createSoftwareUpgradeTask': { perItem: 1 },
   'Mutation.createBatchTask': { perItem: 1 },
-  'CreateUpgradeTaskPayload.operation': { perItem: 1 },
+  'CreateUpgradeTaskPayload.operation': { perItem: 1, mirrored: true },
   'CreateBatchTaskPayload.batchTask': { perItem: 1 },
-  'Operation.subtasks': { pageSize: 100 },
+  'Operation.subtasks': { pageSize: 100, mirrored: true },
   // Listed by device type when the counts say so: a probe, a count and the type's pages of 250.
-  'OperationTargets.devices': { flat: 4 },
-  'Subtask.operation': { perItem: 1 },
-  'Subtask.device': { perItem: 1 },
-  'Device.operations': { pageSize: 100 },
+  'OperationTargets.devices': { flat: 4, mirrored: true },
+  'Subtask.operation': { perItem: 1, mirrored: true },
+  'Subtask.device': { perItem: 1, mirrored: true },
+  'Device.operations': { pageSize: 100, mirrored: true },
   'BatchTask.details': { pageSize: 250 },
-  'BatchTask.devices': { perItem: 1 },
-  'BatchTaskDetail.device': { perItem: 1 },
+  'BatchTask.devices': { perItem: 1, mirrored: true },
+  'BatchTaskDetail.device': { perItem: 1, mirrored: true },
   // The members' ids, then each member device.
-  'DeviceGroup.devices': { pageSize: 1000, perItem: 1 },
+  'DeviceGroup.devices': { pageSize: 1000, perItem: 1, mirrored: true },
 };

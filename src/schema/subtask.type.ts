@@ -1,7 +1,7 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { INHERIT_HINT } from './cache-control.js';
 import { Connection } from './connection.js';
-import { OperationType, SubtaskStatus } from './enums.js';
+import { OperationType, SubtaskStatus, UpgradeStep } from './enums.js';
 import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
 
 @ObjectType({ description: 'One device\'s part of an upgrade task (a subOperation).' })
@@ -33,6 +33,12 @@ export class Subtask {
 
   @Field(() => ID)
   deviceId!: string;
+
+  @Field(() => UpgradeStep, { nullable: true, description: "The device's upgrade step while it runs, from the platform's state-change notifications." })
+  step?: UpgradeStep | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the gateway last learned this state from the platform (a read or a notification).' })
+  syncedAt?: string;
 }
 
 @ObjectType()

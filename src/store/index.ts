@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { BudgetRepository } from './budget.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
+import { MirrorRepository } from './mirror.repository.js';
 import { migrate } from './migrate.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
@@ -18,6 +19,7 @@ export interface Store {
   db: StoreDb;
   idempotency: IdempotencyRepository;
   budget: BudgetRepository;
+  mirror: MirrorRepository;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     db,
     idempotency: new IdempotencyRepository(db),
     budget: new BudgetRepository(db, location.engine),
+    mirror: new MirrorRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -27,9 +27,105 @@ export interface BudgetCallTable {
   at: number;
 }
 
+/** Mirrored objects: the domain model as JSON in `data`, with the columns queries filter and sort by. */
+export interface MirrorDeviceTable {
+  id: string;
+  name: string | null;
+  name_lower: string | null;
+  gateway_id: string | null;
+  device_type: string | null;
+  model: string | null;
+  manufacturer_name: string | null;
+  protocol_type: string | null;
+  fw_version: string | null;
+  sw_version: string | null;
+  status: string | null;
+  created_at: number | null;
+  last_modified_at: number | null;
+  data: string;
+  synced_at: number;
+  /** The full sync that last saw it: a device no complete sync saw any more was deleted on the platform. */
+  sync_round: number;
+}
+
+export interface MirrorOperationTable {
+  id: string;
+  type: string;
+  status: string;
+  device_type: string | null;
+  model: string | null;
+  manufacturer_name: string | null;
+  created_at: number | null;
+  data: string;
+  synced_at: number;
+  sync_round: number;
+  subtasks_synced_at: number | null;
+  subtasks_status: string | null;
+}
+
+export interface MirrorOperationDeviceTable {
+  operation_id: string;
+  device_id: string;
+}
+
+export interface MirrorSubtaskTable {
+  id: string;
+  operation_id: string;
+  /** Its place in the platform's order of the task's subtasks. */
+  position: number;
+  device_id: string;
+  status: string;
+  step: string | null;
+  data: string;
+  synced_at: number;
+}
+
+export interface MirrorPackageTable {
+  id: string;
+  uploaded_at: number | null;
+  data: string;
+  synced_at: number;
+  sync_round: number;
+}
+
+export interface MirrorGroupTable {
+  id: string;
+  position: number;
+  data: string;
+  synced_at: number;
+  sync_round: number;
+}
+
+export interface MirrorGroupMemberTable {
+  group_id: string;
+  position: number;
+  device_id: string;
+}
+
+export interface MirrorBatchTaskTable {
+  id: string;
+  first_seen_at: number;
+  data: string;
+  synced_at: number;
+}
+
+export interface MirrorMetaTable {
+  key: string;
+  value: string;
+}
+
 export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
   budget_calls: BudgetCallTable;
+  mirror_devices: MirrorDeviceTable;
+  mirror_operations: MirrorOperationTable;
+  mirror_operation_devices: MirrorOperationDeviceTable;
+  mirror_subtasks: MirrorSubtaskTable;
+  mirror_packages: MirrorPackageTable;
+  mirror_groups: MirrorGroupTable;
+  mirror_group_members: MirrorGroupMemberTable;
+  mirror_batch_tasks: MirrorBatchTaskTable;
+  mirror_meta: MirrorMetaTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

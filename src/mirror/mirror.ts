@@ -1,0 +1,333 @@
+/**
+ * The fleet mirror: keeps the store in step with the platform, so that reads need no platform call. A full sync
+ * lists everything in the largest pages each endpoint serves (resumable after a restart), then reads the subtasks of
+ * every task, newest first; a short poll of the newest tasks finds new ones and status changes; the platform's
+ * notifications (both subscription APIs) move devices and subtasks as they change. Every change is published.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MirrorSource, PlatformApis } from '../datasources/apis.js';
+import type { Device, Operation, Subtask } from '../datasources/models.js';
+import { operationStats, type Normalizer } from '../datasources/normalize.js';
+import type { Logger } from '../logger.js';
+import type { MirrorRepository } from '../store/mirror.repository.js';
+import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES, type Change } from './notifications.js';
+
+export type MirrorState = 'EMPTY' | 'SYNCING' | 'READY' | 'STALE';
+
+export interface MirrorOptions {
+  repo: MirrorRepository;
+  /** The platform, as the mirror's own client (its calls are budgeted under its share). */
+  apis: PlatformApis;
+  normalizer: Normalizer;
+  logger: Logger;
+  appId: string;
+  budgetShare: number;
+  fullSyncMinutes: number;
+  /** How often the newest tasks are listed again (and, without push, running tasks' subtasks read again). */
+  pollSeconds?: number;
+}
+
+export interface MirrorStatus {
+  state: MirrorState;
+  devices: number;
+  operations: number;
+  subtasks: number;
+  lastFullSyncAt?: string;
+  nextFullSyncAt?: string;
+  budgetShare: number;
+  notifications: { subscribed: string[]; received: number; rejected: number; lastReceivedAt?: string };
+}
+
+/** What changed, for live updates. */
+export interface MirrorEvents {
+  device: [Device];
+  operation: [Operation];
+  subtask: [Subtask];
+}
+
+/** The newest tasks whose subtasks must be in the mirror before it answers lists (a dashboard's worth and more). */
+const READY_TASKS = 30;
+const DEFAULT_POLL_SECONDS = 30;
+/** Where the full sync stands, kept after every page so that a restart resumes there. */
+interface SyncCursor {
+  round: number;
+  step: (typeof STEPS)[number];
+  page: number;
+  startedAt: number;
+}
+const STEPS = ['packages', 'groups', 'devices', 'operations'] as const;
+const PAGE = { packages: 100, groups: 500, devices: 250, operations: 100 } as const;
+
+export class Mirror implements MirrorSource {
+  readonly events = new EventEmitter<MirrorEvents>();
+  readonly repo: MirrorRepository;
+  #ready = false;
+  #syncing = false;
+  #closed = false;
+  #lastFullSyncAt: number | undefined;
+  #secret = '';
+  #subscribed: string[] = [];
+  #received = 0;
+  #rejected = 0;
+  #lastReceivedAt: number | undefined;
+  #loop: Promise<void> | undefined;
+  #wake: AbortController | undefined;
+  #problem: string | undefined;
+  readonly #pollMs: number;
+  #publicUrl: string | undefined;
+
+  constructor(private readonly options: MirrorOptions) {
+    this.repo = options.repo;
+    this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+  }
+
+  /** Whether lists may be answered from the mirror: one full sync has completed (now or before a restart). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get push(): boolean {
+    return this.#subscribed.length > 0;
+  }
+
+  /** The path of the notification receiver (secret: the platform cannot sign what it sends). */
+  get receiverPath(): string {
+    return `/mirror/notifications/${this.#secret}`;
+  }
+
+  /** `publicUrl`: the gateway's base URL as the platform reaches it (unset: no push). */
+  async start(publicUrl?: string): Promise<void> {
+    this.#publicUrl = publicUrl;
+    // Kept in the store: the platform's subscriptions go on pointing at the same URL after a restart.
+    this.#secret = (await this.repo.meta('receiver.secret')) ?? randomBytes(24).toString('base64url');
+    await this.repo.setMeta('receiver.secret', this.#secret);
+    const last = await this.repo.meta('sync.lastFullAt');
+    this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
+    this.#ready = this.#lastFullSyncAt !== undefined;
+    this.#received = Number((await this.repo.meta('notifications.received')) ?? 0);
+    this.#rejected = Number((await this.repo.meta('notifications.rejected')) ?? 0);
+    this.#loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.abort();
+    await this.#loop;
+  }
+
+  async status(): Promise<MirrorStatus> {
+    const counts = await this.repo.counts();
+    const periodMs = this.options.fullSyncMinutes * 60_000;
+    const stale = this.#lastFullSyncAt !== undefined && !this.push && Date.now() - this.#lastFullSyncAt > periodMs + this.#pollMs;
+    const state: MirrorState = this.#ready ? (stale ? 'STALE' : 'READY') : counts.devices + counts.operations > 0 || this.#syncing ? 'SYNCING' : 'EMPTY';
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    return {
+      state,
+      ...counts,
+      lastFullSyncAt: iso(this.#lastFullSyncAt),
+      nextFullSyncAt: iso(this.#lastFullSyncAt === undefined ? undefined : this.#lastFullSyncAt + periodMs),
+      budgetShare: this.options.budgetShare,
+      notifications: { subscribed: [...this.#subscribed], received: this.#received, rejected: this.#rejected, lastReceivedAt: iso(this.#lastReceivedAt) },
+    };
+  }
+
+  /** Applies one notification; false (and counted) when it is refused. Answers fast: one or two statements. */
+  async receive(body: unknown): Promise<boolean> {
+    const change = parseNotification(body, this.options.normalizer, this.options.appId);
+    if ('refused' in change) {
+      await this.refuse(change.refused);
+      return false;
+    }
+    this.#received += 1;
+    this.#lastReceivedAt = Date.now();
+    await this.repo.setMeta('notifications.received', String(this.#received));
+    await this.apply(change, this.#lastReceivedAt);
+    return true;
+  }
+
+  /** Counts a notification that was not applied. */
+  async refuse(reason: string): Promise<void> {
+    this.#rejected += 1;
+    this.options.logger.debug({ reason }, 'notification refused');
+    await this.repo.setMeta('notifications.rejected', String(this.#rejected));
+  }
+
+  private async apply(change: Change, at: number): Promise<void> {
+    if (change.kind === 'deviceDeleted') {
+      await this.repo.deleteDevice(change.deviceId);
+      return;
+    }
+    if (change.kind === 'device') {
+      // A push carries deviceInfo only: keep what it leaves out (creation time and the like).
+      const known = await this.repo.device(change.device.id);
+      const merged: Device = { ...known, ...definedOnly(change.device), id: change.device.id };
+      delete (merged as Partial<Device>).syncedAt;
+      if (await this.repo.applyDevice(merged, at)) this.events.emit('device', { ...merged, syncedAt: new Date(at).toISOString() });
+      return;
+    }
+    const { operationId, subtaskId, deviceId, status, step, detail } = change;
+    if (!(await this.repo.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at))) return;
+    const page = await this.repo.subtasks(operationId, undefined, { start: 0, count: 1_000_000 });
+    const subtask = page?.items.find((s) => s.id === subtaskId);
+    if (subtask) this.events.emit('subtask', subtask);
+    await this.restat(operationId, at);
+  }
+
+  /** A task's stats from its mirrored subtasks, as notifications move them (its status follows from the next poll). */
+  private async restat(operationId: string, at: number): Promise<void> {
+    const operation = await this.repo.operation(operationId);
+    if (!operation) return;
+    const counts = await this.repo.subtaskCounts(operationId);
+    const n = (status: string) => counts.get(status) ?? 0;
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    if (total !== operation.stats.total) return;
+    const stats = operationStats({ total, wait: n('WAIT'), processing: n('PROCESSING'), success: n('SUCCESS'), fail: n('FAILED'), stop: n('STOPPED'), timeout: n('TIMEOUT') });
+    const { syncedAt: _learned, ...rest } = operation;
+    const updated: Operation = { ...rest, stats, status: this.options.normalizer.operationStatus(undefined, stats) };
+    await this.repo.putOperation(updated, at);
+    this.events.emit('operation', { ...updated, syncedAt: new Date(at).toISOString() });
+  }
+
+  /** The loop: subscribe, full sync when due, follow tasks' subtasks, poll the newest tasks; never throws. */
+  private async run(): Promise<void> {
+    let lastPoll = 0;
+    while (!this.#closed) {
+      try {
+        if (this.#publicUrl && !this.push) await this.subscribe();
+        if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) await this.fullSync();
+        if (Date.now() - lastPoll >= this.#pollMs) {
+          await this.pollNewest();
+          lastPoll = Date.now();
+        }
+        const more = await this.followTasks();
+        if (!this.#ready && this.#lastFullSyncAt !== undefined) this.#ready = true;
+        this.#problem = undefined;
+        if (!more) await this.pause(this.#pollMs - (Date.now() - lastPoll));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== this.#problem) this.options.logger.warn({ error: message }, 'mirror sync interrupted; it goes on where it stood');
+        this.#problem = message;
+        await this.pause(5_000);
+      }
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (this.#closed || ms <= 0) return;
+    this.#wake = new AbortController();
+    await sleep(ms, undefined, { signal: this.#wake.signal }).catch(() => undefined);
+  }
+
+  private async subscribe(): Promise<void> {
+    const url = `${this.#publicUrl?.replace(/\/$/, '')}${this.receiverPath}`;
+    const subscribed: string[] = [];
+    for (const type of MANAGEMENT_TYPES) {
+      await this.options.apis.subscriptions.subscribeManagement(type, url);
+      subscribed.push(type);
+    }
+    for (const type of SERVICE_TYPES) {
+      await this.options.apis.subscriptions.subscribe(type, url);
+      subscribed.push(type);
+    }
+    this.#subscribed = subscribed;
+    this.options.logger.info({ types: subscribed.length }, 'subscribed to the platform notifications');
+  }
+
+  /** Lists everything again, page by page; the cursor is kept after each page. */
+  private async fullSync(): Promise<void> {
+    this.#syncing = true;
+    const saved = await this.repo.meta('sync.cursor');
+    let cursor: SyncCursor = saved ? (JSON.parse(saved) as SyncCursor) : { round: Number((await this.repo.meta('sync.round')) ?? 0) + 1, step: STEPS[0], page: 0, startedAt: Date.now() };
+    const { apis } = this.options;
+    for (let s = STEPS.indexOf(cursor.step); s < STEPS.length; s++) {
+      const step = STEPS[s] as SyncCursor['step'];
+      const size = PAGE[step];
+      for (let page = step === cursor.step ? cursor.page : 0; ; page++) {
+        const window = { start: page * size, count: size };
+        const now = Date.now();
+        let total: number;
+        if (step === 'packages') {
+          const listed = await apis.upgradePackages.listFromPlatform({}, window);
+          await this.repo.putPackages(listed.items, now, cursor.round);
+          total = listed.totalCount;
+        } else if (step === 'groups') {
+          // Groups are few (one page); their members are read with them.
+          const listed = await apis.deviceGroups.listFromPlatform({ start: 0, count: size });
+          const groups = [];
+          for (const group of listed.items) {
+            const members = await apis.deviceGroups.memberIdsFromPlatform(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? 1000) });
+            groups.push({ group, memberIds: members.items });
+          }
+          await this.repo.putGroups(groups, now, cursor.round);
+          total = 0;
+        } else if (step === 'devices') {
+          const listed = await apis.devices.list(window);
+          await this.repo.putDevices(listed.items, now, cursor.round);
+          total = listed.totalCount;
+        } else {
+          const listed = await apis.operations.listFromPlatform({}, window);
+          await this.repo.putOperations(listed.items, now, cursor.round);
+          total = listed.totalCount;
+        }
+        const done = (page + 1) * size >= total;
+        cursor = done ? { ...cursor, step: STEPS[s + 1] ?? step, page: 0 } : { ...cursor, step, page: page + 1 };
+        await this.repo.setMeta('sync.cursor', JSON.stringify(cursor));
+        if (done) break;
+        if (this.#closed) return;
+      }
+    }
+    await this.repo.dropDevicesBefore(cursor.round, cursor.startedAt);
+    await this.repo.dropPackagesBefore(cursor.round);
+    this.#lastFullSyncAt = Date.now();
+    await this.repo.setMeta('sync.round', String(cursor.round));
+    await this.repo.setMeta('sync.lastFullAt', String(this.#lastFullSyncAt));
+    await this.repo.deleteMeta('sync.cursor');
+    this.#syncing = false;
+    // The newest tasks' subtasks come next; lists are answered from the mirror once they are in.
+    await this.followTasks(READY_TASKS);
+    this.#ready = true;
+    this.options.logger.info(await this.repo.counts(), 'mirror full sync complete');
+  }
+
+  /** The newest tasks again: new ones, and status changes (the platform does not push a task's own status). */
+  private async pollNewest(): Promise<void> {
+    const listed = await this.options.apis.operations.listFromPlatform({}, { start: 0, count: PAGE.operations });
+    const before = new Map((await Promise.all(listed.items.map((o) => this.repo.operation(o.id)))).filter((o) => o !== undefined).map((o) => [o.id, o]));
+    const round = Number((await this.repo.meta('sync.round')) ?? 0);
+    const now = Date.now();
+    await this.repo.putOperations(listed.items, now, round);
+    for (const operation of listed.items) {
+      const known = before.get(operation.id);
+      if (!known || known.status !== operation.status || JSON.stringify(known.stats) !== JSON.stringify(operation.stats)) {
+        this.events.emit('operation', { ...operation, syncedAt: new Date(now).toISOString() });
+      }
+    }
+  }
+
+  /**
+   * Reads the subtasks of the tasks that need it, newest first: never read, ended since they were read, or (without
+   * push) still running. True when more remain.
+   */
+  private async followTasks(limit = 10): Promise<boolean> {
+    // With push, notifications move running tasks' subtasks: they are read again only once the task has ended.
+    const due = await this.repo.operationsToFollow(limit + 1, !this.push);
+    for (const { id } of due.slice(0, limit)) {
+      if (this.#closed) return false;
+      const operation = await this.repo.operation(id);
+      if (!operation) continue;
+      const total = operation.stats.total;
+      const page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, { start: 0, count: Math.max(1, total) }, total);
+      await this.repo.putSubtasks(id, page.items, Date.now());
+    }
+    return due.length > limit;
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The mirror's call-budget client: its share of the budget is MIRROR_BUDGET_SHARE. */
+export const MIRROR_CLIENT = 'mirror';

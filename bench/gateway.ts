@@ -103,6 +103,7 @@ async function child(kind: 'emulator' | Kind, platform?: Platform): Promise<void
       NORTHBOUND_SECRET: platform.secret,
       GATEWAY_API_KEYS: `${API_KEY}:read`,
       GATEWAY_DATA_DIR: ':memory:',
+      MIRROR_BUDGET_SHARE: '0',
       NORTHBOUND_RATE_LIMIT: `${THROTTLE_PER_MINUTE}/60s`,
     });
     if (!loaded.ok) throw new Error(loaded.errors.join('\n'));

@@ -142,11 +142,16 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     budgetShare: parse('MIRROR_BUDGET_SHARE', 0.5, 'a fraction from 0 (mirror off) to 1', fraction),
     fullSyncMinutes: parse('MIRROR_FULL_SYNC_MINUTES', 60, 'minutes from 1 to 10080', (v) => parseIntegerIn(v, 1, 10_080)),
   };
-  const publicUrl = parse<string | undefined>('GATEWAY_PUBLIC_URL', undefined, 'an absolute http(s) URL with an explicit port, without credentials, query or fragment, such as https://gateway.example.com:443', (v) => {
-    // The platform refuses a callback URL without an explicit port (100222), the default one included.
-    const url = parsePlatformUrl(v);
-    return url !== undefined && /^https?:\/\/[^/@]+:\d+(\/|$)/i.test(v) ? v.replace(/\/+$/, '') : undefined;
-  });
+  // The platform refuses a callback URL without an explicit port (100222), the default one included. Not echoed
+  // when wrong: it may carry credentials.
+  const publicUrlValue = raw('GATEWAY_PUBLIC_URL');
+  const publicUrl =
+    publicUrlValue !== undefined && parsePlatformUrl(publicUrlValue) !== undefined && /^https?:\/\/[^/@]+:\d+(\/|$)/i.test(publicUrlValue)
+      ? publicUrlValue.replace(/\/+$/, '')
+      : undefined;
+  if (publicUrlValue !== undefined && publicUrl === undefined) {
+    errors.push('GATEWAY_PUBLIC_URL: expected an absolute http(s) URL with an explicit port, without credentials, query or fragment, such as https://gateway.example.com:443');
+  }
   const cache = {
     ttlSeconds: parse('GATEWAY_CACHE_TTL_SECONDS', 60, 'seconds from 0 (off) to 86400', (v) => parseIntegerIn(v, 0, 86_400)),
     maxEntries: parse('GATEWAY_CACHE_MAX_ENTRIES', 10_000, 'an integer from 0 (off) to 1000000', (v) => parseIntegerIn(v, 0, 1_000_000)),

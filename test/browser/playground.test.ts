@@ -5,7 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../src/playground/examples.js';
 import type { Gateway } from '../../src/server.js';
-import { startGateway } from '../gateway/helpers.js';
+import { mirrorReady, startGateway } from '../gateway/helpers.js';
 
 /** Debian's Chromium: playwright-core downloads no browser, and nothing can be downloaded here anyway. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -81,7 +81,9 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
   });
 
   it('opens on the dashboard query and shows its result from the gateway, needing nothing from elsewhere', async () => {
-    gateway = await startGateway();
+    // As on a first run: the fleet mirror answers the dashboard once it is ready.
+    gateway = await startGateway({ MIRROR_BUDGET_SHARE: '0.5' });
+    await mirrorReady(gateway.url);
     browser = await openBrowser();
     const expected = (await (
       await fetch(gateway.url, {
@@ -119,7 +121,8 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
   });
 
   it('lets the user send an API key in the headers editor when the gateway requires one', async () => {
-    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read' });
+    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read', MIRROR_BUDGET_SHARE: '0.5' });
+    await mirrorReady(gateway.url, { 'x-api-key': 'reader-key' });
     browser = await openBrowser();
     const page = await browser.context.newPage();
     await page.goto(gateway.url);

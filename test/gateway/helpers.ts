@@ -6,9 +6,21 @@ import { createGateway, type Gateway } from '../../src/server.js';
 
 /** A gateway on free ports with a small embedded emulator; `env` adds or overrides variables. */
 export async function startGateway(env: Env = {}): Promise<Gateway> {
-  const loaded = loadConfig({ PORT: '0', EMULATOR_PORT: '0', EMULATOR_DEVICES: '20', LOG_LEVEL: 'error', GATEWAY_DATA_DIR: ':memory:', ...env });
+  const loaded = loadConfig({ PORT: '0', EMULATOR_PORT: '0', EMULATOR_DEVICES: '20', LOG_LEVEL: 'error', GATEWAY_DATA_DIR: ':memory:', MIRROR_BUDGET_SHARE: '0', ...env });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
   return createGateway(loaded.config);
+}
+
+/** Waits until the gateway's fleet mirror answers for the whole fleet (state READY). */
+export async function mirrorReady(url: string, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ mirror { state } }' }) });
+    const body = (await response.json()) as { data?: { mirror?: { state?: string } } };
+    if (body.data?.mirror?.state === 'READY') return;
+    if (Date.now() > until) throw new Error(`the mirror is not READY after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export interface GraphQLResponse<TData> {
@@ -71,6 +83,8 @@ export function platformEnv(url: string, credentials: { appId: string; secret: s
     NORTHBOUND_RATE_LIMIT: `${throttlePerMinute}/60s`,
     // Each test gateway keeps its own throwaway store (tests of the durable store give it a data dir or database).
     GATEWAY_DATA_DIR: ':memory:',
+    // The platform path, call by call; the fleet mirror's tests turn it on.
+    MIRROR_BUDGET_SHARE: '0',
   };
 }
 

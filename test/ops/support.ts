@@ -37,7 +37,7 @@ export interface Reply {
 
 /** A gateway on a free port with the given environment (on top of PORT=0), logging at debug level into `log`. */
 export async function startOpsGateway(env: Env): Promise<OpsGateway> {
-  const loaded = loadConfig({ PORT: '0', EMULATOR_PORT: '0', EMULATOR_DEVICES: '20', LOG_LEVEL: 'debug', GATEWAY_DATA_DIR: ':memory:', ...env });
+  const loaded = loadConfig({ PORT: '0', EMULATOR_PORT: '0', EMULATOR_DEVICES: '20', LOG_LEVEL: 'debug', GATEWAY_DATA_DIR: ':memory:', MIRROR_BUDGET_SHARE: '0', ...env });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
   const lines: string[] = [];
   const stream = {

@@ -104,6 +104,7 @@ async function startTlsGateway(tls: Env): Promise<Gateway> {
     NORTHBOUND_SECRET: SECRET,
     GATEWAY_API_KEYS: `${API_KEY}:read`,
     GATEWAY_DATA_DIR: ':memory:',
+    MIRROR_BUDGET_SHARE: '0',
     ...tls,
   });
   if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);

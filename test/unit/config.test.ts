@@ -39,6 +39,8 @@ describe('loadConfig', () => {
       rateLimit: { calls: 100, windowSeconds: 60 },
       store: { engine: 'sqlite', dataDir: './data' },
       clientBudgetShare: 0.5,
+      mirror: { budgetShare: 0.5, fullSyncMinutes: 60 },
+      publicUrl: undefined,
       platformTimeoutMs: 10_000,
       requestDeadlineMs: 10_000,
       circuitResetMs: 10_000,
@@ -262,6 +264,22 @@ describe('loadConfig', () => {
 
     it.each([['0.25', 0.25], ['1', 1], ['.5', 0.5]])('takes the client budget share %j', (value, share) => {
       expect(ok({ GATEWAY_CLIENT_BUDGET_SHARE: value }).clientBudgetShare).toBe(share);
+    });
+
+    it('reads the mirror settings: its budget share (0: off), the full sync period, the public URL', () => {
+      expect(ok({ MIRROR_BUDGET_SHARE: '0', MIRROR_FULL_SYNC_MINUTES: '15', GATEWAY_PUBLIC_URL: 'https://gw.example.com:443/' })).toMatchObject({
+        mirror: { budgetShare: 0, fullSyncMinutes: 15 },
+        publicUrl: 'https://gw.example.com:443',
+      });
+    });
+
+    it('refuses a public URL the platform would refuse: no explicit port, credentials, or not http(s)', () => {
+      for (const value of ['https://gw.example.com/', 'https://user:pw@gw.example.com:443/', 'ftp://gw.example.com:21/']) {
+        const lines = errors({ GATEWAY_PUBLIC_URL: value });
+        expect(lines).toEqual([expect.stringMatching(/^GATEWAY_PUBLIC_URL: expected an absolute http\(s\) URL with an explicit port/)]);
+        expect(lines[0]).not.toContain('gw.example.com');
+      }
+      expect(errors({ MIRROR_BUDGET_SHARE: '2', MIRROR_FULL_SYNC_MINUTES: '0' })).toHaveLength(2);
     });
 
     it.each(['0', '1.5', 'half', '-0.2'])('refuses the client budget share %j', (value) => {

@@ -157,7 +157,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
     app.use(requestIdMiddleware());
     app.use(observability.routes());
-    if (mirror) app.use(notificationReceiver(mirror, logger));
+    if (mirror) app.use(notificationReceiver(mirror));
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }

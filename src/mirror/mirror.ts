@@ -77,6 +77,7 @@ export class Mirror implements MirrorSource {
   #problem: string | undefined;
   readonly #pollMs: number;
   #publicUrl: string | undefined;
+  #applying: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: MirrorOptions) {
     this.repo = options.repo;
@@ -106,8 +107,6 @@ export class Mirror implements MirrorSource {
     const last = await this.repo.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
     this.#ready = this.#lastFullSyncAt !== undefined;
-    this.#received = Number((await this.repo.meta('notifications.received')) ?? 0);
-    this.#rejected = Number((await this.repo.meta('notifications.rejected')) ?? 0);
     this.#loop = this.run();
   }
 
@@ -115,6 +114,7 @@ export class Mirror implements MirrorSource {
     this.#closed = true;
     this.#wake?.abort();
     await this.#loop;
+    await this.#applying;
   }
 
   async status(): Promise<MirrorStatus> {
@@ -133,25 +133,37 @@ export class Mirror implements MirrorSource {
     };
   }
 
-  /** Applies one notification; false (and counted) when it is refused. Answers fast: one or two statements. */
-  async receive(body: unknown): Promise<boolean> {
+  /**
+   * Takes one notification: false (and counted) when it is refused. An accepted one is applied in order of arrival,
+   * right after the answer: the platform sends the next one to this URL only once this one is answered.
+   */
+  receive(body: unknown): boolean {
     const change = parseNotification(body, this.options.normalizer, this.options.appId);
     if ('refused' in change) {
-      await this.refuse(change.refused);
+      this.refuse(change.refused);
       return false;
     }
     this.#received += 1;
-    this.#lastReceivedAt = Date.now();
-    await this.repo.setMeta('notifications.received', String(this.#received));
-    await this.apply(change, this.#lastReceivedAt);
+    const at = Date.now();
+    this.#lastReceivedAt = at;
+    this.#applying = this.#applying.then(() =>
+      this.apply(change, at).catch((error: unknown) => {
+        // Lost for now; the platform's data comes back with the next read or full sync.
+        this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'notification not applied');
+      }),
+    );
     return true;
   }
 
-  /** Counts a notification that was not applied. */
-  async refuse(reason: string): Promise<void> {
+  /** Resolves once every notification taken so far is in the store. */
+  applied(): Promise<void> {
+    return this.#applying;
+  }
+
+  /** Counts a notification that was not applied (since this process started, as `received` is). */
+  refuse(reason: string): void {
     this.#rejected += 1;
     this.options.logger.debug({ reason }, 'notification refused');
-    await this.repo.setMeta('notifications.rejected', String(this.#rejected));
   }
 
   private async apply(change: Change, at: number): Promise<void> {

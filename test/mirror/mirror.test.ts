@@ -1,0 +1,246 @@
+// The fleet mirror with the defaults a user gets (budget 100 calls / 60 s, the emulator's real throttle of 100 a
+// minute, the default fleet of 2,000 devices): it gets READY within a minute, the README's dashboard then costs no
+// platform call, fleet queries match the platform's own data, and pushes keep it fresh within seconds. The platform
+// reaches the gateway's receiver through a small proxy here, so a test can make the receiver refuse a push. The
+// emulator's clock moves only when a test moves it, so the platform's data holds still while it is compared.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/logger.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
+import { Api } from '../helpers/emulator.js';
+import { DASHBOARD } from '../ops/support.js';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Stats = { total: number; throttled: number; byRoute: Record<string, number> };
+
+const DEVICE_ROUTE = 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}';
+const SUBTASKS_ROUTE = 'GET /iodm/northbound/v1.5.0/operations/{operationId}/subOperations';
+const LIST_ROUTE = 'GET /iodm/northbound/v1.5.0/operations';
+
+let emulator: RunningEmulator;
+let gateway: Gateway;
+let proxy: Server;
+let api: Api;
+/** Pushes the proxy refuses (answers 500 without passing them on) while this returns true. */
+let refuse: (body: Json) => boolean = () => false;
+let readyAfterMs: number;
+/** The platform's device ids, read before the gateway logged in (a login voids the application's other tokens). */
+let platformDevices: Json[];
+/** The receiver's path, as the proxy saw the platform use it. */
+let receiverPath: string | undefined;
+
+async function graphql(query: string, variables?: Record<string, unknown>): Promise<Json> {
+  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY }, body: JSON.stringify({ query, variables }) });
+  return response.json();
+}
+const stats = async (): Promise<Stats> => (await fetch(`${emulator.url}/_emulator/stats`)).json() as Promise<Stats>;
+const control = async (path: string, body: unknown) => {
+  const response = await fetch(`${emulator.url}/_emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(response.status, await response.clone().text()).toBeLessThan(300);
+  return response.json() as Promise<Json>;
+};
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<{ value: T; afterMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return { value, afterMs: Date.now() - started };
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+const deviceQuery = (id: string) => graphql('query($id: ID!) { device(id: $id) { id fwVersion status syncedAt } }', { id });
+const emulatorDevice = async (id: string): Promise<Json> => (await fetch(`${emulator.url}/_emulator/state/devices/${id}`)).json();
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, seed: 1, devices: 2000, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: 100 });
+  api = new Api(emulator.url, emulator.credentials.appId, emulator.credentials.secret);
+  await api.login();
+  platformDevices = [];
+  for (let page = 0; page < 8; page++) platformDevices.push(...(await api.ok('/iocm/app/dm/v1.4.0/devices', { pageNo: page, pageSize: 250 })).devices);
+  // Those 9 calls leave the throttle's window a minute later.
+  await control('clock', { advanceSeconds: 61 });
+  proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      let parsed: Json;
+      try {
+        parsed = JSON.parse(body.toString());
+      } catch {
+        parsed = undefined;
+      }
+      receiverPath = req.url;
+      if (refuse(parsed)) {
+        res.writeHead(500).end();
+        return;
+      }
+      const target = new URL(req.url ?? '/', gateway.baseUrl);
+      const forward = request(target, { method: req.method, headers: { 'content-type': 'application/json' } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502);
+        answer.pipe(res);
+      });
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const env = {
+    ...platformEnv(emulator.url, emulator.credentials, 100),
+    // The defaults a user gets: the mirror on, half the budget for it while clients wait.
+    MIRROR_BUDGET_SHARE: '0.5',
+    GATEWAY_PUBLIC_URL: proxyUrl,
+  };
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+  const started = Date.now();
+  gateway = await createGateway(loaded.config, { logger: createLogger('error') });
+  await eventually(() => graphql('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 60_000);
+  readyAfterMs = Date.now() - started;
+}, 90_000);
+afterAll(async () => {
+  await gateway?.close();
+  await emulator?.close();
+  await new Promise((resolve) => proxy?.close(resolve));
+});
+
+describe('the fleet mirror on the default fleet, with the real budget and throttle', () => {
+  it('gets READY within 60 s, subscribed to every notification type, without one throttled call', async () => {
+    expect(readyAfterMs).toBeLessThan(60_000);
+    const { data } = await graphql('{ mirror { state devices operations notifications { subscribed } budgetShare } }');
+    expect(data.mirror).toMatchObject({ state: 'READY', devices: 2000, operations: 203, budgetShare: 0.5 });
+    expect(data.mirror.notifications.subscribed).toEqual(
+      expect.arrayContaining(['fwUpgradeStateChangeNotify', 'fwUpgradeResultNotify', 'swUpgradeStateChangeNotify', 'swUpgradeResultNotify', 'deviceAdded', 'deviceInfoChanged', 'deviceDeleted']),
+    );
+    expect((await stats()).throttled).toBe(0);
+  });
+
+  it('answers 10 clients × 20 dashboards, every one complete, without a platform call of theirs and without throttling', async () => {
+    const before = await stats();
+    const replies = await Promise.all(Array.from({ length: 10 }, async () => {
+      const mine: Json[] = [];
+      for (let i = 0; i < 20; i++) mine.push(await graphql(DASHBOARD));
+      return mine;
+    }));
+    const after = await stats();
+    const all = replies.flat();
+    expect(all).toHaveLength(200);
+    for (const reply of all) {
+      expect(reply.errors).toBeUndefined();
+      expect(reply.data.operations.nodes).toHaveLength(20);
+      for (const operation of reply.data.operations.nodes) for (const subtask of operation.subtasks.nodes) expect(subtask.device).not.toBeNull();
+    }
+    const delta = (route: string) => (after.byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
+    expect(delta(DEVICE_ROUTE)).toBe(0);
+    expect(delta(SUBTASKS_ROUTE)).toBe(0);
+    // All that reached the platform meanwhile is the mirror's own poll of the newest tasks (every 30 s).
+    expect(after.total - before.total - delta(LIST_ROUTE)).toBe(0);
+    expect(delta(LIST_ROUTE)).toBeLessThanOrEqual(2);
+    expect(after.throttled).toBe(0);
+  });
+
+  it('fleet(filter: { deviceType, fwVersionNot }) and fleetSummary match the platform’s own data exactly', async () => {
+    // Every device as the platform has it now (its control API: no call counted, no token needed).
+    const devices: Json[] = [];
+    for (let i = 0; i < platformDevices.length; i += 100) {
+      devices.push(...(await Promise.all(platformDevices.slice(i, i + 100).map((d) => emulatorDevice(d.deviceId)))));
+    }
+    const [type, version] = ['WaterMeter', 'V1.2.1'];
+    const expected = devices.filter((d) => d.deviceInfo.deviceType === type && d.deviceInfo.fwVersion !== version).map((d) => d.deviceId).sort();
+    const filter = { deviceType: type, fwVersionNot: version };
+    const ids: string[] = [];
+    for (let offset = 0; offset === 0 || offset < expected.length; offset += 500) {
+      const page = await graphql('query($f: DeviceFilter, $o: Int) { fleet(filter: $f, first: 500, offset: $o) { totalCount nodes { id } } }', { f: filter, o: offset });
+      expect(page.data.fleet.totalCount).toBe(expected.length);
+      ids.push(...page.data.fleet.nodes.map((d: Json) => d.id));
+    }
+    expect(ids.sort()).toEqual(expected);
+
+    const summary = (await graphql('{ fleetSummary { total byStatus { status count } byFwVersion { version count online } byDeviceType { key count } } }')).data.fleetSummary;
+    function count(key: (d: Json) => string, only: (d: Json) => boolean = () => true) {
+      const counts = new Map<string, number>();
+      for (const d of devices.filter(only)) counts.set(key(d), (counts.get(key(d)) ?? 0) + 1);
+      return counts;
+    }
+    expect(summary.total).toBe(devices.length);
+    expect(new Map(summary.byStatus.map((v: Json) => [v.status, v.count]))).toEqual(count((d) => d.deviceInfo.status));
+    expect(new Map(summary.byFwVersion.map((v: Json) => [v.version, v.count]))).toEqual(count((d) => d.deviceInfo.fwVersion));
+    expect(new Map(summary.byFwVersion.map((v: Json) => [v.version, v.online]))).toEqual(
+      new Map([...count((d) => d.deviceInfo.fwVersion)].map(([v]) => [v, count((d) => d.deviceInfo.fwVersion, (d) => d.deviceInfo.status === 'ONLINE').get(v) ?? 0])),
+    );
+    expect(new Map(summary.byDeviceType.map((v: Json) => [v.key, v.count]))).toEqual(count((d) => d.deviceInfo.deviceType));
+    // Most devices first.
+    expect(summary.byFwVersion.map((v: Json) => v.count)).toEqual([...summary.byFwVersion.map((v: Json) => v.count)].sort((x: number, y: number) => y - x));
+  });
+
+  it('shows an upgrade the emulator finished in device { fwVersion } and fleetSummary within 2 s', async () => {
+    // An online device and a firmware package of its product that it does not run yet.
+    const devices = (await graphql('{ fleet(filter: { status: [ONLINE], deviceType: "WaterMeter", model: "WM100" }, first: 1) { nodes { id fwVersion } } }')).data.fleet.nodes;
+    const device = devices[0];
+    const packages = (await graphql('{ upgradePackages(filter: { type: FIRMWARE, deviceType: "WaterMeter", model: "WM100" }, first: 50) { nodes { id version } } }')).data.upgradePackages.nodes;
+    const target = packages.find((p: Json) => p.version !== device.fwVersion);
+    const before = (await graphql('query($v: String) { fleetSummary(filter: { fwVersion: $v }) { total } }', { v: target.version })).data.fleetSummary.total;
+    await control(`devices/${device.id}`, { status: 'ONLINE' });
+    const created = await graphql('mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+      input: { fileId: target.id, targets: { deviceIds: [device.id] } },
+    });
+    expect(created.errors).toBeUndefined();
+    // The upgrade takes minutes of platform time: move the emulator's clock on until the platform says it is done,
+    // in steps short enough that the pushes of a step (the fleet's connectivity changes) are a realistic trickle.
+    for (let step = 0; step < 200 && (await emulatorDevice(device.id)).deviceInfo.fwVersion !== target.version; step++) {
+      await control('clock', { advanceSeconds: 5 });
+    }
+    expect((await emulatorDevice(device.id)).deviceInfo.fwVersion).toBe(target.version);
+    const seen = await eventually(() => deviceQuery(device.id), (r) => r.data?.device?.fwVersion === target.version, 5_000);
+    expect(seen.afterMs).toBeLessThan(2_000);
+    const counted = await eventually(
+      () => graphql('query($v: String) { fleetSummary(filter: { fwVersion: $v }) { total } }', { v: target.version }),
+      (r) => r.data?.fleetSummary?.total === before + 1,
+      5_000,
+    );
+    expect(counted.afterMs).toBeLessThan(2_000);
+  });
+
+  it('repairs a deviceInfoChanged that the receiver refused, from the platform’s re-send', async () => {
+    const device = (await graphql('{ fleet(filter: { deviceType: "SmokeDetector" }, first: 1) { nodes { id name } } }')).data.fleet.nodes[0];
+    let refused = 0;
+    refuse = (body) => {
+      if (body?.deviceId !== device.id || body?.notifyType !== 'deviceInfoChanged' || refused > 0) return false;
+      refused += 1;
+      return true;
+    };
+    try {
+      await control(`devices/${device.id}`, { name: 'renamed-while-the-receiver-refused' });
+      await eventually(async () => refused, (n) => n === 1, 5_000);
+      expect((await graphql('query($id: ID!) { device(id: $id) { name } }', { id: device.id })).data.device.name).toBe(device.name);
+      // The platform sends it again (5 s later, then backing off, for 10 minutes).
+      await control('clock', { advanceSeconds: 6 });
+      const repaired = await eventually(() => graphql('query($id: ID!) { device(id: $id) { name } }', { id: device.id }), (r) => r.data?.device?.name === 'renamed-while-the-receiver-refused', 20_000);
+      expect(repaired.value.data.device.name).toBe('renamed-while-the-receiver-refused');
+    } finally {
+      refuse = () => false;
+    }
+  });
+
+  it('refuses a forged or malformed notification, counts it, and changes nothing', async () => {
+    const device = (await graphql('{ fleet(filter: { deviceType: "SmokeDetector" }, first: 1, offset: 1) { nodes { id fwVersion name } } }')).data.fleet.nodes[0];
+    expect(receiverPath).toMatch(/^\/mirror\/notifications\/.{20,}/);
+    const path = receiverPath as string;
+    const rejectedBefore = (await graphql('{ mirror { notifications { rejected } } }')).data.mirror.notifications.rejected;
+    const forged = { notifyType: 'deviceInfoChanged', deviceId: device.id, gatewayId: device.id, deviceInfo: { name: 'forged', fwVersion: 'V6.6.6' } };
+    const post = (path: string, body: string) => fetch(new URL(path, gateway.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    expect((await post('/mirror/notifications/not-the-secret', JSON.stringify(forged))).status).toBe(404);
+    expect((await post(path, '{"notifyType": "deviceInfoChanged", "deviceId": "../x"}')).status).toBe(400);
+    expect((await post(path, '{ not json')).status).toBe(400);
+    expect((await post(path, JSON.stringify({ notifyType: 'somethingElse', deviceId: device.id }))).status).toBe(400);
+
+    const after = (await graphql('query($id: ID!) { device(id: $id) { fwVersion name } mirror { notifications { rejected } } }', { id: device.id })).data;
+    expect(after.device).toEqual({ fwVersion: device.fwVersion, name: device.name });
+    expect(after.mirror.notifications.rejected).toBeGreaterThanOrEqual(rejectedBefore + 3);
+  });
+});

@@ -17,6 +17,7 @@ import { openStore, type Store } from './store/index.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { HttpDrain, httpDrainPlugin } from './http-drain.js';
+import { corsMiddleware } from './cors.js';
 import { createLogger, type Logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
@@ -129,6 +130,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     await apollo.start();
 
     app.use(requestIdMiddleware());
+    if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));

@@ -18,12 +18,14 @@ import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { HttpDrain, httpDrainPlugin } from './http-drain.js';
 import { corsMiddleware } from './cors.js';
+import { endpointPage } from './endpoint-page.js';
 import { createLogger, type Logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { queryLimitProtection } from './query-limits.js';
+import { retryAfterPlugin } from './retry-after.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -124,6 +126,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         requestScopePlugin(),
         requestRecordPlugin(),
         errorLoggingPlugin(logger, refusals),
+        retryAfterPlugin(config.rateLimit.windowSeconds),
         ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
       ],
     });
@@ -132,6 +135,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app.use(requestIdMiddleware());
     if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
+    app.use(endpointPage({ graphqlPath: GRAPHQL_PATH, playground: config.playground }));
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }

@@ -20,6 +20,7 @@ import { HttpDrain, httpDrainPlugin } from './http-drain.js';
 import { corsMiddleware } from './cors.js';
 import { endpointPage } from './endpoint-page.js';
 import { createLogger, type Logger } from './logger.js';
+import { asPortInUse } from './port-in-use.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './observability/refusal-log.js';
@@ -71,9 +72,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       settings = config.platform;
     } else {
       // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
-      const { startEmulator } = await import('./emulator/index.js');
+      const { startEmulator, DEFAULTS } = await import('./emulator/index.js');
       const { port, seed, devices } = config.platform.emulator;
-      emulator = await startEmulator({ port, seed, devices });
+      emulator = await startEmulator({ port, seed, devices }).catch((error: unknown) => {
+        throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
+      });
       settings = {
         url: emulator.url,
         appId: config.platform.appId ?? emulator.credentials.appId,
@@ -176,9 +179,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error): void => reject(asPortInUse(error, 'PORT', port, host));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       const { port: bound } = server.address() as AddressInfo;
       // A wildcard address is not somewhere to browse to; loopback reaches it from this machine.
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

@@ -84,6 +84,8 @@ export interface GatewayConfig {
   /** Whether the schema answers introspection queries (the playground needs it for its docs and completion). */
   introspection: boolean;
   limits: QueryLimits;
+  /** Browser origins allowed to call the gateway from their pages (exact, `scheme://host[:port]`); empty: none. */
+  corsOrigins: readonly string[];
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -175,6 +177,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     maxCost: parse('GATEWAY_MAX_COST', 10_000, 'an integer from 1 to 10000000', (v) => parseIntegerIn(v, 1, 10_000_000)),
     maxBodyBytes: parse('GATEWAY_MAX_BODY_BYTES', 102_400, 'bytes from 1024 to 10485760', (v) => parseIntegerIn(v, 1024, 10_485_760)),
   };
+  const corsOrigins = parse('GATEWAY_CORS_ORIGINS', [], 'comma-separated origins such as https://app.example.com,http://localhost:3000 (scheme, host and port; no path, no *)', parseOrigins);
   const emulator: EmulatorSettings = {
     port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
     seed: parse('EMULATOR_SEED', 1, 'a non-negative integer', (v) => parseIntegerIn(v, 0, Number.MAX_SAFE_INTEGER)),
@@ -248,6 +251,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       playground,
       introspection,
       limits,
+      corsOrigins,
     },
   };
 }
@@ -317,6 +321,24 @@ function parseRateLimit(value: string): RateLimit | undefined {
   const calls = parseIntegerIn(match[1], 1, Number.MAX_SAFE_INTEGER);
   const windowSeconds = parseIntegerIn(match[2], 1, Number.MAX_SAFE_INTEGER);
   return calls === undefined || windowSeconds === undefined ? undefined : { calls, windowSeconds };
+}
+
+/** Each entry as a browser sends it in `Origin` (lower-case host, no default port), so matching is exact. */
+function parseOrigins(value: string): string[] | undefined {
+  const origins: string[] = [];
+  for (const entry of value.split(',')) {
+    let url: URL;
+    try {
+      url = new URL(entry.trim());
+    } catch {
+      return undefined;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') return undefined;
+    if (!/^https?:\/\/[^/]+\/?$/i.test(entry.trim())) return undefined;
+    if (!origins.includes(url.origin)) origins.push(url.origin);
+  }
+  return origins;
 }
 
 /** Normalised to no trailing slash; a path prefix (reverse proxy) is kept. */

@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { PortInUseError } from './port-in-use.js';
 import { createGateway, type Gateway } from './server.js';
 
 /** A close that hangs (a stuck upstream call) must not keep the process alive forever. */
@@ -77,7 +78,8 @@ function main(): void {
       console.log(`Health:           ${gateway.baseUrl}/health/live, ${gateway.baseUrl}/health/ready; metrics: ${gateway.baseUrl}/metrics`);
     },
     (error: unknown) => {
-      logger.error('start-up failed:', error);
+      if (error instanceof PortInUseError) console.error(error.message);
+      else logger.error('start-up failed:', error);
       void exit(1);
     },
   );

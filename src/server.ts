@@ -20,12 +20,16 @@ import { notificationReceiver } from './mirror/receiver.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { HttpDrain, httpDrainPlugin } from './http-drain.js';
+import { corsMiddleware } from './cors.js';
+import { endpointPage } from './endpoint-page.js';
 import { createLogger, type Logger } from './logger.js';
+import { asPortInUse } from './port-in-use.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { queryLimitProtection } from './query-limits.js';
+import { retryAfterPlugin } from './retry-after.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** How long a background call (the mirror's) may wait for the call budget. */
@@ -75,9 +79,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       settings = config.platform;
     } else {
       // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
-      const { startEmulator } = await import('./emulator/index.js');
+      const { startEmulator, DEFAULTS } = await import('./emulator/index.js');
       const { port, seed, devices } = config.platform.emulator;
-      emulator = await startEmulator({ port, seed, devices });
+      emulator = await startEmulator({ port, seed, devices }).catch((error: unknown) => {
+        throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
+      });
       settings = {
         url: emulator.url,
         appId: config.platform.appId ?? emulator.credentials.appId,
@@ -150,14 +156,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         requestScopePlugin(),
         requestRecordPlugin(),
         errorLoggingPlugin(logger, refusals),
+        retryAfterPlugin(config.rateLimit.windowSeconds),
         ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
       ],
     });
     await apollo.start();
 
     app.use(requestIdMiddleware());
+    if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
     if (mirror) app.use(notificationReceiver(mirror));
+    app.use(endpointPage({ graphqlPath: GRAPHQL_PATH, playground: config.playground }));
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
@@ -201,9 +210,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error): void => reject(asPortInUse(error, 'PORT', port, host));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       const { port: bound } = server.address() as AddressInfo;
       // A wildcard address is not somewhere to browse to; loopback reaches it from this machine.
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

@@ -235,7 +235,8 @@ export class Normalizer {
       type: String(raw.taskType ?? ''),
       status: this.batchTaskStatus(raw.status),
       startedAt: this.time(raw.startTime, 'startTime'),
-      timeout: integer(raw.timeout),
+      // Seconds on the platform's answer, minutes on its create: the gateway says minutes both ways.
+      timeout: minutesOf(integer(raw.timeout)),
       stats: {
         total,
         success,
@@ -243,8 +244,8 @@ export class Normalizer {
         timeout,
         expired: integer(raw.expiredCnt) ?? 0,
         completed: integer(raw.completeCnt) ?? success + fail + timeout,
-        progress: (integer(raw.progress) ?? 0) / 1000,
-        successRate: (integer(raw.successRate) ?? 0) / 1000,
+        progress: fraction((integer(raw.progress) ?? 0) / 1000),
+        successRate: fraction((integer(raw.successRate) ?? 0) / 1000),
       },
       param,
       tags: Array.isArray(raw.tags)
@@ -291,6 +292,16 @@ function spelling(value: unknown): string {
   return typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s_-]/g, '') : '';
 }
 
+/** A share as a fraction 0..1 rounded to 4 places (0.8509, not 0.8508771929824561): the same for every task's stats. */
+export function fraction(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}
+
+/** Whole minutes, as a batch task's timeout is given on create (10 to 2880). */
+function minutesOf(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(seconds / 60);
+}
+
 export function operationStats(raw: Raw): OperationStats {
   const count = (key: string) => integer(raw[key]) ?? 0;
   const [wait, processing, success, fail, stop, timeout] = ['wait', 'processing', 'success', 'fail', 'stop', 'timeout'].map(count) as [
@@ -307,8 +318,8 @@ export function operationStats(raw: Raw): OperationStats {
     stop,
     timeout,
     completed,
-    progress: total === 0 ? 0 : completed / total,
-    successRate: total === 0 ? undefined : success / total,
+    progress: total === 0 ? 0 : fraction(completed / total),
+    successRate: total === 0 ? undefined : fraction(success / total),
   };
 }
 

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,7 +8,8 @@ import { MANIFEST_FILE, type PlaygroundManifest } from './manifest.js';
 
 /**
  * Bundles the playground (GraphiQL, React, Monaco and its workers) into dist/playground/, so the gateway serves it
- * with nothing fetched from elsewhere. Runs as dist/src/playground/build.js (`npm run build:playground`).
+ * with nothing fetched from elsewhere. Runs as dist/src/playground/build.js (`npm run build:playground`), and does
+ * nothing when no input changed since the last bundle (every `npm start` runs it).
  */
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,7 +31,15 @@ const common = {
   logLevel: 'warning',
 } satisfies BuildOptions;
 
+/** Every file the last bundle read (esbuild's inputs and this script), with its size and time as then. */
+const INPUTS_FILE = join(outDir, 'inputs.json');
+type InputStamp = Record<string, { size: number; mtimeMs: number }>;
+
 const started = performance.now();
+if (await upToDate()) {
+  console.log(`playground: up to date in ${relative(root, outDir)}/`);
+  process.exit(0);
+}
 await rm(outDir, { recursive: true, force: true });
 
 // Built first: the main bundle embeds their (hashed) names. These are the copies GraphiQL itself imports: the one
@@ -79,9 +88,44 @@ for (const file of files) {
   gzipped += compressed.length;
 }
 
+// `<define:...>` inputs are virtual: they come from the workers' names, which come from files listed here.
+const inputs = [...Object.keys(workers.metafile.inputs), ...Object.keys(main.metafile.inputs)].filter((path) => !path.startsWith('<'));
+const script = relative(root, fileURLToPath(import.meta.url));
+await writeFile(INPUTS_FILE, `${JSON.stringify(await stampOf([...inputs, 'src/playground/client/tsconfig.json', script]))}\n`);
+
 const mb = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`playground: ${files.length} files, ${mb(plain)} (${mb(gzipped)} gzipped) in ${relative(root, outDir)}/, built in ${seconds} s`);
+
+async function stampOf(paths: string[]): Promise<InputStamp> {
+  const stamp: InputStamp = {};
+  for (const path of paths) {
+    const { size, mtimeMs } = await stat(join(root, path));
+    stamp[path] = { size, mtimeMs };
+  }
+  return stamp;
+}
+
+/**
+ * Whether the bundle exists and none of its inputs changed. An import added or removed changes the importing file,
+ * and a dependency upgraded changes its files: comparing the files read last time is enough.
+ */
+async function upToDate(): Promise<boolean> {
+  let previous: InputStamp;
+  try {
+    previous = JSON.parse(await readFile(INPUTS_FILE, 'utf8')) as InputStamp;
+  } catch {
+    return false;
+  }
+  try {
+    await stat(join(outDir, MANIFEST_FILE));
+    const current = await stampOf(Object.keys(previous));
+    return Object.entries(previous).every(([path, { size, mtimeMs }]) => current[path]?.size === size && current[path]?.mtimeMs === mtimeMs);
+  } catch {
+    // The manifest or an input is gone.
+    return false;
+  }
+}
 
 /** The output file (name only) of a named entry point. */
 function entryOutput(metafile: Metafile, entry: string): string {

@@ -90,7 +90,7 @@ export class CreateBatchTaskInput {
   @Rule('supportedType', INVALID, 'type must be DeviceCmd', (v) => v === 'DeviceCmd')
   type = 'DeviceCmd';
 
-  @Field(() => Int, { description: 'Minutes, 10 to 2880.' })
+  @Field(() => Int, { description: 'Minutes, 10 to 2880 (BatchTask.timeout reads back in minutes too).' })
   @Min(10, platformCode(INVALID, 'timeout is at least 10 minutes'))
   @Max(2880, platformCode(INVALID, 'timeout is at most 2880 minutes'))
   timeout!: number;

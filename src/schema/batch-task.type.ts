@@ -27,8 +27,10 @@ export class BatchTaskStats {
   @Field(() => Int) timeout!: number;
   @Field(() => Int, { description: 'subtasks that expired before they were executed' }) expired!: number;
   @Field(() => Int, { description: 'success + fail + timeout' }) completed!: number;
-  @Field(() => Float, { description: "the platform's per-mille progress, as 0..1" }) progress!: number;
-  @Field(() => Float, { description: "the platform's per-mille success rate, as 0..1" }) successRate!: number;
+  @Field(() => Float, { description: "completed / total as a fraction 0..1, rounded to 4 places (the platform's per-mille progress)" })
+  progress!: number;
+  @Field(() => Float, { description: "success / total as a fraction 0..1, rounded to 4 places (the platform's per-mille success rate)" })
+  successRate!: number;
 }
 
 @ObjectType({ description: 'A batch task: one device command sent to many devices.' })
@@ -41,7 +43,7 @@ export class BatchTask {
   @Field(() => String) type!: string;
   @Field(() => BatchTaskStatus) status!: BatchTaskStatus;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt?: string;
-  @Field(() => Int, { nullable: true, description: 'As the platform reports it (documented as seconds; create takes minutes).' })
+  @Field(() => Int, { nullable: true, description: 'Minutes, as on create (the platform reports seconds; rounded to the minute).' })
   timeout?: number;
   @Field(() => BatchTaskStats) stats!: BatchTaskStats;
   @Field(() => JSONObjectScalar, { nullable: true }) param?: Record<string, unknown>;

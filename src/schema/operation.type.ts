@@ -57,10 +57,10 @@ export class OperationStats {
   @Field(() => Int, { description: 'success + fail + stop + timeout' })
   completed!: number;
 
-  @Field(() => Float, { description: 'completed / total, 0 when total is 0' })
+  @Field(() => Float, { description: 'completed / total as a fraction 0..1, rounded to 4 places; 0 when total is 0' })
   progress!: number;
 
-  @Field(() => Float, { nullable: true, description: 'success / total; null when total is 0' })
+  @Field(() => Float, { nullable: true, description: 'success / total as a fraction 0..1, rounded to 4 places; null when total is 0' })
   successRate?: number;
 }
 

@@ -103,12 +103,14 @@ describe('GATEWAY_PLAYGROUND=off', () => {
   });
   afterAll(() => gateway?.close());
 
-  it('answers a browser like any GraphQL GET without a query', async () => {
+  it('answers a browser with a short page saying where the endpoint is, not a CSRF error', async () => {
     const response = await openInBrowser(gateway.url);
 
-    expect(response.status).toBe(400);
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await response.text();
+    expect(page).toContain('The GraphQL endpoint is <code>/graphql</code>');
+    expect(page).not.toContain('<script');
   });
 });
 

@@ -397,8 +397,8 @@ export function expectedOperation(raw: Json) {
       stop: s.stop,
       timeout: s.timeout,
       completed,
-      progress: s.total === 0 ? 0 : completed / s.total,
-      successRate: s.total === 0 ? null : s.success / s.total,
+      progress: s.total === 0 ? 0 : Math.round((completed / s.total) * 10_000) / 10_000,
+      successRate: s.total === 0 ? null : Math.round((s.success / s.total) * 10_000) / 10_000,
     },
     targetVersion: orNull(raw.extendPara?.fileVersion),
     extendPara: orNull(raw.extendPara),
@@ -477,7 +477,8 @@ export function expectedBatchTask(raw: Json) {
     type: raw.taskType,
     status: BATCH_STATUS[raw.status],
     startedAt: iso(raw.startTime),
-    timeout: orNull(raw.timeout),
+    // The platform's seconds, in minutes as on create.
+    timeout: raw.timeout === undefined ? null : Math.round(raw.timeout / 60),
     stats: {
       total: raw.totalCnt,
       success: raw.successCnt,

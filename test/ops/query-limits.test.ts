@@ -190,9 +190,10 @@ describe('production mode (NODE_ENV=production)', () => {
     expect((await production.graphql('{ __type(name: "Operation") { name } }')).status).toBe(400);
   });
 
-  it('serves no playground page', async () => {
+  it('serves no playground page: a browser learns where the endpoint is instead', async () => {
     const reply = await production.request('/graphql', { headers: { accept: BROWSER_ACCEPT } });
-    expect(reply.headers.get('content-type')).not.toMatch(/text\/html/);
+    expect(reply.text).toContain('The playground is off on this gateway');
+    expect(reply.text).not.toContain('<script');
   });
 
   it('does not hint at field names ("Did you mean ...")', async () => {

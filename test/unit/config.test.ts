@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       playground: 'graphiql',
       introspection: true,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400 },
+      corsOrigins: [],
     });
   });
 
@@ -285,6 +286,23 @@ describe('loadConfig', () => {
     it.each(['0', '1.5', 'half', '-0.2'])('refuses the client budget share %j', (value) => {
       expect(errors({ GATEWAY_CLIENT_BUDGET_SHARE: value })).toEqual([expect.stringMatching(/^GATEWAY_CLIENT_BUDGET_SHARE: expected a fraction above 0 and at most 1/)]);
     });
+  });
+
+  describe('cross-origin access (GATEWAY_CORS_ORIGINS)', () => {
+    it('reads exact origins as a browser sends them: lower-case host, no default port, no trailing slash', () => {
+      expect(ok({ GATEWAY_CORS_ORIGINS: 'https://App.Example.com:443/, http://localhost:3000,http://127.0.0.1:8080' }).corsOrigins).toEqual([
+        'https://app.example.com',
+        'http://localhost:3000',
+        'http://127.0.0.1:8080',
+      ]);
+    });
+
+    it.each(['*', 'app.example.com', 'https://app.example.com/path', 'https://app.example.com?x=1', 'ftp://files.example.com', 'https://u:p@app.example.com', 'https://a.example.com,,https://b.example.com'])(
+      'refuses %j in one line naming the variable',
+      (value) => {
+        expect(errors({ GATEWAY_CORS_ORIGINS: value })).toEqual([expect.stringMatching(/^GATEWAY_CORS_ORIGINS: expected comma-separated origins such as https:\/\/app\.example\.com/)]);
+      },
+    );
   });
 
   it('allows API keys on the embedded emulator too', () => {

@@ -54,6 +54,21 @@ describe('Normalizer', () => {
     expect(operationStats({ total: 0 })).toMatchObject({ progress: 0, successRate: undefined });
   });
 
+  it('gives progress and success rate as fractions rounded to 4 places, for upgrade and batch tasks alike', () => {
+    expect(operationStats({ total: 114, success: 97, fail: 0 })).toMatchObject({ progress: 0.8509, successRate: 0.8509 });
+    expect(operationStats({ total: 3, success: 2, fail: 0 })).toMatchObject({ progress: 0.6667, successRate: 0.6667 });
+    const { normalize } = normalizer();
+    const task = normalize.batchTask({ taskId: 't1', taskType: 'DeviceCmd', status: 'Running', totalCnt: 3, progress: 667, successRate: 333 });
+    expect(task.stats).toMatchObject({ progress: 0.667, successRate: 0.333 });
+  });
+
+  it('reads a batch task’s timeout in minutes, as it is given on create, from the platform’s seconds', () => {
+    const { normalize } = normalizer();
+    expect(normalize.batchTask({ taskId: 't1', taskType: 'DeviceCmd', status: 'Running', timeout: 600 }).timeout).toBe(10);
+    expect(normalize.batchTask({ taskId: 't1', taskType: 'DeviceCmd', status: 'Running', timeout: 172_800 }).timeout).toBe(2880);
+    expect(normalize.batchTask({ taskId: 't1', taskType: 'DeviceCmd', status: 'Running' }).timeout).toBeUndefined();
+  });
+
   it('reads a batch task: per-mille as 0..1, quoted totals, tags, and the device list of a DeviceList task', () => {
     const { normalize } = normalizer();
     const task = normalize.batchTask({

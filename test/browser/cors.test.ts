@@ -1,0 +1,105 @@
+// Cross-origin access as a browser enforces it: a page from an origin in GATEWAY_CORS_ORIGINS queries the gateway
+// with a JSON POST carrying an API key (so Chromium sends a preflight first), and a page from any other origin is
+// kept from the answer. The two pages are served by small servers of their own, on other ports.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/server.js';
+import { startGateway } from '../gateway/helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+];
+const API_KEY = 'cors-browser-key-3e8a61';
+
+function isLocal(url: string): boolean {
+  const { hostname } = new URL(url);
+  return hostname === 'localhost' || hostname === '127.0.0.1';
+}
+
+/** A page that POSTs a query to the gateway with fetch and shows what came back, or why nothing did. */
+function pageQuerying(graphqlUrl: string): string {
+  const script = `
+    fetch(${JSON.stringify(graphqlUrl)}, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ${JSON.stringify(API_KEY)} },
+      body: JSON.stringify({ query: '{ health { loginOk } }' }),
+    })
+      .then((response) => response.json())
+      .then((body) => { document.getElementById('result').textContent = 'answered: ' + JSON.stringify(body); },
+            (error) => { document.getElementById('result').textContent = 'refused: ' + error.name; });`;
+  return `<!doctype html><html><body><pre id="result">waiting</pre><script>${script}</script></body></html>`;
+}
+
+/** Serves `html` at `/` from a port of its own: a page of another origin than the gateway's. */
+async function servePage(html: string): Promise<{ port: number; server: Server }> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
+  let gateway: Gateway;
+  let allowed: { port: number; server: Server };
+  let other: { port: number; server: Server };
+  let context: BrowserContext;
+  let profile: string;
+  const elsewhere: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
+    allowed = await servePage('');
+    // The gateway needs the allowed page's origin, and the page the gateway's URL: the page is set once both exist.
+    gateway = await startGateway({ GATEWAY_CORS_ORIGINS: `http://localhost:${allowed.port}`, GATEWAY_API_KEYS: `${API_KEY}:read` });
+    allowed.server.removeAllListeners('request');
+    allowed.server.on('request', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(pageQuerying(gateway.url)));
+    other = await servePage(pageQuerying(gateway.url));
+    profile = mkdtempSync(join(tmpdir(), 'cors-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    // Every other host fails to resolve. Not `context.route`: with interception on, Playwright answers CORS
+    // preflights itself, allowing everything, and the gateway's answer would never be tested.
+    context.on('request', (request) => {
+      if (!isLocal(request.url())) elsewhere.push(request.url());
+    });
+  });
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await gateway?.close();
+    allowed?.server.close();
+    other?.server.close();
+    expect(elsewhere).toEqual([]);
+  });
+
+  it('lets a page from an allowed origin query the gateway', async () => {
+    const page = await context.newPage();
+    await page.goto(`http://localhost:${allowed.port}/`);
+    await expect.poll(() => page.locator('#result').innerText()).toMatch(/^(answered|refused)/);
+    expect(await page.locator('#result').innerText()).toBe('answered: {"data":{"health":{"loginOk":true}}}');
+  });
+
+  it('keeps the answer from a page of another origin: the browser refuses the request', async () => {
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    // Same host and scheme as the allowed page, another port: another origin.
+    await page.goto(`http://localhost:${other.port}/`);
+    await expect.poll(() => page.locator('#result').innerText()).toMatch(/^(answered|refused)/);
+    expect(await page.locator('#result').innerText()).toBe('refused: TypeError');
+    expect(consoleErrors.join('\n')).toContain('blocked by CORS policy');
+  });
+});

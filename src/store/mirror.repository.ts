@@ -481,10 +481,14 @@ function deviceWhere(eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>, f: De
   // "Not this version" includes devices that report none: they still have to be reached.
   if (f.fwVersionNot !== undefined) conditions.push(eb.or([eb('fw_version', '!=', f.fwVersionNot), eb('fw_version', 'is', null)]));
   if (f.swVersionNot !== undefined) conditions.push(eb.or([eb('sw_version', '!=', f.swVersionNot), eb('sw_version', 'is', null)]));
-  if (f.status !== undefined) conditions.push(f.status.length === 0 ? eb.val(false) : eb('status', 'in', f.status));
+  if (f.status !== undefined) conditions.push(f.status.length === 0 ? sql<boolean>`1 = 0` : eb('status', 'in', f.status));
   if (f.gatewayId !== undefined) conditions.push(eb('gateway_id', '=', f.gatewayId));
   if (f.groupId !== undefined) conditions.push(eb('id', 'in', eb.selectFrom('mirror_group_members').select('device_id').where('group_id', '=', f.groupId)));
-  if (f.nameContains !== undefined) conditions.push(eb('name_lower', 'like', `%${f.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (f.nameContains !== undefined) {
+    // A literal part of the name: LIKE's wildcards in it are escaped, with the escape character named for SQLite.
+    const pattern = `%${f.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql<boolean>`${sql.ref('name_lower')} like ${pattern} escape '\\'`);
+  }
   return eb.and(conditions);
 }
 

@@ -1,0 +1,102 @@
+// The mirror's tables on both engines: the newest state wins, a subtask's state only moves forward, and the fleet
+// queries filter, sort and count as the GraphQL contract says.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Device, Operation, Subtask } from '../../src/datasources/models.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { ENGINES, testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+
+const opened: Store[] = [];
+const locations: TestStoreLocation[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+  await Promise.all(locations.splice(0).map((l) => l.drop()));
+});
+async function fresh(engine: (typeof ENGINES)[number]): Promise<Store> {
+  const location = await testStoreLocation(engine);
+  locations.push(location);
+  const store = await openStore(location.location);
+  opened.push(store);
+  return store;
+}
+
+const device = (id: string, fields: Partial<Device> = {}): Device => ({ id, name: `Meter-${id}`, deviceType: 'WaterMeter', model: 'WM100', fwVersion: 'V1.0.0', status: 'ONLINE', ...fields });
+const stats = { total: 2, wait: 2, processing: 0, success: 0, fail: 0, stop: 0, timeout: 0, completed: 0, progress: 0 };
+const operation = (id: string, createdAt: string, deviceIds: string[]): Operation => ({
+  id,
+  type: 'FIRMWARE_UPGRADE',
+  status: 'WAIT',
+  createdAt,
+  targets: { deviceIds, deviceGroups: [] },
+  stats: { ...stats, total: deviceIds.length, wait: deviceIds.length },
+});
+const subtask = (id: string, operationId: string, deviceId: string): Subtask => ({ id, operationId, deviceId, type: 'FIRMWARE_UPGRADE', status: 'WAIT' });
+
+describe.each(ENGINES)('the mirror repository on %s', (engine) => {
+  it('keeps the newest state of a device: an older read or a late notification never moves it back', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_000, 1);
+    expect(await mirror.applyDevice(device('a', { fwVersion: 'V2.0.0' }), 2_000)).toBe(true);
+    expect(await mirror.applyDevice(device('a', { fwVersion: 'V1.5.0' }), 1_500)).toBe(false);
+    await mirror.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_200, 2);
+    expect(await mirror.device('a')).toMatchObject({ fwVersion: 'V2.0.0', syncedAt: new Date(2_000).toISOString() });
+  });
+
+  it('filters, sorts and counts the fleet as DeviceFilter and FleetSummary say', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.putDevices(
+      [
+        device('1', { name: 'Beta', fwVersion: 'V1.0.0', status: 'ONLINE' }),
+        device('2', { name: 'alpha', fwVersion: 'V2.0.0', status: 'OFFLINE' }),
+        device('3', { name: 'Gamma_%', fwVersion: undefined, status: 'ONLINE' }),
+        device('4', { name: 'delta', deviceType: 'SmokeDetector', fwVersion: 'V1.0.0', status: 'ONLINE' }),
+      ],
+      1_000,
+      1,
+    );
+    await mirror.putGroups([{ group: { id: 'g1', name: 'G' }, memberIds: ['2', '3'] }], 1_000, 1);
+    const ids = async (filter: Parameters<typeof mirror.fleet>[0]) => (await mirror.fleet(filter, 'NAME', { start: 0, count: 10 })).items.map((d) => d.id);
+    expect(await ids({})).toEqual(['2', '1', '4', '3']);
+    expect(await ids({ deviceType: 'WaterMeter', fwVersionNot: 'V1.0.0' })).toEqual(['2', '3']);
+    expect(await ids({ status: ['OFFLINE'] })).toEqual(['2']);
+    expect(await ids({ status: [] })).toEqual([]);
+    expect(await ids({ groupId: 'g1' })).toEqual(['2', '3']);
+    expect(await ids({ nameContains: 'A_%' })).toEqual(['3']);
+    expect(await ids({ nameContains: 'ALP' })).toEqual(['2']);
+    expect((await mirror.fleet({}, 'NAME', { start: 1, count: 2 })).totalCount).toBe(4);
+
+    const summary = await mirror.fleetSummary({ deviceType: 'WaterMeter' });
+    expect(summary.total).toBe(3);
+    expect(summary.byFwVersion).toEqual(
+      expect.arrayContaining([
+        { version: 'V1.0.0', count: 1, online: 1 },
+        { version: 'V2.0.0', count: 1, online: 0 },
+        { version: null, count: 1, online: 1 },
+      ]),
+    );
+    expect(summary.byStatus).toEqual([
+      { status: 'ONLINE', count: 2 },
+      { status: 'OFFLINE', count: 1 },
+    ]);
+  });
+
+  it('lists tasks newest first with the platform filters, and moves a subtask only forward', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.putOperations([operation('old', '2026-01-01T00:00:00Z', ['d1']), operation('new', '2026-02-01T00:00:00Z', ['d1', 'd2'])], 1_000, 1);
+    expect((await mirror.operations({}, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new', 'old']);
+    expect((await mirror.operations({ deviceId: 'd2' }, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new']);
+    expect(await mirror.subtasks('new', undefined, { start: 0, count: 5 })).toBeUndefined();
+
+    await mirror.putSubtasks('new', [subtask('s1', 'new', 'd1'), subtask('s2', 'new', 'd2')], 1_000);
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'DOWNLOADING' }, 2_000)).toBe(true);
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 3_000)).toBe(true);
+    // Late: a step after the result, a repeat of the result.
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'UPDATING' }, 3_500)).toBe(false);
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 4_000)).toBe(false);
+    const page = await mirror.subtasks('new', undefined, { start: 0, count: 5 });
+    expect(page?.items.map((s) => [s.id, s.status, s.step])).toEqual([
+      ['s1', 'SUCCESS', null],
+      ['s2', 'WAIT', null],
+    ]);
+    expect(Object.fromEntries(await mirror.subtaskCounts('new'))).toEqual({ SUCCESS: 1, WAIT: 1 });
+  });
+});

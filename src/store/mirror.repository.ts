@@ -419,15 +419,6 @@ export class MirrorRepository {
   async deleteMeta(key: string): Promise<void> {
     await this.db.deleteFrom('mirror_meta').where('key', '=', key).execute();
   }
-
-  /** Forgets everything mirrored (the operator's reset); the next sync starts from scratch. */
-  async clear(): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      for (const table of ['mirror_devices', 'mirror_operations', 'mirror_operation_devices', 'mirror_subtasks', 'mirror_packages', 'mirror_groups', 'mirror_group_members', 'mirror_meta'] as const) {
-        await tx.deleteFrom(table).execute();
-      }
-    });
-  }
 }
 
 const STEPS: readonly UpgradeStep[] = ['IDLE', 'DOWNLOADING', 'DOWNLOADED', 'UPDATING'];

@@ -424,7 +424,10 @@ export class BatchTasksApi extends Api {
     };
     // The platform spells it taskID here, taskId everywhere else.
     const answer = record(await this.call(ENDPOINTS.createBatchTask, { json: body }));
-    return String(answer.taskID ?? answer.taskId);
+    const taskId = String(answer.taskID ?? answer.taskId);
+    // The platform cannot list batch tasks: the mirror keeps each one created here (a failed read leaves it out).
+    if (this.mirror) await this.find(taskId).catch(() => undefined);
+    return taskId;
   }
 
   /** Always asked of the platform (a batch task's progress is not pushed); what it says is kept for `batchTasks`. */

@@ -226,6 +226,19 @@ describe('the fleet mirror on the default fleet, with the real budget and thrott
     }
   });
 
+  it('lists the batch tasks created through the gateway, newest first (the platform cannot list them)', async () => {
+    const device = (await graphql('{ fleet(first: 1) { nodes { id } } }')).data.fleet.nodes[0];
+    const create = () =>
+      graphql('mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
+        input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [device.id] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
+      });
+    const first = (await create()).data.createBatchTask.taskId;
+    const second = (await create()).data.createBatchTask.taskId;
+    const listed = (await graphql('{ batchTasks(first: 10) { totalCount nodes { id status syncedAt } } }')).data.batchTasks;
+    expect(listed.nodes.map((t: Json) => t.id).slice(0, 2)).toEqual([second, first]);
+    expect(listed.nodes[0].syncedAt).toBeTruthy();
+  });
+
   it('refuses a forged or malformed notification, counts it, and changes nothing', async () => {
     const device = (await graphql('{ fleet(filter: { deviceType: "SmokeDetector" }, first: 1, offset: 1) { nodes { id fwVersion name } } }')).data.fleet.nodes[0];
     expect(receiverPath).toMatch(/^\/mirror\/notifications\/.{20,}/);

@@ -147,6 +147,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       csrfPrevention: true,
       allowBatchedHttpRequests: false,
       includeStacktraceInErrorResponses: false,
+      // main.ts handles SIGINT/SIGTERM and closes everything in order; Apollo's own handler would stop the server
+      // first and raise the signal again, which reads as an operator's second "now".
+      stopOnTerminationSignals: false,
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,
       formatError,

@@ -16,6 +16,14 @@ export function buildGatewaySchema(emitSchemaFile?: string): Promise<GraphQLSche
     // Arguments are checked with their class-validator rules before any resolver (and so any platform call) runs.
     directives: [...specifiedDirectives, cacheControlDirective],
     validateFn: validateArgument,
+    // Every subscription names its own source (the mirror's change events, src/live/changes.ts); type-graphql wants
+    // a pub/sub all the same, and this one is never asked.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('subscriptions read the mirror through their own subscribe function');
+      },
+    },
     authChecker: ({ context }: { context: { role: ApiRole } }, roles: string[]) => {
       if (roles.length === 0 || roles.includes(context.role)) return true;
       throw new GraphQLError(`this needs an API key with the role ${roles.join(' or ')}`, { extensions: { code: 'FORBIDDEN' } });

@@ -64,7 +64,7 @@ export interface GatewayConfig {
   /** The most of the call budget one client may hold while others wait, and spend on one request. */
   clientBudgetShare: number;
   /** The fleet mirror: its share of the budget (0: off), how often it lists everything again. */
-  mirror: { budgetShare: number; fullSyncMinutes: number };
+  mirror: { budgetShare: number; fullSyncMinutes: number; pollSeconds: number };
   /** Where the platform reaches this gateway's notification receiver; unset: the embedded emulator's own, or no push. */
   publicUrl?: string;
   /** How long the circuit stays open before one call probes the platform again. */
@@ -143,6 +143,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   const mirror = {
     budgetShare: parse('MIRROR_BUDGET_SHARE', 0.5, 'a fraction from 0 (mirror off) to 1', fraction),
     fullSyncMinutes: parse('MIRROR_FULL_SYNC_MINUTES', 60, 'minutes from 1 to 10080', (v) => parseIntegerIn(v, 1, 10_080)),
+    pollSeconds: parse('MIRROR_POLL_SECONDS', 30, 'seconds from 1 to 3600', (v) => parseIntegerIn(v, 1, 3600)),
   };
   // The platform refuses a callback URL without an explicit port (100222), the default one included. Not echoed
   // when wrong: it may carry credentials.

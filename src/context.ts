@@ -53,26 +53,30 @@ export const API_KEY_HEADER = 'x-api-key';
 export function createContextFactory(deps: ContextDependencies): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
   const keys = deps.apiKeys && new ApiKeys(deps.apiKeys);
   return async ({ req, res }) => {
-    const { role, client } = authenticate(req, keys);
+    const caller = authenticate(req.get(API_KEY_HEADER), keys);
     // The HTTP layer gave the request its id (x-request-id) before anything else ran.
-    const record = requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] };
-    const requestId = record.requestId;
-    // A query until the operation is known (see requestScopePlugin); the id goes with each platform call.
-    const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId, client };
-    const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope, deps.mirror);
-    return {
-      requestId,
-      record,
-      role,
-      client,
-      platform: deps.platform,
-      scope,
-      apis,
-      loaders: createLoaders(apis),
-      idempotency: deps.idempotency,
-      embeddedEmulator: deps.embeddedEmulator,
-      mirror: deps.mirror,
-    };
+    return contextFor(deps, caller, requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] });
+  };
+}
+
+/** A context for one operation of a caller, over HTTP or over a WebSocket. */
+export function contextFor(deps: ContextDependencies, { role, client }: Caller, record: RequestRecord): GatewayContext {
+  const requestId = record.requestId;
+  // A query until the operation is known (see requestScopePlugin); the id goes with each platform call.
+  const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId, client };
+  const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope, deps.mirror);
+  return {
+    requestId,
+    record,
+    role,
+    client,
+    platform: deps.platform,
+    scope,
+    apis,
+    loaders: createLoaders(apis),
+    idempotency: deps.idempotency,
+    embeddedEmulator: deps.embeddedEmulator,
+    mirror: deps.mirror,
   };
 }
 
@@ -134,9 +138,10 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
-function authenticate(req: Request, keys: ApiKeys | undefined): Caller {
+/** The caller behind a presented API key; throws UNAUTHENTICATED when keys are configured and it is not one. */
+export function authenticate(presented: string | undefined, keys: ApiKeys | undefined): Caller {
   if (keys === undefined) return { role: 'operate', client: ANONYMOUS_CLIENT };
-  const caller = keys.identify(req.get(API_KEY_HEADER));
+  const caller = keys.identify(presented);
   if (caller === undefined) {
     throw new GraphQLError(`missing or unknown API key (send it in the ${API_KEY_HEADER} header)`, {
       extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },

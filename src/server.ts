@@ -7,7 +7,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { buildGatewaySchema } from './build-schema.js';
 import type { GatewayConfig, RemotePlatformConfig } from './config.js';
-import { API_KEY_HEADER, createContextFactory, requestScopePlugin, type GatewayContext } from './context.js';
+import { API_KEY_HEADER, createContextFactory, requestScopePlugin, type ContextDependencies, type GatewayContext } from './context.js';
+import { serveWebSocket } from './live/websocket.js';
 import { PlatformCaches } from './datasources/caches.js';
 import { Idempotency } from './datasources/idempotency.js';
 import { Normalizer } from './datasources/normalize.js';
@@ -61,8 +62,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
   let mirror: Mirror | undefined;
+  let stopWebSocket: (() => Promise<void>) | undefined;
   const refusals = new RefusalLog(logger);
   const stop = async (): Promise<void> => {
+    await stopWebSocket?.();
     await apollo?.stop();
     refusals.close();
     budget?.close();
@@ -125,6 +128,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         appId: settings.appId,
         budgetShare: config.mirror.budgetShare,
         fullSyncMinutes: config.mirror.fullSyncMinutes,
+        pollSeconds: config.mirror.pollSeconds,
       });
     }
     const answeredByMirror = () => mirror?.ready ?? false;
@@ -165,6 +169,28 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
     await apollo.start();
 
+    const contextDependencies: ContextDependencies = {
+      platform,
+      normalizer,
+      caches,
+      idempotency,
+      requestDeadlineMs: config.requestDeadlineMs,
+      embeddedEmulator: emulator !== undefined,
+      apiKeys: config.apiKeys,
+      mirror,
+    };
+    stopWebSocket = serveWebSocket({
+      server: httpServer,
+      path: GRAPHQL_PATH,
+      schema,
+      context: contextDependencies,
+      validationRules: limits.validationRules,
+      maxTokens: config.limits.maxTokens,
+      maxCost: config.limits.maxCost,
+      maxPlatformCalls: budget.clientCap,
+      mirrored: answeredByMirror,
+      logger,
+    });
     app.use(requestIdMiddleware());
     if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
@@ -177,18 +203,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       GRAPHQL_PATH,
       graphqlRequestObserver(observability.metrics, logger),
       express.json({ limit: config.limits.maxBodyBytes }),
-      expressMiddleware(apollo, {
-        context: createContextFactory({
-          platform,
-          normalizer,
-          caches,
-          idempotency,
-          requestDeadlineMs: config.requestDeadlineMs,
-          embeddedEmulator: emulator !== undefined,
-          apiKeys: config.apiKeys,
-          mirror,
-        }),
-      }),
+      expressMiddleware(apollo, { context: createContextFactory(contextDependencies) }),
     );
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);

@@ -61,6 +61,8 @@ export const ENDPOINTS = {
 export interface MirrorSource {
   readonly ready: boolean;
   readonly repo: MirrorRepository;
+  /** A task the gateway just created: the mirror keeps it and follows it at once. */
+  noticed(operation: Operation): Promise<void>;
 }
 
 /**
@@ -204,7 +206,13 @@ export class OperationsApi extends Api {
     };
     const endpoint = request.type === 'FIRMWARE_UPGRADE' ? ENDPOINTS.createFirmwareUpgrade : ENDPOINTS.createSoftwareUpgrade;
     const answer = record(await this.call(endpoint, { json: body }));
-    return String(answer.operationId);
+    const operationId = String(answer.operationId);
+    // Subscribers follow it from the start, not from the mirror's next poll (a failed read leaves that to the poll).
+    if (this.mirror) {
+      const operation = await this.findOnPlatform(operationId).catch(() => null);
+      if (operation) await this.mirror.noticed(operation);
+    }
+    return operationId;
   }
 
   /**

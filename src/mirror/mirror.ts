@@ -160,6 +160,14 @@ export class Mirror implements MirrorSource {
     return this.#applying;
   }
 
+  async noticed(operation: Operation): Promise<void> {
+    const { syncedAt: _learned, ...fresh } = operation;
+    await this.repo.putOperation(fresh, Date.now());
+    this.events.emit('operation', { ...fresh, syncedAt: new Date().toISOString() });
+    // Its subtasks are read at once.
+    this.#wake?.abort();
+  }
+
   /** Counts a notification that was not applied (since this process started, as `received` is). */
   refuse(reason: string): void {
     this.#rejected += 1;
@@ -198,6 +206,7 @@ export class Mirror implements MirrorSource {
     const stats = operationStats({ total, wait: n('WAIT'), processing: n('PROCESSING'), success: n('SUCCESS'), fail: n('FAILED'), stop: n('STOPPED'), timeout: n('TIMEOUT') });
     const { syncedAt: _learned, ...rest } = operation;
     const updated: Operation = { ...rest, stats, status: this.options.normalizer.operationStatus(undefined, stats) };
+    if (updated.status === operation.status && JSON.stringify(updated.stats) === JSON.stringify(operation.stats)) return;
     await this.repo.putOperation(updated, at);
     this.events.emit('operation', { ...updated, syncedAt: new Date(at).toISOString() });
   }
@@ -324,14 +333,25 @@ export class Mirror implements MirrorSource {
    */
   private async followTasks(limit = 10): Promise<boolean> {
     // With push, notifications move running tasks' subtasks: they are read again only once the task has ended.
-    const due = await this.repo.operationsToFollow(limit + 1, !this.push);
+    // Without, one read per poll interval serves every subscriber of the task.
+    const due = await this.repo.operationsToFollow(limit + 1, this.push ? undefined : Date.now() - this.#pollMs);
     for (const { id } of due.slice(0, limit)) {
       if (this.#closed) return false;
       const operation = await this.repo.operation(id);
       if (!operation) continue;
       const total = operation.stats.total;
-      const page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, { start: 0, count: Math.max(1, total) }, total);
-      await this.repo.putSubtasks(id, page.items, Date.now());
+      const window = { start: 0, count: Math.max(1, total) };
+      const known = new Map((await this.repo.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
+      const page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, window, total);
+      const now = Date.now();
+      await this.repo.putSubtasks(id, page.items, now);
+      if (known.size > 0) await this.restat(id, now);
+      // Subscribers hear of what moved since the last read (nothing on a task's first read).
+      if (known.size > 0) {
+        for (const subtask of page.items) {
+          if (known.get(subtask.id) !== subtask.status) this.events.emit('subtask', { ...subtask, syncedAt: new Date(now).toISOString() });
+        }
+      }
     }
     return due.length > limit;
   }

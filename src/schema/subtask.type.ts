@@ -1,4 +1,4 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { ArgsType, Directive, Field, ID, ObjectType } from 'type-graphql';
 import { INHERIT_HINT } from './cache-control.js';
 import { Connection } from './connection.js';
 import { OperationType, SubtaskStatus, UpgradeStep } from './enums.js';
@@ -44,3 +44,12 @@ export class Subtask {
 @ObjectType()
 @Directive(INHERIT_HINT)
 export class SubtaskConnection extends Connection(Subtask, 'Subtask') {}
+
+@ArgsType()
+export class SubtaskUpdatedArgs {
+  @Field(() => ID)
+  operationId!: string;
+
+  @Field(() => [SubtaskStatus], { nullable: true, description: 'only subtasks that reached one of these' })
+  status?: SubtaskStatus[];
+}

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
       rateLimit: { calls: 100, windowSeconds: 60 },
       store: { engine: 'sqlite', dataDir: './data' },
       clientBudgetShare: 0.5,
-      mirror: { budgetShare: 0.5, fullSyncMinutes: 60 },
+      mirror: { budgetShare: 0.5, fullSyncMinutes: 60, pollSeconds: 30 },
       publicUrl: undefined,
       platformTimeoutMs: 10_000,
       requestDeadlineMs: 10_000,

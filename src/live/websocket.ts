@@ -1,0 +1,115 @@
+/**
+ * GraphQL over WebSocket (the graphql-ws protocol) on the same port and path as HTTP, for subscriptions. A client
+ * authenticates with the same API keys, sent as `x-api-key` in `connectionParams`; every document passes the same
+ * limits as over HTTP (tokens, depth, aliases, cost, the platform-call estimate); a connection holds a bounded number
+ * of subscriptions, and an idle or dead one is pinged and closed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { ApiKeys, authenticate, contextFor, type Caller, type ContextDependencies } from '../context.js';
+import { formatError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { costLimitRule, operationEstimate } from '../query-limits.js';
+
+/** Subscriptions one connection may hold at once. */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
+/** Ping every 12 s; a connection that does not answer is closed. */
+const KEEP_ALIVE_MS = 12_000;
+
+export interface WebSocketOptions {
+  server: Server;
+  path: string;
+  schema: GraphQLSchema;
+  context: ContextDependencies;
+  validationRules: ValidationRule[];
+  maxTokens: number;
+  maxCost: number;
+  maxPlatformCalls: number;
+  mirrored: () => boolean;
+  logger: Logger;
+}
+
+interface Connection {
+  caller?: Caller;
+  subscriptions: Set<string>;
+}
+
+/** Starts serving; the returned function stops it (closing every socket). */
+export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
+  const keys = options.context.apiKeys && new ApiKeys(options.context.apiKeys);
+  const wsServer = new WebSocketServer({ server: options.server, path: options.path });
+  const connections = new WeakMap<object, Connection>();
+  const connectionOf = (extra: object): Connection => {
+    let connection = connections.get(extra);
+    if (!connection) connections.set(extra, (connection = { subscriptions: new Set() }));
+    return connection;
+  };
+  const refuse = (message: string, extensions: Record<string, unknown>) => [new GraphQLError(message, { extensions })];
+
+  const server = useServer(
+    {
+      schema: options.schema,
+      onConnect: (ctx) => {
+        try {
+          const presented = ctx.connectionParams?.['x-api-key'];
+          connectionOf(ctx.extra).caller = authenticate(typeof presented === 'string' ? presented : undefined, keys);
+          return true;
+        } catch {
+          // graphql-ws closes the socket with 4403 Forbidden.
+          return false;
+        }
+      },
+      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const connection = connectionOf(ctx.extra);
+        if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return refuse(`at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations at once on one connection`, { code: 'BAD_REQUEST' });
+        }
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: options.maxTokens });
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const variables = payload.variables ?? {};
+        const rules = [...specifiedRules, ...options.validationRules, costLimitRule({ maxCost: options.maxCost, variables, operationName: payload.operationName })];
+        const errors = validate(options.schema, document, rules);
+        if (errors.length > 0) return errors;
+        const operation = document.definitions.find((d) => d.kind === 'OperationDefinition' && (!payload.operationName || d.name?.value === payload.operationName));
+        if (operation?.kind !== 'OperationDefinition') return refuse('no operation to run', { code: 'BAD_REQUEST' });
+        const fragments = (name: string) => document.definitions.find((d) => d.kind === 'FragmentDefinition' && d.name.value === name) as never;
+        const { platformCalls } = operationEstimate(options.schema, operation, fragments, variables, options.mirrored());
+        if (platformCalls > options.maxPlatformCalls) {
+          return refuse(`This operation may need up to ${platformCalls} platform calls, more than one client may spend (${options.maxPlatformCalls}).`, {
+            code: 'RATE_LIMITED',
+            estimatedPlatformCalls: platformCalls,
+            maxPlatformCalls: options.maxPlatformCalls,
+          });
+        }
+        const caller = connection.caller;
+        if (!caller) return refuse('not authenticated', { code: 'UNAUTHENTICATED' });
+        const contextValue = contextFor(options.context, caller, { requestId: randomUUID(), errorCodes: [] });
+        if (operation.operation === 'mutation') contextValue.scope.priority = 'mutation';
+        connection.subscriptions.add(id);
+        return { schema: options.schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return result;
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON() as GraphQLFormattedError, error)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON() as GraphQLFormattedError, error)),
+      onComplete: (ctx, id) => {
+        connectionOf(ctx.extra).subscriptions.delete(id);
+      },
+    },
+    wsServer,
+    KEEP_ALIVE_MS,
+  );
+  wsServer.on('error', (error) => options.logger.warn({ error: error.message }, 'websocket server error'));
+  return async () => {
+    await server.dispose();
+    await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+  };
+}

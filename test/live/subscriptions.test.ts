@@ -1,0 +1,170 @@
+// Live updates over graphql-ws, fed by the fleet mirror: a subscriber follows a task it created to its end with no
+// platform call of its own (push on), and without push, a hundred subscribers of one running task cost what one does.
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/logger.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+import { mirrorReady, platformEnv, startGateway, TEST_API_KEY } from '../gateway/helpers.js';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Stats = { total: number; byRoute: Record<string, number> };
+const SUBTASKS_ROUTE = 'GET /iodm/northbound/v1.5.0/operations/{operationId}/subOperations';
+const DEVICE_ROUTE = 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}';
+
+async function graphql(gateway: Gateway, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<Json> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) };
+  return (await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) })).json();
+}
+function wsClient(gateway: Gateway, apiKey?: string): Client {
+  return createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: apiKey ? { 'x-api-key': apiKey } : {}, retryAttempts: 0 });
+}
+/** Collects what a subscription sends until `done` says so (or the time is up). */
+function collect(client: Client, query: string, variables: Record<string, unknown>, done: (value: Json) => boolean, ms = 30_000): Promise<Json[]> {
+  const values: Json[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`subscription not done in ${ms} ms: ${JSON.stringify(values).slice(0, 500)}`)), ms);
+    const unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (value) => {
+          values.push(value);
+          if (done(value)) {
+            clearTimeout(timer);
+            unsubscribe();
+            resolve(values);
+          }
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+        },
+        complete: () => undefined,
+      },
+    );
+  });
+}
+const stats = async (url: string): Promise<Stats> => (await fetch(`${url}/_emulator/stats`)).json() as Promise<Stats>;
+const control = async (url: string, path: string, body: unknown) => {
+  const response = await fetch(`${url}/_emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+};
+
+/** A device that will take an upgrade now, and a firmware package of its product it does not run. */
+async function upgradable(gateway: Gateway, emulatorUrl: string, apiKey?: string): Promise<{ deviceId: string; fileId: string }> {
+  const { data } = await graphql(gateway, '{ fleet(first: 50) { nodes { id deviceType model fwVersion } } upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model version } } }', undefined, apiKey);
+  for (const device of data.fleet.nodes) {
+    const pkg = data.upgradePackages.nodes.find((p: Json) => p.deviceType === device.deviceType && p.model === device.model && p.version !== device.fwVersion);
+    if (pkg) {
+      await control(emulatorUrl, `devices/${device.id}`, { status: 'ONLINE' });
+      return { deviceId: device.id, fileId: pkg.id };
+    }
+  }
+  throw new Error('no upgradable device');
+}
+
+describe('operationUpdated with push (the embedded emulator)', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway({ MIRROR_BUDGET_SHARE: '0.5' });
+    await mirrorReady(gateway.url);
+  });
+  afterAll(() => gateway?.close());
+
+  it('follows a task created here through to SUCCESS, with no platform call for the subscription', async () => {
+    const emulatorUrl = gateway.emulator?.url as string;
+    const target = await upgradable(gateway, emulatorUrl);
+    const created = await graphql(gateway, 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+      input: { fileId: target.fileId, targets: { deviceIds: [target.deviceId] } },
+    });
+    const id = created.data.createFirmwareUpgradeTask.operationId as string;
+    // The mirror learns of the new task from its poll (or a first notification); then its subtasks are followed.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const client = wsClient(gateway);
+    try {
+      const before = await stats(emulatorUrl);
+      const updates = collect(client, 'subscription($id: ID!) { operationUpdated(id: $id) { id status stats { total success progress } } }', { id }, (v) => v.data?.operationUpdated?.status === 'SUCCESS');
+      // Move the platform's clock on until the upgrade is done.
+      const clock = setInterval(() => void control(emulatorUrl, 'clock', { advanceSeconds: 10 }).catch(() => undefined), 100);
+      const received = await updates.finally(() => clearInterval(clock));
+      const after = await stats(emulatorUrl);
+      expect(received.at(-1).data.operationUpdated).toMatchObject({ id, status: 'SUCCESS', stats: { total: 1, success: 1, progress: 1 } });
+      for (const value of received) expect(value.errors).toBeUndefined();
+      // What the platform was asked meanwhile is the mirror's own work, none of it for the subscriber's sake.
+      expect((after.byRoute[DEVICE_ROUTE] ?? 0) - (before.byRoute[DEVICE_ROUTE] ?? 0)).toBe(0);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses a connection without a valid key when keys are configured, and applies the query limits to subscriptions', async () => {
+    const keyed = await startGateway({ GATEWAY_API_KEYS: `${TEST_API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' });
+    try {
+      const anonymous = wsClient(keyed);
+      await expect(collect(anonymous, 'subscription { deviceUpdated(id: "x") { id } }', {}, () => true, 5_000)).rejects.toThrow();
+      await anonymous.dispose();
+      const client = wsClient(keyed, TEST_API_KEY);
+      const tooDeep = 'subscription { operationUpdated(id: "x") { subtasks { nodes { device { operations { nodes { subtasks { nodes { device { operations { nodes { id } } } } } } } } } } } }';
+      await expect(collect(client, tooDeep, {}, () => true, 5_000)).rejects.toThrow(/depth/i);
+      await client.dispose();
+    } finally {
+      await keyed.close();
+    }
+  });
+});
+
+describe('without push', () => {
+  let emulator: RunningEmulator;
+  let gateway: Gateway;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, seed: 7, devices: 200, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: null });
+    const loaded = loadConfig({ ...platformEnv(emulator.url, emulator.credentials), MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '1' });
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    gateway = await createGateway(loaded.config, { logger: createLogger('error') });
+    await mirrorReady(gateway.url, { 'x-api-key': TEST_API_KEY }, 60_000);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await emulator?.close();
+  });
+
+  it('a hundred subscribers of one running task cost the platform what one does, and all hear of its end', async () => {
+    const target = await upgradable(gateway, emulator.url, TEST_API_KEY);
+    const created = await graphql(gateway, 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+      input: { fileId: target.fileId, targets: { deviceIds: [target.deviceId] } },
+    }, TEST_API_KEY);
+    const id = created.data.createFirmwareUpgradeTask.operationId as string;
+    const query = 'subscription($id: ID!) { subtaskUpdated(operationId: $id, status: [SUCCESS, FAILED, TIMEOUT]) { status deviceId } }';
+    const subtaskCalls = async (during: () => Promise<unknown>) => {
+      const before = await stats(emulator.url);
+      await during();
+      const after = await stats(emulator.url);
+      return (after.byRoute[SUBTASKS_ROUTE] ?? 0) - (before.byRoute[SUBTASKS_ROUTE] ?? 0);
+    };
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // Three seconds with one subscriber, then three with a hundred: the mirror reads each running task's subtasks once
+    // a poll interval (1 s here) either way, so the two counts differ by timing alone (a poll more or less per task),
+    // where a poller per subscriber would make it a hundred times as many.
+    const clients: Client[] = [];
+    try {
+      const single = wsClient(gateway, TEST_API_KEY);
+      const one = await subtaskCalls(() => Promise.race([collect(single, query, { id }, () => true, 3_000).catch(() => undefined), wait(3_000)]));
+      await single.dispose();
+      expect(one).toBeGreaterThan(0);
+      clients.push(...Array.from({ length: 100 }, () => wsClient(gateway, TEST_API_KEY)));
+      const ended = clients.map((client) => collect(client, query, { id }, () => true, 60_000));
+      await wait(500);
+      const hundred = await subtaskCalls(() => wait(3_000));
+      expect(hundred).toBeLessThanOrEqual(Math.ceil(one * 1.5));
+      // The upgrade ends; every subscriber hears it from the one read.
+      const clock = setInterval(() => void control(emulator.url, 'clock', { advanceSeconds: 10 }).catch(() => undefined), 200);
+      const results = await Promise.all(ended).finally(() => clearInterval(clock));
+      for (const values of results) expect(values[0].data?.subtaskUpdated, JSON.stringify(values[0])).toEqual({ status: 'SUCCESS', deviceId: target.deviceId });
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  });
+});

@@ -203,8 +203,27 @@ mutation CreateFirmwareUpgrade($input: CreateUpgradeTaskInput!) {
   },
 };
 
-/** Mutation examples follow the queries. */
+const liveProgress: PlaygroundExample = {
+  query: `# Live: every upgrade task as it moves (its subtasks' steps and results come from the platform's
+# notifications). Run it, then create a task in the previous tab: its progress appears here.
+subscription LiveProgress {
+  operationsChanged {
+    id
+    status
+    stats {
+      total
+      success
+      fail
+      progress
+    }
+  }
+}
+`,
+};
+
+/** Mutation examples follow the queries, then the live one. */
 const MUTATIONS: readonly PlaygroundExample[] = [createFirmwareUpgradeTask];
+const SUBSCRIPTIONS: readonly PlaygroundExample[] = [liveProgress];
 
 /** Every tab; the first one (the dashboard) is the one shown when the playground opens. */
-export const EXAMPLES: readonly PlaygroundExample[] = [...QUERIES, ...MUTATIONS];
+export const EXAMPLES: readonly PlaygroundExample[] = [...QUERIES, ...MUTATIONS, ...SUBSCRIPTIONS];

@@ -120,6 +120,41 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('runs the live tab: a subscription over graphql-ws shows a task created meanwhile', async () => {
+    gateway = await startGateway({ MIRROR_BUDGET_SHARE: '0.5' });
+    await mirrorReady(gateway.url);
+    browser = await openBrowser();
+    const page = await browser.context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(gateway.url);
+    await expect.poll(() => editorText(page, 'query'), { timeout: EDITOR_TIMEOUT_MS }).toBe(normalise(DASHBOARD));
+    await page.getByRole('tab', { name: /LiveProgress/ }).click();
+    const live = EXAMPLES.find((e) => e.query.includes('subscription LiveProgress'))?.query ?? '';
+    await expect.poll(() => editorText(page, 'query'), { timeout: EDITOR_TIMEOUT_MS }).toBe(normalise(live));
+    await page.getByRole('button', { name: /execute query/i }).click();
+    // Give the socket a moment, then create a task elsewhere (as another user would).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const post = (query: string, variables?: unknown) =>
+      fetch(gateway?.url ?? '', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+    const { data } = (await post('{ fleet(first: 20) { nodes { id deviceType model fwVersion } } upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model version } } }')) as {
+      data: { fleet: { nodes: Array<Record<string, string>> }; upgradePackages: { nodes: Array<Record<string, string>> } };
+    };
+    const device = data.fleet.nodes.find((d) => data.upgradePackages.nodes.some((p) => p.deviceType === d.deviceType && p.model === d.model && p.version !== d.fwVersion));
+    const pkg = data.upgradePackages.nodes.find((p) => p.deviceType === device?.deviceType && p.model === device?.model && p.version !== device?.fwVersion);
+    const created = (await post('mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+      input: { fileId: pkg?.id, targets: { deviceIds: [device?.id] } },
+    })) as { data: { createFirmwareUpgradeTask: { operationId: string } } };
+    const id = created.data.createFirmwareUpgradeTask.operationId;
+    await expect.poll(() => editorText(page, 'response'), { timeout: EDITOR_TIMEOUT_MS }).toContain(`"id": "${id}"`);
+    expect(await editorText(page, 'response')).toContain('"operationsChanged"');
+    await page.screenshot({ path: join(tmpdir(), 'playground-live.png') });
+    expect(browser.blocked).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('lets the user send an API key in the headers editor when the gateway requires one', async () => {
     gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read', MIRROR_BUDGET_SHARE: '0.5' });
     await mirrorReady(gateway.url, { 'x-api-key': 'reader-key' });

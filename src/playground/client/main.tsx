@@ -25,13 +25,16 @@ window.MonacoEnvironment = monacoEnvironment;
 const container = document.getElementById('graphiql') as HTMLElement;
 const { endpoint = '/graphql', apiKeyHeader } = container.dataset;
 
+// Subscriptions over graphql-ws at the same path; the headers editor's values go along as connectionParams.
+const subscriptionUrl = new URL(endpoint, window.location.href).href.replace(/^http/, 'ws');
+
 // With API keys configured every request needs one: open the headers editor with the header ready to fill in.
 const headers =
   apiKeyHeader === undefined ? undefined : `{\n  // This gateway needs an API key: put yours here.\n  "${apiKeyHeader}": ""\n}\n`;
 
 createRoot(container).render(
   <GraphiQL
-    fetcher={createGraphiQLFetcher({ url: endpoint })}
+    fetcher={createGraphiQLFetcher({ url: endpoint, subscriptionUrl })}
     defaultTabs={EXAMPLES.map(({ query, variables }) => ({
       query,
       variables: variables && JSON.stringify(variables, null, 2),

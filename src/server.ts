@@ -189,6 +189,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       maxCost: config.limits.maxCost,
       maxPlatformCalls: budget.clientCap,
       mirrored: answeredByMirror,
+      allowedOrigins: config.corsOrigins,
       logger,
     });
     app.use(requestIdMiddleware());

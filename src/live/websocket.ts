@@ -2,10 +2,11 @@
  * GraphQL over WebSocket (the graphql-ws protocol) on the same port and path as HTTP, for subscriptions. A client
  * authenticates with the same API keys, sent as `x-api-key` in `connectionParams`; every document passes the same
  * limits as over HTTP (tokens, depth, aliases, cost, the platform-call estimate); a connection holds a bounded number
- * of subscriptions, and an idle or dead one is pinged and closed.
+ * of subscriptions, and an idle or dead one is pinged and closed. A browser page may connect from the gateway's own
+ * origin or one of GATEWAY_CORS_ORIGINS.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -29,6 +30,8 @@ export interface WebSocketOptions {
   maxCost: number;
   maxPlatformCalls: number;
   mirrored: () => boolean;
+  /** GATEWAY_CORS_ORIGINS: browser pages of these origins (and of the gateway's own) may open a socket. */
+  allowedOrigins: readonly string[];
   logger: Logger;
 }
 
@@ -40,7 +43,14 @@ interface Connection {
 /** Starts serving; the returned function stops it (closing every socket). */
 export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
   const keys = options.context.apiKeys && new ApiKeys(options.context.apiKeys);
-  const wsServer = new WebSocketServer({ server: options.server, path: options.path });
+  const allowedOrigins = new Set(options.allowedOrigins);
+  // WebSockets know no CORS: the browser sends its page's Origin, and the server decides. Clients that are not
+  // browsers send none.
+  const wsServer = new WebSocketServer({
+    server: options.server,
+    path: options.path,
+    verifyClient: ({ origin, req, secure }: { origin: string; req: IncomingMessage; secure: boolean }) => !origin || allowedOrigins.has(origin) || origin === `${secure ? 'https' : 'http'}://${req.headers.host}`,
+  });
   const connections = new WeakMap<object, Connection>();
   const connectionOf = (extra: object): Connection => {
     let connection = connections.get(extra);

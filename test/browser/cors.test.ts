@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server.js';
-import { startGateway } from '../gateway/helpers.js';
+import { mirrorReady, startGateway } from '../gateway/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -29,9 +29,25 @@ function isLocal(url: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1';
 }
 
-/** A page that POSTs a query to the gateway with fetch and shows what came back, or why nothing did. */
-function pageQuerying(graphqlUrl: string): string {
-  const script = `
+/**
+ * A page that POSTs a query to the gateway with fetch and shows what came back, or why nothing did; and that
+ * subscribes to a device's changes over graphql-ws (the protocol by hand: no bundling here) and shows the first.
+ */
+function pageQuerying(graphqlUrl: string, deviceId = ''): string {
+  const live = `
+    const socket = new WebSocket(${JSON.stringify(graphqlUrl.replace(/^http/, 'ws'))}, 'graphql-transport-ws');
+    const show = (text) => { document.getElementById('live').textContent = text; };
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': ${JSON.stringify(API_KEY)} } }));
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === 'connection_ack') {
+        show('subscribed');
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription($id: ID!) { deviceUpdated(id: $id) { id name } }', variables: { id: ${JSON.stringify(deviceId)} } } }));
+      }
+      if (message.type === 'next') show('update: ' + JSON.stringify(message.payload));
+    };
+    socket.onclose = (event) => { if (document.getElementById('live').textContent === 'waiting') show('refused: ' + event.code); };`;
+  const script = `${live}
     fetch(${JSON.stringify(graphqlUrl)}, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': ${JSON.stringify(API_KEY)} },
@@ -40,7 +56,7 @@ function pageQuerying(graphqlUrl: string): string {
       .then((response) => response.json())
       .then((body) => { document.getElementById('result').textContent = 'answered: ' + JSON.stringify(body); },
             (error) => { document.getElementById('result').textContent = 'refused: ' + error.name; });`;
-  return `<!doctype html><html><body><pre id="result">waiting</pre><script>${script}</script></body></html>`;
+  return `<!doctype html><html><body><pre id="result">waiting</pre><pre id="live">waiting</pre><script>${script}</script></body></html>`;
 }
 
 /** Serves `html` at `/` from a port of its own: a page of another origin than the gateway's. */
@@ -57,14 +73,18 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
   let context: BrowserContext;
   let profile: string;
   const elsewhere: string[] = [];
+  let deviceId = '';
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
     allowed = await servePage('');
     // The gateway needs the allowed page's origin, and the page the gateway's URL: the page is set once both exist.
-    gateway = await startGateway({ GATEWAY_CORS_ORIGINS: `http://localhost:${allowed.port}`, GATEWAY_API_KEYS: `${API_KEY}:read` });
+    gateway = await startGateway({ GATEWAY_CORS_ORIGINS: `http://localhost:${allowed.port}`, GATEWAY_API_KEYS: `${API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' });
+    await mirrorReady(gateway.url, { 'x-api-key': API_KEY });
+    const listed = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query: '{ fleet(first: 1) { nodes { id } } }' }) });
+    deviceId = ((await listed.json()) as { data: { fleet: { nodes: Array<{ id: string }> } } }).data.fleet.nodes[0]?.id ?? '';
     allowed.server.removeAllListeners('request');
-    allowed.server.on('request', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(pageQuerying(gateway.url)));
+    allowed.server.on('request', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(pageQuerying(gateway.url, deviceId)));
     other = await servePage(pageQuerying(gateway.url));
     profile = mkdtempSync(join(tmpdir(), 'cors-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -88,6 +108,12 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
     await page.goto(`http://localhost:${allowed.port}/`);
     await expect.poll(() => page.locator('#result').innerText()).toMatch(/^(answered|refused)/);
     expect(await page.locator('#result').innerText()).toBe('answered: {"data":{"health":{"loginOk":true}}}');
+    // The page's subscription hears of a change the platform pushes.
+    await expect.poll(() => page.locator('#live').innerText()).toBe('subscribed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const renamed = await fetch(`${gateway.emulator?.url}/_emulator/devices/${deviceId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'renamed-live' }) });
+    expect(renamed.status).toBe(200);
+    await expect.poll(() => page.locator('#live').innerText(), { timeout: 10_000 }).toBe(`update: {"data":{"deviceUpdated":{"id":"${deviceId}","name":"renamed-live"}}}`);
   });
 
   it('keeps the answer from a page of another origin: the browser refuses the request', async () => {
@@ -101,5 +127,7 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
     await expect.poll(() => page.locator('#result').innerText()).toMatch(/^(answered|refused)/);
     expect(await page.locator('#result').innerText()).toBe('refused: TypeError');
     expect(consoleErrors.join('\n')).toContain('blocked by CORS policy');
+    // Its WebSocket is refused at the upgrade.
+    await expect.poll(() => page.locator('#live').innerText()).toMatch(/^refused: \d+$/);
   });
 });

@@ -10,18 +10,10 @@ import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server.js';
 import { mirrorReady, startGateway } from '../gateway/helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-];
+// Every host but this machine's fails to resolve (see below).
+const ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'];
 const API_KEY = 'cors-browser-key-3e8a61';
 
 function isLocal(url: string): boolean {
@@ -87,7 +79,7 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
     allowed.server.on('request', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(pageQuerying(gateway.url, deviceId)));
     other = await servePage(pageQuerying(gateway.url));
     profile = mkdtempSync(join(tmpdir(), 'cors-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS });
     // Every other host fails to resolve. Not `context.route`: with interception on, Playwright answers CORS
     // preflights itself, allowing everything, and the gateway's answer would never be tested.
     context.on('request', (request) => {

@@ -6,18 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../src/playground/examples.js';
 import type { Gateway } from '../../src/server.js';
 import { mirrorReady, startGateway } from '../gateway/helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
 
-/** Debian's Chromium: playwright-core downloads no browser, and nothing can be downloaded here anyway. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Left behind for a person to look at (and for a failed CI run). */
 const SCREENSHOT = join(tmpdir(), 'playground.png');
 /** Monaco loads well after the page under a parallel test run. */

@@ -320,11 +320,12 @@ export class Mirror implements MirrorSource {
 
   /**
    * Reads the subtasks of the tasks that need it, newest first: never read, ended since they were read, or (without
-   * push) still running. True when more remain.
+   * push) still running and not read within the poll interval. True when more remain.
    */
   private async followTasks(limit = 10): Promise<boolean> {
     // With push, notifications move running tasks' subtasks: they are read again only once the task has ended.
-    const due = await this.repo.operationsToFollow(limit + 1, !this.push);
+    // Without, once per poll interval: "more remain" must not stay true while tasks run, or this never pauses.
+    const due = await this.repo.operationsToFollow(limit + 1, this.push ? undefined : Date.now() - this.#pollMs);
     for (const { id } of due.slice(0, limit)) {
       if (this.#closed) return false;
       const operation = await this.repo.operation(id);

@@ -219,9 +219,9 @@ export class MirrorRepository {
 
   /**
    * Tasks whose subtasks must be read (again), newest first: never read, ended since they were read, and with
-   * `running`, every task still running.
+   * `runningReadBefore` (epoch ms), every task still running whose subtasks were read before then.
    */
-  async operationsToFollow(limit: number, running: boolean): Promise<{ id: string; status: string; subtasksSyncedAt: number | null }[]> {
+  async operationsToFollow(limit: number, runningReadBefore?: number): Promise<{ id: string; status: string; subtasksSyncedAt: number | null }[]> {
     const RUNNING = ['WAIT', 'PROCESSING'];
     const rows = await this.db
       .selectFrom('mirror_operations')
@@ -230,7 +230,7 @@ export class MirrorRepository {
         eb.or([
           eb('subtasks_synced_at', 'is', null),
           eb.and([eb('subtasks_status', 'in', RUNNING), eb('status', 'not in', RUNNING)]),
-          ...(running ? [eb('status', 'in', RUNNING)] : []),
+          ...(runningReadBefore !== undefined ? [eb.and([eb('status', 'in', RUNNING), eb('subtasks_synced_at', '<', runningReadBefore)])] : []),
         ]),
       )
       .orderBy('created_at', 'desc')

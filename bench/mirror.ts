@@ -237,7 +237,9 @@ interface Row extends Load {
   mirrored?: { devices: number; operations: number; subtasks: number };
   storeMb?: number;
   storeMbAfterLoad?: number;
+  /** Before the load: RSS, and the peak so far (the sync's, for the mirror). */
   rssReadyMb: number;
+  peakRssReadyMb: number;
   rssMb: number;
   peakRssMb: number;
 }
@@ -315,11 +317,12 @@ async function measureMirror(platform: Platform, seconds: number): Promise<Row> 
     }
     const caughtUpSeconds = (performance.now() - started - QUIET_MS) / 1000;
     const caughtUp = callsBetween(before, await emulatorStats(platform));
-    const rssReadyMb = memory(gateway.pid).rssMb;
+    const { rssMb: rssReadyMb, peakRssMb: peakRssReadyMb } = memory(gateway.pid);
     for (let i = 0; i < WARM_UP_REQUESTS; i++) await dashboard(gateway.url);
     const measured = await load(gateway, platform, seconds);
     return {
       path: 'mirror',
+      peakRssReadyMb,
       syncCalls: sync.calls,
       syncLogins: sync.logins,
       syncByRoute: sync.byRoute,
@@ -342,10 +345,10 @@ async function measureMirror(platform: Platform, seconds: number): Promise<Row> 
 async function measurePlatform(platform: Platform, seconds: number): Promise<Row> {
   const gateway = await startGateway(platform, { GATEWAY_DATA_DIR: ':memory:', MIRROR_BUDGET_SHARE: '0' });
   try {
-    const rssReadyMb = memory(gateway.pid).rssMb;
+    const { rssMb: rssReadyMb, peakRssMb: peakRssReadyMb } = memory(gateway.pid);
     for (let i = 0; i < WARM_UP_REQUESTS; i++) await dashboard(gateway.url);
     const measured = await load(gateway, platform, seconds);
-    return { path: 'platform', rssReadyMb, ...memory(gateway.pid), ...measured };
+    return { path: 'platform', rssReadyMb, peakRssReadyMb, ...memory(gateway.pid), ...measured };
   } finally {
     await gateway.stop();
   }
@@ -371,7 +374,7 @@ function print(devices: number, emulator: { startupSeconds: number; rssMb: numbe
     'all subtasks read: calls, seconds': both((r) => (r.caughtUpCalls === undefined ? '—' : `${r.caughtUpCalls}, ${fixed(r.caughtUpSeconds)}`)),
     'mirrored devices / tasks / subtasks': both((r) => (r.mirrored ? `${r.mirrored.devices} / ${r.mirrored.operations} / ${r.mirrored.subtasks}` : '—')),
     'store MB (after sync → after load)': both((r) => (r.storeMb === undefined ? '—' : `${fixed(r.storeMb)} → ${fixed(r.storeMbAfterLoad)}`)),
-    'gateway RSS MB ready': both((r) => r.rssReadyMb),
+    'gateway RSS MB before load (peak so far)': both((r) => `${r.rssReadyMb} (${r.peakRssReadyMb})`),
     'gateway RSS MB after load': both((r) => r.rssMb),
     'gateway peak RSS MB (VmHWM)': both((r) => r.peakRssMb),
     'dashboard req/s': both((r) => r.requestsPerSecond),

@@ -1,0 +1,429 @@
+/**
+ * The fleet mirror against the platform path, for the README's dashboard query, at each fleet size (issue 10):
+ * initial sync (platform calls, seconds), store size, gateway RSS, and under load (autocannon, 10 connections)
+ * requests per second, p50/p99 and CPU seconds per 1,000 requests, side by side with the same query answered
+ * from the platform (MIRROR_BUDGET_SHARE=0: per-request DataLoaders and the shared caches).
+ *
+ *   npm run bench:mirror -- [seconds per run] [sizes]        defaults: 10 2000,100000
+ *
+ * The emulator runs in a child process (manual clock, no throttle); each gateway is a real `node dist/src/main.js`
+ * process, one at a time, so it has the machine's CPUs to itself besides the emulator; autocannon runs in this
+ * process. The gateways' call budget is raised far above what the load needs and one client may use all of it,
+ * so the figures measure the gateway, not the budget.
+ *  - mirror: a fresh SQLite data dir; started without a public URL (no push: the full sync alone fills it); timed
+ *    from spawn until `{ mirror { state } }` is READY; the emulator's counters over that span are the sync's calls.
+ *    The load starts once the mirror has read every task's subtasks too (no platform call for 3 s).
+ *  - platform: `:memory:` store, mirror off; warmed with a few dashboards before the load.
+ * BENCH_GATEWAY_NODE_ARGS adds node flags to the gateways (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * CPU: the gateway process's utime + stime (/proc/<pid>/stat) over the load run. Peak RSS: VmHWM (/proc/<pid>/status).
+ */
+import autocannon from 'autocannon';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+
+const CONNECTIONS = 10;
+const WARM_UP_REQUESTS = 5;
+const API_KEY = 'bench-key';
+const SYNC_TIMEOUT_MS = 10 * 60_000;
+const START_TIMEOUT_MS = 3 * 60_000;
+/** The mirror has caught up once the platform has seen no call from it for this long. */
+const QUIET_MS = 3_000;
+const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const LOGIN = 'POST /iocm/app/sec/v1.1.0/login';
+
+/** The README's dashboard query, exactly. */
+const DASHBOARD = '{ operations(first: 20) { nodes { id status stats { total success fail progress } subtasks(first: 10) { nodes { status device { name fwVersion status } } } } } }';
+const MIRROR_STATUS = '{ mirror { state devices operations subtasks } }';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Path = 'mirror' | 'platform';
+
+interface Platform {
+  url: string;
+  appId: string;
+  secret: string;
+}
+
+interface EmulatorStats {
+  total: number;
+  byRoute: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The emulator, in a child process.
+
+async function emulatorChild(devices: number): Promise<void> {
+  const { startEmulator } = await import('../src/emulator/index.js');
+  const emulator = await startEmulator({ port: 0, seed: 1, devices, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: null });
+  process.send?.({ url: emulator.url });
+  process.once('disconnect', () => void emulator.close().finally(() => process.exit(0)));
+}
+
+interface Emulator {
+  platform: Platform;
+  startupSeconds: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startEmulatorProcess(devices: number): Promise<Emulator> {
+  const started = performance.now();
+  const worker = fork(fileURLToPath(import.meta.url), ['--emulator', String(devices)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { url } = await withTimeout(
+    new Promise<{ url: string }>((resolve, reject) => {
+      worker.once('message', (m) => resolve(m as { url: string }));
+      worker.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+    }),
+    START_TIMEOUT_MS,
+    'emulator start',
+  );
+  const startupSeconds = (performance.now() - started) / 1000;
+  const credentials = (await (await fetch(`${url}/_emulator/credentials`)).json()) as { appId: string; secret: string };
+  return {
+    platform: { url, appId: credentials.appId, secret: credentials.secret },
+    startupSeconds,
+    process: worker,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (worker.exitCode !== null) return resolve();
+        worker.once('exit', () => resolve());
+        worker.disconnect();
+      }),
+  };
+}
+
+async function emulatorStats(platform: Platform): Promise<EmulatorStats> {
+  return (await fetch(`${platform.url}/_emulator/stats`)).json() as Promise<EmulatorStats>;
+}
+
+function callsBetween(before: EmulatorStats, after: EmulatorStats): { calls: number; logins: number; byRoute: Record<string, number> } {
+  const byRoute: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after.byRoute)) {
+    const delta = n - (before.byRoute[route] ?? 0);
+    if (delta > 0) byRoute[route] = delta;
+  }
+  return { calls: after.total - before.total, logins: byRoute[LOGIN] ?? 0, byRoute };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A gateway: `node dist/src/main.js`, ready when it prints its GraphQL endpoint.
+
+interface Gateway {
+  pid: number;
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startGateway(platform: Platform, env: Record<string, string>): Promise<Gateway> {
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateways, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      NORTHBOUND_URL: platform.url,
+      NORTHBOUND_APP_ID: platform.appId,
+      NORTHBOUND_SECRET: platform.secret,
+      GATEWAY_API_KEYS: `${API_KEY}:read`,
+      GATEWAY_PLAYGROUND: 'off',
+      LOG_LEVEL: 'warn',
+      NORTHBOUND_RATE_LIMIT: '1000000/60s',
+      GATEWAY_CLIENT_BUDGET_SHARE: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const match = /^GraphQL endpoint: (\S+)/.exec(line);
+        if (match?.[1]) resolve(match[1]);
+        else if (line.trim()) process.stderr.write(`  [gateway] ${line}\n`);
+      });
+      child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+    }),
+    START_TIMEOUT_MS,
+    'gateway start',
+  );
+  return {
+    pid: child.pid as number,
+    url,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function graphql(url: string, query: string): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+/** A dashboard; fails the bench unless it is a 200 with data, no errors, and some subtasks with devices. */
+async function dashboard(url: string): Promise<Json> {
+  const { status, body } = await graphql(url, DASHBOARD);
+  if (status !== 200 || body.errors || !body.data) throw new Error(`bad dashboard answer (${status}): ${JSON.stringify(body).slice(0, 500)}`);
+  const nodes = body.data.operations.nodes as Json[];
+  if (nodes.length === 0 || !nodes.some((o) => o.subtasks.nodes.some((s: Json) => s.device?.name))) {
+    throw new Error(`dashboard without tasks or devices: ${JSON.stringify(body).slice(0, 500)}`);
+  }
+  return body.data;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The process's own figures, from /proc.
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** VmRSS and VmHWM (peak), in MB. */
+function memory(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+function directoryBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measuring one path at one size.
+
+interface Load {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  cpuSecondsPer1000: number;
+  callsPerRequest: number;
+  byRoute: Record<string, number>;
+}
+
+interface Row extends Load {
+  path: Path;
+  syncCalls?: number;
+  syncLogins?: number;
+  syncByRoute?: Record<string, number>;
+  syncSeconds?: number;
+  /** Until every task's subtasks are in (the platform quiet). */
+  caughtUpCalls?: number;
+  caughtUpSeconds?: number;
+  mirrored?: { devices: number; operations: number; subtasks: number };
+  storeMb?: number;
+  storeMbAfterLoad?: number;
+  /** Before the load: RSS, and the peak so far (the sync's, for the mirror). */
+  rssReadyMb: number;
+  peakRssReadyMb: number;
+  rssMb: number;
+  peakRssMb: number;
+}
+
+async function load(gateway: Gateway, platform: Platform, seconds: number): Promise<Load> {
+  let withErrors = 0;
+  let checked = 0;
+  const before = await emulatorStats(platform);
+  const cpuBefore = cpuSeconds(gateway.pid);
+  const result = await autocannon({
+    url: gateway.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify({ query: DASHBOARD }),
+        // Every answer: a GraphQL error would come back as a 200 too.
+        onResponse: (status: number, body: string) => {
+          checked += 1;
+          if (status !== 200 || !body.startsWith('{"data":{"operations":') || body.includes('"errors"')) withErrors += 1;
+        },
+      },
+    ],
+  });
+  const cpuAfter = cpuSeconds(gateway.pid);
+  const after = await emulatorStats(platform);
+  // And a few answers after the run, read in full.
+  for (let i = 0; i < 3; i++) await dashboard(gateway.url);
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || withErrors > 0) {
+    throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${withErrors} of ${checked} answers with GraphQL errors`);
+  }
+  const requests = result.requests.total;
+  const calls = callsBetween(before, after);
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests,
+    cpuSecondsPer1000: ((cpuAfter - cpuBefore) / requests) * 1000,
+    callsPerRequest: calls.calls / requests,
+    byRoute: calls.byRoute,
+  };
+}
+
+async function measureMirror(platform: Platform, seconds: number): Promise<Row> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-mirror-'));
+  const before = await emulatorStats(platform);
+  const started = performance.now();
+  const gateway = await startGateway(platform, { GATEWAY_DATA_DIR: dataDir, MIRROR_BUDGET_SHARE: '0.5' });
+  try {
+    let status: Json;
+    for (;;) {
+      const { body } = await graphql(gateway.url, MIRROR_STATUS);
+      status = body.data?.mirror;
+      if (status?.state === 'READY') break;
+      if (performance.now() - started > SYNC_TIMEOUT_MS) throw new Error(`mirror not READY after ${SYNC_TIMEOUT_MS / 1000} s: ${JSON.stringify(body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const syncSeconds = (performance.now() - started) / 1000;
+    const sync = callsBetween(before, await emulatorStats(platform));
+    const storeMb = directoryBytes(dataDir) / 1e6;
+    // READY needs the newest tasks' subtasks only; the rest are read next. The load starts once they are in: the
+    // platform quiet (no call for QUIET_MS) and the mirror's counts still.
+    let quietSince = performance.now();
+    let last = JSON.stringify([(await emulatorStats(platform)).total, status]);
+    while (performance.now() - quietSince < QUIET_MS) {
+      if (performance.now() - started > SYNC_TIMEOUT_MS) throw new Error(`mirror still reading after ${SYNC_TIMEOUT_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await graphql(gateway.url, MIRROR_STATUS)).body.data.mirror;
+      const now = JSON.stringify([(await emulatorStats(platform)).total, status]);
+      if (now !== last) quietSince = performance.now();
+      last = now;
+    }
+    const caughtUpSeconds = (performance.now() - started - QUIET_MS) / 1000;
+    const caughtUp = callsBetween(before, await emulatorStats(platform));
+    const { rssMb: rssReadyMb, peakRssMb: peakRssReadyMb } = memory(gateway.pid);
+    for (let i = 0; i < WARM_UP_REQUESTS; i++) await dashboard(gateway.url);
+    const measured = await load(gateway, platform, seconds);
+    return {
+      path: 'mirror',
+      peakRssReadyMb,
+      syncCalls: sync.calls,
+      syncLogins: sync.logins,
+      syncByRoute: sync.byRoute,
+      syncSeconds,
+      caughtUpCalls: caughtUp.calls,
+      caughtUpSeconds,
+      mirrored: { devices: status.devices, operations: status.operations, subtasks: status.subtasks },
+      storeMb,
+      storeMbAfterLoad: directoryBytes(dataDir) / 1e6,
+      rssReadyMb,
+      ...memory(gateway.pid),
+      ...measured,
+    };
+  } finally {
+    await gateway.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measurePlatform(platform: Platform, seconds: number): Promise<Row> {
+  const gateway = await startGateway(platform, { GATEWAY_DATA_DIR: ':memory:', MIRROR_BUDGET_SHARE: '0' });
+  try {
+    const { rssMb: rssReadyMb, peakRssMb: peakRssReadyMb } = memory(gateway.pid);
+    for (let i = 0; i < WARM_UP_REQUESTS; i++) await dashboard(gateway.url);
+    const measured = await load(gateway, platform, seconds);
+    return { path: 'platform', rssReadyMb, peakRssReadyMb, ...memory(gateway.pid), ...measured };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Printing.
+
+const fixed = (n: number | undefined, digits = 1) => (n === undefined ? '—' : n.toFixed(digits));
+const shortRoute = (route: string) => route.replace(/^(\w+) \/\w+\/[\w/]*?\/v[\d.]+/, '$1 …');
+const routes = (byRoute: Record<string, number>, per = 1) =>
+  Object.entries(byRoute)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([route, n]) => `${shortRoute(route)} ${per === 1 ? n : (n / per).toFixed(2)}`)
+    .join('; ');
+
+function print(devices: number, emulator: { startupSeconds: number; rssMb: number; peakRssMb: number }, mirror: Row, platform: Row, seconds: number): void {
+  const both = (f: (r: Row) => string | number) => ({ mirror: f(mirror), platform: f(platform) });
+  console.log(`\n${devices.toLocaleString('en')} devices — the README's dashboard query; autocannon ${CONNECTIONS} connections, ${seconds} s per path`);
+  console.table({
+    'initial sync: platform calls (logins)': both((r) => (r.syncCalls === undefined ? '—' : `${r.syncCalls} (${r.syncLogins})`)),
+    'initial sync: seconds to READY': both((r) => fixed(r.syncSeconds)),
+    'all subtasks read: calls, seconds': both((r) => (r.caughtUpCalls === undefined ? '—' : `${r.caughtUpCalls}, ${fixed(r.caughtUpSeconds)}`)),
+    'mirrored devices / tasks / subtasks': both((r) => (r.mirrored ? `${r.mirrored.devices} / ${r.mirrored.operations} / ${r.mirrored.subtasks}` : '—')),
+    'store MB (after sync → after load)': both((r) => (r.storeMb === undefined ? '—' : `${fixed(r.storeMb)} → ${fixed(r.storeMbAfterLoad)}`)),
+    'gateway RSS MB before load (peak so far)': both((r) => `${r.rssReadyMb} (${r.peakRssReadyMb})`),
+    'gateway RSS MB after load': both((r) => r.rssMb),
+    'gateway peak RSS MB (VmHWM)': both((r) => r.peakRssMb),
+    'dashboard req/s': both((r) => r.requestsPerSecond),
+    'p50 ms': both((r) => r.p50Ms),
+    'p99 ms': both((r) => r.p99Ms),
+    'CPU s per 1,000 requests': both((r) => fixed(r.cpuSecondsPer1000, 2)),
+    'platform calls per request': both((r) => fixed(r.callsPerRequest, 3)),
+    requests: both((r) => r.requests),
+  });
+  const ratio = mirror.requestsPerSecond / Math.max(1, platform.requestsPerSecond);
+  console.log(`req/s mirror / platform: ${ratio.toFixed(1)}× (target ≥ 3×: ${ratio >= 3 ? 'met' : 'MISSED'}); mirror peak RSS ${mirror.peakRssMb} MB${devices >= 100_000 ? ` (target < 200 MB at 100,000 devices: ${mirror.peakRssMb < 200 ? 'met' : 'MISSED'})` : ''}`);
+  console.log(`initial sync calls by route: ${routes(mirror.syncByRoute ?? {})}`);
+  console.log(`platform calls per request under load — mirror: ${routes(mirror.byRoute, mirror.requests) || 'none'}; platform: ${routes(platform.byRoute, platform.requests) || 'none'}`);
+  console.log(`emulator: started in ${fixed(emulator.startupSeconds)} s, RSS ${emulator.rssMb} MB (peak ${emulator.peakRssMb} MB)`);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(args[0] ?? '') > 0 ? Number(args[0]) : 10;
+  const sizes = (args[1] ?? '2000,100000')
+    .split(',')
+    .map((s) => Number(s.replace(/_/g, '')))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  console.log(`Fleet mirror vs platform path. Node ${process.version}, ${cpus().length} CPUs; CPU from /proc (${CLOCK_TICKS} ticks/s).`);
+  for (const devices of sizes) {
+    process.stderr.write(`${devices} devices: starting the emulator...\n`);
+    const emulator = await startEmulatorProcess(devices);
+    try {
+      process.stderr.write(`${devices} devices: mirror (initial sync, then ${seconds} s of load)...\n`);
+      const mirror = await measureMirror(emulator.platform, seconds);
+      process.stderr.write(`${devices} devices: platform path (${seconds} s of load)...\n`);
+      const platform = await measurePlatform(emulator.platform, seconds);
+      print(devices, { startupSeconds: emulator.startupSeconds, ...memory(emulator.process.pid as number) }, mirror, platform, seconds);
+    } finally {
+      await emulator.stop();
+    }
+  }
+}
+
+if (args[0] === '--emulator') {
+  await emulatorChild(Number(args[1]));
+} else {
+  await main();
+}

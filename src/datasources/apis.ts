@@ -277,7 +277,22 @@ export class DevicesApi extends Api {
   async find(id: string, appId?: string): Promise<Device | null> {
     // The mirror holds the gateway's own application's devices.
     const mirrored = appId === undefined ? await this.mirror?.repo.device(id) : undefined;
-    if (mirrored) return mirrored;
+    return mirrored ?? this.findOnPlatform(id, appId);
+  }
+
+  /**
+   * Devices by id, in the order of `ids`: those the mirror holds in one read, the others one by one from the
+   * platform (a bounded number at once); each id gets its device, null (unknown) or its own error.
+   */
+  async findMany(ids: readonly string[]): Promise<(Device | null | Error)[]> {
+    const mirrored = (await this.mirror?.repo.devices(ids)) ?? new Map<string, Device>();
+    const limit = pLimit(LOOKUP_CONCURRENCY);
+    return Promise.all(
+      ids.map((id) => mirrored.get(id) ?? limit(() => this.findOnPlatform(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))),
+    );
+  }
+
+  private async findOnPlatform(id: string, appId?: string): Promise<Device | null> {
     const key = `${appId ?? ''}|${id}`;
     const cached = this.caches.devices.get(key);
     if (cached) return cached;
@@ -295,10 +310,7 @@ export class DevicesApi extends Api {
    */
   async findOfOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
     const found = new Map<string, Device | null>();
-    if (this.mirror) {
-      const mirrored = await Promise.all(ids.map((id) => this.mirror?.repo.device(id)));
-      ids.forEach((id, i) => mirrored[i] && found.set(id, mirrored[i]));
-    }
+    for (const [id, device] of (await this.mirror?.repo.devices(ids)) ?? []) found.set(id, device);
     const missing = [...new Set(ids)].filter((id) => {
       const cached = this.caches.devices.get(`|${id}`);
       if (cached) found.set(id, cached);

@@ -23,7 +23,8 @@ function byId<T>(find: (id: string) => Promise<T | null>): DataLoader<string, T 
 
 export function createLoaders(apis: PlatformApis): Loaders {
   return {
-    device: byId((id) => apis.devices.find(id)),
+    // Devices the mirror holds come in one read for the whole batch.
+    device: new DataLoader<string, Device | null>((ids) => apis.devices.findMany(ids)),
     operation: byId((id) => apis.operations.find(id)),
     upgradePackage: byId((id) => apis.upgradePackages.find(id)),
   };

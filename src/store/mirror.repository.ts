@@ -117,6 +117,16 @@ export class MirrorRepository {
     return row && revive<Device>(row);
   }
 
+  /** Many devices in one read (a dashboard's, say); those the mirror does not hold are missing from the map. */
+  async devices(ids: readonly string[]): Promise<Map<string, Mirrored<Device>>> {
+    const found = new Map<string, Mirrored<Device>>();
+    for (const chunk of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db.selectFrom('mirror_devices').select(['id', 'data', 'synced_at']).where('id', 'in', chunk).execute();
+      for (const row of rows) found.set(row.id, revive<Device>(row));
+    }
+    return found;
+  }
+
   async fleet(filter: DeviceFilter, order: DeviceOrder, window: ListWindow): Promise<Page<Mirrored<Device>>> {
     const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter);
     const [total, rows] = await Promise.all([
@@ -268,11 +278,15 @@ export class MirrorRepository {
     const operation = await this.db.selectFrom('mirror_operations').select('subtasks_synced_at').where('id', '=', operationId).executeTakeFirst();
     if (!operation || operation.subtasks_synced_at === null) return undefined;
     const base = this.db.selectFrom('mirror_subtasks').where('operation_id', '=', operationId).$if(status !== undefined, (q) => q.where('status', '=', status as string));
-    const [total, rows] = await Promise.all([
-      base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
-      base.select(['data', 'synced_at', 'step']).orderBy('position').limit(window.count).offset(window.start).execute(),
-    ]);
-    return { totalCount: Number(total.n), items: rows.map((r) => ({ ...revive<Subtask>(r), step: r.step as UpgradeStep | null })) };
+    // The page and the count in one statement; a page past the end has no row to carry the count.
+    const rows = await base
+      .select(['data', 'synced_at', 'step', sql<number | string>`count(*) over ()`.as('total')])
+      .orderBy('position')
+      .limit(window.count)
+      .offset(window.start)
+      .execute();
+    const total = rows[0] ? Number(rows[0].total) : Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    return { totalCount: total, items: rows.map((r) => ({ ...revive<Subtask>(r), step: r.step as UpgradeStep | null })) };
   }
 
   /**

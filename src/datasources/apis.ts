@@ -23,6 +23,7 @@ import type {
 } from './models.js';
 import { integer, record, type Normalizer } from './normalize.js';
 import { fetchWindow } from './paging.js';
+import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import type { Cache, PlatformCaches } from './caches.js';
 import type { CallOptions, CallScope, Endpoint, PlatformClient } from './platform-client.js';
@@ -254,8 +255,26 @@ export class OperationsApi extends Api {
    * `ended`: the task has ended, so its subtasks never change again and their pages are kept.
    */
   async subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
-    return (await this.mirror?.repo.subtasks(operationId, status, window)) ?? this.subtasksFromPlatform(operationId, status, window, knownTotal, ended);
+    const mirrored = this.mirror && (await this.mirroredPages.load(JSON.stringify([operationId, status ?? null, window.start, window.count])));
+    return mirrored ?? this.subtasksFromPlatform(operationId, status, window, knownTotal, ended);
   }
+
+  /** The mirror's subtask pages of this request, read together: tasks asking for the same window share one read. */
+  private readonly mirroredPages = new DataLoader<string, Page<Subtask> | undefined>(async (keys) => {
+    const asked = keys.map((key) => JSON.parse(key) as [string, SubtaskStatus | null, number, number]);
+    const groups = new Map<string, string[]>();
+    for (const [id, status, start, count] of asked) {
+      const group = JSON.stringify([status, start, count]);
+      groups.set(group, [...(groups.get(group) ?? []), id]);
+    }
+    const found = new Map<string, Page<Subtask>>();
+    for (const [group, ids] of groups) {
+      const [status, start, count] = JSON.parse(group) as [SubtaskStatus | null, number, number];
+      const pages = (await this.mirror?.repo.subtaskPages(ids, status ?? undefined, { start, count })) ?? new Map();
+      for (const [id, page] of pages) found.set(JSON.stringify([id, status, start, count]), page);
+    }
+    return keys.map((key) => found.get(key));
+  });
 
   subtasksFromPlatform(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
     const options = { path: { operationId }, searchParams: { subOperationStatus: status && SUBTASK_STATUS[status] } };

@@ -290,6 +290,47 @@ export class MirrorRepository {
   }
 
   /**
+   * The same window of many tasks' subtasks in three statements (a dashboard's twenty tasks, say); tasks whose
+   * subtasks the mirror has not read are missing from the map.
+   */
+  async subtaskPages(operationIds: readonly string[], status: SubtaskStatus | undefined, window: ListWindow): Promise<Map<string, Page<Mirrored<Subtask> & { step: UpgradeStep | null }>>> {
+    const pages = new Map<string, Page<Mirrored<Subtask> & { step: UpgradeStep | null }>>();
+    if (operationIds.length === 0) return pages;
+    const synced = (await this.db.selectFrom('mirror_operations').select('id').where('id', 'in', [...operationIds]).where('subtasks_synced_at', 'is not', null).execute()).map((r) => r.id);
+    if (synced.length === 0) return pages;
+    if (status !== undefined) {
+      // A status filter leaves gaps in the positions: each task on its own.
+      for (const id of synced) {
+        const page = await this.subtasks(id, status, window);
+        if (page) pages.set(id, page);
+      }
+      return pages;
+    }
+    // Positions run 0..n-1 in the platform's order, so a window is a range of them.
+    const [rows, counts] = await Promise.all([
+      this.db
+        .selectFrom('mirror_subtasks')
+        .select(['operation_id', 'data', 'synced_at', 'step'])
+        .where('operation_id', 'in', synced)
+        .where('position', '>=', window.start)
+        .where('position', '<', window.start + window.count)
+        .orderBy('operation_id')
+        .orderBy('position')
+        .execute(),
+      this.db
+        .selectFrom('mirror_subtasks')
+        .select(['operation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('operation_id', 'in', synced)
+        .groupBy('operation_id')
+        .execute(),
+    ]);
+    for (const id of synced) pages.set(id, { totalCount: 0, items: [] });
+    for (const count of counts) (pages.get(count.operation_id) as Page<unknown>).totalCount = Number(count.n);
+    for (const row of rows) pages.get(row.operation_id)?.items.push({ ...revive<Subtask>(row), step: row.step as UpgradeStep | null });
+    return pages;
+  }
+
+  /**
    * A subtask's state from a notification. The state only moves forward (waiting, running, ended), so a late or
    * repeated notice never undoes a newer one. Returns the task's id when something changed.
    */

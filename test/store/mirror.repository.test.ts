@@ -99,4 +99,20 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     ]);
     expect(Object.fromEntries(await mirror.subtaskCounts('new'))).toEqual({ SUCCESS: 1, WAIT: 1 });
   });
+
+  it('reads the same window of many tasks at once, as each task alone would give it', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.putOperations([operation('a', '2026-01-01T00:00:00Z', ['d1', 'd2', 'd3']), operation('b', '2026-01-02T00:00:00Z', ['d4']), operation('c', '2026-01-03T00:00:00Z', ['d5'])], 1_000, 1);
+    await mirror.putSubtasks('a', [subtask('a1', 'a', 'd1'), subtask('a2', 'a', 'd2'), subtask('a3', 'a', 'd3')], 1_000);
+    await mirror.putSubtasks('b', [subtask('b1', 'b', 'd4')], 1_000);
+    const window = { start: 1, count: 2 };
+    const pages = await mirror.subtaskPages(['a', 'b', 'c'], undefined, window);
+    expect([...pages.keys()].sort()).toEqual(['a', 'b']);
+    for (const id of ['a', 'b']) {
+      const alone = await mirror.subtasks(id, undefined, window);
+      expect(pages.get(id)).toEqual(alone);
+    }
+    expect(pages.get('a')?.items.map((s) => s.id)).toEqual(['a2', 'a3']);
+    expect(pages.get('b')).toMatchObject({ totalCount: 1, items: [] });
+  });
 });

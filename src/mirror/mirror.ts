@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MirrorSource, PlatformApis } from '../datasources/apis.js';
-import type { Device, Operation, Subtask } from '../datasources/models.js';
+import { hasEnded, type BatchTask, type Device, type Operation, type Subtask } from '../datasources/models.js';
 import { operationStats, type Normalizer } from '../datasources/normalize.js';
 import type { Logger } from '../logger.js';
 import type { MirrorRepository } from '../store/mirror.repository.js';
@@ -45,6 +45,7 @@ export interface MirrorEvents {
   device: [Device];
   operation: [Operation];
   subtask: [Subtask];
+  batchTask: [BatchTask];
 }
 
 /** The newest tasks whose subtasks must be in the mirror before it answers lists (a dashboard's worth and more). */
@@ -78,6 +79,8 @@ export class Mirror implements MirrorSource {
   readonly #pollMs: number;
   #publicUrl: string | undefined;
   #applying: Promise<void> = Promise.resolve();
+  /** Batch tasks someone watches: the platform pushes nothing about them, so one poller each, shared. */
+  readonly #batchWatches = new Map<string, { watchers: number; timer: NodeJS.Timeout; last: string }>();
 
   constructor(private readonly options: MirrorOptions) {
     this.repo = options.repo;
@@ -110,8 +113,51 @@ export class Mirror implements MirrorSource {
     this.#loop = this.run();
   }
 
+  /**
+   * Polls a batch task (once per poll interval, whatever the number of watchers) until it ends or nobody watches;
+   * each change is published. Returns the function that stops this watcher's interest.
+   */
+  watchBatchTask(id: string): () => void {
+    const existing = this.#batchWatches.get(id);
+    if (existing) {
+      existing.watchers += 1;
+    } else {
+      const watch = { watchers: 1, last: '', timer: setInterval(() => void this.pollBatchTask(id), this.#pollMs) };
+      this.#batchWatches.set(id, watch);
+      void this.pollBatchTask(id);
+    }
+    return () => {
+      const watch = this.#batchWatches.get(id);
+      if (watch && --watch.watchers === 0) this.stopBatchWatch(id);
+    };
+  }
+
+  private async pollBatchTask(id: string): Promise<void> {
+    const watch = this.#batchWatches.get(id);
+    if (!watch || this.#closed) return;
+    try {
+      const task = await this.options.apis.batchTasks.find(id);
+      if (!task) return this.stopBatchWatch(id);
+      const { syncedAt: _learned, ...state } = task;
+      const seen = JSON.stringify(state);
+      if (seen !== watch.last) {
+        watch.last = seen;
+        this.events.emit('batchTask', task);
+      }
+      if (hasEnded(task)) this.stopBatchWatch(id);
+    } catch (error) {
+      this.options.logger.debug({ error: error instanceof Error ? error.message : String(error) }, 'batch task poll failed; the next one tries again');
+    }
+  }
+
+  private stopBatchWatch(id: string): void {
+    clearInterval(this.#batchWatches.get(id)?.timer);
+    this.#batchWatches.delete(id);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    for (const id of [...this.#batchWatches.keys()]) this.stopBatchWatch(id);
     this.#wake?.abort();
     await this.#loop;
     await this.#applying;

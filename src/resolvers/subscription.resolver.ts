@@ -1,9 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Args, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { GatewayContext } from '../context.js';
-import type { Device as DeviceModel, Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../datasources/models.js';
+import type { BatchTask as BatchTaskModel, Device as DeviceModel, Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../datasources/models.js';
 import { changes } from '../live/changes.js';
 import type { Mirror } from '../mirror/mirror.js';
+import { BatchTask } from '../schema/batch-task.type.js';
 import { Device } from '../schema/device.type.js';
 import { Operation, OperationFilter } from '../schema/operation.type.js';
 import { Subtask, SubtaskUpdatedArgs } from '../schema/subtask.type.js';
@@ -16,6 +17,15 @@ function mirrorOf({ context }: Data): Mirror {
     throw new GraphQLError('Live updates need the fleet mirror, which is off (MIRROR_BUDGET_SHARE=0).', { extensions: { code: 'MIRROR_UNAVAILABLE' } });
   }
   return context.mirror;
+}
+
+/** The updates, for as long as the subscriber reads them; then the interest they were read for is given up. */
+async function* watching<T>(stop: () => void, updates: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* updates;
+  } finally {
+    stop();
+  }
 }
 
 function matches(operation: OperationModel, filter: OperationFilterModel | undefined): boolean {
@@ -58,6 +68,18 @@ export class SubscriptionResolver {
   })
   subtaskUpdated(@Args(() => SubtaskUpdatedArgs) _args: SubtaskUpdatedArgs, @Root() subtask: SubtaskModel): SubtaskModel {
     return subtask;
+  }
+
+  @Subscription(() => BatchTask, {
+    description: 'A batch task whose status or stats changed (read once per MIRROR_POLL_SECONDS while anyone watches it, until it ends).',
+    subscribe: (data: Data) => {
+      const mirror = mirrorOf(data);
+      const { id } = data.args as { id: string };
+      return watching(mirror.watchBatchTask(id), changes(mirror, 'batchTask', (t) => t.id === id));
+    },
+  })
+  batchTaskUpdated(@Arg('id', () => ID) _id: string, @Root() task: BatchTaskModel): BatchTaskModel {
+    return task;
   }
 
   @Subscription(() => Device, {

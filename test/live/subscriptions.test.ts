@@ -167,4 +167,35 @@ describe('without push', () => {
       await Promise.all(clients.map((client) => client.dispose()));
     }
   });
+
+  it('batchTaskUpdated: one poll of the batch task a second for three subscribers, each hearing it complete', async () => {
+    const target = await upgradable(gateway, emulator.url, TEST_API_KEY);
+    const created = await graphql(gateway, 'mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
+      input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [target.deviceId] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
+    }, TEST_API_KEY);
+    expect(created.errors).toBeUndefined();
+    const id = created.data.createBatchTask.taskId as string;
+    const route = 'GET /iocm/app/batchtask/v1.1.0/tasks/{taskId}';
+    const clients = Array.from({ length: 3 }, () => wsClient(gateway, TEST_API_KEY));
+    try {
+      const completed = clients.map((client) =>
+        collect(client, 'subscription($id: ID!) { batchTaskUpdated(id: $id) { id status stats { total success } } }', { id }, (v) => v.data?.batchTaskUpdated?.status === 'COMPLETE', 60_000),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const before = await stats(emulator.url);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const polls = ((await stats(emulator.url)).byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
+      // One poller at 1 s: about three reads in three seconds, not three per subscriber.
+      expect(polls).toBeGreaterThanOrEqual(2);
+      expect(polls).toBeLessThanOrEqual(4);
+      const clock = setInterval(() => void control(emulator.url, 'clock', { advanceSeconds: 30 }).catch(() => undefined), 200);
+      const results = await Promise.all(completed).finally(() => clearInterval(clock));
+      for (const values of results) {
+        for (const value of values) expect(value.errors).toBeUndefined();
+        expect(values.at(-1).data.batchTaskUpdated).toMatchObject({ id, status: 'COMPLETE', stats: { total: 1 } });
+      }
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  });
 });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -46,9 +47,10 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
   const allowedOrigins = new Set(options.allowedOrigins);
   // WebSockets know no CORS: the browser sends its page's Origin, and the server decides. Clients that are not
   // browsers send none.
+  // Upgrades are taken from the HTTP server by hand (noServer): attached to it, ws would also re-emit the server's own
+  // errors, a busy port at start-up among them.
   const wsServer = new WebSocketServer({
-    server: options.server,
-    path: options.path,
+    noServer: true,
     verifyClient: ({ origin, req, secure }: { origin: string; req: IncomingMessage; secure: boolean }) => !origin || allowedOrigins.has(origin) || origin === `${secure ? 'https' : 'http'}://${req.headers.host}`,
   });
   const connections = new WeakMap<object, Connection>();
@@ -117,8 +119,17 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
     wsServer,
     KEEP_ALIVE_MS,
   );
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== options.path) {
+      socket.destroy();
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  };
+  options.server.on('upgrade', upgrade);
   wsServer.on('error', (error) => options.logger.warn({ error: error.message }, 'websocket server error'));
   return async () => {
+    options.server.off('upgrade', upgrade);
     await server.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
   };

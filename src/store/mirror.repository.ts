@@ -267,7 +267,7 @@ export class MirrorRepository {
       for (const chunk of chunks(rows, 200)) await tx.insertInto('mirror_subtasks').values(chunk).execute();
       await tx
         .updateTable('mirror_operations')
-        .set((eb) => ({ subtasks_synced_at: syncedAt, subtasks_status: eb.ref('status') }))
+        .set((eb) => ({ subtasks_synced_at: syncedAt, subtasks_status: eb.ref('status'), subtasks_total: subtasks.length }))
         .where('id', '=', operationId)
         .execute();
     });
@@ -290,13 +290,14 @@ export class MirrorRepository {
   }
 
   /**
-   * The same window of many tasks' subtasks in three statements (a dashboard's twenty tasks, say); tasks whose
+   * The same window of many tasks' subtasks in two statements (a dashboard's twenty tasks, say); tasks whose
    * subtasks the mirror has not read are missing from the map.
    */
   async subtaskPages(operationIds: readonly string[], status: SubtaskStatus | undefined, window: ListWindow): Promise<Map<string, Page<Mirrored<Subtask> & { step: UpgradeStep | null }>>> {
     const pages = new Map<string, Page<Mirrored<Subtask> & { step: UpgradeStep | null }>>();
     if (operationIds.length === 0) return pages;
-    const synced = (await this.db.selectFrom('mirror_operations').select('id').where('id', 'in', [...operationIds]).where('subtasks_synced_at', 'is not', null).execute()).map((r) => r.id);
+    const read = await this.db.selectFrom('mirror_operations').select(['id', 'subtasks_total']).where('id', 'in', [...operationIds]).where('subtasks_synced_at', 'is not', null).execute();
+    const synced = read.map((r) => r.id);
     if (synced.length === 0) return pages;
     if (status !== undefined) {
       // A status filter leaves gaps in the positions: each task on its own.
@@ -307,25 +308,16 @@ export class MirrorRepository {
       return pages;
     }
     // Positions run 0..n-1 in the platform's order, so a window is a range of them.
-    const [rows, counts] = await Promise.all([
-      this.db
-        .selectFrom('mirror_subtasks')
-        .select(['operation_id', 'data', 'synced_at', 'step'])
-        .where('operation_id', 'in', synced)
-        .where('position', '>=', window.start)
-        .where('position', '<', window.start + window.count)
-        .orderBy('operation_id')
-        .orderBy('position')
-        .execute(),
-      this.db
-        .selectFrom('mirror_subtasks')
-        .select(['operation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-        .where('operation_id', 'in', synced)
-        .groupBy('operation_id')
-        .execute(),
-    ]);
-    for (const id of synced) pages.set(id, { totalCount: 0, items: [] });
-    for (const count of counts) (pages.get(count.operation_id) as Page<unknown>).totalCount = Number(count.n);
+    const rows = await this.db
+      .selectFrom('mirror_subtasks')
+      .select(['operation_id', 'data', 'synced_at', 'step'])
+      .where('operation_id', 'in', synced)
+      .where('position', '>=', window.start)
+      .where('position', '<', window.start + window.count)
+      .orderBy('operation_id')
+      .orderBy('position')
+      .execute();
+    for (const { id, subtasks_total } of read) pages.set(id, { totalCount: Number(subtasks_total ?? 0), items: [] });
     for (const row of rows) pages.get(row.operation_id)?.items.push({ ...revive<Subtask>(row), step: row.step as UpgradeStep | null });
     return pages;
   }
@@ -513,6 +505,7 @@ function operationRow(o: Operation, syncedAt: number, round: number) {
     sync_round: round,
     subtasks_synced_at: null,
     subtasks_status: null,
+    subtasks_total: null,
   };
 }
 

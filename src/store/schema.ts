@@ -61,6 +61,7 @@ export interface MirrorOperationTable {
   sync_round: number;
   subtasks_synced_at: number | null;
   subtasks_status: string | null;
+  subtasks_total: number | null;
 }
 
 export interface MirrorOperationDeviceTable {

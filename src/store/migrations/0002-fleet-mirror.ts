@@ -42,6 +42,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('subtasks_synced_at', 'bigint')
     // The task's status when they were read: read once more after the task ends.
     .addColumn('subtasks_status', 'varchar(16)')
+    // How many were read: a page of them needs no count.
+    .addColumn('subtasks_total', 'integer')
     .execute();
   await db.schema.createIndex('mirror_operations_created').on('mirror_operations').columns(['created_at', 'id']).execute();
   await db.schema

@@ -273,6 +273,8 @@ export class Mirror implements MirrorSource {
         this.#problem = undefined;
         if (!more) await this.pause(this.#pollMs - (Date.now() - lastPoll));
       } catch (error) {
+        // Closing: the budget refuses what waits, which is no news.
+        if (this.#closed) break;
         const message = error instanceof Error ? error.message : String(error);
         if (message !== this.#problem) this.options.logger.warn({ error: message }, 'mirror sync interrupted; it goes on where it stood');
         this.#problem = message;

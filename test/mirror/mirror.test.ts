@@ -191,8 +191,8 @@ describe('the fleet mirror on the default fleet, with the real budget and thrott
     expect(created.errors).toBeUndefined();
     // The upgrade takes minutes of platform time: move the emulator's clock on until the platform says it is done,
     // in steps short enough that the pushes of a step (the fleet's connectivity changes) are a realistic trickle.
-    for (let step = 0; step < 200 && (await emulatorDevice(device.id)).deviceInfo.fwVersion !== target.version; step++) {
-      await control('clock', { advanceSeconds: 5 });
+    for (let step = 0; step < 500 && (await emulatorDevice(device.id)).deviceInfo.fwVersion !== target.version; step++) {
+      await control('clock', { advanceSeconds: 2 });
     }
     expect((await emulatorDevice(device.id)).deviceInfo.fwVersion).toBe(target.version);
     const seen = await eventually(() => deviceQuery(device.id), (r) => r.data?.device?.fwVersion === target.version, 5_000);

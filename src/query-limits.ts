@@ -141,20 +141,34 @@ export function costLimitPlugin(maxCost: number, maxPlatformCalls: number, mirro
           const [error] = errors;
           if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
           if (!operation) return;
-          const fragments = (name: string) =>
-            document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-          const { platformCalls } = operationEstimate(schema, operation, fragments, request.variables ?? {}, mirrored());
-          if (platformCalls > maxPlatformCalls) {
-            throw new GraphQLError(
-              `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
-                "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists.",
-              { extensions: { code: 'RATE_LIMITED', estimatedPlatformCalls: platformCalls, maxPlatformCalls, http: { status: 429 } } },
-            );
-          }
+          const refusal = platformCallRefusal(schema, document, operation, request.variables ?? {}, maxPlatformCalls, mirrored());
+          if (refusal) throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 429 } } });
         },
       };
     },
   };
+}
+
+/**
+ * The refusal of an operation whose worst-case platform calls exceed what one client may spend (over HTTP and over
+ * WebSocket alike); undefined when it fits.
+ */
+export function platformCallRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+  maxPlatformCalls: number,
+  mirrored: boolean,
+): GraphQLError | undefined {
+  const fragments = (name: string) => document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+  const { platformCalls } = operationEstimate(schema, operation, fragments, variables, mirrored);
+  if (platformCalls <= maxPlatformCalls) return undefined;
+  return new GraphQLError(
+    `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
+      "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists.",
+    { extensions: { code: 'RATE_LIMITED', estimatedPlatformCalls: platformCalls, maxPlatformCalls } },
+  );
 }
 
 export interface CostLimitOptions {

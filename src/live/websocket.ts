@@ -14,7 +14,7 @@ import { WebSocketServer } from 'ws';
 import { ApiKeys, authenticate, contextFor, type Caller, type ContextDependencies } from '../context.js';
 import { formatError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { costLimitRule, operationEstimate } from '../query-limits.js';
+import { costLimitRule, platformCallRefusal } from '../query-limits.js';
 
 /** Subscriptions one connection may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
@@ -91,15 +91,8 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
         if (errors.length > 0) return errors;
         const operation = document.definitions.find((d) => d.kind === 'OperationDefinition' && (!payload.operationName || d.name?.value === payload.operationName));
         if (operation?.kind !== 'OperationDefinition') return refuse('no operation to run', { code: 'BAD_REQUEST' });
-        const fragments = (name: string) => document.definitions.find((d) => d.kind === 'FragmentDefinition' && d.name.value === name) as never;
-        const { platformCalls } = operationEstimate(options.schema, operation, fragments, variables, options.mirrored());
-        if (platformCalls > options.maxPlatformCalls) {
-          return refuse(`This operation may need up to ${platformCalls} platform calls, more than one client may spend (${options.maxPlatformCalls}).`, {
-            code: 'RATE_LIMITED',
-            estimatedPlatformCalls: platformCalls,
-            maxPlatformCalls: options.maxPlatformCalls,
-          });
-        }
+        const refusal = platformCallRefusal(options.schema, document, operation, variables, options.maxPlatformCalls, options.mirrored());
+        if (refusal) return [refusal];
         const caller = connection.caller;
         if (!caller) return refuse('not authenticated', { code: 'UNAUTHENTICATED' });
         const contextValue = contextFor(options.context, caller, { requestId: randomUUID(), errorCodes: [] });

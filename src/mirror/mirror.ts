@@ -234,10 +234,9 @@ export class Mirror implements MirrorSource {
       return;
     }
     const { operationId, subtaskId, deviceId, status, step, detail } = change;
-    if (!(await this.repo.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at))) return;
-    const page = await this.repo.subtasks(operationId, undefined, { start: 0, count: 1_000_000 });
-    const subtask = page?.items.find((s) => s.id === subtaskId);
-    if (subtask) this.events.emit('subtask', subtask);
+    const subtask = await this.repo.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at);
+    if (!subtask) return;
+    this.events.emit('subtask', subtask);
     await this.restat(operationId, at);
   }
 

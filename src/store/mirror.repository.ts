@@ -41,6 +41,8 @@ export interface MirrorCounts {
 /** An object as the mirror holds it: the domain object and when the gateway learned its state. */
 export type Mirrored<T> = T & { syncedAt: string };
 
+export type SubtaskPage = Page<Mirrored<Subtask> & { step: UpgradeStep | null }>;
+
 
 const time = (iso: string | undefined): number | null => {
   const ms = iso === undefined ? NaN : Date.parse(iso);
@@ -274,37 +276,23 @@ export class MirrorRepository {
   }
 
   /** A task's subtasks in the platform's order; undefined while the mirror has not read them. */
-  async subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow): Promise<Page<Mirrored<Subtask> & { step: UpgradeStep | null }> | undefined> {
-    const operation = await this.db.selectFrom('mirror_operations').select('subtasks_synced_at').where('id', '=', operationId).executeTakeFirst();
-    if (!operation || operation.subtasks_synced_at === null) return undefined;
-    const base = this.db.selectFrom('mirror_subtasks').where('operation_id', '=', operationId).$if(status !== undefined, (q) => q.where('status', '=', status as string));
-    // The page and the count in one statement; a page past the end has no row to carry the count.
-    const rows = await base
-      .select(['data', 'synced_at', 'step', sql<number | string>`count(*) over ()`.as('total')])
-      .orderBy('position')
-      .limit(window.count)
-      .offset(window.start)
-      .execute();
-    const total = rows[0] ? Number(rows[0].total) : Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
-    return { totalCount: total, items: rows.map((r) => ({ ...revive<Subtask>(r), step: r.step as UpgradeStep | null })) };
+  async subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow): Promise<SubtaskPage | undefined> {
+    return (await this.subtaskPages([operationId], status, window)).get(operationId);
   }
 
   /**
    * The same window of many tasks' subtasks in two statements (a dashboard's twenty tasks, say); tasks whose
    * subtasks the mirror has not read are missing from the map.
    */
-  async subtaskPages(operationIds: readonly string[], status: SubtaskStatus | undefined, window: ListWindow): Promise<Map<string, Page<Mirrored<Subtask> & { step: UpgradeStep | null }>>> {
-    const pages = new Map<string, Page<Mirrored<Subtask> & { step: UpgradeStep | null }>>();
+  async subtaskPages(operationIds: readonly string[], status: SubtaskStatus | undefined, window: ListWindow): Promise<Map<string, SubtaskPage>> {
+    const pages = new Map<string, SubtaskPage>();
     if (operationIds.length === 0) return pages;
     const read = await this.db.selectFrom('mirror_operations').select(['id', 'subtasks_total']).where('id', 'in', [...operationIds]).where('subtasks_synced_at', 'is not', null).execute();
     const synced = read.map((r) => r.id);
     if (synced.length === 0) return pages;
     if (status !== undefined) {
       // A status filter leaves gaps in the positions: each task on its own.
-      for (const id of synced) {
-        const page = await this.subtasks(id, status, window);
-        if (page) pages.set(id, page);
-      }
+      for (const id of synced) pages.set(id, await this.filteredSubtasks(id, status, window));
       return pages;
     }
     // Positions run 0..n-1 in the platform's order, so a window is a range of them.
@@ -322,11 +310,27 @@ export class MirrorRepository {
     return pages;
   }
 
+  private async filteredSubtasks(operationId: string, status: SubtaskStatus, window: ListWindow): Promise<SubtaskPage> {
+    const base = this.db.selectFrom('mirror_subtasks').where('operation_id', '=', operationId).where('status', '=', status);
+    // The page and the count in one statement; a page past the end has no row to carry the count.
+    const rows = await base
+      .select(['data', 'synced_at', 'step', sql<number | string>`count(*) over ()`.as('total')])
+      .orderBy('position')
+      .limit(window.count)
+      .offset(window.start)
+      .execute();
+    const total = rows[0] ? Number(rows[0].total) : Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    return { totalCount: total, items: rows.map((r) => ({ ...revive<Subtask>(r), step: r.step as UpgradeStep | null })) };
+  }
+
   /**
    * A subtask's state from a notification. The state only moves forward (waiting, running, ended), so a late or
-   * repeated notice never undoes a newer one. Returns the task's id when something changed.
+   * repeated notice never undoes a newer one. Returns the subtask as it now stands, when something changed.
    */
-  async applySubtask(change: { operationId: string; subtaskId?: string; deviceId: string; status?: SubtaskStatus; step?: UpgradeStep; detail?: string }, at: number): Promise<boolean> {
+  async applySubtask(
+    change: { operationId: string; subtaskId?: string; deviceId: string; status?: SubtaskStatus; step?: UpgradeStep; detail?: string },
+    at: number,
+  ): Promise<(Mirrored<Subtask> & { step: UpgradeStep | null }) | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('mirror_subtasks')
@@ -334,7 +338,7 @@ export class MirrorRepository {
         .where('operation_id', '=', change.operationId)
         .where((eb) => (change.subtaskId ? eb('id', '=', change.subtaskId) : eb('device_id', '=', change.deviceId)))
         .executeTakeFirst();
-      if (!row) return false;
+      if (!row) return undefined;
       const rank = (status: string) => (ENDED_SUBTASK.includes(status) ? 2 : status === 'PROCESSING' ? 1 : 0);
       let status = row.status;
       let step = row.step;
@@ -344,10 +348,10 @@ export class MirrorRepository {
         if (rank(status) === 0 && change.step !== 'IDLE') status = 'PROCESSING';
       }
       if (rank(status) === 2) step = null;
-      if (status === row.status && step === row.step) return false;
-      const data = { ...(JSON.parse(row.data) as Subtask), status: status as SubtaskStatus, ...(change.detail && status !== row.status ? { detail: change.detail } : {}) };
+      if (status === row.status && step === row.step) return undefined;
+      const data: Subtask = { ...(JSON.parse(row.data) as Subtask), status: status as SubtaskStatus, ...(change.detail && status !== row.status ? { detail: change.detail } : {}) };
       await tx.updateTable('mirror_subtasks').set({ status, step, data: JSON.stringify(data), synced_at: at }).where('id', '=', row.id).execute();
-      return true;
+      return { ...data, syncedAt: iso(at), step: step as UpgradeStep | null };
     });
   }
 

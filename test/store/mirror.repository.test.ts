@@ -87,11 +87,11 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect(await mirror.subtasks('new', undefined, { start: 0, count: 5 })).toBeUndefined();
 
     await mirror.putSubtasks('new', [subtask('s1', 'new', 'd1'), subtask('s2', 'new', 'd2')], 1_000);
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'DOWNLOADING' }, 2_000)).toBe(true);
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 3_000)).toBe(true);
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'DOWNLOADING' }, 2_000)).toMatchObject({ id: 's1', status: 'PROCESSING', step: 'DOWNLOADING' });
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 3_000)).toMatchObject({ id: 's1', status: 'SUCCESS', step: null });
     // Late: a step after the result, a repeat of the result.
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'UPDATING' }, 3_500)).toBe(false);
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 4_000)).toBe(false);
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'UPDATING' }, 3_500)).toBeUndefined();
+    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 4_000)).toBeUndefined();
     const page = await mirror.subtasks('new', undefined, { start: 0, count: 5 });
     expect(page?.items.map((s) => [s.id, s.status, s.step])).toEqual([
       ['s1', 'SUCCESS', null],
@@ -100,7 +100,7 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect(Object.fromEntries(await mirror.subtaskCounts('new'))).toEqual({ SUCCESS: 1, WAIT: 1 });
   });
 
-  it('reads the same window of many tasks at once, as each task alone would give it', async () => {
+  it('reads the same window of many tasks at once, with or without a status', async () => {
     const { mirror } = await fresh(engine);
     await mirror.putOperations([operation('a', '2026-01-01T00:00:00Z', ['d1', 'd2', 'd3']), operation('b', '2026-01-02T00:00:00Z', ['d4']), operation('c', '2026-01-03T00:00:00Z', ['d5'])], 1_000, 1);
     await mirror.putSubtasks('a', [subtask('a1', 'a', 'd1'), subtask('a2', 'a', 'd2'), subtask('a3', 'a', 'd3')], 1_000);
@@ -108,11 +108,13 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     const window = { start: 1, count: 2 };
     const pages = await mirror.subtaskPages(['a', 'b', 'c'], undefined, window);
     expect([...pages.keys()].sort()).toEqual(['a', 'b']);
-    for (const id of ['a', 'b']) {
-      const alone = await mirror.subtasks(id, undefined, window);
-      expect(pages.get(id)).toEqual(alone);
-    }
+    expect(pages.get('a')?.totalCount).toBe(3);
     expect(pages.get('a')?.items.map((s) => s.id)).toEqual(['a2', 'a3']);
     expect(pages.get('b')).toMatchObject({ totalCount: 1, items: [] });
+    // With a status: the positions have gaps, and the count is of the matching ones.
+    await mirror.applySubtask({ operationId: 'a', subtaskId: 'a2', deviceId: 'd2', status: 'SUCCESS' }, 2_000);
+    const succeeded = await mirror.subtaskPages(['a', 'b'], 'SUCCESS', { start: 0, count: 5 });
+    expect(succeeded.get('a')).toMatchObject({ totalCount: 1, items: [{ id: 'a2', status: 'SUCCESS' }] });
+    expect(succeeded.get('b')).toMatchObject({ totalCount: 0, items: [] });
   });
 });

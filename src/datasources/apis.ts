@@ -331,13 +331,14 @@ export class DevicesApi extends Api {
     const found = new Map<string, Device | null>();
     for (const [id, device] of (await this.mirror?.repo.devices(ids)) ?? []) found.set(id, device);
     const missing = [...new Set(ids)].filter((id) => {
+      if (found.has(id)) return false;
       const cached = this.caches.devices.get(`|${id}`);
       if (cached) found.set(id, cached);
       return !cached;
     });
     const [probeId, ...rest] = missing;
     if (probeId !== undefined) {
-      const probe = await this.find(probeId);
+      const probe = await this.findOnPlatform(probeId);
       found.set(probeId, probe);
       const deviceType = probe?.deviceType;
       // Listing costs the count plus at least one page: it can only win from four devices on.
@@ -355,7 +356,7 @@ export class DevicesApi extends Api {
       // Whatever the listing did not show (or all, when one by one was cheaper).
       const leftover = rest.filter((id) => !found.has(id));
       const limit = pLimit(LOOKUP_CONCURRENCY);
-      const single = await Promise.all(leftover.map((id) => limit(() => this.find(id))));
+      const single = await Promise.all(leftover.map((id) => limit(() => this.findOnPlatform(id))));
       leftover.forEach((id, i) => found.set(id, single[i] ?? null));
     }
     return ids.map((id) => found.get(id) ?? null);

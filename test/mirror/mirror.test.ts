@@ -143,6 +143,19 @@ describe('the fleet mirror on the default fleet, with the real budget and thrott
     expect(after.throttled).toBe(0);
   });
 
+  it("answers a task's target devices from the mirror, without a platform call", async () => {
+    const { data } = await graphql('{ operations(first: 5) { nodes { id targets { deviceIds } } } }');
+    const task = data.operations.nodes.find((o: Json) => o.targets.deviceIds.length > 3);
+    const before = await stats();
+    const reply = await graphql('query($id: ID!) { operation(id: $id) { targets { devices { id fwVersion } } } }', { id: task.id });
+    const after = await stats();
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data.operation.targets.devices.map((d: Json) => d.id)).toEqual(task.targets.deviceIds);
+    const delta = (route: string) => (after.byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
+    expect(delta(DEVICE_ROUTE)).toBe(0);
+    expect(delta('GET /iocm/app/dm/v1.4.0/devices')).toBe(0);
+  });
+
   it('fleet(filter: { deviceType, fwVersionNot }) and fleetSummary match the platform’s own data exactly', async () => {
     // Every device as the platform has it now (its control API: no call counted, no token needed).
     const devices: Json[] = [];

@@ -4,7 +4,7 @@
  * every task, newest first; a short poll of the newest tasks finds new ones and status changes; the platform's
  * notifications (both subscription APIs) move devices and subtasks as they change. Every change is published.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MirrorSource, PlatformApis } from '../datasources/apis.js';
@@ -98,7 +98,14 @@ export class Mirror implements MirrorSource {
 
   /** The path of the notification receiver (secret: the platform cannot sign what it sends). */
   get receiverPath(): string {
-    return `/mirror/notifications/${this.#secret}`;
+    return `${RECEIVER_PREFIX}${this.#secret}`;
+  }
+
+  /** Whether a receiver path's last segment is the secret (compared in constant time). */
+  isReceiverSecret(presented: string): boolean {
+    const a = Buffer.from(presented);
+    const b = Buffer.from(this.#secret);
+    return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
   }
 
   /** `publicUrl`: the gateway's base URL as the platform reaches it (unset: no push). */
@@ -407,6 +414,9 @@ export class Mirror implements MirrorSource {
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** Where the notification receiver listens; the secret follows. */
+export const RECEIVER_PREFIX = '/mirror/notifications/';
 
 /** The mirror's call-budget client: its share of the budget is MIRROR_BUDGET_SHARE. */
 export const MIRROR_CLIENT = 'mirror';

@@ -330,12 +330,11 @@ export class Mirror implements MirrorSource {
         } else if (step === 'groups') {
           // Groups are few (one page); their members are read with them.
           const listed = await apis.deviceGroups.listFromPlatform({ start: 0, count: size });
-          const groups = [];
-          for (const group of listed.items) {
+          for (const [position, group] of listed.items.entries()) {
             const members = await apis.deviceGroups.memberIdsFromPlatform(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? 1000) });
-            groups.push({ group, memberIds: members.items });
+            await this.repo.putGroup(group, position, members.items, Date.now(), cursor.round);
           }
-          await this.repo.putGroups(groups, now, cursor.round);
+          await this.repo.dropGroupsBefore(cursor.round);
           total = 0;
         } else if (step === 'devices') {
           const listed = await apis.devices.list(window);

@@ -48,9 +48,16 @@ const time = (iso: string | undefined): number | null => {
   const ms = iso === undefined ? NaN : Date.parse(iso);
   return Number.isFinite(ms) ? ms : null;
 };
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Rows learned together share their time: a page of them formats it once. */
+let lastTime = { ms: NaN, iso: '' };
+const iso = (ms: number): string => {
+  if (ms !== lastTime.ms) lastTime = { ms, iso: new Date(ms).toISOString() };
+  return lastTime.iso;
+};
 function revive<T>(row: { data: string; synced_at: number }): Mirrored<T> {
-  return { ...(JSON.parse(row.data) as T), syncedAt: iso(row.synced_at) };
+  const object = JSON.parse(row.data) as Mirrored<T>;
+  object.syncedAt = iso(row.synced_at);
+  return object;
 }
 const ENDED_SUBTASK: readonly string[] = ['SUCCESS', 'FAILED', 'STOPPED', 'TIMEOUT'];
 
@@ -403,14 +410,30 @@ export class MirrorRepository {
   }
 
   /** The groups as listed, with their members, replacing what was there. */
-  async putGroups(groups: readonly { group: DeviceGroup; memberIds: readonly string[] }[], syncedAt: number, round: number): Promise<void> {
+  /** One group as just read, with all its members (a sync holds one group's members at a time, not the fleet's). */
+  async putGroup(group: DeviceGroup, position: number, memberIds: readonly string[], syncedAt: number, round: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('mirror_group_members').execute();
-      await tx.deleteFrom('mirror_groups').execute();
-      if (groups.length === 0) return;
-      await tx.insertInto('mirror_groups').values(groups.map(({ group }, position) => ({ id: group.id, position, data: JSON.stringify(group), synced_at: syncedAt, sync_round: round }))).execute();
-      const members = groups.flatMap(({ group, memberIds }) => [...new Set(memberIds)].map((device_id, position) => ({ group_id: group.id, position, device_id })));
-      for (const chunk of chunks(members, 500)) await tx.insertInto('mirror_group_members').values(chunk).execute();
+      await tx.deleteFrom('mirror_group_members').where('group_id', '=', group.id).execute();
+      await tx
+        .insertInto('mirror_groups')
+        .values({ id: group.id, position, data: JSON.stringify(group), synced_at: syncedAt, sync_round: round })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ position, data: JSON.stringify(group), synced_at: syncedAt, sync_round: round }))
+        .execute();
+      const members = [...new Set(memberIds)];
+      for (let start = 0; start < members.length; start += 500) {
+        await tx
+          .insertInto('mirror_group_members')
+          .values(members.slice(start, start + 500).map((device_id, i) => ({ group_id: group.id, position: start + i, device_id })))
+          .execute();
+      }
+    });
+  }
+
+  /** After a complete pass over the platform's groups: those it no longer lists are gone, with their members. */
+  async dropGroupsBefore(round: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('mirror_group_members').where('group_id', 'in', tx.selectFrom('mirror_groups').select('id').where('sync_round', '<', round)).execute();
+      await tx.deleteFrom('mirror_groups').where('sync_round', '<', round).execute();
     });
   }
 

@@ -53,13 +53,19 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
       1_000,
       1,
     );
-    await mirror.putGroups([{ group: { id: 'g1', name: 'G' }, memberIds: ['2', '3'] }], 1_000, 1);
+    await mirror.putGroup({ id: 'g1', name: 'G' }, 0, ['2', '3', '2'], 1_000, 1);
     const ids = async (filter: Parameters<typeof mirror.fleet>[0]) => (await mirror.fleet(filter, 'NAME', { start: 0, count: 10 })).items.map((d) => d.id);
     expect(await ids({})).toEqual(['2', '1', '4', '3']);
     expect(await ids({ deviceType: 'WaterMeter', fwVersionNot: 'V1.0.0' })).toEqual(['2', '3']);
     expect(await ids({ status: ['OFFLINE'] })).toEqual(['2']);
     expect(await ids({ status: [] })).toEqual([]);
     expect(await ids({ groupId: 'g1' })).toEqual(['2', '3']);
+    // The next sync round lists g2 only: g1 and its members go.
+    await mirror.putGroup({ id: 'g2', name: 'H' }, 0, ['4'], 2_000, 2);
+    await mirror.dropGroupsBefore(2);
+    expect(await mirror.groupMemberIds('g1', { start: 0, count: 10 })).toBeUndefined();
+    expect(await ids({ groupId: 'g1' })).toEqual([]);
+    expect(await ids({ groupId: 'g2' })).toEqual(['4']);
     expect(await ids({ nameContains: 'A_%' })).toEqual(['3']);
     expect(await ids({ nameContains: 'ALP' })).toEqual(['2']);
     expect((await mirror.fleet({}, 'NAME', { start: 1, count: 2 })).totalCount).toBe(4);

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { PortInUseError } from './port-in-use.js';
@@ -6,7 +7,16 @@ import { createGateway, type Gateway } from './server.js';
 /** A close that hangs (a stuck upstream call) must not keep the process alive forever. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
+/**
+ * V8 lets a busy process's heap grow to several times what is live before it collects in full: a gateway with
+ * 50 MB live peaked near 300 MB under a dashboard load. Smaller growth steps keep the resident size near the live
+ * size for a little CPU. An operator's own `--heap-growing-percent` (NODE_OPTIONS) wins.
+ */
+const HEAP_GROWING_PERCENT = 20;
+
 function main(): void {
+  const nodeFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (!nodeFlags.some((flag) => /^--heap[-_]growing[-_]percent/.test(flag))) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const loaded = loadConfig(process.env);
   if (!loaded.ok) {
     for (const line of loaded.errors) console.error(line);

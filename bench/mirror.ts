@@ -132,6 +132,8 @@ async function startGateway(platform: Platform, env: Record<string, string>): Pr
       NORTHBOUND_APP_ID: platform.appId,
       NORTHBOUND_SECRET: platform.secret,
       GATEWAY_API_KEYS: `${API_KEY}:read`,
+      // As the README deploys it.
+      NODE_ENV: 'production',
       GATEWAY_PLAYGROUND: 'off',
       LOG_LEVEL: 'warn',
       NORTHBOUND_RATE_LIMIT: '1000000/60s',

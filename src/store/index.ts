@@ -9,8 +9,10 @@ import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Sqlit
 import { LRUCache } from 'lru-cache';
 import { BudgetRepository } from './budget.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
+import { LeaseRepository } from './lease.repository.js';
 import { MirrorRepository } from './mirror.repository.js';
 import { migrate } from './migrate.js';
+import { RolloutRepository } from './rollout.repository.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
 export type StoreLocation = { engine: 'sqlite'; dataDir: string } | { engine: 'postgres'; url: string };
@@ -21,6 +23,8 @@ export interface Store {
   idempotency: IdempotencyRepository;
   budget: BudgetRepository;
   mirror: MirrorRepository;
+  rollouts: RolloutRepository;
+  leases: LeaseRepository;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     idempotency: new IdempotencyRepository(db),
     budget: new BudgetRepository(db, location.engine),
     mirror: new MirrorRepository(db),
+    rollouts: new RolloutRepository(db),
+    leases: new LeaseRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -153,6 +153,12 @@ export class MirrorRepository {
     return { totalCount: Number(total.n), items: rows.map((r) => revive<Device>(r)) };
   }
 
+  /** The ids of the devices a filter matches, by name (at most `limit`). */
+  async fleetIds(filter: DeviceFilter, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('mirror_devices').select('id').where((eb) => deviceWhere(eb, filter)).orderBy('name_lower').orderBy('id').limit(limit).execute();
+    return rows.map((r) => r.id);
+  }
+
   async fleetSummary(filter: DeviceFilter): Promise<FleetSummary> {
     const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter);
     const online = sql<number | string>`sum(case when status = 'ONLINE' then 1 else 0 end)`;
@@ -213,6 +219,16 @@ export class MirrorRepository {
   async operation(id: string): Promise<Mirrored<Operation> | undefined> {
     const row = await this.db.selectFrom('mirror_operations').select(['data', 'synced_at']).where('id', '=', id).executeTakeFirst();
     return row && revive<Operation>(row);
+  }
+
+  /** Many tasks in one read; those the mirror does not hold are missing from the map. */
+  async operationsById(ids: readonly string[]): Promise<Map<string, Mirrored<Operation>>> {
+    const found = new Map<string, Mirrored<Operation>>();
+    for (const chunk of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db.selectFrom('mirror_operations').select(['id', 'data', 'synced_at']).where('id', 'in', chunk).execute();
+      for (const row of rows) found.set(row.id, revive<Operation>(row));
+    }
+    return found;
   }
 
   /** Newest first, as the platform lists them. */

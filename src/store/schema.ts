@@ -1,5 +1,5 @@
 /** The store's tables, as Kysely sees them. Times are epoch milliseconds, so both engines compare them alike. */
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 export interface IdempotencyKeyTable {
   /** Who sent the key: keys are scoped per client, as payment APIs scope them per account. */
@@ -115,6 +115,53 @@ export interface MirrorMetaTable {
   value: string;
 }
 
+export interface RolloutTable {
+  id: string;
+  client: string;
+  name: string | null;
+  type: string;
+  file_id: string;
+  target_version: string | null;
+  state: string;
+  halt_reason: string | null;
+  soak_minutes: number;
+  threshold_percent: number | null;
+  threshold_min_finished: number | null;
+  threshold_base_failed: Generated<number>;
+  threshold_base_finished: Generated<number>;
+  policy: string;
+  total: number;
+  source_operation_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RolloutWaveTable {
+  rollout_id: string;
+  wave_index: number;
+  state: string;
+  device_ids: string;
+  size: number;
+  started_at: number | null;
+  finished_at: number | null;
+  soak_until: number | null;
+}
+
+export interface RolloutTaskTable {
+  rollout_id: string;
+  wave_index: number;
+  part: number;
+  device_ids: string;
+  operation_id: string | null;
+  created_at: number | null;
+}
+
+export interface StoreLeaseTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
   budget_calls: BudgetCallTable;
@@ -127,6 +174,10 @@ export interface StoreSchema {
   mirror_group_members: MirrorGroupMemberTable;
   mirror_batch_tasks: MirrorBatchTaskTable;
   mirror_meta: MirrorMetaTable;
+  rollouts: RolloutTable;
+  rollout_waves: RolloutWaveTable;
+  rollout_tasks: RolloutTaskTable;
+  store_leases: StoreLeaseTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

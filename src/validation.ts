@@ -42,9 +42,13 @@ export async function validateArgument(value: unknown, type: unknown, resolverDa
   // An input object is named by its argument (`input.targets...`); an @Args class's properties are the arguments.
   const { info } = resolverData;
   const argument = info.parentType.getFields()[info.fieldName]?.args.find((a) => getNamedType(a.type).name === (type as { name?: string }).name);
-  const violations = flatten(errors, argument ? [argument.name] : []);
+  throw invalidArguments(flatten(errors, argument ? [argument.name] : []));
+}
+
+/** BAD_USER_INPUT naming each field and rule (checks that need the fleet or the store, as well as the declared rules). */
+export function invalidArguments(violations: readonly Violation[]): GraphQLError {
   const first = [...violations].sort((a, b) => rank(a) - rank(b))[0] as Violation;
-  throw new GraphQLError(`Invalid arguments: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, {
+  return new GraphQLError(`Invalid arguments: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, {
     extensions: {
       code: 'BAD_USER_INPUT',
       validationErrors: violations,

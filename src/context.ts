@@ -10,6 +10,7 @@ import { createLoaders, type Loaders } from './datasources/loaders.js';
 import type { Normalizer } from './datasources/normalize.js';
 import type { CallScope, PlatformClient } from './datasources/platform-client.js';
 import type { Mirror } from './mirror/mirror.js';
+import type { RolloutService } from './rollouts/service.js';
 import { requestRecordOf, type RequestRecord } from './observability/http.js';
 
 /** Per-request state handed to every resolver. */
@@ -32,6 +33,8 @@ export interface GatewayContext {
   embeddedEmulator: boolean;
   /** The fleet mirror; unset when it is off (MIRROR_BUDGET_SHARE=0). */
   mirror?: Mirror;
+  /** Rollouts (with the mirror only). */
+  rollouts?: RolloutService;
   /** What the HTTP layer logs and counts of this request (filled in by `requestRecordPlugin`). */
   record: RequestRecord;
 }
@@ -46,6 +49,7 @@ export interface ContextDependencies {
   embeddedEmulator: boolean;
   apiKeys?: ReadonlyMap<string, ApiRole>;
   mirror?: Mirror;
+  rollouts?: RolloutService;
 }
 
 export const API_KEY_HEADER = 'x-api-key';
@@ -77,6 +81,7 @@ export function contextFor(deps: ContextDependencies, { role, client }: Caller, 
     idempotency: deps.idempotency,
     embeddedEmulator: deps.embeddedEmulator,
     mirror: deps.mirror,
+    rollouts: deps.rollouts,
   };
 }
 

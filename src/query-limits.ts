@@ -55,6 +55,12 @@ const MAX_DIRECTIVES = 50;
  */
 export const UNSIZED_LIST_COST = 50;
 
+/** Lists whose usual length is known better: a rollout has a few waves, a wave a task per 256 devices. */
+const ASSUMED_LIST_LENGTH: Readonly<Record<string, number>> = {
+  'Rollout.waves': 10,
+  'RolloutWave.operations': 4,
+};
+
 export interface LimitProtection {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];
@@ -273,7 +279,7 @@ export function operationEstimate(
         const first = field.args.some((a) => a.name === 'first')
           ? clamp(intArgument(argument('first')) ?? (typeof firstDefault === 'number' ? firstDefault : DEFAULT_FIRST))
           : undefined;
-        const count = isList(field.type) ? (items ?? listLength(argument('ids')) ?? UNSIZED_LIST_COST) : 1;
+        const count = isList(field.type) ? (items ?? listLength(argument('ids')) ?? ASSUMED_LIST_LENGTH[`${parent.name}.${field.name}`] ?? UNSIZED_LIST_COST) : 1;
         const below = selectionEstimate(selection.selectionSet, type, first);
         const declared = PLATFORM_CALLS[`${parent.name}.${field.name}`];
         const calls = mirrored && declared?.mirrored ? undefined : declared;

@@ -17,6 +17,8 @@ import { RateBudget } from './datasources/rate-budget.js';
 import { openStore, type Store } from './store/index.js';
 import { createPlatformApis } from './datasources/apis.js';
 import { Mirror, MIRROR_CLIENT } from './mirror/mirror.js';
+import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './rollouts/orchestrator.js';
+import { RolloutService } from './rollouts/service.js';
 import { notificationReceiver } from './mirror/receiver.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
@@ -62,11 +64,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
   let mirror: Mirror | undefined;
+  let orchestrator: RolloutOrchestrator | undefined;
   let stopWebSocket: (() => Promise<void>) | undefined;
   const refusals = new RefusalLog(logger);
   const stop = async (): Promise<void> => {
     await stopWebSocket?.();
     await apollo?.stop();
+    await orchestrator?.close();
     refusals.close();
     budget?.close();
     idempotency?.close();
@@ -131,6 +135,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         pollSeconds: config.mirror.pollSeconds,
       });
     }
+    let rollouts: RolloutService | undefined;
+    if (mirror) {
+      // Rollouts' creates are mutations: they go before queries in the budget's queue.
+      const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
+      orchestrator = new RolloutOrchestrator({
+        repo: store.rollouts,
+        leases: store.leases,
+        mirror,
+        apis: createPlatformApis(platform, normalizer, caches, creates, mirror),
+        idempotency,
+        logger,
+      });
+      rollouts = new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
+    }
     const answeredByMirror = () => mirror?.ready ?? false;
 
     const schema = await buildGatewaySchema();
@@ -178,6 +196,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       embeddedEmulator: emulator !== undefined,
       apiKeys: config.apiKeys,
       mirror,
+      rollouts,
     };
     stopWebSocket = serveWebSocket({
       server: httpServer,
@@ -211,6 +230,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const url = `${baseUrl}${GRAPHQL_PATH}`;
     // The embedded emulator reaches this gateway where it listens.
     await mirror?.start(config.publicUrl ?? (emulator ? baseUrl : undefined));
+    orchestrator?.start();
 
     let closing: Promise<void> | undefined;
     return {

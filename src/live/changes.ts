@@ -1,16 +1,15 @@
 /**
- * The mirror's change events as the async iterables GraphQL subscriptions read: one listener per subscription,
- * removed when the client unsubscribes or disconnects. Every subscriber of one task shares what the mirror learns
- * once (a notification, or its one poll of the task when push is off): subscribers cost no platform call.
+ * Change events (the mirror's, the rollouts') as the async iterables GraphQL subscriptions read: one listener per
+ * subscription, removed when the client unsubscribes or disconnects. Every subscriber of one task shares what the
+ * mirror learns once (a notification, or its one poll of the task when push is off): subscribers cost no platform call.
  */
-import { on } from 'node:events';
-import type { Mirror, MirrorEvents } from '../mirror/mirror.js';
+import { on, type EventEmitter } from 'node:events';
 
-export async function* changes<K extends keyof MirrorEvents>(mirror: Mirror, event: K, keep: (value: MirrorEvents[K][0]) => boolean): AsyncGenerator<MirrorEvents[K][0]> {
+export async function* changes<E extends Record<keyof E, unknown[]>, K extends keyof E & string>(source: { events: EventEmitter<E> }, event: K, keep: (value: E[K][0]) => boolean): AsyncGenerator<E[K][0]> {
   const stop = new AbortController();
   try {
-    for await (const [value] of on(mirror.events, event, { signal: stop.signal }) as AsyncIterable<MirrorEvents[K]>) {
-      if (keep(value)) yield value;
+    for await (const [value] of on(source.events as EventEmitter, event, { signal: stop.signal }) as AsyncIterable<E[K]>) {
+      if (keep(value as E[K][0])) yield value as E[K][0];
     }
   } finally {
     stop.abort();

@@ -5,6 +5,7 @@ import { FleetResolver } from './fleet.resolver.js';
 import { HealthResolver } from './health.resolver.js';
 import { CreateBatchTaskPayloadResolver, CreateUpgradeTaskPayloadResolver, MutationResolver } from './mutations.resolver.js';
 import { OperationResolver, OperationTargetsResolver } from './operation.resolver.js';
+import { CreateRolloutPayloadResolver, RolloutResolver, RolloutWaveResolver } from './rollout.resolver.js';
 import { SubscriptionResolver } from './subscription.resolver.js';
 import { SubtaskResolver } from './subtask.resolver.js';
 import { UpgradePackageResolver } from './upgrade-package.resolver.js';
@@ -24,5 +25,8 @@ export const resolvers = [
   MutationResolver,
   CreateUpgradeTaskPayloadResolver,
   CreateBatchTaskPayloadResolver,
+  RolloutResolver,
+  RolloutWaveResolver,
+  CreateRolloutPayloadResolver,
   SubscriptionResolver,
 ] as const;

@@ -4,10 +4,13 @@ import type { GatewayContext } from '../context.js';
 import type { BatchTask as BatchTaskModel, Device as DeviceModel, Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../datasources/models.js';
 import { changes } from '../live/changes.js';
 import type { Mirror } from '../mirror/mirror.js';
+import type { RolloutView } from '../rollouts/orchestrator.js';
 import { BatchTask } from '../schema/batch-task.type.js';
 import { Device } from '../schema/device.type.js';
 import { Operation, OperationFilter } from '../schema/operation.type.js';
+import { Rollout } from '../schema/rollout.type.js';
 import { Subtask, SubtaskUpdatedArgs } from '../schema/subtask.type.js';
+import { rolloutNode, rolloutsOf, type RolloutNode } from './rollout.resolver.js';
 
 type Data = SubscribeResolverData<unknown, Record<string, unknown>, GatewayContext>;
 
@@ -88,5 +91,16 @@ export class SubscriptionResolver {
   })
   deviceUpdated(@Arg('id', () => ID) _id: string, @Root() device: DeviceModel): DeviceModel {
     return device;
+  }
+
+  @Subscription(() => Rollout, {
+    description: "A rollout whose state, waves or figures changed (its tasks' progress included).",
+    subscribe: (data: Data) => {
+      const { id } = data.args as { id: string };
+      return changes(rolloutsOf(data.context).orchestrator, 'rollout', (r) => r.id === id);
+    },
+  })
+  rolloutUpdated(@Arg('id', () => ID) _id: string, @Root() rollout: RolloutView): RolloutNode {
+    return rolloutNode(rollout);
   }
 }

@@ -26,6 +26,12 @@ export const PLATFORM_CALLS: Readonly<Record<string, CallEstimate>> = {
   'Mutation.createSoftwareUpgradeTask': { perItem: 1 },
   'Mutation.createBatchTask': { perItem: 1 },
   'CreateUpgradeTaskPayload.operation': { perItem: 1, mirrored: true },
+  // The package; a retry also reads the task and its subtasks (at most 3 pages of 100).
+  'Mutation.createRollout': { perItem: 1, mirrored: true },
+  'Mutation.retryFailedDevices': { flat: 5, mirrored: true },
+  'Rollout.package': { perItem: 1, mirrored: true },
+  'Rollout.sourceOperation': { perItem: 1, mirrored: true },
+  'RolloutWave.operations': { perItem: 1, mirrored: true },
   'CreateBatchTaskPayload.batchTask': { perItem: 1 },
   'Operation.subtasks': { pageSize: 100, mirrored: true },
   // Listed by device type when the counts say so: a probe, a count and the type's pages of 250.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -19,6 +20,9 @@ import { createPlatformApis } from './datasources/apis.js';
 import { Mirror, MIRROR_CLIENT } from './mirror/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './rollouts/orchestrator.js';
 import { RolloutService } from './rollouts/service.js';
+import { fanOut } from './live/fanout.js';
+import { SharedToken } from './datasources/shared-token.js';
+import { LeaseKeeper } from './store/lease.repository.js';
 import { notificationReceiver } from './mirror/receiver.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
@@ -37,6 +41,8 @@ import { retryAfterPlugin } from './retry-after.js';
 export const GRAPHQL_PATH = '/graphql';
 /** How long a background call (the mirror's) may wait for the call budget. */
 const BACKGROUND_DEADLINE_MS = 120_000;
+/** How long the replica that runs the mirror's sync keeps that role after its last sign of life. */
+const MIRROR_SYNC_LEASE_MS = 15_000;
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -64,6 +70,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
   let mirror: Mirror | undefined;
+  let mirrorSync: LeaseKeeper | undefined;
   let orchestrator: RolloutOrchestrator | undefined;
   let stopWebSocket: (() => Promise<void>) | undefined;
   const refusals = new RefusalLog(logger);
@@ -75,6 +82,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     budget?.close();
     idempotency?.close();
     await mirror?.close();
+    await mirrorSync?.close();
     // After the drain: a create answered during it still records its outcome.
     await store?.close();
     await emulator?.close();
@@ -117,6 +125,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       circuitResetMs: config.circuitResetMs,
       budget,
       onCall: observability.onPlatformCall,
+      vault: store.shared && new SharedToken(store.shared.tokens, settings.appId, settings.secret),
     });
     const caches = new PlatformCaches(config.cache);
     observability.attach({ platform, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
@@ -124,6 +133,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (config.mirror.budgetShare > 0) {
       // Background calls have no request to finish for: they may wait for the budget as long as it takes.
       const background = { get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT };
+      const { leases } = store;
+      const replica = randomUUID();
+      mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS);
       mirror = new Mirror({
         repo: store.mirror,
         apis: createPlatformApis(platform, normalizer, caches, background),
@@ -133,6 +145,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         budgetShare: config.mirror.budgetShare,
         fullSyncMinutes: config.mirror.fullSyncMinutes,
         pollSeconds: config.mirror.pollSeconds,
+        replicas: mirrorSync && { sync: mirrorSync, claim: (name, ttlMs) => leases.acquire(name, replica, Date.now(), ttlMs) },
       });
     }
     let rollouts: RolloutService | undefined;
@@ -149,6 +162,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       });
       rollouts = new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
     }
+    if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
     const answeredByMirror = () => mirror?.ready ?? false;
 
     const schema = await buildGatewaySchema();
@@ -228,6 +242,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);
     const url = `${baseUrl}${GRAPHQL_PATH}`;
+    await mirrorSync?.start();
     // The embedded emulator reaches this gateway where it listens.
     await mirror?.start(config.publicUrl ?? (emulator ? baseUrl : undefined));
     orchestrator?.start();

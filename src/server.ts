@@ -116,6 +116,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       ledger: store.budget,
       clientShare: config.clientBudgetShare,
       sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
+      // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
+      fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
     });
     // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
     idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);

@@ -109,10 +109,14 @@ async function postgresDialect(url: string): Promise<PostgresDialect> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // A server that cannot be reached fails a query soon (the call budget then counts alone) rather than never.
+    connectionTimeoutMillis: 3000,
     // bigint columns hold epoch milliseconds, well inside a JS number: read them as numbers, not strings.
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) },
   });
-  // An idle client that loses its server must not crash the process; the next query reports the failure.
+  // A client that loses its server must not crash the process, idle (the pool's error) or checked out between two
+  // statements of a transaction (its own): the next query reports the failure.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new PostgresDialect({ pool });
 }

@@ -71,6 +71,7 @@ describe('deploy/compose.yaml', () => {
       expect(service.env_file).toBe('gateway.env');
       expect(service.depends_on.postgres.condition).toBe('service_healthy');
       expect(service.healthcheck.test.join(' ')).toContain('/health/live');
+      expect(service.environment.GATEWAY_REPLICAS).toBe(String(gateways.length));
     }
     expect(compose.services.postgres.image).toMatch(/^postgres:1[0-9]/);
     expect(example.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
@@ -92,6 +93,7 @@ describe('deploy/kubernetes.yaml', () => {
 
   it('has a Deployment of replicas with probes at /health/ready and /health/live, a Service and a Secret', () => {
     expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(container.env.find((e: Json) => e.name === 'GATEWAY_REPLICAS')?.value).toBe(String(deployment.spec.replicas));
     const port = container.ports.find((p: Json) => p.name === 'http');
     expect(port.containerPort).toBe(4000);
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });

@@ -21,7 +21,8 @@ const CREATE = 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade';
 
 let emulator: EmulatorProcess;
 let store: TestStoreLocation;
-let gateways: GatewayProcess[];
+/** Every process started, in order, as soon as it runs: a failed start must not leave one behind. */
+const gateways: GatewayProcess[] = [];
 /** A firmware package, and online devices it fits that do not run it yet. */
 /** Moves the platform's manual clock with the wall clock: its throttle's minute passes as the gateways' does. */
 let ticker: NodeJS.Timeout | undefined;
@@ -73,15 +74,18 @@ beforeAll(async () => {
     GATEWAY_CACHE_TTL_SECONDS: '0',
   };
   // A first, alone: it takes the mirror's sync and the rollout orchestrator; B and C start together.
-  const a = await startGatewayProcess({ ...env, PORT: String(ports[0]) });
-  gateways = [a, ...(await Promise.all(ports.slice(1).map((port) => startGatewayProcess({ ...env, PORT: String(port) }))))];
+  gateways.push(await startGatewayProcess({ ...env, PORT: String(ports[0]) }));
+  await Promise.all(ports.slice(1).map(async (port) => gateways.push(await startGatewayProcess({ ...env, PORT: String(port) }))));
+  // B and C in the order of their ports: B is the one the platform pushes to.
+  gateways.sort((x, y) => ports.indexOf(Number(new URL(x.url).port)) - ports.indexOf(Number(new URL(y.url).port)));
+  const a = gateways[0] as GatewayProcess;
   await Promise.all(gateways.map((g) => mirrorReady(g.url, { 'x-api-key': TEST_API_KEY }, 60_000)));
   f = await fixtures(a.url);
 }, 120_000);
 
 afterAll(async () => {
   clearInterval(ticker);
-  await Promise.all((gateways ?? []).map((g) => g.stop('SIGKILL')));
+  await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
   await emulator?.stop();
   await store?.drop();
 });

@@ -74,8 +74,11 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
         if (index > 0) expect(Date.parse(wave.startedAt)).toBeGreaterThanOrEqual(Date.parse(done.waves[index - 1].finishedAt));
       }
       expect((await stack.platform.creates()) - before).toBe(3);
-      // Each device's new version, as the platform pushed it after the upgrade's result.
-      await eventually(() => graphql('query($ids: [ID!]!) { devices(ids: $ids) { fwVersion } }', { ids: targets }), (r) => r.data.devices.every((d: Json) => d.fwVersion === version), 5_000);
+      // Each device's new version, as the platform pushed it after the upgrade's result (the task's end may have
+      // come first from the mirror's poll, while the receiver works through a fleet's worth of connectivity pushes).
+      await eventually(() => graphql('query($ids: [ID!]!) { devices(ids: $ids) { id fwVersion syncedAt } }', { ids: targets }), (r) => r.data.devices.every((d: Json) => d.fwVersion === version), 15_000).catch(async (error: Error) => {
+        throw new Error(`${error.message}\npushes: ${JSON.stringify((await stack.platform.control('stats')).notifications)}`);
+      });
       await eventually(async () => published, (p) => p.some((x) => x.state === 'COMPLETED'));
       // Progress was published as it happened, not only the end.
       expect(new Set(published.map((x) => x.stats.completed)).size).toBeGreaterThan(3);

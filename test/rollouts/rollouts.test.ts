@@ -55,7 +55,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
 
     const client = createClient({ url: stack.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { 'x-api-key': TEST_API_KEY }, retryAttempts: 0 });
     const published: Json[] = [];
-    const unsubscribe = client.subscribe({ query: `subscription($id: ID!) { rolloutUpdated(id: $id) { state waves { state } stats { completed } } }`, variables: { id: r.id } }, {
+    const unsubscribe = client.subscribe({ query: `subscription($id: ID!) { rolloutUpdated(id: $id) { state waves { state operations { status } } stats { completed } } }`, variables: { id: r.id } }, {
       next: (message) => published.push(message.data?.rolloutUpdated),
       error: () => undefined,
       complete: () => undefined,
@@ -79,7 +79,9 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
       await eventually(() => graphql('query($ids: [ID!]!) { devices(ids: $ids) { id fwVersion syncedAt } }', { ids: targets }), (r) => r.data.devices.every((d: Json) => d.fwVersion === version), 15_000).catch(async (error: Error) => {
         throw new Error(`${error.message}\npushes: ${JSON.stringify((await stack.platform.control('stats')).notifications)}`);
       });
-      await eventually(async () => published, (p) => p.some((x) => x.state === 'COMPLETED'));
+      const completed = (await eventually(async () => published, (p) => p.some((x) => x.state === 'COMPLETED'))).find((x) => x.state === 'COMPLETED');
+      // Each event is read afresh: the tasks are as they stand now, not as the subscription first read them.
+      expect(completed.waves.flatMap((w: Json) => w.operations.map((o: Json) => o.status))).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
       // Progress was published as it happened, not only the end.
       expect(new Set(published.map((x) => x.stats.completed)).size).toBeGreaterThan(3);
     } finally {

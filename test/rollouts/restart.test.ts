@@ -15,7 +15,7 @@ afterAll(async () => {
 
 // Each engine on its own platform: two gateways of one application would void each other's tokens (one login each).
 it.concurrent.each(ENGINES)('continues a rollout killed during its soak, after a restart on %s, creating no task twice', async (engine) => {
-  const platform = await startPlatform(2000);
+  const platform = await startPlatform(400);
   platforms.push(platform);
   await platform.control('outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
   const store = await testStoreLocation(engine);

@@ -65,30 +65,30 @@ export function createPlayground(options: PlaygroundOptions): Router {
   router.get(`${PLAYGROUND_ASSETS_PATH}/:file`, (req, res, next) => {
     const file = bundle?.files.get(req.params.file);
     if (file === undefined) return next();
-    sendAsset(req, res, file);
+    sendAsset(req, res, file, PLAYGROUND_CONTENT_SECURITY_POLICY);
   });
 
   return router;
 }
 
-const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+export const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
-interface Asset {
+export interface Asset {
   path: string;
   /** build.ts wrote a gzipped copy beside it. */
   gzipped: boolean;
 }
 
-interface Bundle {
-  manifest: PlaygroundManifest;
+export interface Bundle<Manifest = PlaygroundManifest> {
+  manifest: Manifest;
   files: ReadonlyMap<string, Asset>;
 }
 
 /** Read once at start-up: the set of servable files is fixed, so a request can never name another path. */
-function loadBundle(dir: string): Bundle | undefined {
+export function loadBundle<Manifest = PlaygroundManifest>(dir: string): Bundle<Manifest> | undefined {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) return undefined;
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as PlaygroundManifest;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const assetsDir = join(dir, 'assets');
   const names = new Set(readdirSync(assetsDir));
   const files = new Map<string, Asset>();
@@ -98,14 +98,14 @@ function loadBundle(dir: string): Bundle | undefined {
   return { manifest, files };
 }
 
-function sendAsset(req: Request, res: Response, asset: Asset): void {
+/** `policy`: workers take their policy from their own script's response. */
+export function sendAsset(req: Request, res: Response, asset: Asset, policy: string): void {
   const gzip = asset.gzipped && req.acceptsEncodings(['gzip', 'identity']) === 'gzip';
   res.set({
     // Names carry a content hash: a new build means new names, so a copy never goes stale.
     'cache-control': 'public, max-age=31536000, immutable',
     vary: 'Accept-Encoding',
-    // Workers take their policy from their own script's response.
-    'content-security-policy': PLAYGROUND_CONTENT_SECURITY_POLICY,
+    'content-security-policy': policy,
     ...SECURITY_HEADERS,
   });
   // The type of the file, not of its compressed copy.
@@ -135,12 +135,12 @@ function page(manifest: PlaygroundManifest, options: PlaygroundOptions): string 
 `;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The folder with package.json above this module: the same from src/ (tests) and from dist/src/ (npm start). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);

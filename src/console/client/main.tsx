@@ -117,7 +117,7 @@ function Shell({ role, onSignOut }: { role: Role; onSignOut?: () => void }) {
           ))}
         </nav>
         <span class="who">
-          {role === 'operate' ? 'operate' : 'read only'}
+          <span>{role === 'operate' ? 'operate' : 'read only'}</span>
           {onSignOut ? (
             <button type="button" class="link" onClick={onSignOut}>
               Sign out

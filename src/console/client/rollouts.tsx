@@ -106,7 +106,7 @@ function RolloutListRow({ rollout }: { rollout: RolloutRowFragment }) {
       </td>
       <td>{time(r.createdAt)}</td>
       <td>
-        <Progress stats={r.stats} label={`Rollout ${r.name ?? r.id} progress`} />
+        <Progress stats={r.stats} of={r.total} label={`Rollout ${r.name ?? r.id} progress`} />
       </td>
     </tr>
   );
@@ -206,7 +206,7 @@ export function RolloutPage({ id }: { id: string }) {
         ) : null}
       </dl>
       <h2>Overall</h2>
-      <Progress stats={r.stats} label="Rollout progress" />
+      <Progress stats={r.stats} of={r.total} label="Rollout progress" />
       <h2>Waves</h2>
       <ol class="waves">
         {r.waves.map((w) => (
@@ -214,7 +214,7 @@ export function RolloutPage({ id }: { id: string }) {
             <h3>
               Wave {w.index + 1} <Badge value={w.state} /> <span class="muted">{w.size} devices</span>
             </h3>
-            <Progress stats={w.stats} label={`Wave ${w.index + 1} progress`} />
+            <Progress stats={w.stats} of={w.size} label={`Wave ${w.index + 1} progress`} />
             {r.failureThreshold && w.stats.completed > 0 ? (
               <p class="muted">
                 Failed so far: {Math.round((100 * (w.stats.fail + w.stats.timeout)) / w.stats.completed)}% of {w.stats.completed} finished (threshold {r.failureThreshold.percent}%)

@@ -62,11 +62,16 @@ export function Loading() {
   return <p aria-busy="true">Loading…</p>;
 }
 
-/** completed / total, with success, failure and what is under way told apart. */
-export function Progress({ stats, label }: { stats: StatsFragment; label: string }) {
-  const pct = (n: number) => (stats.total === 0 ? 0 : (100 * n) / stats.total);
+/**
+ * completed / total, with success, failure and what is under way told apart. `of`: the devices there will be (a
+ * rollout's or a wave's), when the figures cover only the tasks started so far.
+ */
+export function Progress({ stats, label, of }: { stats: StatsFragment; label: string; of?: number }) {
+  const total = Math.max(of ?? stats.total, stats.total);
+  const pct = (n: number) => (total === 0 ? 0 : (100 * n) / total);
   const failed = stats.fail + stats.timeout;
-  const percent = Math.round(stats.progress * 100);
+  const percent = total === 0 ? 0 : Math.floor((100 * stats.completed) / total);
+  const waiting = total - stats.completed - stats.processing;
   return (
     <div class="progress">
       <div
@@ -76,7 +81,7 @@ export function Progress({ stats, label }: { stats: StatsFragment; label: string
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={percent}
-        aria-valuetext={`${percent}% done: ${stats.success} succeeded, ${failed} failed, ${stats.processing} running, ${stats.wait} waiting of ${stats.total}`}
+        aria-valuetext={`${percent}% done: ${stats.success} succeeded, ${failed} failed, ${stats.processing} running, ${waiting} waiting of ${total}`}
       >
         <span class="ok" style={{ width: `${pct(stats.success)}%` }} />
         <span class="bad" style={{ width: `${pct(failed)}%` }} />
@@ -85,7 +90,8 @@ export function Progress({ stats, label }: { stats: StatsFragment; label: string
       </div>
       <span class="figures">
         {percent}% · {stats.success} ok{failed > 0 ? <strong class="bad-text"> · {failed} failed</strong> : null}
-        {stats.processing > 0 ? ` · ${stats.processing} running` : ''} · {stats.total} in all
+        {stats.stop > 0 ? ` · ${stats.stop} stopped` : ''}
+        {stats.processing > 0 ? ` · ${stats.processing} running` : ''} · {total} in all
       </span>
     </div>
   );

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import express, { type Router } from 'express';
 import type { Logger } from '../logger.js';
-import { escapeHtml, loadBundle, packageRoot, SECURITY_HEADERS, sendAsset } from '../playground/index.js';
+import { escapeHtml, loadBundle, packageRoot, sendPage, serveAssets } from '../playground/index.js';
 import type { ConsoleManifest } from './manifest.js';
 
 export const CONSOLE_PATH = '/console';
@@ -37,18 +37,9 @@ export function createConsole(options: ConsoleOptions): Router {
   if (bundle === undefined) options.logger.warn('the console is not built (run npm run build): /console answers with a notice instead');
 
   router.get([CONSOLE_PATH, `${CONSOLE_PATH}/`], (_req, res) => {
-    res.set({ 'content-security-policy': CONSOLE_CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
-    if (bundle === undefined) {
-      res.status(503).type('text').send('The console is not built: run `npm run build`, then restart the gateway.\n');
-      return;
-    }
-    res.type('html').send(page(bundle.manifest, options));
+    sendPage(res, bundle, CONSOLE_CONTENT_SECURITY_POLICY, 'console', (manifest) => page(manifest, options));
   });
-  router.get(`${ASSETS_PATH}/:file`, (req, res, next) => {
-    const file = bundle?.files.get(req.params.file);
-    if (file === undefined) return next();
-    sendAsset(req, res, file, CONSOLE_CONTENT_SECURITY_POLICY);
-  });
+  serveAssets(router, ASSETS_PATH, bundle, CONSOLE_CONTENT_SECURITY_POLICY);
   return router;
 }
 

@@ -54,26 +54,34 @@ export function createPlayground(options: PlaygroundOptions): Router {
 
   router.get(options.graphqlPath, (req, res, next) => {
     if (!prefersHtml(req)) return next();
-    res.set({ 'content-security-policy': PLAYGROUND_CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
-    if (bundle === undefined) {
-      res.status(503).type('text').send('The playground is not built: run `npm run build`, then restart the gateway.\n');
-      return;
-    }
-    res.type('html').send(page(bundle.manifest, options));
+    sendPage(res, bundle, PLAYGROUND_CONTENT_SECURITY_POLICY, 'playground', (manifest) => page(manifest, options));
   });
-
-  router.get(`${PLAYGROUND_ASSETS_PATH}/:file`, (req, res, next) => {
-    const file = bundle?.files.get(req.params.file);
-    if (file === undefined) return next();
-    sendAsset(req, res, file, PLAYGROUND_CONTENT_SECURITY_POLICY);
-  });
-
+  serveAssets(router, PLAYGROUND_ASSETS_PATH, bundle, PLAYGROUND_CONTENT_SECURITY_POLICY);
   return router;
 }
 
-export const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
-export interface Asset {
+/** A bundled page (never cached: it names the current files), or a notice that `what` is not built. */
+export function sendPage<Manifest>(res: Response, bundle: Bundle<Manifest> | undefined, policy: string, what: string, html: (manifest: Manifest) => string): void {
+  res.set({ 'content-security-policy': policy, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+  if (bundle === undefined) {
+    res.status(503).type('text').send(`The ${what} is not built: run \`npm run build\`, then restart the gateway.\n`);
+    return;
+  }
+  res.type('html').send(html(bundle.manifest));
+}
+
+/** GET `path/:file`: one of the bundle's files; any other name passes on. */
+export function serveAssets<Manifest>(router: Router, path: string, bundle: Bundle<Manifest> | undefined, policy: string): void {
+  router.get(`${path}/:file`, (req, res, next) => {
+    const file = bundle?.files.get(req.params.file);
+    if (file === undefined) return next();
+    sendAsset(req, res, file, policy);
+  });
+}
+
+interface Asset {
   path: string;
   /** build.ts wrote a gzipped copy beside it. */
   gzipped: boolean;
@@ -99,7 +107,7 @@ export function loadBundle<Manifest = PlaygroundManifest>(dir: string): Bundle<M
 }
 
 /** `policy`: workers take their policy from their own script's response. */
-export function sendAsset(req: Request, res: Response, asset: Asset, policy: string): void {
+function sendAsset(req: Request, res: Response, asset: Asset, policy: string): void {
   const gzip = asset.gzipped && req.acceptsEncodings(['gzip', 'identity']) === 'gzip';
   res.set({
     // Names carry a content hash: a new build means new names, so a copy never goes stale.

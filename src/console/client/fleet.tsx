@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { useQuery } from '@urql/preact';
 import { DeviceDocument, FleetDocument, FleetSummaryDocument, VersionsDocument, type DeviceFilter, type DeviceStatus } from './generated/graphql';
-import { BarChart, Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useDebounced } from './ui';
+import { OperationsTable } from './tasks';
+import { AnyOf, BarChart, Badge, ErrorNote, href, Loading, PageTitle, Pager, time, useDebounced } from './ui';
 
 const STATUSES: DeviceStatus[] = ['ONLINE', 'OFFLINE', 'ABNORMAL', 'INACTIVE'];
 const PAGE = 25;
@@ -23,10 +24,11 @@ export function FleetPage() {
   const [fleet] = useQuery({ query: FleetDocument, variables: { filter: settled, first: PAGE, offset } });
   const data = summary.data?.fleetSummary;
   const types = data?.byDeviceType.map((t) => t.key).filter((k): k is string => Boolean(k)) ?? [];
-  const change = (set: (v: string) => void) => (event: Event) => {
-    set((event.currentTarget as HTMLInputElement).value);
+  const pick = (set: (v: string) => void) => (value: string) => {
+    set(value);
     setOffset(0);
   };
+  const change = (set: (v: string) => void) => (event: Event) => pick(set)((event.currentTarget as HTMLInputElement).value);
 
   return (
     <>
@@ -72,24 +74,8 @@ export function FleetPage() {
             Name contains
             <input type="search" value={search} onInput={change(setSearch)} />
           </label>
-          <label>
-            Device type
-            <select value={deviceType} onChange={change(setDeviceType)}>
-              <option value="">any</option>
-              {types.map((t) => (
-                <option key={t}>{t}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Status
-            <select value={status} onChange={change(setStatus)}>
-              <option value="">any</option>
-              {STATUSES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
+          <AnyOf label="Device type" value={deviceType} choices={types} onChange={pick(setDeviceType)} />
+          <AnyOf label="Status" value={status} choices={STATUSES} onChange={pick(setStatus)} />
           <label>
             Firmware version
             <input value={fwVersion} onInput={change(setFwVersion)} placeholder="e.g. V1.2.0" />
@@ -190,38 +176,7 @@ export function DevicePage({ id }: { id: string }) {
           </dl>
           <h2>Upgrade history</h2>
           {device.operations?.nodes.length ? (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Task</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Target version</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Progress (whole task)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {device.operations.nodes.map((op) => (
-                    <tr key={op.id}>
-                      <td>
-                        <a href={href('tasks', op.id)}>{op.id}</a>
-                      </td>
-                      <td>{op.type === 'FIRMWARE_UPGRADE' ? 'firmware' : 'software'}</td>
-                      <td>{op.targetVersion ?? '—'}</td>
-                      <td>
-                        <Badge value={op.status} />
-                      </td>
-                      <td>{time(op.createdAt)}</td>
-                      <td>
-                        <Progress stats={op.stats} label={`Task ${op.id} progress`} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <OperationsTable operations={device.operations.nodes} progressHeading="Progress (whole task)" />
           ) : (
             <p>No upgrade task has targeted this device.</p>
           )}

@@ -12,7 +12,7 @@ import {
   type RolloutRowFragment,
   type RolloutState,
 } from './generated/graphql';
-import { Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
+import { AnyOf, Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
 
 const STATES: RolloutState[] = ['RUNNING', 'PAUSED', 'HALTED', 'COMPLETED', 'CANCELLED'];
 const FINAL = new Set<RolloutState>(['COMPLETED', 'CANCELLED']);
@@ -42,21 +42,15 @@ export function RolloutsPage() {
         </p>
       ) : null}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter rollouts">
-        <label>
-          State
-          <select
-            value={state}
-            onChange={(e) => {
-              setState(e.currentTarget.value);
-              setOffset(0);
-            }}
-          >
-            <option value="">any</option>
-            {STATES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <AnyOf
+          label="State"
+          value={state}
+          choices={STATES}
+          onChange={(value) => {
+            setState(value);
+            setOffset(0);
+          }}
+        />
       </form>
       <ErrorNote error={list.error} />
       {list.data?.rollouts ? (

@@ -13,7 +13,7 @@ import {
   type OperationType,
   type SubtaskRowFragment,
 } from './generated/graphql';
-import { Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
+import { AnyOf, Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
 
 const STATUSES: OperationStatus[] = ['WAIT', 'PROCESSING', 'SUCCESS', 'FAILED', 'STOPPED'];
 const PAGE = 20;
@@ -39,8 +39,8 @@ export function TasksPage() {
     return event;
   });
   const nodes = mergeById(list.data?.operations?.nodes ?? [], updates);
-  const select = (set: (v: string) => void) => (event: Event) => {
-    set((event.currentTarget as HTMLSelectElement).value);
+  const select = (set: (v: string) => void) => (value: string) => {
+    set(value);
     setOffset(0);
   };
 
@@ -48,66 +48,66 @@ export function TasksPage() {
     <>
       <PageTitle>Upgrade tasks</PageTitle>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter tasks">
-        <label>
-          Status
-          <select value={status} onChange={select(setStatus)}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Type
-          <select value={type} onChange={select(setType)}>
-            <option value="">any</option>
-            <option value="FIRMWARE_UPGRADE">firmware</option>
-            <option value="SOFTWARE_UPGRADE">software</option>
-          </select>
-        </label>
+        <AnyOf label="Status" value={status} choices={STATUSES} onChange={select(setStatus)} />
+        <AnyOf
+          label="Type"
+          value={type}
+          choices={[
+            ['FIRMWARE_UPGRADE', 'firmware'],
+            ['SOFTWARE_UPGRADE', 'software'],
+          ]}
+          onChange={select(setType)}
+        />
       </form>
       <ErrorNote error={list.error} />
       {list.data?.operations ? (
         <>
           <p>{list.data.operations.totalCount} tasks, newest first; progress updates live.</p>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Task</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Target version</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Progress</th>
-                </tr>
-              </thead>
-              <tbody>
-                {nodes.map((op) => (
-                  <tr key={op.id}>
-                    <td>
-                      <a href={href('tasks', op.id)}>{op.id}</a>
-                    </td>
-                    <td>{op.type === 'FIRMWARE_UPGRADE' ? 'firmware' : 'software'}</td>
-                    <td>{op.targetVersion ?? '—'}</td>
-                    <td>
-                      <Badge value={op.status} />
-                    </td>
-                    <td>{time(op.createdAt)}</td>
-                    <td>
-                      <Progress stats={op.stats} label={`Task ${op.id} progress`} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <OperationsTable operations={nodes} />
           <Pager offset={offset} size={PAGE} total={list.data.operations.totalCount} onChange={setOffset} />
         </>
       ) : list.fetching ? (
         <Loading />
       ) : null}
     </>
+  );
+}
+
+/** Tasks with their live progress; a device's history says the figures are the whole task's. */
+export function OperationsTable({ operations, progressHeading = 'Progress' }: { operations: readonly OperationRowFragment[]; progressHeading?: string }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Task</th>
+            <th scope="col">Type</th>
+            <th scope="col">Target version</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">{progressHeading}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {operations.map((op) => (
+            <tr key={op.id}>
+              <td>
+                <a href={href('tasks', op.id)}>{op.id}</a>
+              </td>
+              <td>{op.type === 'FIRMWARE_UPGRADE' ? 'firmware' : 'software'}</td>
+              <td>{op.targetVersion ?? '—'}</td>
+              <td>
+                <Badge value={op.status} />
+              </td>
+              <td>{time(op.createdAt)}</td>
+              <td>
+                <Progress stats={op.stats} label={`Task ${op.id} progress`} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -152,3 +152,23 @@ export function Pager({ offset, size, total, onChange }: { offset: number; size:
     </nav>
   );
 }
+
+/** A filter's drop-down: "any" (the empty value) and the choices, each a value or a [value, text] pair. */
+export function AnyOf({ label, value, choices, onChange }: { label: string; value: string; choices: ReadonlyArray<string | readonly [string, string]>; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">any</option>
+        {choices.map((choice) => {
+          const [v, text] = typeof choice === 'string' ? [choice, choice] : choice;
+          return (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}

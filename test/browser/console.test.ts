@@ -226,6 +226,17 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
       const { page, errors } = await openPage(viewport);
       await signIn(page, READER);
       expect(await page.getByText('read only').isVisible()).toBe(true);
+      if (suffix === '') {
+        // Without a mouse: from the page's heading (focused on arrival) back to the sections, Enter opens one, and its
+        // heading takes the focus; then on to the first task.
+        for (let i = 0; i < 10 && (await page.evaluate('document.activeElement?.textContent')) !== 'Tasks'; i++) await page.keyboard.press('Shift+Tab');
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { level: 1, name: 'Upgrade tasks' }).waitFor();
+        await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
+        for (let i = 0; i < 30 && !String(await page.evaluate('document.activeElement?.getAttribute("href")')).startsWith('#/tasks/'); i++) await page.keyboard.press('Tab');
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { level: 1, name: /^Task / }).waitFor();
+      }
       const pages: Array<[string, string | RegExp, string]> = [
         ['fleet', 'Fleet', 'fleet'],
         ['tasks', 'Upgrade tasks', 'tasks'],

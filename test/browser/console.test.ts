@@ -265,4 +265,14 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
     }
     expect(browser.blocked).toEqual([]);
   });
+
+  it('refuses an unknown key and asks again, keeping nothing', async () => {
+    const { page } = await openPage();
+    await page.goto(consoleUrl);
+    await page.getByLabel('API key').fill('not-a-key');
+    await page.getByLabel('API key').press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The gateway does not know this key.' }).waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.close();
+  });
 });

@@ -1,4 +1,4 @@
-import { Client, fetchExchange, subscriptionExchange, cacheExchange, type CombinedError } from '@urql/core';
+import { Client, fetchExchange, mapExchange, subscriptionExchange, cacheExchange, type CombinedError } from '@urql/core';
 import { createClient as createWsClient } from 'graphql-ws';
 import { RoleProbeDocument } from './generated/graphql';
 
@@ -58,6 +58,8 @@ export function createApiClient(endpoint: string, key: string | undefined, onUna
     preferGetMethod: false,
     requestPolicy: 'cache-and-network',
     exchanges: [
+      // A key withdrawn while the page is open (the gateway restarted without it): back to the key form.
+      mapExchange({ onError: (error) => isUnauthenticated(error) && onUnauthenticated() }),
       cacheExchange,
       fetchExchange,
       subscriptionExchange({

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   // Build output and generated code are not ours to lint.
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'src/generated/', 'test/generated/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'src/generated/', 'test/generated/', 'src/console/client/generated/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -83,6 +83,8 @@ export interface GatewayConfig {
   /** `NODE_ENV=production`: the playground and introspection are off unless asked for. */
   production: boolean;
   playground: PlaygroundKind;
+  /** Whether /console serves the operators' console (it holds no data of its own: every read needs a key). */
+  console: boolean;
   /** Whether the schema answers introspection queries (the playground needs it for its docs and completion). */
   introspection: boolean;
   limits: QueryLimits;
@@ -171,6 +173,11 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   const playground = parse<PlaygroundKind>('GATEWAY_PLAYGROUND', production ? 'off' : 'graphiql', `one of ${PLAYGROUNDS.join(', ')}`, (v) =>
     PLAYGROUNDS.find((kind) => kind === v.toLowerCase()),
   );
+  // On in production too: the page is static, and everything it shows comes through the API and its keys.
+  const consolePage = parse('GATEWAY_CONSOLE', true, 'on or off', (v) => {
+    const on = v.toLowerCase();
+    return on === 'on' ? true : on === 'off' ? false : undefined;
+  });
   // A playground without introspection has no documentation or completion: it turns introspection on by default.
   const introspection = parse('GATEWAY_INTROSPECTION', !production || playground !== 'off', 'true or false', parseBoolean);
   const allowAnonymous = parse('GATEWAY_ALLOW_ANONYMOUS', false, 'true or false', parseBoolean);
@@ -254,6 +261,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       logLevel,
       production,
       playground,
+      console: consolePage,
       introspection,
       limits,
       corsOrigins,

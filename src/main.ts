@@ -79,6 +79,7 @@ function main(): void {
         const kind = config.playground === 'graphiql' ? 'GraphiQL, works offline' : 'Apollo Sandbox, needs internet access';
         console.log(`Playground:       ${gateway.url} (open it in a browser: ${kind})`);
       }
+      if (config.console) console.log(`Console:          ${gateway.baseUrl}/console (the operators' page, in a browser)`);
       if (gateway.emulator) {
         const { appId, secret } = gateway.emulator.credentials;
         console.log(`Emulator:         ${gateway.emulator.url} (demo credentials: appId ${appId}, secret ${secret})`);

@@ -35,6 +35,7 @@ import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
+import { createConsole } from './console/index.js';
 import { queryLimitProtection } from './query-limits.js';
 import { retryAfterPlugin } from './retry-after.js';
 
@@ -235,6 +236,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (config.playground === 'graphiql') {
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
+    if (config.console) app.use(createConsole({ graphqlPath: GRAPHQL_PATH, keysRequired: config.apiKeys !== undefined, logger }));
     app.use(
       GRAPHQL_PATH,
       graphqlRequestObserver(observability.metrics, logger),

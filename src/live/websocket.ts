@@ -8,10 +8,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { ApiKeys, authenticate, contextFor, type Caller, type ContextDependencies } from '../context.js';
+import { ApiKeys, authenticate, contextFor, type Caller, type ContextDependencies, type GatewayContext } from '../context.js';
 import { formatError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { costLimitRule, platformCallRefusal } from '../query-limits.js';
@@ -60,6 +72,9 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
     return connection;
   };
   const refuse = (message: string, extensions: Record<string, unknown>) => [new GraphQLError(message, { extensions })];
+  /** A subscription's caller, so that each event runs in a context of its own (see `subscribe`). */
+  const callers = new WeakMap<object, Caller>();
+  const contextOf = (caller: Caller) => contextFor(options.context, caller, { requestId: randomUUID(), errorCodes: [] });
 
   const server = useServer(
     {
@@ -95,10 +110,19 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
         if (refusal) return [refusal];
         const caller = connection.caller;
         if (!caller) return refuse('not authenticated', { code: 'UNAUTHENTICATED' });
-        const contextValue = contextFor(options.context, caller, { requestId: randomUUID(), errorCodes: [] });
+        const contextValue = contextOf(caller);
         if (operation.operation === 'mutation') contextValue.scope.priority = 'mutation';
+        callers.set(contextValue, caller);
         connection.subscriptions.add(id);
         return { schema: options.schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
+      },
+      // Each event is executed as a request of its own: a context's DataLoaders and reads are per request, and one
+      // kept for a subscription's lifetime would answer every later event with what the first one read.
+      subscribe: async (args: ExecutionArgs) => {
+        const events = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in events)) return events;
+        const caller = callers.get(args.contextValue as GatewayContext);
+        return eachEvent(events, (event) => execute({ ...args, rootValue: event, contextValue: caller ? contextOf(caller) : args.contextValue }));
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors) return result;
@@ -126,4 +150,18 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
     await server.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
   };
+}
+
+/** The source's events, each mapped; ending the result ends the source at once (as graphql-js's own mapping does). */
+function eachEvent(source: AsyncIterable<unknown>, run: (event: unknown) => ExecutionResult | Promise<ExecutionResult>): AsyncGenerator<ExecutionResult> {
+  const events = source[Symbol.asyncIterator]();
+  const mapped = async (result: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> => (result.done ? { done: true, value: undefined } : { done: false, value: await run(result.value) });
+  const ended = (): Promise<IteratorResult<ExecutionResult>> => Promise.resolve({ done: true, value: undefined });
+  const generator: AsyncGenerator<ExecutionResult> = {
+    next: () => events.next().then(mapped),
+    return: () => (events.return ? events.return().then(() => ended()) : ended()),
+    throw: (error: unknown) => (events.throw ? events.throw(error).then(mapped) : Promise.reject(error)),
+    [Symbol.asyncIterator]: () => generator,
+  };
+  return generator;
 }

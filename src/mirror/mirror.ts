@@ -8,7 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MirrorSource, PlatformApis } from '../datasources/apis.js';
-import { hasEnded, type BatchTask, type Device, type Operation, type Subtask } from '../datasources/models.js';
+import { hasEnded, type BatchTask, type Device, type Operation, type Page, type Subtask } from '../datasources/models.js';
 import { operationStats, type Normalizer } from '../datasources/normalize.js';
 import type { Logger } from '../logger.js';
 import type { MirrorRepository } from '../store/mirror.repository.js';
@@ -59,6 +59,7 @@ const READY_TASKS = 30;
 const DEFAULT_POLL_SECONDS = 30;
 /** How often a replica that does not sync looks at what the syncing one did (and whether it must take over). */
 const FOLLOWER_LOOK_MS = 2_000;
+const UNPLACED_KEPT_MS = 10 * 60_000;
 /** Where the full sync stands, kept after every page so that a restart resumes there. */
 interface SyncCursor {
   round: number;
@@ -87,6 +88,8 @@ export class Mirror implements MirrorSource {
   readonly #pollMs: number;
   #publicUrl: string | undefined;
   #applying: Promise<void> = Promise.resolve();
+  /** Subtask notices that came before the mirror held the task's subtasks (by task: when): read again after them. */
+  readonly #unplaced = new Map<string, number>();
   /** Batch tasks someone watches: the platform pushes nothing about them, so one poller each, shared. */
   readonly #batchWatches = new Map<string, { watchers: number; timer: NodeJS.Timeout; last: string }>();
 
@@ -252,7 +255,13 @@ export class Mirror implements MirrorSource {
     }
     const { operationId, subtaskId, deviceId, status, step, detail } = change;
     const subtask = await this.repo.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at);
-    if (!subtask) return;
+    if (!subtask) {
+      if (!(await this.repo.holdsSubtasks(operationId))) {
+        this.#unplaced.set(operationId, at);
+        this.#wake?.abort();
+      }
+      return;
+    }
     this.events.emit('subtask', subtask);
     await this.restat(operationId, at);
   }
@@ -395,6 +404,8 @@ export class Mirror implements MirrorSource {
     const before = new Map((await Promise.all(listed.items.map((o) => this.repo.operation(o.id)))).filter((o) => o !== undefined).map((o) => [o.id, o]));
     const round = Number((await this.repo.meta('sync.round')) ?? 0);
     const now = Date.now();
+    // Notices of a task never listed, long ago: nothing will read it for them.
+    for (const [id, at] of this.#unplaced) if (now - at > UNPLACED_KEPT_MS) this.#unplaced.delete(id);
     await this.repo.putOperations(listed.items, now, round);
     for (const operation of listed.items) {
       const known = before.get(operation.id);
@@ -419,10 +430,18 @@ export class Mirror implements MirrorSource {
       const total = operation.stats.total;
       const window = { start: 0, count: Math.max(1, total) };
       const known = new Map((await this.repo.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
-      const page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, window, total);
+      let sentAt: number;
+      let page: Page<Subtask>;
+      do {
+        sentAt = Date.now();
+        page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, window, total);
+        await this.repo.putSubtasks(id, page.items, sentAt);
+        // A notice that found no subtask to move while this read was on its way: the read may predate it.
+      } while ((this.#unplaced.get(id) ?? -Infinity) >= sentAt);
+      this.#unplaced.delete(id);
       const now = Date.now();
-      await this.repo.putSubtasks(id, page.items, now);
-      if (known.size > 0) await this.restat(id, now);
+      // Notifications taken while the read was on its way are kept: the task's counts follow what is stored.
+      await this.restat(id, now);
       // Subscribers hear of what moved since the last read (nothing on a task's first read).
       if (known.size > 0) {
         for (const subtask of page.items) {

@@ -1,9 +1,8 @@
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
+import { entryOutput, gzipAll, stampOf, upToDate } from '../bundle-build.js';
 import { MANIFEST_FILE, type PlaygroundManifest } from './manifest.js';
 
 /**
@@ -33,10 +32,9 @@ const common = {
 
 /** Every file the last bundle read (esbuild's inputs and this script), with its size and time as then. */
 const INPUTS_FILE = join(outDir, 'inputs.json');
-type InputStamp = Record<string, { size: number; mtimeMs: number }>;
 
 const started = performance.now();
-if (await upToDate()) {
+if (await upToDate(root, INPUTS_FILE, join(outDir, MANIFEST_FILE))) {
   console.log(`playground: up to date in ${relative(root, outDir)}/`);
   process.exit(0);
 }
@@ -73,63 +71,14 @@ if (mainStyle === undefined) throw new Error('the playground bundle has no style
 const manifest: PlaygroundManifest = { script: mainScript, style: basename(mainStyle) };
 await writeFile(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 
-// Compressed once here rather than per response: ~7 MB is seconds on a slow link, gzip cuts it to under a third.
-// Only gzip: browsers offer brotli over https alone, and the gateway speaks plain http.
-const gzipFile = promisify(gzip);
-let plain = 0;
-let gzipped = 0;
-const files = await readdir(assetsDir);
-for (const file of files) {
-  const path = join(assetsDir, file);
-  const contents = await readFile(path);
-  const compressed = await gzipFile(contents, { level: 9 });
-  await writeFile(`${path}.gz`, compressed);
-  plain += contents.length;
-  gzipped += compressed.length;
-}
+// ~7 MB is seconds on a slow link: gzip cuts it to under a third.
+const { files, plain, gzipped } = await gzipAll(assetsDir);
 
 // `<define:...>` inputs are virtual: they come from the workers' names, which come from files listed here.
 const inputs = [...Object.keys(workers.metafile.inputs), ...Object.keys(main.metafile.inputs)].filter((path) => !path.startsWith('<'));
-const script = relative(root, fileURLToPath(import.meta.url));
-await writeFile(INPUTS_FILE, `${JSON.stringify(await stampOf([...inputs, 'src/playground/client/tsconfig.json', script]))}\n`);
+const scripts = [fileURLToPath(import.meta.url), fileURLToPath(new URL('../bundle-build.js', import.meta.url))].map((path) => relative(root, path));
+await writeFile(INPUTS_FILE, `${JSON.stringify(await stampOf(root, [...inputs, 'src/playground/client/tsconfig.json', ...scripts]))}\n`);
 
 const mb = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`playground: ${files.length} files, ${mb(plain)} (${mb(gzipped)} gzipped) in ${relative(root, outDir)}/, built in ${seconds} s`);
-
-async function stampOf(paths: string[]): Promise<InputStamp> {
-  const stamp: InputStamp = {};
-  for (const path of paths) {
-    const { size, mtimeMs } = await stat(join(root, path));
-    stamp[path] = { size, mtimeMs };
-  }
-  return stamp;
-}
-
-/**
- * Whether the bundle exists and none of its inputs changed. An import added or removed changes the importing file,
- * and a dependency upgraded changes its files: comparing the files read last time is enough.
- */
-async function upToDate(): Promise<boolean> {
-  let previous: InputStamp;
-  try {
-    previous = JSON.parse(await readFile(INPUTS_FILE, 'utf8')) as InputStamp;
-  } catch {
-    return false;
-  }
-  try {
-    await stat(join(outDir, MANIFEST_FILE));
-    const current = await stampOf(Object.keys(previous));
-    return Object.entries(previous).every(([path, { size, mtimeMs }]) => current[path]?.size === size && current[path]?.mtimeMs === mtimeMs);
-  } catch {
-    // The manifest or an input is gone.
-    return false;
-  }
-}
-
-/** The output file (name only) of a named entry point. */
-function entryOutput(metafile: Metafile, entry: string): string {
-  const output = Object.keys(metafile.outputs).find((path) => basename(path).startsWith(`${entry}-`) && path.endsWith('.js'));
-  if (output === undefined) throw new Error(`esbuild wrote no output for ${entry}`);
-  return basename(output);
-}
+console.log(`playground: ${files} files, ${mb(plain)} (${mb(gzipped)} gzipped) in ${relative(root, outDir)}/, built in ${seconds} s`);

@@ -54,24 +54,32 @@ export function createPlayground(options: PlaygroundOptions): Router {
 
   router.get(options.graphqlPath, (req, res, next) => {
     if (!prefersHtml(req)) return next();
-    res.set({ 'content-security-policy': PLAYGROUND_CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
-    if (bundle === undefined) {
-      res.status(503).type('text').send('The playground is not built: run `npm run build`, then restart the gateway.\n');
-      return;
-    }
-    res.type('html').send(page(bundle.manifest, options));
+    sendPage(res, bundle, PLAYGROUND_CONTENT_SECURITY_POLICY, 'playground', (manifest) => page(manifest, options));
   });
-
-  router.get(`${PLAYGROUND_ASSETS_PATH}/:file`, (req, res, next) => {
-    const file = bundle?.files.get(req.params.file);
-    if (file === undefined) return next();
-    sendAsset(req, res, file);
-  });
-
+  serveAssets(router, PLAYGROUND_ASSETS_PATH, bundle, PLAYGROUND_CONTENT_SECURITY_POLICY);
   return router;
 }
 
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
+/** A bundled page (never cached: it names the current files), or a notice that `what` is not built. */
+export function sendPage<Manifest>(res: Response, bundle: Bundle<Manifest> | undefined, policy: string, what: string, html: (manifest: Manifest) => string): void {
+  res.set({ 'content-security-policy': policy, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+  if (bundle === undefined) {
+    res.status(503).type('text').send(`The ${what} is not built: run \`npm run build\`, then restart the gateway.\n`);
+    return;
+  }
+  res.type('html').send(html(bundle.manifest));
+}
+
+/** GET `path/:file`: one of the bundle's files; any other name passes on. */
+export function serveAssets<Manifest>(router: Router, path: string, bundle: Bundle<Manifest> | undefined, policy: string): void {
+  router.get(`${path}/:file`, (req, res, next) => {
+    const file = bundle?.files.get(req.params.file);
+    if (file === undefined) return next();
+    sendAsset(req, res, file, policy);
+  });
+}
 
 interface Asset {
   path: string;
@@ -79,16 +87,16 @@ interface Asset {
   gzipped: boolean;
 }
 
-interface Bundle {
-  manifest: PlaygroundManifest;
+export interface Bundle<Manifest = PlaygroundManifest> {
+  manifest: Manifest;
   files: ReadonlyMap<string, Asset>;
 }
 
 /** Read once at start-up: the set of servable files is fixed, so a request can never name another path. */
-function loadBundle(dir: string): Bundle | undefined {
+export function loadBundle<Manifest = PlaygroundManifest>(dir: string): Bundle<Manifest> | undefined {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) return undefined;
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as PlaygroundManifest;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const assetsDir = join(dir, 'assets');
   const names = new Set(readdirSync(assetsDir));
   const files = new Map<string, Asset>();
@@ -98,14 +106,14 @@ function loadBundle(dir: string): Bundle | undefined {
   return { manifest, files };
 }
 
-function sendAsset(req: Request, res: Response, asset: Asset): void {
+/** `policy`: workers take their policy from their own script's response. */
+function sendAsset(req: Request, res: Response, asset: Asset, policy: string): void {
   const gzip = asset.gzipped && req.acceptsEncodings(['gzip', 'identity']) === 'gzip';
   res.set({
     // Names carry a content hash: a new build means new names, so a copy never goes stale.
     'cache-control': 'public, max-age=31536000, immutable',
     vary: 'Accept-Encoding',
-    // Workers take their policy from their own script's response.
-    'content-security-policy': PLAYGROUND_CONTENT_SECURITY_POLICY,
+    'content-security-policy': policy,
     ...SECURITY_HEADERS,
   });
   // The type of the file, not of its compressed copy.
@@ -135,12 +143,12 @@ function page(manifest: PlaygroundManifest, options: PlaygroundOptions): string 
 `;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The folder with package.json above this module: the same from src/ (tests) and from dist/src/ (npm start). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);

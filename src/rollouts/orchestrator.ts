@@ -164,7 +164,9 @@ export class RolloutOrchestrator {
     } else if (wave.state === 'RUNNING') {
       changed = await this.createTasks(rollout, wave);
       if (await this.ended(id, wave.index)) {
-        const soakUntil = rollout.soakMinutes > 0 ? now + rollout.soakMinutes * 60_000 : null;
+        // The soak is a wait before the next wave: the last wave has none.
+        const last = wave.index === rollout.waves.length - 1;
+        const soakUntil = rollout.soakMinutes > 0 && !last ? now + rollout.soakMinutes * 60_000 : null;
         changed = (await repo.changeWave(id, wave.index, 'RUNNING', { state: soakUntil ? 'SOAKING' : 'DONE', finishedAt: now, soakUntil }, now)) || changed;
       }
     } else if (wave.state === 'SOAKING' && wave.soakUntil !== null && now >= wave.soakUntil) {

@@ -89,7 +89,12 @@ export class RolloutService {
       throw invalidArguments([{ path: 'operationId', rule: 'taskEnded', message: `the task is still ${operation.status}: retry its failed devices once it has ended` }]);
     }
     if (statuses.length === 0) throw invalidArguments([{ path: 'statuses', rule: 'notEmpty', message: 'give at least one subtask status' }]);
-    const subtasks = await caller.apis.operations.subtasks(operationId, undefined, { start: 0, count: Math.max(1, operation.stats.total) }, operation.stats.total, true);
+    const window = { start: 0, count: Math.max(1, operation.stats.total) };
+    let subtasks = await caller.apis.operations.subtasks(operationId, undefined, window, operation.stats.total, true);
+    if (subtasks.items.length < operation.stats.total || !subtasks.items.every(hasEnded)) {
+      // The mirror has not taken the task's last notices yet: the platform's own list decides.
+      subtasks = await caller.apis.operations.subtasksFromPlatform(operationId, undefined, window, operation.stats.total, true);
+    }
     const deviceIds = [...new Set(subtasks.items.filter((s) => statuses.includes(s.status)).map((s) => s.deviceId))];
     if (deviceIds.length === 0) {
       throw invalidArguments([{ path: 'statuses', rule: 'devicesMatch', message: `no device of task ${operationId} ended in ${statuses.join(' or ')}` }]);

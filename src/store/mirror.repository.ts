@@ -60,6 +60,8 @@ function revive<T>(row: { data: string; synced_at: number }): Mirrored<T> {
   return object;
 }
 const ENDED_SUBTASK: readonly string[] = ['SUCCESS', 'FAILED', 'STOPPED', 'TIMEOUT'];
+/** Waiting, running, ended: a subtask's state only moves up this scale. */
+const subtaskRank = (status: string) => (ENDED_SUBTASK.includes(status) ? 2 : status === 'PROCESSING' ? 1 : 0);
 
 export class MirrorRepository {
   constructor(private readonly db: StoreDb) {}
@@ -274,25 +276,26 @@ export class MirrorRepository {
     return rows.map((r) => ({ id: r.id, status: r.status, subtasksSyncedAt: r.subtasks_synced_at }));
   }
 
-  /** The whole list of a task's subtasks, as just read. */
-  async putSubtasks(operationId: string, subtasks: readonly Subtask[], syncedAt: number): Promise<void> {
+  /**
+   * The whole list of a task's subtasks, as read by a call sent at `sentAt`. A subtask that a notification moved
+   * further after the call was sent keeps what the notification said: the read may have been answered before.
+   */
+  async putSubtasks(operationId: string, subtasks: readonly Subtask[], sentAt: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const steps = new Map((await tx.selectFrom('mirror_subtasks').select(['id', 'step']).where('operation_id', '=', operationId).execute()).map((r) => [r.id, r.step]));
+      const known = new Map((await tx.selectFrom('mirror_subtasks').select(['id', 'status', 'step', 'data', 'synced_at']).where('operation_id', '=', operationId).execute()).map((r) => [r.id, r]));
       await tx.deleteFrom('mirror_subtasks').where('operation_id', '=', operationId).execute();
-      const rows = subtasks.map((s, position) => ({
-        id: s.id,
-        operation_id: operationId,
-        position,
-        device_id: s.deviceId,
-        status: s.status,
-        step: ENDED_SUBTASK.includes(s.status) ? null : (steps.get(s.id) ?? null),
-        data: JSON.stringify(s),
-        synced_at: syncedAt,
-      }));
+      const rows = subtasks.map((s, position) => {
+        const row = { id: s.id, operation_id: operationId, position, device_id: s.deviceId };
+        const before = known.get(s.id);
+        // Further along by a notice taken after the read was sent; a read's ended status stands (it tells a
+        // timeout from a failure, which a result notice does not).
+        if (before && Number(before.synced_at) > sentAt && subtaskRank(before.status) > subtaskRank(s.status)) return { ...row, status: before.status, step: before.step, data: before.data, synced_at: before.synced_at };
+        return { ...row, status: s.status, step: ENDED_SUBTASK.includes(s.status) ? null : (before?.step ?? null), data: JSON.stringify(s), synced_at: sentAt };
+      });
       for (const chunk of chunks(rows, 200)) await tx.insertInto('mirror_subtasks').values(chunk).execute();
       await tx
         .updateTable('mirror_operations')
-        .set((eb) => ({ subtasks_synced_at: syncedAt, subtasks_status: eb.ref('status'), subtasks_total: subtasks.length }))
+        .set((eb) => ({ subtasks_synced_at: sentAt, subtasks_status: eb.ref('status'), subtasks_total: subtasks.length }))
         .where('id', '=', operationId)
         .execute();
     });
@@ -368,20 +371,24 @@ export class MirrorRepository {
         .where((eb) => (change.subtaskId ? eb('id', '=', change.subtaskId) : eb('device_id', '=', change.deviceId)))
         .executeTakeFirst();
       if (!row) return undefined;
-      const rank = (status: string) => (ENDED_SUBTASK.includes(status) ? 2 : status === 'PROCESSING' ? 1 : 0);
       let status = row.status;
       let step = row.step;
-      if (change.status && rank(change.status) > rank(status)) status = change.status;
-      if (change.step && rank(status) < 2 && STEPS.indexOf(change.step) >= STEPS.indexOf((step ?? 'IDLE') as UpgradeStep)) {
+      if (change.status && subtaskRank(change.status) > subtaskRank(status)) status = change.status;
+      if (change.step && subtaskRank(status) < 2 && STEPS.indexOf(change.step) >= STEPS.indexOf((step ?? 'IDLE') as UpgradeStep)) {
         step = change.step;
-        if (rank(status) === 0 && change.step !== 'IDLE') status = 'PROCESSING';
+        if (subtaskRank(status) === 0 && change.step !== 'IDLE') status = 'PROCESSING';
       }
-      if (rank(status) === 2) step = null;
+      if (subtaskRank(status) === 2) step = null;
       if (status === row.status && step === row.step) return undefined;
       const data: Subtask = { ...(JSON.parse(row.data) as Subtask), status: status as SubtaskStatus, ...(change.detail && status !== row.status ? { detail: change.detail } : {}) };
       await tx.updateTable('mirror_subtasks').set({ status, step, data: JSON.stringify(data), synced_at: at }).where('id', '=', row.id).execute();
       return { ...data, syncedAt: iso(at), step: step as UpgradeStep | null };
     });
+  }
+
+  /** Whether the mirror holds any of the task's subtasks (they have been read). */
+  async holdsSubtasks(operationId: string): Promise<boolean> {
+    return (await this.db.selectFrom('mirror_subtasks').select('id').where('operation_id', '=', operationId).limit(1).executeTakeFirst()) !== undefined;
   }
 
   /** Counts of a task's mirrored subtasks by status (its stats, as notifications move them). */

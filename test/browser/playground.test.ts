@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../src/playground/examples.js';
 import type { Gateway } from '../../src/server.js';
 import { mirrorReady, startGateway } from '../gateway/helpers.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+import { openBrowser } from '../helpers/browser.js';
 
 /** Left behind for a person to look at (and for a failed CI run). */
 const SCREENSHOT = join(tmpdir(), 'playground.png');
@@ -14,35 +13,6 @@ const SCREENSHOT = join(tmpdir(), 'playground.png');
 const EDITOR_TIMEOUT_MS = 20_000;
 
 const DASHBOARD = EXAMPLES[0]?.query ?? '';
-
-/** A browser on a fresh profile that may reach this machine only; `blocked` collects every other request. */
-async function openBrowser(): Promise<{ context: BrowserContext; blocked: string[]; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
-  }
-  const profile = mkdtempSync(join(tmpdir(), 'playground-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
-  const blocked: string[] = [];
-  await context.route(
-    (url) => url.hostname !== '127.0.0.1' && url.hostname !== 'localhost',
-    (route) => {
-      blocked.push(route.request().url());
-      return route.abort('blockedbyclient');
-    },
-  );
-  return {
-    context,
-    blocked,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 /** An editor's text as a user reads it: Monaco renders spaces as non-breaking ones, and line breaks vary. */
 async function editorText(page: Page, editor: 'query' | 'headers' | 'response'): Promise<string> {

@@ -104,6 +104,19 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
       ['s2', 'WAIT', null],
     ]);
     expect(Object.fromEntries(await mirror.subtaskCounts('new'))).toEqual({ SUCCESS: 1, WAIT: 1 });
+
+    // A read sent at 3,200 and written later: s1's result (pushed at 3,000) came before it and is what the read
+    // says; s2's result pushed at 5,000, after the read was sent, is kept over the read's older WAIT.
+    await mirror.applySubtask({ operationId: 'new', subtaskId: 's2', deviceId: 'd2', status: 'FAILED' }, 5_000);
+    await mirror.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, subtask('s2', 'new', 'd2')], 3_200);
+    const reread = await mirror.subtasks('new', undefined, { start: 0, count: 5 });
+    expect(reread?.items.map((s) => [s.id, s.status])).toEqual([
+      ['s1', 'SUCCESS'],
+      ['s2', 'FAILED'],
+    ]);
+    // A read that says how it ended stands: a result notice cannot tell a timeout from a failure.
+    await mirror.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, { ...subtask('s2', 'new', 'd2'), status: 'TIMEOUT' }], 4_000);
+    expect((await mirror.subtasks('new', undefined, { start: 0, count: 5 }))?.items.map((s) => s.status)).toEqual(['SUCCESS', 'TIMEOUT']);
   });
 
   it('reads the same window of many tasks at once, with or without a status', async () => {

@@ -105,4 +105,19 @@ describe.each(ENGINES)('the store on %s', (engine) => {
     const later = await stores[0]!.budget.take(app, 60_000, now + 60_001, (usage) => (usage.total === 0 ? 'c0' : undefined));
     expect('granted' in later).toBe(true);
   });
+
+  it('gives a lease to one holder at a time across two instances, and to another once it runs out or is released', async () => {
+    const location = await fresh(engine);
+    const [a, b] = [await open(location), await open(location)] as [Store, Store];
+    const now = Date.now();
+    const won = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).leases.acquire('work', `holder-${i}`, now, 15_000)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const holder = `holder-${won.indexOf(true)}`;
+    expect(await a.leases.acquire('work', holder, now + 5_000, 15_000)).toBe(true);
+    expect(await b.leases.acquire('work', 'other', now + 19_000, 15_000)).toBe(false);
+    // Renewed at +5 s, so it runs out at +20 s.
+    expect(await b.leases.acquire('work', 'other', now + 20_001, 15_000)).toBe(true);
+    await b.leases.release('work', 'other');
+    expect(await a.leases.acquire('work', holder, now + 20_002, 15_000)).toBe(true);
+  });
 });

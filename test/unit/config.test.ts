@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       production: false,
       playground: 'graphiql',
+      console: true,
       introspection: true,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400 },
       corsOrigins: [],
@@ -83,6 +84,12 @@ describe('loadConfig', () => {
       ['k1', 'read'],
       ['k2', 'operate'],
     ]);
+  });
+
+  it('turns the console on or off, in production too', () => {
+    expect(ok({ NODE_ENV: 'production', GATEWAY_API_KEYS: 'k:read' }).console).toBe(true);
+    expect(ok({ GATEWAY_CONSOLE: 'OFF' }).console).toBe(false);
+    expect(errors({ GATEWAY_CONSOLE: 'yes' })).toEqual([expect.stringMatching(/^GATEWAY_CONSOLE: .*on or off/)]);
   });
 
   it('keeps emulator settings and credential overrides in embedded mode', () => {

@@ -1,0 +1,278 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorReady, startStack, TEST_API_KEY, type Stack } from '../gateway/helpers.js';
+import { openBrowser, type TestBrowser } from '../helpers/browser.js';
+
+/** Written by every run for a person to look at; git-ignored. */
+const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.url));
+const OPERATOR = 'console-operator-key';
+const READER = 'console-reader-key';
+/** From node_modules, evaluated in the page (an injected <script> would be refused by the console's CSP). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let stack: Stack;
+let browser: TestBrowser;
+let consoleUrl: string;
+
+async function graphql(query: string, variables?: Json): Promise<Json> {
+  const response = await fetch(stack.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Json;
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data as Json;
+}
+
+/** A page that records what the console must never produce: console errors, uncaught exceptions. */
+async function openPage(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { page, errors };
+}
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('API key').fill(key);
+  await page.getByLabel('API key').press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
+}
+
+async function visit(page: Page, route: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`${consoleUrl}#/${route}`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** axe-core's serious and critical findings on the page as it stands. */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(
+    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))",
+  )) as Array<{ id: string; impact: string; help: string; targets: string[] }>;
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.slice(0, 3).join(', ')}`);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function progressOf(page: Page, name: string): Promise<number> {
+  return Number(await page.getByRole('progressbar', { name }).getAttribute('aria-valuenow'));
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // A platform whose clock moves only when told, so the test decides when upgrades advance. Without push the mirror
+  // reads running tasks again every second: what the page shows lags the platform by about that.
+  stack = await startStack(
+    {},
+    {
+      GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${OPERATOR}:operate,${READER}:read`,
+      MIRROR_BUDGET_SHARE: '0.5',
+      MIRROR_POLL_SECONDS: '1',
+    },
+  );
+  await mirrorReady(stack.gateway.url, { 'x-api-key': TEST_API_KEY });
+  consoleUrl = `${stack.gateway.baseUrl}/console`;
+  browser = await openBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe("the operators' console in a browser", { timeout: 120_000 }, () => {
+  it('walks an operator through a rollout: the form, the first wave moving live, pause and resume, a failed device', async () => {
+    // A product with online devices some of which do not run the package's version yet.
+    const { upgradePackages } = await graphql('{ upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model manufacturerName version } } }');
+    let pkg: Json | undefined;
+    let filter: Json = {};
+    for (const candidate of upgradePackages.nodes as Json[]) {
+      filter = { deviceType: candidate.deviceType, model: candidate.model, manufacturerName: candidate.manufacturerName, fwVersionNot: candidate.version, status: ['ONLINE'] };
+      if ((await graphql('query($f: DeviceFilter) { fleetSummary(filter: $f) { total } }', { f: filter })).fleetSummary.total >= 8) {
+        pkg = candidate;
+        break;
+      }
+    }
+    if (!pkg) throw new Error('no firmware package with 8 online devices to upgrade');
+    const { fleet, fleetSummary } = await graphql('query($f: DeviceFilter) { fleet(filter: $f, first: 500) { nodes { id name } } fleetSummary(filter: $f) { total } }', { f: filter });
+    // The first wave is the first 4 targets by name; the second of them is made to fail.
+    const failing = fleet.nodes[1] as Json;
+    await stack.control('outcomes', { upgradeFailureRate: 1, deviceIds: [failing.id] });
+
+    const { page, errors } = await openPage();
+    const loadStarted = Date.now();
+    await signIn(page, OPERATOR);
+    const loadedMs = Date.now() - loadStarted;
+    const paint = (await page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime")) as number | undefined;
+    console.log(`console: first contentful paint ${Math.round(paint ?? NaN)} ms, key given and fleet shown ${loadedMs} ms after navigation`);
+    expect(await page.getByText('operate', { exact: true }).isVisible()).toBe(true);
+
+    await page.getByRole('link', { name: 'Rollouts' }).click();
+    await page.getByRole('link', { name: 'New rollout' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New rollout' }).waitFor();
+    await page.getByLabel('Package', { exact: true }).selectOption(pkg.id as string);
+    // The package fills in its product and version; the operator narrows to online devices.
+    expect(await page.getByLabel('Device type').inputValue()).toBe(pkg.deviceType);
+    await page.getByRole('checkbox', { name: 'online' }).check();
+    await expect.poll(() => page.getByTestId('matching').innerText()).toBe(`${fleetSummary.total} matching devices`);
+    await page.getByLabel('Name (optional)').fill('console test');
+    await page.getByLabel('Wave 1 size').fill('4');
+    await page.getByLabel('Wave 1 unit').selectOption('count');
+    await page.getByLabel('Halt when this % of finished devices failed (empty: never)').fill('75');
+    await page.getByLabel('Once at least this many finished').fill('4');
+    // A value the gateway refuses: its message shows next to the field.
+    await page.getByLabel('Soak between waves (minutes)').fill('-1');
+    await page.getByRole('button', { name: 'Create rollout' }).click();
+    const soak = page.getByLabel('Soak between waves (minutes)');
+    await expect.poll(() => soak.getAttribute('aria-invalid')).toBe('true');
+    const soakError = page.locator(`#${await soak.getAttribute('aria-describedby')}`);
+    expect(await soakError.innerText()).toMatch(/soakMinutes is a whole number from 0/);
+    await screenshot(page, 'rollout-form');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await soak.fill('0');
+    await page.getByRole('button', { name: 'Create rollout' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Rollout console test' }).waitFor();
+    const rolloutId = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
+    const { rollout } = await graphql('query($id: ID!) { rollout(id: $id) { total waves { size deviceIds } } }', { id: rolloutId });
+    expect(rollout.total).toBe(fleetSummary.total);
+    expect(rollout.waves[0].deviceIds).toEqual(fleet.nodes.slice(0, 4).map((d: Json) => d.id));
+
+    // The orchestrator starts the first wave within a tick; then the platform's clock moves the upgrades on, and the
+    // page (never reloaded: the marker survives) shows each step as it comes.
+    const wave = page.locator('.waves > li').first();
+    await expect.poll(() => wave.locator('.badge').first().innerText(), { timeout: 15_000 }).toBe('running');
+    await page.evaluate('window.consoleTestMarker = 1');
+    const seen = [await progressOf(page, 'Wave 1 progress')];
+    expect(seen[0]).toBe(0);
+    // An upgrade starts 5-30 s after its task and runs 30-300 s (platform time).
+    for (let step = 0; step < 20 && seen.at(-1) !== 100; step++) {
+      await stack.control('clock', { advanceSeconds: 30 });
+      // Give the mirror's poll and the subscription a moment before the next step.
+      await page.waitForTimeout(1100);
+      const now = await progressOf(page, 'Wave 1 progress');
+      if (now !== seen.at(-1)) seen.push(now);
+    }
+    expect(seen.at(-1)).toBe(100);
+    // Moved in more than one step, never backwards.
+    expect(seen.length).toBeGreaterThan(2);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(await page.evaluate('window.consoleTestMarker')).toBe(1);
+    await screenshot(page, 'rollout');
+
+    // The second wave has started and waits on the platform's clock: pause, then resume.
+    const state = page.locator('.state-line .badge');
+    expect(await state.innerText()).toBe('running');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => state.innerText()).toBe('paused');
+    expect((await graphql('query($id: ID!) { rollout(id: $id) { state } }', { id: rolloutId })).rollout.state).toBe('PAUSED');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => state.innerText()).toBe('running');
+    expect((await graphql('query($id: ID!) { rollout(id: $id) { state } }', { id: rolloutId })).rollout.state).toBe('RUNNING');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // The first wave's task: its failed device listed first, with its cause, and the retry offered.
+    await wave.getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1, name: /^Task / }).waitFor();
+    const firstRow = page.locator('tbody tr').first();
+    await expect.poll(() => firstRow.locator('.badge').innerText()).toBe('failed');
+    expect(await firstRow.getByRole('link').innerText()).toBe(failing.name);
+    expect((await firstRow.locator('td').last().innerText()).length).toBeGreaterThan(0);
+    expect(await page.getByRole('button', { name: 'Retry failed devices' }).isVisible()).toBe(true);
+    await screenshot(page, 'task');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const taskId = (await page.getByRole('heading', { level: 1 }).innerText()).replace(/^Task /, '');
+
+    await firstRow.getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: `Device ${failing.name}` }).waitFor();
+    await page.getByRole('link', { name: taskId }).waitFor();
+    await screenshot(page, 'device');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    expect(browser.blocked).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a read key everything and no button that changes anything; every page passes axe at desktop and phone width', async () => {
+    // Something to look at whatever ran before: a rollout, and a task of the history with failed devices.
+    const { fleet, upgradePackages } = await graphql(
+      '{ fleet(filter: { deviceType: "WaterMeter", model: "WM100" }, first: 3) { nodes { id fwVersion } } upgradePackages(filter: { type: FIRMWARE, deviceType: "WaterMeter", model: "WM100" }, first: 50) { nodes { id version } } }',
+    );
+    const pkg = (upgradePackages.nodes as Json[]).find((p) => (fleet.nodes as Json[]).every((d) => d.fwVersion !== p.version));
+    const created = await graphql('mutation($input: CreateRolloutInput!) { createRollout(input: $input) { rolloutId } }', {
+      input: { fileId: pkg?.id, name: 'read test', targets: { deviceIds: fleet.nodes.map((d: Json) => d.id) }, waves: [{ percent: 100 }] },
+    });
+    const rolloutId = created.createRollout.rolloutId as string;
+    const failedTask = (await graphql('{ operations(filter: { status: FAILED }, first: 1) { nodes { id } } }')).operations.nodes[0] as Json;
+
+    for (const [viewport, suffix] of [
+      [{ width: 1280, height: 800 }, ''],
+      [{ width: 390, height: 844 }, '-phone'],
+    ] as const) {
+      const { page, errors } = await openPage(viewport);
+      await signIn(page, READER);
+      expect(await page.getByText('read only').isVisible()).toBe(true);
+      if (suffix === '') {
+        // Without a mouse: from the page's heading (focused on arrival) back to the sections, Enter opens one, and its
+        // heading takes the focus; then on to the first task.
+        for (let i = 0; i < 10 && (await page.evaluate('document.activeElement?.textContent')) !== 'Tasks'; i++) await page.keyboard.press('Shift+Tab');
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { level: 1, name: 'Upgrade tasks' }).waitFor();
+        await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
+        for (let i = 0; i < 30 && !String(await page.evaluate('document.activeElement?.getAttribute("href")')).startsWith('#/tasks/'); i++) await page.keyboard.press('Tab');
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { level: 1, name: /^Task / }).waitFor();
+      }
+      const pages: Array<[string, string | RegExp, string]> = [
+        ['fleet', 'Fleet', 'fleet'],
+        ['tasks', 'Upgrade tasks', 'tasks'],
+        [`tasks/${failedTask.id}`, `Task ${failedTask.id}`, 'task-read'],
+        ['rollouts', 'Rollouts', 'rollouts'],
+        [`rollouts/${rolloutId}`, 'Rollout read test', 'rollout-read'],
+        ['rollouts/new', 'New rollout', 'rollout-form-read'],
+        ['status', 'Status', 'status'],
+      ];
+      // At phone width, the pages with the widest content.
+      for (const [route, heading, name] of suffix === '' ? pages : pages.filter(([, , n]) => ['fleet', 'task-read', 'rollout-read', 'status'].includes(n))) {
+        await visit(page, route, heading);
+        // Wait for the page's data: the loading line goes.
+        await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
+        await screenshot(page, `${name}${suffix}`);
+        expect(await page.getByRole('button', { name: /pause|resume|cancel|retry|create/i }).count(), route).toBe(0);
+        expect(await page.getByRole('link', { name: 'New rollout' }).count(), route).toBe(0);
+        expect(await accessibilityProblems(page), route).toEqual([]);
+      }
+      await visit(page, 'rollouts/new', 'New rollout');
+      expect(await page.getByText('Creating a rollout needs an API key with the operate role.').isVisible()).toBe(true);
+      // Nothing wider than the screen (the tables scroll inside their own box).
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+    expect(browser.blocked).toEqual([]);
+  });
+
+  it('refuses an unknown key and asks again, keeping nothing', async () => {
+    const { page } = await openPage();
+    await page.goto(consoleUrl);
+    await page.getByLabel('API key').fill('not-a-key');
+    await page.getByLabel('API key').press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The gateway does not know this key.' }).waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.close();
+  });
+});

@@ -285,14 +285,18 @@ export class Mirror implements MirrorSource {
   /** The loop: subscribe, full sync when due, follow tasks' subtasks, poll the newest tasks; never throws. */
   private async run(): Promise<void> {
     let lastPoll = 0;
+    let leading = false;
     while (!this.#closed) {
       try {
         if (this.options.replicas && !this.options.replicas.sync.held) {
+          leading = false;
           await this.learnFromLeader();
           await this.pause(Math.min(this.#pollMs, FOLLOWER_LOOK_MS));
           continue;
         }
-        if (this.#publicUrl && !this.push) await this.subscribe();
+        // Taking the sync over subscribes again, as a start does: the platform may have lost the subscriptions.
+        if (this.#publicUrl && (!this.push || !leading)) await this.subscribe();
+        leading = true;
         if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) await this.fullSync();
         if (Date.now() - lastPoll >= this.#pollMs) {
           await this.pollNewest();

@@ -63,6 +63,8 @@ export interface GatewayConfig {
   store: StoreLocation;
   /** The most of the call budget one client may hold while others wait, and spend on one request. */
   clientBudgetShare: number;
+  /** How many gateways share the store: while it cannot be reached, each spends at most its part of the budget alone. */
+  replicas: number;
   /** The fleet mirror: its share of the budget (0: off), how often it lists everything again. */
   mirror: { budgetShare: number; fullSyncMinutes: number; pollSeconds: number };
   /** Where the platform reaches this gateway's notification receiver; unset: the embedded emulator's own, or no push. */
@@ -142,6 +144,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     const share = fraction(v);
     return share !== undefined && share > 0 ? share : undefined;
   });
+  const replicas = parse('GATEWAY_REPLICAS', 1, 'a whole number from 1 to 100', (v) => parseIntegerIn(v, 1, 100));
   const mirror = {
     budgetShare: parse('MIRROR_BUDGET_SHARE', 0.5, 'a fraction from 0 (mirror off) to 1', fraction),
     fullSyncMinutes: parse('MIRROR_FULL_SYNC_MINUTES', 60, 'minutes from 1 to 10080', (v) => parseIntegerIn(v, 1, 10_080)),
@@ -246,6 +249,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       rateLimit,
       store,
       clientBudgetShare,
+      replicas,
       mirror,
       publicUrl,
       platformTimeoutMs,

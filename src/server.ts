@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -19,6 +20,9 @@ import { createPlatformApis } from './datasources/apis.js';
 import { Mirror, MIRROR_CLIENT } from './mirror/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './rollouts/orchestrator.js';
 import { RolloutService } from './rollouts/service.js';
+import { fanOut } from './live/fanout.js';
+import { SharedToken } from './datasources/shared-token.js';
+import { LeaseKeeper } from './store/lease.repository.js';
 import { notificationReceiver } from './mirror/receiver.js';
 import { errorLoggingPlugin, formatError } from './errors.js';
 import type { RunningEmulator } from './emulator/index.js';
@@ -38,6 +42,8 @@ import { retryAfterPlugin } from './retry-after.js';
 export const GRAPHQL_PATH = '/graphql';
 /** How long a background call (the mirror's) may wait for the call budget. */
 const BACKGROUND_DEADLINE_MS = 120_000;
+/** How long the replica that runs the mirror's sync keeps that role after its last sign of life. */
+const MIRROR_SYNC_LEASE_MS = 15_000;
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -65,6 +71,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
   let mirror: Mirror | undefined;
+  let mirrorSync: LeaseKeeper | undefined;
   let orchestrator: RolloutOrchestrator | undefined;
   let stopWebSocket: (() => Promise<void>) | undefined;
   const refusals = new RefusalLog(logger);
@@ -76,6 +83,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     budget?.close();
     idempotency?.close();
     await mirror?.close();
+    await mirrorSync?.close();
     // After the drain: a create answered during it still records its outcome.
     await store?.close();
     await emulator?.close();
@@ -109,6 +117,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       ledger: store.budget,
       clientShare: config.clientBudgetShare,
       sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
+      // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
+      fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
     });
     // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
     idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);
@@ -118,6 +128,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       circuitResetMs: config.circuitResetMs,
       budget,
       onCall: observability.onPlatformCall,
+      vault: store.shared && new SharedToken(store.shared.tokens, settings.appId, settings.secret),
     });
     const caches = new PlatformCaches(config.cache);
     observability.attach({ platform, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
@@ -125,6 +136,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (config.mirror.budgetShare > 0) {
       // Background calls have no request to finish for: they may wait for the budget as long as it takes.
       const background = { get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT };
+      const { leases } = store;
+      const replica = randomUUID();
+      mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS);
       mirror = new Mirror({
         repo: store.mirror,
         apis: createPlatformApis(platform, normalizer, caches, background),
@@ -134,6 +148,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         budgetShare: config.mirror.budgetShare,
         fullSyncMinutes: config.mirror.fullSyncMinutes,
         pollSeconds: config.mirror.pollSeconds,
+        replicas: mirrorSync && { sync: mirrorSync, claim: (name, ttlMs) => leases.acquire(name, replica, Date.now(), ttlMs) },
       });
     }
     let rollouts: RolloutService | undefined;
@@ -150,6 +165,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       });
       rollouts = new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
     }
+    if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
     const answeredByMirror = () => mirror?.ready ?? false;
 
     const schema = await buildGatewaySchema();
@@ -230,6 +246,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);
     const url = `${baseUrl}${GRAPHQL_PATH}`;
+    await mirrorSync?.start();
     // The embedded emulator reaches this gateway where it listens.
     await mirror?.start(config.publicUrl ?? (emulator ? baseUrl : undefined));
     orchestrator?.start();

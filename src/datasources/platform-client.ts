@@ -16,6 +16,8 @@ export interface PlatformClientOptions {
   timeoutMs?: number;
   /** The application's call budget; every call but login and refresh takes a slot. */
   budget?: RateBudget;
+  /** Replicas of one application share one token through it (unset: this process keeps its own). */
+  vault?: TokenVault;
   /** How long the circuit stays open before one call probes the platform again; default 10 s. */
   circuitResetMs?: number;
   /**
@@ -78,10 +80,21 @@ const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 2000;
 
-interface AccessToken {
+export interface AccessToken {
   value: string;
   refreshToken: string | undefined;
   expiresAt: number;
+}
+
+/**
+ * The token the replicas of one application share: a login voids every earlier token of the application, so only one
+ * replica at a time may renew it, and the others take what it got.
+ */
+export interface TokenVault {
+  /** The shared token, if there is one. */
+  read(): Promise<AccessToken | undefined>;
+  /** One replica at a time: the shared token when `usable` accepts it, else what `renew` gets, which is then shared. */
+  renew(usable: (token: AccessToken) => boolean, renew: (current: AccessToken | undefined) => Promise<AccessToken>): Promise<AccessToken>;
 }
 
 export interface CallOptions {
@@ -105,7 +118,10 @@ export class PlatformClient {
   readonly #budget: RateBudget | undefined;
   readonly #breaker: CircuitBreaker<[Endpoint, SendOptions, Record<string, string>, number, string | undefined], unknown>;
   readonly #onCall: ((event: PlatformCallEvent) => void) | undefined;
+  readonly #vault: TokenVault | undefined;
   #token: AccessToken | undefined;
+  /** The last token the platform refused: the vault may still hold it, and must not hand it out again. */
+  #rejected: string | undefined;
   /** The one login or refresh in flight: every login invalidates the application's earlier tokens. */
   #acquiring: Promise<AccessToken> | undefined;
   /** Counters for metrics. */
@@ -118,6 +134,7 @@ export class PlatformClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#budget = options.budget;
     this.#onCall = options.onCall;
+    this.#vault = options.vault;
     const circuitResetMs = options.circuitResetMs ?? 10_000;
     this.#breaker = new CircuitBreaker(
       (endpoint: Endpoint, send: SendOptions, headers: Record<string, string>, timeoutMs: number, requestId: string | undefined) =>
@@ -151,7 +168,7 @@ export class PlatformClient {
 
   /** Logs in and keeps the new token (shared with any login already in flight). */
   async login(): Promise<{ expiresAt: Date }> {
-    const token = await this.#acquire(() => this.#login(Date.now() + this.#timeoutMs));
+    const token = await this.#acquire(async () => this.#hold(await this.#login(Date.now() + this.#timeoutMs)));
     return { expiresAt: new Date(token.expiresAt) };
   }
 
@@ -208,6 +225,7 @@ export class PlatformClient {
     } catch (error) {
       if (!(error instanceof PlatformError) || error.code !== TOKEN_INVALID) throw error;
       // Only the first caller to see the rejection drops the token; the others wait for its replacement.
+      this.#rejected = token;
       if (this.#token?.value === token) this.#token = undefined;
       const replacement = await this.#accessToken(deadline, requestId);
       return this.#authenticated(endpoint, options, replacement, scope);
@@ -241,14 +259,46 @@ export class PlatformClient {
 
   async #accessToken(deadline: number, requestId?: string): Promise<string> {
     const token = this.#token;
-    const now = Date.now();
-    if (token !== undefined && now < token.expiresAt - REFRESH_MARGIN_MS) return token.value;
-    if (token?.refreshToken !== undefined && now < token.expiresAt) {
-      const refreshToken = token.refreshToken;
-      // A refused refresh is not worth failing a call over: a login gets a token too.
-      return (await this.#acquire(() => this.#refresh(refreshToken, deadline, requestId).catch(() => this.#login(deadline, requestId)))).value;
+    if (token !== undefined && this.#usable(token)) return token.value;
+    return (await this.#acquire(() => this.#obtain(deadline, requestId))).value;
+  }
+
+  #usable(token: AccessToken): boolean {
+    return token.value !== this.#rejected && Date.now() < token.expiresAt - REFRESH_MARGIN_MS;
+  }
+
+  /**
+   * A token to use: with a vault, the shared one when another replica has renewed it, else renewed by this replica
+   * while the others wait (one login or refresh however many replicas need one). A vault out of reach (the store is
+   * down) leaves this replica to renew on its own rather than stop calling.
+   */
+  async #obtain(deadline: number, requestId?: string): Promise<AccessToken> {
+    let renewed: AccessToken | undefined;
+    if (this.#vault) {
+      try {
+        const shared = await this.#vault.read();
+        if (shared && this.#usable(shared)) return this.#hold(shared);
+        return this.#hold(await this.#vault.renew((t) => this.#usable(t), async (current) => (renewed = await this.#renew(current ?? this.#token, deadline, requestId))));
+      } catch (error) {
+        if (renewed) return this.#hold(renewed);
+        if (error instanceof PlatformError) throw error;
+      }
     }
-    return (await this.#acquire(() => this.#login(deadline, requestId))).value;
+    return this.#hold(await this.#renew(this.#token, deadline, requestId));
+  }
+
+  /** A refresh while the token has not lapsed (a refused one is not worth failing a call over), else a login. */
+  #renew(current: AccessToken | undefined, deadline: number, requestId?: string): Promise<AccessToken> {
+    const refreshToken = current?.refreshToken;
+    if (current && refreshToken !== undefined && current.value !== this.#rejected && Date.now() < current.expiresAt) {
+      return this.#refresh(refreshToken, deadline, requestId).catch(() => this.#login(deadline, requestId));
+    }
+    return this.#login(deadline, requestId);
+  }
+
+  #hold(token: AccessToken): AccessToken {
+    this.#token = token;
+    return token;
   }
 
   #acquire(how: () => Promise<AccessToken>): Promise<AccessToken> {
@@ -260,15 +310,15 @@ export class PlatformClient {
 
   async #login(deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.logins += 1;
-    return this.#keep(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
+    return this.#tokenFrom(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
   }
 
   async #refresh(refreshToken: string, deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.refreshes += 1;
-    return this.#keep(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
+    return this.#tokenFrom(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
   }
 
-  #keep(endpoint: Endpoint, body: unknown): AccessToken {
+  #tokenFrom(endpoint: Endpoint, body: unknown): AccessToken {
     if (!isRecord(body) || typeof body.accessToken !== 'string' || body.accessToken === '') {
       throw new PlatformError({
         kind: 'invalid-response',
@@ -278,12 +328,11 @@ export class PlatformClient {
       });
     }
     const expiresIn = typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : DEFAULT_EXPIRES_IN_S;
-    this.#token = {
+    return {
       value: body.accessToken,
       refreshToken: typeof body.refreshToken === 'string' && body.refreshToken !== '' ? body.refreshToken : undefined,
       expiresAt: Date.now() + expiresIn * 1000,
     };
-    return this.#token;
   }
 
   /** One HTTP exchange through the circuit breaker, with what is left of the deadline as its timeout. */

@@ -28,6 +28,11 @@ export interface RateBudgetOptions {
   sharesOf?: Readonly<Record<string, number>>;
   /** Waiting calls at most; more fail at once. */
   maxQueue?: number;
+  /**
+   * While the ledger cannot be reached (PostgreSQL down), this process counts its own calls and spends at most this
+   * many a window: its part of a budget shared with other replicas. Unset: calls fail while the ledger is away.
+   */
+  fallbackCalls?: number;
 }
 
 /** A granted call: tell it when the platform answered, which is when it has counted the call at the latest. */
@@ -70,6 +75,8 @@ export class RateBudget {
   private wakeUp: NodeJS.Timeout | undefined;
   private pumping = false;
   private closed = false;
+  /** This process's own calls of the window, for when the ledger cannot be reached (with fallbackCalls only). */
+  private readonly own: { at: number; client: string }[] = [];
   /** Calls that had to wait, and for how long in total (for metrics). */
   readonly stats = { granted: 0, waited: 0, waitedMs: 0, rejected: 0 };
 
@@ -123,7 +130,7 @@ export class RateBudget {
       while (this.head() && !this.closed) {
         const now = Date.now();
         let chosen: Waiter | undefined;
-        const result = await this.options.ledger.take(this.options.key, this.windowMs, now, (usage) => {
+        const result = await this.take(now, (usage) => {
           chosen = this.choose(usage);
           return chosen?.client;
         });
@@ -160,6 +167,29 @@ export class RateBudget {
     }
   }
 
+  private async take(now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult> {
+    try {
+      return await this.options.ledger.take(this.options.key, this.windowMs, now, choose);
+    } catch (error) {
+      if (this.options.fallbackCalls === undefined) throw error;
+      while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
+      return this.takeLocally(now, this.options.fallbackCalls, choose);
+    }
+  }
+
+  /**
+   * The window as this process alone knows it (its own calls, those granted before the ledger went away included),
+   * shown as full once it holds its part of the budget.
+   */
+  private takeLocally(now: number, part: number, choose: (usage: BudgetUsage) => string | undefined): TakeResult {
+    const byClient = new Map<string, number>();
+    for (const call of this.own) byClient.set(call.client, (byClient.get(call.client) ?? 0) + 1);
+    const usage: BudgetUsage = { total: this.own.length + this.options.calls - part, byClient, oldestAt: this.own[0]?.at };
+    const client = choose(usage);
+    if (client === undefined) return { refused: usage };
+    return { granted: { id: `local:${now}`, client } };
+  }
+
   /**
    * Who gets the next slot, given what the window holds: mutations first; within a class the first in line whose
    * client is under its cap; a client over its cap only when nobody else waits, and never into the headroom.
@@ -184,6 +214,11 @@ export class RateBudget {
 
   private grant(waiter: Waiter, id: string): void {
     this.remove(waiter);
+    if (this.options.fallbackCalls !== undefined) {
+      const now = Date.now();
+      while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
+      this.own.push({ at: now, client: waiter.client });
+    }
     this.nextSlotAt = 0;
     const waitedMs = Date.now() - waiter.queuedAt;
     this.stats.granted += 1;
@@ -195,7 +230,7 @@ export class RateBudget {
     waiter.resolve({
       answered: () => {
         // Best effort: a failed update only leaves the call counted from when it was granted.
-        ledger.touch(id, Date.now()).catch(() => undefined);
+        if (!id.startsWith('local:')) ledger.touch(id, Date.now()).catch(() => undefined);
       },
     });
   }

@@ -64,12 +64,14 @@ export interface TlsClientCounts {
 export interface EmulatorStats {
   total: number;
   throttled: number;
+  /** Calls refused with 1010005 (no valid token): each login voids the app's earlier tokens. */
+  tokenRejected: number;
   byRoute: Record<string, number>;
   tls?: TlsClientCounts;
 }
 
 function emptyStats(servesTls: boolean): EmulatorStats {
-  return { total: 0, throttled: 0, byRoute: {}, ...(servesTls ? { tls: { clientCertificates: 0, untrusted: 0, anonymous: 0 } } : {}) };
+  return { total: 0, throttled: 0, tokenRejected: 0, byRoute: {}, ...(servesTls ? { tls: { clientCertificates: 0, untrusted: 0, anonymous: 0 } } : {}) };
 }
 
 function tlsClient(socket: TLSSocket): keyof TlsClientCounts {
@@ -170,7 +172,12 @@ export class Emulator {
       let appId = '';
       if (route.authenticated) {
         const now = this.platform.clock.now();
-        appId = this.tokens.verify(header(req, 'app_key'), header(req, 'authorization'), now);
+        try {
+          appId = this.tokens.verify(header(req, 'app_key'), header(req, 'authorization'), now);
+        } catch (error) {
+          this.stats.tokenRejected += 1;
+          throw error;
+        }
         try {
           this.throttle.take(appId, now, this.faults.throttleOverride() ?? this.throttlePerMinute);
         } catch (error) {

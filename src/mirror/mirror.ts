@@ -27,6 +27,12 @@ export interface MirrorOptions {
   fullSyncMinutes: number;
   /** How often the newest tasks are listed again (and, without push, running tasks' subtasks read again). */
   pollSeconds?: number;
+  /**
+   * Replicas on one store: only the holder of `sync` subscribes, syncs and polls (every replica applies the pushes it
+   * receives); `claim` takes a lease on a poll one replica makes for all (a watched batch task). Unset: this process
+   * does it all.
+   */
+  replicas?: { sync: { readonly held: boolean }; claim(name: string, ttlMs: number): Promise<boolean> };
 }
 
 export interface MirrorStatus {
@@ -51,6 +57,8 @@ export interface MirrorEvents {
 /** The newest tasks whose subtasks must be in the mirror before it answers lists (a dashboard's worth and more). */
 const READY_TASKS = 30;
 const DEFAULT_POLL_SECONDS = 30;
+/** How often a replica that does not sync looks at what the syncing one did (and whether it must take over). */
+const FOLLOWER_LOOK_MS = 2_000;
 const UNPLACED_KEPT_MS = 10 * 60_000;
 /** Where the full sync stands, kept after every page so that a restart resumes there. */
 interface SyncCursor {
@@ -114,9 +122,9 @@ export class Mirror implements MirrorSource {
   /** `publicUrl`: the gateway's base URL as the platform reaches it (unset: no push). */
   async start(publicUrl?: string): Promise<void> {
     this.#publicUrl = publicUrl;
-    // Kept in the store: the platform's subscriptions go on pointing at the same URL after a restart.
-    this.#secret = (await this.repo.meta('receiver.secret')) ?? randomBytes(24).toString('base64url');
-    await this.repo.setMeta('receiver.secret', this.#secret);
+    // Kept in the store: the platform's subscriptions go on pointing at the same URL after a restart, and every
+    // replica behind that URL knows the secret.
+    this.#secret = await this.repo.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
     const last = await this.repo.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
     this.#ready = this.#lastFullSyncAt !== undefined;
@@ -146,6 +154,8 @@ export class Mirror implements MirrorSource {
     const watch = this.#batchWatches.get(id);
     if (!watch || this.#closed) return;
     try {
+      // One replica polls it for all: the others hear of its changes through the store.
+      if (this.options.replicas && !(await this.options.replicas.claim(`batch-task:${id}`, 2 * this.#pollMs))) return;
       const task = await this.options.apis.batchTasks.find(id);
       if (!task) return this.stopBatchWatch(id);
       const { syncedAt: _learned, ...state } = task;
@@ -275,9 +285,18 @@ export class Mirror implements MirrorSource {
   /** The loop: subscribe, full sync when due, follow tasks' subtasks, poll the newest tasks; never throws. */
   private async run(): Promise<void> {
     let lastPoll = 0;
+    let leading = false;
     while (!this.#closed) {
       try {
-        if (this.#publicUrl && !this.push) await this.subscribe();
+        if (this.options.replicas && !this.options.replicas.sync.held) {
+          leading = false;
+          await this.learnFromLeader();
+          await this.pause(Math.min(this.#pollMs, FOLLOWER_LOOK_MS));
+          continue;
+        }
+        // Taking the sync over subscribes again, as a start does: the platform may have lost the subscriptions.
+        if (this.#publicUrl && (!this.push || !leading)) await this.subscribe();
+        leading = true;
         if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) await this.fullSync();
         if (Date.now() - lastPoll >= this.#pollMs) {
           await this.pollNewest();
@@ -316,7 +335,16 @@ export class Mirror implements MirrorSource {
       subscribed.push(type);
     }
     this.#subscribed = subscribed;
+    await this.repo.setMeta('receiver.subscribed', JSON.stringify(subscribed));
     this.options.logger.info({ types: subscribed.length }, 'subscribed to the platform notifications');
+  }
+
+  /** Another replica syncs: what it did is in the store. */
+  private async learnFromLeader(): Promise<void> {
+    const last = await this.repo.meta('sync.lastFullAt');
+    this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
+    this.#ready ||= this.#lastFullSyncAt !== undefined;
+    this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
   }
 
   /** Lists everything again, page by page; the cursor is kept after each page. */

@@ -12,7 +12,9 @@ import { IdempotencyRepository } from './idempotency.repository.js';
 import { LeaseRepository } from './lease.repository.js';
 import { MirrorRepository } from './mirror.repository.js';
 import { migrate } from './migrate.js';
+import { StoreNotices } from './notices.js';
 import { RolloutRepository } from './rollout.repository.js';
+import { TokenRepository } from './token.repository.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
 export type StoreLocation = { engine: 'sqlite'; dataDir: string } | { engine: 'postgres'; url: string };
@@ -25,6 +27,8 @@ export interface Store {
   mirror: MirrorRepository;
   rollouts: RolloutRepository;
   leases: LeaseRepository;
+  /** PostgreSQL, where replicas share the store: their one platform token, and notices of changes between them. */
+  shared?: { tokens: TokenRepository; notices: StoreNotices };
   close(): Promise<void>;
 }
 
@@ -33,8 +37,13 @@ export const SQLITE_FILE = 'gateway.sqlite';
 /** Opens the store and brings its schema up to date; a schema newer than this code stops here (StoreSchemaError). */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const db = new Kysely<StoreSchema>({ dialect: location.engine === 'sqlite' ? await sqliteDialect(location.dataDir) : await postgresDialect(location.url) });
+  let shared: Store['shared'];
   try {
     await migrate(db);
+    if (location.engine === 'postgres') {
+      shared = { tokens: new TokenRepository(db), notices: new StoreNotices(db, location.url) };
+      await shared.notices.start();
+    }
   } catch (error) {
     await db.destroy();
     throw error;
@@ -47,7 +56,11 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     mirror: new MirrorRepository(db),
     rollouts: new RolloutRepository(db),
     leases: new LeaseRepository(db),
-    close: () => db.destroy(),
+    shared,
+    close: async () => {
+      await shared?.notices.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -96,10 +109,14 @@ async function postgresDialect(url: string): Promise<PostgresDialect> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // A server that cannot be reached fails a query soon (the call budget then counts alone) rather than never.
+    connectionTimeoutMillis: 3000,
     // bigint columns hold epoch milliseconds, well inside a JS number: read them as numbers, not strings.
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) },
   });
-  // An idle client that loses its server must not crash the process; the next query reports the failure.
+  // A client that loses its server must not crash the process, idle (the pool's error) or checked out between two
+  // statements of a transaction (its own): the next query reports the failure.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new PostgresDialect({ pool });
 }

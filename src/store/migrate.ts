@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m0001 from './migrations/0001-idempotency-keys-and-budget.js';
 import * as m0002 from './migrations/0002-fleet-mirror.js';
 import * as m0003 from './migrations/0003-rollouts.js';
+import * as m0004 from './migrations/0004-platform-token.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-idempotency-keys-and-budget': m0001,
   '0002-fleet-mirror': m0002,
   '0003-rollouts': m0003,
+  '0004-platform-token': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

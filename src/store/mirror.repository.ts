@@ -336,6 +336,12 @@ export class MirrorRepository {
     return pages;
   }
 
+  /** One subtask as the mirror has it (another replica's change, read again). */
+  async subtask(operationId: string, subtaskId: string): Promise<(Mirrored<Subtask> & { step: UpgradeStep | null }) | undefined> {
+    const row = await this.db.selectFrom('mirror_subtasks').select(['data', 'synced_at', 'step']).where('operation_id', '=', operationId).where('id', '=', subtaskId).executeTakeFirst();
+    return row && { ...revive<Subtask>(row), step: row.step as UpgradeStep | null };
+  }
+
   private async filteredSubtasks(operationId: string, status: SubtaskStatus, window: ListWindow): Promise<SubtaskPage> {
     const base = this.db.selectFrom('mirror_subtasks').where('operation_id', '=', operationId).where('status', '=', status);
     // The page and the count in one statement; a page past the end has no row to carry the count.
@@ -487,6 +493,11 @@ export class MirrorRepository {
       .execute();
   }
 
+  async batchTask(id: string): Promise<Mirrored<BatchTask> | undefined> {
+    const row = await this.db.selectFrom('mirror_batch_tasks').select(['data', 'synced_at']).where('id', '=', id).executeTakeFirst();
+    return row && revive<BatchTask>(row);
+  }
+
   /** Those the gateway created or read, newest first. */
   async batchTasks(window: ListWindow): Promise<Page<Mirrored<BatchTask>>> {
     const [total, rows] = await Promise.all([
@@ -511,6 +522,12 @@ export class MirrorRepository {
 
   async setMeta(key: string, value: string): Promise<void> {
     await this.db.insertInto('mirror_meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
+
+  /** The value kept under `key`, or `value` kept there now when there was none (replicas starting together agree). */
+  async metaOrSet(key: string, value: string): Promise<string> {
+    await this.db.insertInto('mirror_meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    return (await this.meta(key)) ?? value;
   }
 
   async deleteMeta(key: string): Promise<void> {

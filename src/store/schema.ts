@@ -162,6 +162,14 @@ export interface StoreLeaseTable {
   expires_at: number;
 }
 
+/** The access token the replicas of one application share, sealed (see migration 0004). */
+export interface PlatformTokenTable {
+  app: string;
+  sealed: string;
+  expires_at: number;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
   budget_calls: BudgetCallTable;
@@ -178,6 +186,7 @@ export interface StoreSchema {
   rollout_waves: RolloutWaveTable;
   rollout_tasks: RolloutTaskTable;
   store_leases: StoreLeaseTable;
+  platform_tokens: PlatformTokenTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

@@ -51,3 +51,47 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     },
   };
 }
+
+const EMULATOR_MAIN = fileURLToPath(new URL('../../dist/src/emulator/cli.js', import.meta.url));
+
+export interface EmulatorProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The emulator alone (`npm run emulator`), as a platform the gateways reach by URL. */
+export async function startEmulatorProcess(env: Record<string, string>): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [EMULATOR_MAIN], { env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Platform emulator ready in \d+ ms at (\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A port free now, for a process whose address must be known before it starts (a receiver URL). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

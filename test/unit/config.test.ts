@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       rateLimit: { calls: 100, windowSeconds: 60 },
       store: { engine: 'sqlite', dataDir: './data' },
       clientBudgetShare: 0.5,
+      replicas: 1,
       mirror: { budgetShare: 0.5, fullSyncMinutes: 60, pollSeconds: 30 },
       publicUrl: undefined,
       platformTimeoutMs: 10_000,
@@ -272,6 +273,13 @@ describe('loadConfig', () => {
 
     it.each([['0.25', 0.25], ['1', 1], ['.5', 0.5]])('takes the client budget share %j', (value, share) => {
       expect(ok({ GATEWAY_CLIENT_BUDGET_SHARE: value }).clientBudgetShare).toBe(share);
+    });
+
+    it('reads how many replicas share the store (1 to 100), and refuses anything else', () => {
+      expect(ok({ GATEWAY_REPLICAS: '3' }).replicas).toBe(3);
+      for (const value of ['0', '101', '1.5', 'two']) {
+        expect(errors({ GATEWAY_REPLICAS: value })).toEqual([expect.stringMatching(/^GATEWAY_REPLICAS: expected a whole number from 1 to 100/)]);
+      }
     });
 
     it('reads the mirror settings: its budget share (0: off), the full sync period, the public URL', () => {

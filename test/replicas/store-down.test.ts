@@ -1,0 +1,103 @@
+// Replicas while their PostgreSQL database cannot be reached (a proxy in front of it is cut): reads the platform
+// answers still work, and together the replicas stay within the call budget (each spends its part alone); a create
+// is refused rather than sent without the record that keeps it from being sent twice.
+import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
+import { Api } from '../helpers/emulator.js';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
+import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const BUDGET = 20;
+const REPLICAS = 2;
+const CREATE = 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade';
+
+let emulator: RunningEmulator;
+let store: TestStoreLocation;
+let proxy: Server;
+const sockets = new Set<Socket>();
+const gateways: GatewayProcess[] = [];
+let deviceIds: string[];
+
+/** A TCP proxy to the database: cut, it drops every connection and refuses new ones. */
+async function startProxy(target: URL): Promise<number> {
+  const [port, host] = [Number(target.port || 5432), target.hostname];
+  proxy = createServer((client) => {
+    const server = connect(port, host);
+    for (const socket of [client, server]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(server).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return (proxy.address() as { port: number }).port;
+}
+async function cut(): Promise<void> {
+  const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+  for (const socket of sockets) socket.destroy();
+  await closed;
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, seed: 7, devices: 400, clock: 'realtime', throttlePerMinute: BUDGET });
+  const api = new Api(emulator.url, emulator.credentials.appId, emulator.credentials.secret);
+  await api.login();
+  deviceIds = ((await api.ok('/iocm/app/dm/v1.4.0/devices', { pageNo: 0, pageSize: 100 })).devices as Json[]).map((d) => d.deviceId as string);
+  // The emulator's counters and throttle from zero; the login above is forgotten.
+  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seed: 7, devices: 400 }) });
+  store = await testStoreLocation('postgres');
+  const database = new URL(store.env.DATABASE_URL as string);
+  database.port = String(await startProxy(database));
+  database.hostname = '127.0.0.1';
+  const env = {
+    ...(platformEnv(emulator.url, emulator.credentials, BUDGET) as Record<string, string>),
+    DATABASE_URL: database.toString(),
+    GATEWAY_REPLICAS: String(REPLICAS),
+    GATEWAY_CLIENT_BUDGET_SHARE: '1',
+    GATEWAY_REQUEST_DEADLINE_MS: '1500',
+  };
+  for (let i = 0; i < REPLICAS; i++) gateways.push(await startGatewayProcess(env));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
+  proxy?.close();
+  await store?.drop();
+  await emulator?.close();
+});
+
+async function post(url: string, query: string, variables: Record<string, unknown>): Promise<Json> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY }, body: JSON.stringify({ query, variables }) });
+  return response.json();
+}
+const readDevice = (i: number) => post(gateways[i % REPLICAS]!.url, 'query($id: ID!) { device(id: $id) { id fwVersion } }', { id: deviceIds[i] });
+const stats = async () => (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { throttled: number; byRoute: Record<string, number> };
+
+describe('replicas whose PostgreSQL database is down', () => {
+  it('still read from the platform, within the budget together, and refuse creates', async () => {
+    // Both replicas hold the shared token before the database goes.
+    for (let i = 0; i < REPLICAS; i++) expect((await readDevice(i)).data.device.id).toBe(deviceIds[i]);
+    await cut();
+
+    const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => readDevice(REPLICAS + i)));
+    const served = replies.filter((r) => r.data?.device?.id).length;
+    for (const reply of replies) if (!reply.data?.device) expect(reply.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // Each replica its part of the window: the two reads before the cut took slots of the whole budget.
+    expect(served).toBeGreaterThan(0);
+    expect(served).toBeLessThanOrEqual(BUDGET);
+    expect((await stats()).throttled).toBe(0);
+
+    const created = await post(gateways[0]!.url, 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+      input: { fileId: 'a'.repeat(24), targets: { deviceIds: [deviceIds[0]] }, idempotencyKey: randomUUID() },
+    });
+    expect(created.data?.createFirmwareUpgradeTask ?? null).toBeNull();
+    expect(created.errors?.[0]?.extensions?.code).toBeDefined();
+    expect((await stats()).byRoute[CREATE] ?? 0).toBe(0);
+  }, 60_000);
+});

@@ -5,7 +5,6 @@
  * replica taking over the lease, continues where it stood. One process acts at a time (a lease in the store).
  */
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import type { PlatformApis } from '../datasources/apis.js';
@@ -14,7 +13,7 @@ import { hasEnded, type Operation, type OperationStats, type UpgradeTaskRequest 
 import { gatewayCodeOf, PlatformError } from '../datasources/platform-error.js';
 import type { Logger } from '../logger.js';
 import type { Mirror } from '../mirror/mirror.js';
-import type { LeaseRepository } from '../store/lease.repository.js';
+import { LeaseKeeper, type LeaseRepository } from '../store/lease.repository.js';
 import type { Rollout, RolloutRepository, RolloutWave } from '../store/rollout.repository.js';
 import { sumStats, taskParts, thresholdCrossed } from './plan.js';
 
@@ -51,23 +50,19 @@ const EMPTY_STATS: OperationStats = sumStats([]);
 
 export class RolloutOrchestrator {
   readonly events = new EventEmitter<RolloutEvents>();
-  readonly #holder = randomUUID();
   readonly #tickMs: number;
+  readonly #lease: LeaseKeeper;
   #closed = false;
   #loop: Promise<void> | undefined;
   #wake: AbortController | undefined;
-  #leader = false;
   /** Operation id → rollout id, for the tasks of rollouts still moving (their progress is published). */
   readonly #tasks = new Map<string, string>();
   readonly #onOperation = (operation: Operation) => this.operationChanged(operation);
 
   constructor(private readonly options: OrchestratorOptions) {
     this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
-  }
-
-  /** Whether this process runs the rollouts now (it holds the lease). */
-  get leader(): boolean {
-    return this.#leader;
+    // Renewed on its own timer: a step waiting for the call budget must not let it run out while this process lives.
+    this.#lease = new LeaseKeeper(options.leases, LEASE, LEASE_MS);
   }
 
   start(): void {
@@ -80,7 +75,7 @@ export class RolloutOrchestrator {
     this.options.mirror.events.off('operation', this.#onOperation);
     this.#wake?.abort();
     await this.#loop;
-    if (this.#leader) await this.options.leases.release(LEASE, this.#holder).catch(() => undefined);
+    await this.#lease.close();
   }
 
   /** Look again now (an operator's command, a task that changed). */
@@ -110,12 +105,12 @@ export class RolloutOrchestrator {
   }
 
   private async run(): Promise<void> {
+    await this.#lease.start();
     while (!this.#closed) {
       try {
-        this.#leader = await this.options.leases.acquire(LEASE, this.#holder, Date.now(), LEASE_MS);
-        if (this.#leader) {
+        if (this.#lease.held) {
           for (const id of await this.options.repo.unfinishedIds()) {
-            if (this.#closed) break;
+            if (this.#closed || !this.#lease.held) break;
             await this.step(id);
           }
         }
@@ -198,9 +193,9 @@ export class RolloutOrchestrator {
     let created = false;
     for (const task of wave.tasks) {
       if (task.operationId !== null) continue;
-      // Halted or cancelled meanwhile: no further task.
+      // Halted or cancelled meanwhile, or another process took the rollouts over: no further task from here.
       const current = await this.options.repo.find(rollout.id);
-      if (!current || (current.state !== 'RUNNING' && current.state !== 'PAUSED')) return created;
+      if (!current || (current.state !== 'RUNNING' && current.state !== 'PAUSED') || !this.#lease.held) return created;
       const request: UpgradeTaskRequest = {
         type: rollout.type,
         fileId: rollout.fileId,

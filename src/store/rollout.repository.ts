@@ -182,12 +182,6 @@ export class RolloutRepository {
       await tx.updateTable('rollouts').set({ updated_at: at }).where('id', '=', id).execute();
     });
   }
-
-  /** The rollout a platform task belongs to, if any. */
-  async ofOperation(operationId: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('rollout_tasks').select('rollout_id').where('operation_id', '=', operationId).executeTakeFirst();
-    return row?.rollout_id;
-  }
 }
 
 function rolloutOf(row: Selectable<RolloutTable>): Rollout {

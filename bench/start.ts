@@ -37,7 +37,7 @@ rmSync(`${root}/dist`, { recursive: true, force: true });
 const first = await secondsToReady('npm', ['start']);
 const second = await secondsToReady('npm', ['start']);
 // tsc -b compares contents, not times: a blank line appended (and taken back after) is a change.
-const changed = `${root}/src/logger.ts`;
+const changed = `${root}/src/logging/logger.ts`;
 const original = readFileSync(changed);
 appendFileSync(changed, '\n');
 let third: number;

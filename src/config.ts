@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { QueryLimits } from './query-limits.js';
+import type { QueryLimits } from './graphql/limits.js';
 import type { StoreLocation } from './store/index.js';
 
 /** Configuration from environment variables (DESIGN.md §5). */

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { PortInUseError } from './port-in-use.js';
+import { createLogger } from './logging/logger.js';
+import { PortInUseError } from './http/port-in-use.js';
 import { createGateway, type Gateway } from './server.js';
 
 /** A close that hangs (a stuck upstream call) must not keep the process alive forever. */

@@ -3,7 +3,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
-import { entryOutput, gzipAll, stampOf, upToDate } from '../bundle-build.js';
+import { entryOutput, gzipAll, stampOf, upToDate } from '../http/bundle-build.js';
 import { MANIFEST_FILE, type ConsoleManifest } from './manifest.js';
 
 /**
@@ -62,7 +62,7 @@ const { files, plain, gzipped } = await gzipAll(assetsDir);
 // generated documents are the documents' own text (the schema adds only types, which `npm run typecheck` checks),
 // and `npm run build` rewrites schema.graphql after every compile that changed a module.
 const inputs = Object.keys(result.metafile.inputs);
-const scripts = [fileURLToPath(import.meta.url), fileURLToPath(new URL('../bundle-build.js', import.meta.url))].map((path) => relative(root, path));
+const scripts = [fileURLToPath(import.meta.url), fileURLToPath(new URL('../http/bundle-build.js', import.meta.url))].map((path) => relative(root, path));
 await writeFile(INPUTS_FILE, `${JSON.stringify(await stampOf(root, [...inputs, target.documents, 'codegen.yml', `${clientDir}/tsconfig.json`, ...scripts]))}\n`);
 
 const kb = (bytes: number): string => `${Math.round(bytes / 1000)} kB`;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import express, { type Router } from 'express';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { escapeHtml, loadBundle, packageRoot, sendPage, serveAssets } from '../playground/index.js';
 import type { ConsoleManifest } from './manifest.js';
 

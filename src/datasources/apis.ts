@@ -20,14 +20,14 @@ import type {
   SubtaskStatus,
   UpgradePackage,
   UpgradePackageFilter,
-} from './models.js';
+} from '../domain/models.js';
 import { integer, record, type Normalizer } from './normalize.js';
-import { fetchWindow } from './paging.js';
+import { fetchWindow } from './platform/paging.js';
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import type { Cache, PlatformCaches } from './caches.js';
-import type { CallOptions, CallScope, Endpoint, PlatformClient } from './platform-client.js';
-import { PlatformError } from './platform-error.js';
+import type { CallOptions, CallScope, Endpoint, PlatformClient } from './platform/client.js';
+import { PlatformError } from './platform/errors.js';
 import type { MirrorRepository } from '../store/mirror.repository.js';
 
 const get = (template: Endpoint['template']): Endpoint => ({ method: 'GET', template });

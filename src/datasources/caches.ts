@@ -5,7 +5,7 @@
  * Only answers are cached, never errors or "does not exist".
  */
 import { LRUCache } from 'lru-cache';
-import { hasEnded, type Device, type Operation, type Page, type Subtask, type UpgradePackage } from './models.js';
+import { hasEnded, type Device, type Operation, type Page, type Subtask, type UpgradePackage } from '../domain/models.js';
 
 export interface CacheOptions {
   /** Lifetime of devices, packages and groups; 0 turns these caches off. */

@@ -6,7 +6,7 @@
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import { LOOKUP_CONCURRENCY, type PlatformApis } from './apis.js';
-import type { Device, Operation, UpgradePackage } from './models.js';
+import type { Device, Operation, UpgradePackage } from '../domain/models.js';
 
 export interface Loaders {
   device: DataLoader<string, Device | null>;

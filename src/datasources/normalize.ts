@@ -24,7 +24,7 @@ import type {
   Tag,
   UpgradePackage,
   UpstreamError,
-} from './models.js';
+} from '../domain/models.js';
 
 export type Warn = (message: string) => void;
 

@@ -6,10 +6,10 @@
  * reported, not counted against readiness: it frees by itself, and another replica would share the same budget.
  */
 import express, { type Router } from 'express';
-import { gatewayCodeOf, PlatformError } from '../datasources/platform-error.js';
-import { RateLimitedError } from '../datasources/rate-budget.js';
-import type { PlatformCallEvent, PlatformClient } from '../datasources/platform-client.js';
-import type { Logger } from '../logger.js';
+import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
+import { RateLimitedError } from '../datasources/platform/rate-budget.js';
+import type { PlatformCallEvent, PlatformClient } from '../datasources/platform/client.js';
+import type { Logger } from '../logging/logger.js';
 
 export const LIVE_PATH = '/health/live';
 export const READY_PATH = '/health/ready';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { getOperationAST } from 'graphql';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import type { GatewayMetrics, GraphQLOutcome } from './metrics.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';

@@ -4,8 +4,8 @@
  * and the HTTP routes (`/health/live`, `/health/ready`, `/metrics`) are mounted by the server.
  */
 import express, { type Router } from 'express';
-import type { PlatformCallEvent } from '../datasources/platform-client.js';
-import type { Logger } from '../logger.js';
+import type { PlatformCallEvent } from '../datasources/platform/client.js';
+import type { Logger } from '../logging/logger.js';
 import { healthRoutes, Readiness, type ReadinessOptions } from './health.js';
 import { GatewayMetrics, type MetricSources } from './metrics.js';
 

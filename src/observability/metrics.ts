@@ -5,8 +5,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PlatformCaches } from '../datasources/caches.js';
-import type { PlatformCallEvent, PlatformClient } from '../datasources/platform-client.js';
-import type { RateBudget } from '../datasources/rate-budget.js';
+import type { PlatformCallEvent, PlatformClient } from '../datasources/platform/client.js';
+import type { RateBudget } from '../datasources/platform/rate-budget.js';
 
 /** How a GraphQL request ended, as the `outcome` label says it. */
 export type GraphQLOutcome =

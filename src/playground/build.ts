@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { entryOutput, gzipAll, stampOf, upToDate } from '../bundle-build.js';
+import { entryOutput, gzipAll, stampOf, upToDate } from '../http/bundle-build.js';
 import { MANIFEST_FILE, type PlaygroundManifest } from './manifest.js';
 
 /**
@@ -76,7 +76,7 @@ const { files, plain, gzipped } = await gzipAll(assetsDir);
 
 // `<define:...>` inputs are virtual: they come from the workers' names, which come from files listed here.
 const inputs = [...Object.keys(workers.metafile.inputs), ...Object.keys(main.metafile.inputs)].filter((path) => !path.startsWith('<'));
-const scripts = [fileURLToPath(import.meta.url), fileURLToPath(new URL('../bundle-build.js', import.meta.url))].map((path) => relative(root, path));
+const scripts = [fileURLToPath(import.meta.url), fileURLToPath(new URL('../http/bundle-build.js', import.meta.url))].map((path) => relative(root, path));
 await writeFile(INPUTS_FILE, `${JSON.stringify(await stampOf(root, [...inputs, 'src/playground/client/tsconfig.json', ...scripts]))}\n`);
 
 const mb = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { MANIFEST_FILE, type PlaygroundManifest } from './manifest.js';
 
 /** Where the bundle's files are served; the page links to them from any endpoint path. */

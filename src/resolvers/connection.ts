@@ -1,6 +1,6 @@
 /** Relay-style connections over windows of platform lists: opaque cursors, first/after/offset. */
-import type { ListWindow, Page } from '../datasources/models.js';
-import { badUserInput } from '../errors.js';
+import type { ListWindow, Page } from '../domain/models.js';
+import { badUserInput } from '../graphql/errors.js';
 import type { ConnectionArgs } from '../schema/connection.js';
 import { DEFAULT_FIRST } from '../schema/limits.js';
 

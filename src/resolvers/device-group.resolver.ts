@@ -1,8 +1,8 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../context.js';
-import type { DeviceGroup as DeviceGroupModel } from '../datasources/models.js';
+import type { GatewayContext } from '../graphql/context.js';
+import type { DeviceGroup as DeviceGroupModel } from '../domain/models.js';
 import { ConnectionArgs } from '../schema/connection.js';
-import { DeviceConnection } from '../schema/device.type.js';
+import { DeviceConnection } from '../schema/devices.type.js';
 import { DeviceGroup, DeviceGroupConnection } from '../schema/device-group.type.js';
 import { connectionOf, windowOf } from './connection.js';
 

@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { Args, Arg, Ctx, Query, Resolver } from 'type-graphql';
-import type { GatewayContext } from '../context.js';
-import type { Mirror } from '../mirror/mirror.js';
-import { BatchTaskConnection } from '../schema/batch-task.type.js';
+import type { GatewayContext } from '../graphql/context.js';
+import type { Mirror } from '../sync/mirror.js';
+import { BatchTaskConnection } from '../schema/batch-tasks.type.js';
 import { ConnectionArgs } from '../schema/connection.js';
-import { DeviceConnection } from '../schema/device.type.js';
+import { DeviceConnection } from '../schema/devices.type.js';
 import { DeviceFilter, FleetArgs, FleetSummary, MirrorStatus } from '../schema/fleet.type.js';
 import { connectionOf, windowOf } from './connection.js';
 

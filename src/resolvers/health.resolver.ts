@@ -1,7 +1,7 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import type { GatewayContext } from '../context.js';
-import { gatewayCodeOf, PlatformError } from '../datasources/platform-error.js';
-import { RateLimitedError } from '../datasources/rate-budget.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
+import { RateLimitedError } from '../datasources/platform/rate-budget.js';
 import { Health } from '../schema/health.type.js';
 
 @Resolver(() => Health)

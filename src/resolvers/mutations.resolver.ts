@@ -1,11 +1,11 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../context.js';
-import type { BatchTask as BatchTaskModel, BatchTaskRequest, Operation as OperationModel, OperationType, UpgradeTaskRequest } from '../datasources/models.js';
-import { BatchTask } from '../schema/batch-task.type.js';
-import { Operation } from '../schema/operation.type.js';
-import { CreateBatchTaskInput, CreateBatchTaskPayload } from '../schema/batch-task.input.js';
-import { CreateUpgradeTaskInput, CreateUpgradeTaskPayload } from '../schema/upgrade-task.input.js';
-import { withArgumentHint } from '../errors.js';
+import type { GatewayContext } from '../graphql/context.js';
+import type { BatchTask as BatchTaskModel, BatchTaskRequest, Operation as OperationModel, OperationType, UpgradeTaskRequest } from '../domain/models.js';
+import { BatchTask } from '../schema/batch-tasks.type.js';
+import { Operation } from '../schema/upgrade-tasks.type.js';
+import { CreateBatchTaskInput, CreateBatchTaskPayload } from '../schema/batch-tasks.input.js';
+import { CreateUpgradeTaskInput, CreateUpgradeTaskPayload } from '../schema/upgrade-tasks.input.js';
+import { withArgumentHint } from '../graphql/errors.js';
 
 /** Platform codes of a create that point at one argument, so the client knows which field to fix. */
 const UPGRADE_ARGUMENTS: Record<string, string> = { '123016': 'input.fileId' };

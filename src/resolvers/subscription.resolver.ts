@@ -1,16 +1,16 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Args, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import type { GatewayContext } from '../context.js';
-import type { BatchTask as BatchTaskModel, Device as DeviceModel, Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../datasources/models.js';
-import { changes } from '../live/changes.js';
-import type { Mirror } from '../mirror/mirror.js';
-import type { RolloutView } from '../rollouts/orchestrator.js';
-import { BatchTask } from '../schema/batch-task.type.js';
-import { Device } from '../schema/device.type.js';
-import { Operation, OperationFilter } from '../schema/operation.type.js';
-import { Rollout } from '../schema/rollout.type.js';
+import type { GatewayContext } from '../graphql/context.js';
+import type { BatchTask as BatchTaskModel, Device as DeviceModel, Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../domain/models.js';
+import { changes } from '../services/live.service.js';
+import type { Mirror } from '../sync/mirror.js';
+import type { RolloutView } from '../services/rollout-orchestrator.js';
+import { BatchTask } from '../schema/batch-tasks.type.js';
+import { Device } from '../schema/devices.type.js';
+import { Operation, OperationFilter } from '../schema/upgrade-tasks.type.js';
+import { Rollout } from '../schema/rollouts.type.js';
 import { Subtask, SubtaskUpdatedArgs } from '../schema/subtask.type.js';
-import { rolloutNode, rolloutsOf, type RolloutNode } from './rollout.resolver.js';
+import { rolloutNode, rolloutsOf, type RolloutNode } from './rollouts.resolver.js';
 
 type Data = SubscribeResolverData<unknown, Record<string, unknown>, GatewayContext>;
 

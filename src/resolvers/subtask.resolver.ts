@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../context.js';
-import { hasEnded, type Device, type Operation as OperationModel, type Subtask as SubtaskModel } from '../datasources/models.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { hasEnded, type Device, type Operation as OperationModel, type Subtask as SubtaskModel } from '../domain/models.js';
 import { hintTask } from '../schema/cache-control.js';
-import { Device as DeviceType } from '../schema/device.type.js';
-import { Operation } from '../schema/operation.type.js';
+import { Device as DeviceType } from '../schema/devices.type.js';
+import { Operation } from '../schema/upgrade-tasks.type.js';
 import { Subtask } from '../schema/subtask.type.js';
 
 @Resolver(() => Subtask)

@@ -3,7 +3,7 @@
  * (`context.upstreamCode`), so a rejected input reads the same whether the gateway or the platform caught it.
  */
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { pathIdProblem } from '../datasources/path-ids.js';
+import { pathIdProblem } from '../domain/ids.js';
 
 /** `upstreamCode` for a built-in class-validator decorator. */
 export const platformCode = (upstreamCode: string, message?: string): ValidationOptions => ({ context: { upstreamCode }, ...(message ? { message } : {}) });

@@ -9,11 +9,11 @@ import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Sqlit
 import { LRUCache } from 'lru-cache';
 import { BudgetRepository } from './budget.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
-import { LeaseRepository } from './lease.repository.js';
+import { LeaseRepository } from './leases.repository.js';
 import { MirrorRepository } from './mirror.repository.js';
 import { migrate } from './migrate.js';
 import { StoreNotices } from './notices.js';
-import { RolloutRepository } from './rollout.repository.js';
+import { RolloutRepository } from './rollouts.repository.js';
 import { TokenRepository } from './token.repository.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 

@@ -4,7 +4,7 @@
  * as the platform's lists, plus the fleet queries the platform cannot answer.
  */
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { UpgradeStep, Device, DeviceStatus, Operation, OperationFilter, Page, ListWindow, Subtask, SubtaskStatus, UpgradePackage, UpgradePackageFilter, DeviceGroup, BatchTask } from '../datasources/models.js';
+import type { UpgradeStep, Device, DeviceStatus, Operation, OperationFilter, Page, ListWindow, Subtask, SubtaskStatus, UpgradePackage, UpgradePackageFilter, DeviceGroup, BatchTask } from '../domain/models.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
 export interface DeviceFilter {

@@ -1,6 +1,6 @@
 import { getVariableValues, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGatewaySchema } from '../../src/build-schema.js';
+import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
 import { EXAMPLES } from '../../src/playground/examples.js';
 import type { Gateway } from '../../src/server.js';
 import { startGateway } from './helpers.js';

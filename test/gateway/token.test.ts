@@ -2,7 +2,7 @@
 // however many calls saw the rejection at once.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { PlatformClient } from '../../src/datasources/platform-client.js';
+import { PlatformClient } from '../../src/datasources/platform/client.js';
 
 let emulator: RunningEmulator;
 const control = async (path: string, body?: unknown) =>

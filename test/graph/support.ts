@@ -7,7 +7,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type GraphQLFormattedError, print } from 'graphql';
 import { loadConfig, type Env } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
-import type { Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { HealthDocument } from '../generated/graphql.js';
 import { platformEnv, TEST_API_KEY, TEST_EMULATOR } from '../gateway/helpers.js';

@@ -6,7 +6,7 @@ import { type GraphQLFormattedError, print } from 'graphql';
 import { expect } from 'vitest';
 import { loadConfig, type Env } from '../../src/config.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
-import type { Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { LimitsHealthDocument } from '../generated/graphql.js';
 import { platformEnv, TEST_API_KEY, TEST_EMULATOR } from '../gateway/helpers.js';

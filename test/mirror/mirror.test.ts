@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
 import { Api } from '../helpers/emulator.js';

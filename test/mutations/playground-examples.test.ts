@@ -3,7 +3,7 @@
 // Runs once the playground has a mutation example (src/playground/examples.ts, owned by the playground work).
 import { getVariableValues, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildGatewaySchema } from '../../src/build-schema.js';
+import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
 import { EXAMPLES } from '../../src/playground/examples.js';
 
 const operationOf = (query: string) =>

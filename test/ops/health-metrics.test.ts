@@ -1,9 +1,9 @@
 // Liveness, readiness (cached, one cheap probe at most, none while traffic shows the platform answering) and the
 // Prometheus metrics, checked against what the platform itself counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformClient } from '../../src/datasources/platform-client.js';
+import { PlatformClient } from '../../src/datasources/platform/client.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { RateBudget } from '../../src/datasources/rate-budget.js';
+import { RateBudget } from '../../src/datasources/platform/rate-budget.js';
 import { Readiness } from '../../src/observability/health.js';
 import { control, DASHBOARD, remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
 import { openStore } from '../../src/store/index.js';

@@ -2,7 +2,7 @@
 // (GATEWAY_CORS_ORIGINS), Retry-After on RATE_LIMITED answers, and pages where a person lands (`/`, and the endpoint
 // in production). The browser's own enforcement of CORS is in test/browser/cors.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREFLIGHT_MAX_AGE_SECONDS } from '../../src/cors.js';
+import { PREFLIGHT_MAX_AGE_SECONDS } from '../../src/http/cors.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
 

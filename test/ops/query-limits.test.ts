@@ -2,8 +2,8 @@
 // schema shows itself in production (introspection, playground, suggestions), CSRF prevention, and no stack traces.
 import { getIntrospectionQuery, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGatewaySchema } from '../../src/build-schema.js';
-import { costLimitRule, documentCost, UNSIZED_LIST_COST } from '../../src/query-limits.js';
+import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
+import { costLimitRule, documentCost, UNSIZED_LIST_COST } from '../../src/graphql/limits.js';
 import { DASHBOARD, startOpsGateway, type OpsGateway, type Reply } from './support.js';
 
 const schema = await buildGatewaySchema();

@@ -1,7 +1,7 @@
 // The mirror's tables on both engines: the newest state wins, a subtask's state only moves forward, and the fleet
 // queries filter, sort and count as the GraphQL contract says.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Device, Operation, Subtask } from '../../src/datasources/models.js';
+import type { Device, Operation, Subtask } from '../../src/domain/models.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ENGINES, testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
 

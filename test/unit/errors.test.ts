@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { PlatformError } from '../../src/datasources/platform-error.js';
-import { formatError } from '../../src/errors.js';
+import { PlatformError } from '../../src/datasources/platform/errors.js';
+import { formatError } from '../../src/graphql/errors.js';
 
 const formatted = (error: Error) => formatError({ message: error.message, path: ['field'] }, new GraphQLError(error.message, { originalError: error, path: ['field'] }));
 

@@ -1,7 +1,7 @@
 // The platform's notifications as changes: exactly the documented payloads (northbound-api README §9, §11.4).
 import { describe, expect, it } from 'vitest';
 import { Normalizer } from '../../src/datasources/normalize.js';
-import { parseNotification } from '../../src/mirror/notifications.js';
+import { parseNotification } from '../../src/sync/notifications.js';
 
 const normalizer = new Normalizer(() => undefined);
 const parse = (body: unknown) => parseNotification(body, normalizer, 'our-app');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from '../../src/datasources/models.js';
-import { fetchWindow, planPages } from '../../src/datasources/paging.js';
+import type { Page } from '../../src/domain/models.js';
+import { fetchWindow, planPages } from '../../src/datasources/platform/paging.js';
 
 describe('planPages', () => {
   it('asks for exactly the window when it starts on a page boundary of its own size', () => {

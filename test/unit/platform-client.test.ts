@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PlatformClient } from '../../src/datasources/platform-client.js';
-import { gatewayCodeOf, PlatformError } from '../../src/datasources/platform-error.js';
+import { PlatformClient } from '../../src/datasources/platform/client.js';
+import { gatewayCodeOf, PlatformError } from '../../src/datasources/platform/errors.js';
 
 const SECRET = 'the-secret-value';
 const TOKEN = 'the-access-token';

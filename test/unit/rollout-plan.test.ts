@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { operationStats } from '../../src/datasources/normalize.js';
-import { sumStats, taskParts, thresholdCrossed, waveSizes } from '../../src/rollouts/plan.js';
+import { sumStats, taskParts, thresholdCrossed, waveSizes } from '../../src/domain/rollout-plan.js';
 
 describe('waveSizes', () => {
   it('counts, rounds percentages of all targets up, and gives the last wave what remains', () => {

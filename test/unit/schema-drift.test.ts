@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { buildGatewaySchema } from '../../src/build-schema.js';
+import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
 
 it('the committed schema.graphql matches the schema the code builds (run `npm run build` to refresh it)', async () => {
   const built = join(mkdtempSync(join(tmpdir(), 'schema-')), 'schema.graphql');

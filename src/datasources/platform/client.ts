@@ -1,0 +1,492 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
+import CircuitBreaker from 'opossum';
+import type { TlsMaterial } from '../../config.js';
+import { fillPath } from '../../domain/ids.js';
+import { PlatformError } from './errors.js';
+import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
+
+export interface PlatformClientOptions {
+  /** Base URL without trailing slash, e.g. `https://host:8743`. */
+  url: string;
+  appId: string;
+  secret: string;
+  tls?: TlsMaterial;
+  /** How long one call may take; default 10 s. */
+  timeoutMs?: number;
+  /** The application's call budget; every call but login and refresh takes a slot. */
+  budget?: RateBudget;
+  /** Replicas of one application share one token through it (unset: this process keeps its own). */
+  vault?: TokenVault;
+  /** How long the circuit stays open before one call probes the platform again; default 10 s. */
+  circuitResetMs?: number;
+  /**
+   * Told of every exchange with the platform (login and refresh included) once it ends, and of every call the open
+   * circuit held back: for metrics and logs, which this client knows nothing of. Must not throw.
+   */
+  onCall?: (event: PlatformCallEvent) => void;
+}
+
+/** One exchange with the platform, as observers see it: no credentials, tokens or bodies. */
+export interface PlatformCallEvent {
+  /** The endpoint: method and path template, e.g. `GET /iodm/northbound/v1.5.0/operations/{operationId}`. */
+  route: string;
+  /**
+   * The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back; `rate_limited`: not
+   * sent, the call budget had no slot before the deadline.
+   */
+  status: number | 'timeout' | 'network' | 'circuit_open' | 'rate_limited';
+  /** With `rate_limited`: in how many seconds the budget expects a free slot. */
+  retryAfterSeconds?: number;
+  /** The platform's `error_code`, when the reply carried one. */
+  code?: string;
+  durationMs: number;
+  /** The GraphQL request the call was made for (its `x-request-id`). */
+  requestId?: string;
+}
+
+/** What one GraphQL request allows its platform calls: when they must be done, and their place in the queue. */
+export interface CallScope {
+  deadline: number;
+  priority: Priority;
+  /** The request's id (`x-request-id`), handed to the `onCall` observer with each of its calls. */
+  requestId?: string;
+  /** Who the calls are for: the call budget shares itself fairly between clients. */
+  client?: string;
+}
+
+/** Calls made for the gateway itself (health probes, background work) rather than for a client's request. */
+export const GATEWAY_CLIENT = 'gateway';
+
+/** A platform endpoint: its method and the path template the API reference names (also the `endpoint` of errors). */
+export interface Endpoint {
+  method: 'GET' | 'POST' | 'DELETE';
+  template: `/${string}`;
+}
+
+const LOGIN: Endpoint = { method: 'POST', template: '/iocm/app/sec/v1.1.0/login' };
+const REFRESH: Endpoint = { method: 'POST', template: '/iocm/app/sec/v1.1.0/refreshToken' };
+const HEALTH_PROBE: Endpoint = { method: 'GET', template: '/iodm/northbound/v1.5.0/operations' };
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Documented fixed token lifetime, used when a login reply omits `expiresIn`. */
+const DEFAULT_EXPIRES_IN_S = 3600;
+/** Refresh this long before the token expires, so no call goes out with a token about to lapse. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+/** The platform's code for an invalid or superseded token. */
+const TOKEN_INVALID = '1010005';
+/** Attempts of an idempotent read at most (the first and two retries). */
+const MAX_ATTEMPTS = 3;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 2000;
+
+export interface AccessToken {
+  value: string;
+  refreshToken: string | undefined;
+  expiresAt: number;
+}
+
+/**
+ * The token the replicas of one application share: a login voids every earlier token of the application, so only one
+ * replica at a time may renew it, and the others take what it got.
+ */
+export interface TokenVault {
+  /** The shared token, if there is one. */
+  read(): Promise<AccessToken | undefined>;
+  /** One replica at a time: the shared token when `usable` accepts it, else what `renew` gets, which is then shared. */
+  renew(usable: (token: AccessToken) => boolean, renew: (current: AccessToken | undefined) => Promise<AccessToken>): Promise<AccessToken>;
+}
+
+export interface CallOptions {
+  /** Values for the template's `{name}` placeholders. */
+  path?: Record<string, string>;
+  searchParams?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+}
+
+/**
+ * The gateway's one client of the northbound API: a single `got` instance, the application's access token,
+ * and the translation of every failure into a {@link PlatformError}. Secret and token live in private fields,
+ * which `util.inspect` and `JSON.stringify` do not show.
+ */
+export class PlatformClient {
+  readonly url: string;
+  readonly appId: string;
+  readonly #secret: string;
+  readonly #http: Got;
+  readonly #timeoutMs: number;
+  readonly #budget: RateBudget | undefined;
+  readonly #breaker: CircuitBreaker<[Endpoint, SendOptions, Record<string, string>, number, string | undefined], unknown>;
+  readonly #onCall: ((event: PlatformCallEvent) => void) | undefined;
+  readonly #vault: TokenVault | undefined;
+  #token: AccessToken | undefined;
+  /** The last token the platform refused: the vault may still hold it, and must not hand it out again. */
+  #rejected: string | undefined;
+  /** The one login or refresh in flight: every login invalidates the application's earlier tokens. */
+  #acquiring: Promise<AccessToken> | undefined;
+  /** Counters for metrics. */
+  readonly stats = { retries: 0, logins: 0, refreshes: 0 };
+
+  constructor(options: PlatformClientOptions) {
+    this.url = options.url;
+    this.appId = options.appId;
+    this.#secret = options.secret;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#budget = options.budget;
+    this.#onCall = options.onCall;
+    this.#vault = options.vault;
+    const circuitResetMs = options.circuitResetMs ?? 10_000;
+    this.#breaker = new CircuitBreaker(
+      (endpoint: Endpoint, send: SendOptions, headers: Record<string, string>, timeoutMs: number, requestId: string | undefined) =>
+        this.#exchange(endpoint, send, headers, timeoutMs, requestId), {
+      timeout: false,
+      resetTimeout: circuitResetMs,
+      // Shorter than the reset timeout: when a probe closes the circuit, the failures that opened it have rolled
+      // out of the window, so one later failure does not open it again at once.
+      rollingCountTimeout: Math.max(100, Math.floor(circuitResetMs / 2)),
+      volumeThreshold: 5,
+      errorThresholdPercentage: 50,
+      // The platform answering "no" (a 4xx code) is the platform working; only its absence counts as a failure.
+      errorFilter: (error: unknown) => error instanceof PlatformError && error.kind === 'platform' && (error.status ?? 0) < 500,
+    });
+    this.#http = got.extend({
+      prefixUrl: options.url,
+      headers: { accept: 'application/json' },
+      https: {
+        certificateAuthority: options.tls?.ca,
+        certificate: options.tls?.cert,
+        key: options.tls?.key,
+      },
+      // Retries need the rate budget and idempotency rules that come with the full client.
+      retry: { limit: 0 },
+      // Never carry the Authorization header to wherever a redirect points.
+      followRedirect: false,
+      // Statuses are judged in #send: a platform error may arrive with any status, 200 included.
+      throwHttpErrors: false,
+    });
+  }
+
+  /** Logs in and keeps the new token (shared with any login already in flight). */
+  async login(): Promise<{ expiresAt: Date }> {
+    const token = await this.#acquire(async () => this.#hold(await this.#login(Date.now() + this.#timeoutMs)));
+    return { expiresAt: new Date(token.expiresAt) };
+  }
+
+  /** Proves the credentials work end to end: a token (reused or new) and one cheap authenticated read. */
+  async health(scope?: CallScope): Promise<void> {
+    await this.call(HEALTH_PROBE, { searchParams: { pageNo: 0, pageSize: 1 } }, scope);
+  }
+
+  /** Whether the circuit lets calls through: closed, open (failing fast) or halfOpen (one probe). */
+  get circuit(): 'closed' | 'open' | 'halfOpen' {
+    return this.#breaker.opened ? 'open' : this.#breaker.halfOpen ? 'halfOpen' : 'closed';
+  }
+
+  /** Whether the gateway holds a token it believes valid. */
+  get tokenValid(): boolean {
+    return this.#token !== undefined && Date.now() < this.#token.expiresAt;
+  }
+
+  /**
+   * One authenticated call; returns the parsed JSON body (undefined when empty). Each attempt takes a slot of the
+   * call budget. An idempotent read that fails in a way worth retrying (5xx, reset, timeout, throttled) is tried
+   * again with exponential backoff and jitter while the request's deadline allows; a POST never is. An id that
+   * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included).
+   */
+  async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
+    const { deadline, priority, requestId, client = GATEWAY_CLIENT } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client });
+      } catch (error) {
+        const delay = backoff(attempt);
+        if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
+        this.stats.retries += 1;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
+   * replaced once and the call replayed; a second rejection is final.
+   */
+  async #callOnce(endpoint: Endpoint, options: SendOptions, scope: CallScope): Promise<unknown> {
+    const { deadline, requestId } = scope;
+    // While the platform is down there is nothing to spend the budget on: fail fast before taking a slot.
+    if (this.#breaker.opened) {
+      this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
+      throw circuitOpen(endpoint);
+    }
+    const token = await this.#accessToken(deadline, requestId);
+    try {
+      return await this.#authenticated(endpoint, options, token, scope);
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.code !== TOKEN_INVALID) throw error;
+      // Only the first caller to see the rejection drops the token; the others wait for its replacement.
+      this.#rejected = token;
+      if (this.#token?.value === token) this.#token = undefined;
+      const replacement = await this.#accessToken(deadline, requestId);
+      return this.#authenticated(endpoint, options, replacement, scope);
+    }
+  }
+
+  /**
+   * One budgeted exchange. The slot is taken only once the token is at hand (a login may take a while), and is
+   * stamped again when the answer comes: the platform counted the call somewhere in between.
+   */
+  async #authenticated(endpoint: Endpoint, options: SendOptions, token: string, scope: CallScope): Promise<unknown> {
+    const slot = await this.#slot(endpoint, scope);
+    try {
+      return await this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, scope.deadline, scope.requestId);
+    } finally {
+      slot?.answered();
+    }
+  }
+
+  /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
+  async #slot(endpoint: Endpoint, scope: CallScope): Promise<BudgetSlot | undefined> {
+    try {
+      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT);
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId: scope.requestId });
+      }
+      throw error;
+    }
+  }
+
+  async #accessToken(deadline: number, requestId?: string): Promise<string> {
+    const token = this.#token;
+    if (token !== undefined && this.#usable(token)) return token.value;
+    return (await this.#acquire(() => this.#obtain(deadline, requestId))).value;
+  }
+
+  #usable(token: AccessToken): boolean {
+    return token.value !== this.#rejected && Date.now() < token.expiresAt - REFRESH_MARGIN_MS;
+  }
+
+  /**
+   * A token to use: with a vault, the shared one when another replica has renewed it, else renewed by this replica
+   * while the others wait (one login or refresh however many replicas need one). A vault out of reach (the store is
+   * down) leaves this replica to renew on its own rather than stop calling.
+   */
+  async #obtain(deadline: number, requestId?: string): Promise<AccessToken> {
+    let renewed: AccessToken | undefined;
+    if (this.#vault) {
+      try {
+        const shared = await this.#vault.read();
+        if (shared && this.#usable(shared)) return this.#hold(shared);
+        return this.#hold(await this.#vault.renew((t) => this.#usable(t), async (current) => (renewed = await this.#renew(current ?? this.#token, deadline, requestId))));
+      } catch (error) {
+        if (renewed) return this.#hold(renewed);
+        if (error instanceof PlatformError) throw error;
+      }
+    }
+    return this.#hold(await this.#renew(this.#token, deadline, requestId));
+  }
+
+  /** A refresh while the token has not lapsed (a refused one is not worth failing a call over), else a login. */
+  #renew(current: AccessToken | undefined, deadline: number, requestId?: string): Promise<AccessToken> {
+    const refreshToken = current?.refreshToken;
+    if (current && refreshToken !== undefined && current.value !== this.#rejected && Date.now() < current.expiresAt) {
+      return this.#refresh(refreshToken, deadline, requestId).catch(() => this.#login(deadline, requestId));
+    }
+    return this.#login(deadline, requestId);
+  }
+
+  #hold(token: AccessToken): AccessToken {
+    this.#token = token;
+    return token;
+  }
+
+  #acquire(how: () => Promise<AccessToken>): Promise<AccessToken> {
+    this.#acquiring ??= how().finally(() => {
+      this.#acquiring = undefined;
+    });
+    return this.#acquiring;
+  }
+
+  async #login(deadline: number, requestId?: string): Promise<AccessToken> {
+    this.stats.logins += 1;
+    return this.#tokenFrom(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
+  }
+
+  async #refresh(refreshToken: string, deadline: number, requestId?: string): Promise<AccessToken> {
+    this.stats.refreshes += 1;
+    return this.#tokenFrom(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
+  }
+
+  #tokenFrom(endpoint: Endpoint, body: unknown): AccessToken {
+    if (!isRecord(body) || typeof body.accessToken !== 'string' || body.accessToken === '') {
+      throw new PlatformError({
+        kind: 'invalid-response',
+        code: 'INVALID_RESPONSE',
+        description: 'token reply without accessToken',
+        endpoint: describe(endpoint),
+      });
+    }
+    const expiresIn = typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : DEFAULT_EXPIRES_IN_S;
+    return {
+      value: body.accessToken,
+      refreshToken: typeof body.refreshToken === 'string' && body.refreshToken !== '' ? body.refreshToken : undefined,
+      expiresAt: Date.now() + expiresIn * 1000,
+    };
+  }
+
+  /** One HTTP exchange through the circuit breaker, with what is left of the deadline as its timeout. */
+  async #send(endpoint: Endpoint, options: SendOptions, headers: Record<string, string>, deadline: number, requestId?: string): Promise<unknown> {
+    const timeoutMs = Math.min(this.#timeoutMs, deadline - Date.now());
+    if (timeoutMs <= 0) throw timeoutError(endpoint);
+    try {
+      return await this.#breaker.fire(endpoint, options, headers, timeoutMs, requestId);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
+        this.#observe({ route: describe(endpoint), status: 'circuit_open', durationMs: 0, requestId });
+        throw circuitOpen(endpoint);
+      }
+      throw error;
+    }
+  }
+
+  /** One HTTP exchange; returns the parsed JSON body (undefined when empty) or throws a PlatformError. */
+  async #exchange(
+    endpoint: Endpoint,
+    options: SendOptions,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    requestId: string | undefined,
+  ): Promise<unknown> {
+    const route = describe(endpoint);
+    const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+    let response: Response<string>;
+    try {
+      // got wants the path relative to prefixUrl, so without the leading slash.
+      response = await this.#http(options.urlPath.slice(1), {
+        method: endpoint.method,
+        headers,
+        searchParams: options.searchParams && definedOnly(options.searchParams),
+        form: options.form,
+        json: options.json,
+        timeout: { request: timeoutMs },
+      });
+    } catch (error) {
+      this.#observe({ route, status: error instanceof TimeoutError ? 'timeout' : 'network', durationMs: elapsed(), requestId });
+      if (error instanceof RequestError) throw transportError(endpoint, error);
+      throw error;
+    }
+    try {
+      const body = parseReply(endpoint, response);
+      this.#observe({ route, status: response.statusCode, durationMs: elapsed(), requestId });
+      return body;
+    } catch (error) {
+      const code = error instanceof PlatformError && error.kind === 'platform' ? error.code : undefined;
+      this.#observe({ route, status: response.statusCode, code, durationMs: elapsed(), requestId });
+      throw error;
+    }
+  }
+
+  /** An observer's failure is its own: it never fails a call. */
+  #observe(event: PlatformCallEvent): void {
+    if (this.#onCall === undefined) return;
+    if (event.requestId === undefined) delete event.requestId;
+    if (event.code === undefined) delete event.code;
+    if (event.retryAfterSeconds === undefined) delete event.retryAfterSeconds;
+    try {
+      this.#onCall(event);
+    } catch {
+      // ignored: see onCall
+    }
+  }
+}
+
+/** What one exchange sends: the path with its ids filled in (see `fillPath`), and the query or body. */
+interface SendOptions {
+  urlPath: string;
+  searchParams?: CallOptions['searchParams'];
+  json?: unknown;
+  form?: Record<string, string>;
+}
+
+/** Failures that a later attempt may not meet: the platform or the path to it was briefly unwell, or busy. */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof PlatformError) || error.code === 'CIRCUIT_OPEN') return false;
+  if (error.kind === 'timeout' || error.kind === 'network') return true;
+  if (error.code === '1010009') return true;
+  return (error.kind === 'http' || error.kind === 'platform') && (error.status ?? 0) >= 500;
+}
+
+/** Exponential backoff with jitter: after attempt n, between half and all of base·2^(n−1), capped. */
+function backoff(attempt: number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+function circuitOpen(endpoint: Endpoint): PlatformError {
+  return new PlatformError({ kind: 'network', code: 'CIRCUIT_OPEN', description: 'the platform is failing; calls are held back until a probe succeeds', endpoint: describe(endpoint) });
+}
+
+function timeoutError(endpoint: Endpoint): PlatformError {
+  return new PlatformError({ kind: 'timeout', code: 'ETIMEDOUT', description: 'no answer in time', endpoint: describe(endpoint) });
+}
+
+function definedOnly(params: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
+}
+
+function parseReply(endpoint: Endpoint, response: Response<string>): unknown {
+  const status = response.statusCode;
+  let body: unknown;
+  let json = true;
+  if (response.body.trim() !== '') {
+    try {
+      body = JSON.parse(response.body);
+    } catch {
+      json = false;
+    }
+  }
+  if (isRecord(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number')) {
+    throw new PlatformError({
+      kind: 'platform',
+      status,
+      code: String(body.error_code),
+      description: typeof body.error_desc === 'string' ? body.error_desc : undefined,
+      endpoint: describe(endpoint),
+    });
+  }
+  if (status < 200 || status >= 300) {
+    throw new PlatformError({
+      kind: 'http',
+      status,
+      code: `HTTP_${status}`,
+      description: response.statusMessage,
+      endpoint: describe(endpoint),
+    });
+  }
+  if (!json) {
+    throw new PlatformError({
+      kind: 'invalid-response',
+      status,
+      code: 'INVALID_RESPONSE',
+      description: 'body is not JSON',
+      endpoint: describe(endpoint),
+    });
+  }
+  return body;
+}
+
+/** Keeps only the code and message of got's error: its `options` hold the headers and the login form. */
+function transportError(endpoint: Endpoint, error: RequestError): PlatformError {
+  if (error instanceof TimeoutError) return timeoutError(endpoint);
+  return new PlatformError({ kind: 'network', code: error.code, description: error.message, endpoint: describe(endpoint) });
+}
+
+function describe(endpoint: Endpoint): string {
+  return `${endpoint.method} ${endpoint.template}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

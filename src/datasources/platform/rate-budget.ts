@@ -1,0 +1,264 @@
+/**
+ * One call budget per platform application: at most N calls in any sliding window of W seconds, so the gateway
+ * never provokes the platform's throttle (1010009). The window is kept in the store's call ledger, so a restarted
+ * gateway, and every replica on one PostgreSQL database, counts the calls already spent. This module is the queue in
+ * front of it: mutations are served before queries; a client beyond its share of the budget waits while others
+ * wait, and never takes the last slots of the window; a call that cannot get a slot before its request's deadline
+ * fails at once with RATE_LIMITED instead of waiting in vain.
+ */
+import type { BudgetUsage, TakeResult } from '../../store/budget.repository.js';
+
+export type Priority = 'mutation' | 'query';
+
+/** Where the calls of the window are counted (the store's budget repository). */
+export interface CallLedger {
+  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult>;
+  touch(id: string, at: number): Promise<void>;
+}
+
+export interface RateBudgetOptions {
+  calls: number;
+  windowSeconds: number;
+  /** The application: the budget's key in the ledger. */
+  key: string;
+  ledger: CallLedger;
+  /** The most of the budget one client may hold while others wait (0 < share ≤ 1). */
+  clientShare: number;
+  /** Other shares for named clients (the mirror's background sync). */
+  sharesOf?: Readonly<Record<string, number>>;
+  /** Waiting calls at most; more fail at once. */
+  maxQueue?: number;
+  /**
+   * While the ledger cannot be reached (PostgreSQL down), this process counts its own calls and spends at most this
+   * many a window: its part of a budget shared with other replicas. Unset: calls fail while the ledger is away.
+   */
+  fallbackCalls?: number;
+}
+
+/** A granted call: tell it when the platform answered, which is when it has counted the call at the latest. */
+export interface BudgetSlot {
+  answered(): void;
+}
+
+/** The platform counts a call when it arrives, a little after the gateway sent it: keep slots this much longer. */
+const ARRIVAL_MARGIN_MS = 1000;
+const DEFAULT_MAX_QUEUE = 1000;
+/** The share of the window a client beyond its own share may never take: a newcomer finds a slot at once. */
+const HEADROOM_SHARE = 0.1;
+
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(`the platform's call budget has no free slot before this request's deadline; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+interface Waiter {
+  client: string;
+  deadline: number;
+  resolve: (slot: BudgetSlot) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  queuedAt: number;
+}
+
+export class RateBudget {
+  private readonly queues: Record<Priority, Waiter[]> = { mutation: [], query: [] };
+  private readonly windowMs: number;
+  private readonly maxQueue: number;
+  /** The most calls one client may hold while others wait. */
+  readonly clientCap: number;
+  private readonly headroom: number;
+  /** Set while the window is full: when the next slot frees. */
+  private nextSlotAt = 0;
+  private wakeUp: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private closed = false;
+  /** This process's own calls of the window, for when the ledger cannot be reached (with fallbackCalls only). */
+  private readonly own: { at: number; client: string }[] = [];
+  /** Calls that had to wait, and for how long in total (for metrics). */
+  readonly stats = { granted: 0, waited: 0, waitedMs: 0, rejected: 0 };
+
+  constructor(private readonly options: RateBudgetOptions) {
+    this.windowMs = options.windowSeconds * 1000 + ARRIVAL_MARGIN_MS;
+    this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.clientCap = Math.max(1, Math.floor(options.clientShare * options.calls));
+    this.headroom = Math.min(options.calls - 1, Math.ceil(options.calls * HEADROOM_SHARE));
+  }
+
+  get limit(): number {
+    return this.options.calls;
+  }
+
+  get queueDepth(): number {
+    return this.queues.mutation.length + this.queues.query.length;
+  }
+
+  /** Resolves when the call may go out; rejects with RateLimitedError when it cannot before `deadline`. */
+  acquire(priority: Priority, deadline: number, client: string): Promise<BudgetSlot> {
+    const now = Date.now();
+    if (this.closed || this.queueDepth >= this.maxQueue || (this.nextSlotAt > now && this.nextSlotAt > deadline)) {
+      return Promise.reject(this.limited(now));
+    }
+    return new Promise<BudgetSlot>((resolve, reject) => {
+      const waiter: Waiter = {
+        client,
+        deadline,
+        queuedAt: now,
+        resolve,
+        reject,
+        timer: setTimeout(() => this.expire(priority, waiter), Math.max(0, deadline - now)),
+      };
+      this.queues[priority].push(waiter);
+      // Even while the pump sleeps: a window held back for fairness may have a slot for this client.
+      void this.pump();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.wakeUp);
+    for (const queue of Object.values(this.queues)) for (const waiter of [...queue]) this.fail(waiter, Date.now());
+  }
+
+  /** Hands out slots in priority order until the window is full, then sleeps until the next slot frees. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.head() && !this.closed) {
+        const now = Date.now();
+        let chosen: Waiter | undefined;
+        const result = await this.take(now, (usage) => {
+          chosen = this.choose(usage);
+          return chosen?.client;
+        });
+        if ('granted' in result && chosen) {
+          this.grant(chosen, result.granted.id);
+          continue;
+        }
+        if (!('refused' in result)) continue;
+        // Nobody waiting may have a slot before the oldest call leaves the window (another replica may take that
+        // slot first; then the next round finds the window full again and sleeps again).
+        const nextSlotAt = (result.refused.oldestAt ?? now) + this.windowMs;
+        // Only a full window holds newcomers back; one held back for fairness may still serve another client.
+        this.nextSlotAt = result.refused.total >= this.options.calls ? nextSlotAt : 0;
+        for (const queue of Object.values(this.queues)) for (const w of [...queue]) if (w.deadline < nextSlotAt) this.fail(w, now, nextSlotAt);
+        clearTimeout(this.wakeUp);
+        if (this.head()) {
+          this.wakeUp = setTimeout(() => {
+            this.wakeUp = undefined;
+            void this.pump();
+          }, Math.max(1, nextSlotAt - now));
+        }
+        return;
+      }
+    } catch (error) {
+      // The ledger is unreachable: nobody can be told a slot is free. Fail those waiting now; the next call tries again.
+      for (const queue of Object.values(this.queues)) {
+        for (const w of [...queue]) {
+          this.remove(w);
+          w.reject(error as Error);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async take(now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult> {
+    try {
+      return await this.options.ledger.take(this.options.key, this.windowMs, now, choose);
+    } catch (error) {
+      if (this.options.fallbackCalls === undefined) throw error;
+      while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
+      return this.takeLocally(now, this.options.fallbackCalls, choose);
+    }
+  }
+
+  /**
+   * The window as this process alone knows it (its own calls, those granted before the ledger went away included),
+   * shown as full once it holds its part of the budget.
+   */
+  private takeLocally(now: number, part: number, choose: (usage: BudgetUsage) => string | undefined): TakeResult {
+    const byClient = new Map<string, number>();
+    for (const call of this.own) byClient.set(call.client, (byClient.get(call.client) ?? 0) + 1);
+    const usage: BudgetUsage = { total: this.own.length + this.options.calls - part, byClient, oldestAt: this.own[0]?.at };
+    const client = choose(usage);
+    if (client === undefined) return { refused: usage };
+    return { granted: { id: `local:${now}`, client } };
+  }
+
+  /**
+   * Who gets the next slot, given what the window holds: mutations first; within a class the first in line whose
+   * client is under its cap; a client over its cap only when nobody else waits, and never into the headroom.
+   */
+  private choose(usage: BudgetUsage): Waiter | undefined {
+    const free = this.options.calls - usage.total;
+    if (free <= 0) return undefined;
+    const waiting = this.queues.mutation.length > 0 ? this.queues.mutation : this.queues.query;
+    const used = (w: Waiter) => usage.byClient.get(w.client) ?? 0;
+    const underCap = waiting.find((w) => used(w) < this.capOf(w.client));
+    if (underCap) return underCap;
+    const others = new Set([...this.queues.mutation, ...this.queues.query].map((w) => w.client));
+    if (others.size === 1 && free > this.headroom) return waiting[0];
+    return undefined;
+  }
+
+  /** The most calls `client` may hold while others wait. */
+  capOf(client: string): number {
+    const share = this.options.sharesOf?.[client];
+    return share === undefined ? this.clientCap : Math.max(1, Math.floor(share * this.options.calls));
+  }
+
+  private grant(waiter: Waiter, id: string): void {
+    this.remove(waiter);
+    if (this.options.fallbackCalls !== undefined) {
+      const now = Date.now();
+      while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
+      this.own.push({ at: now, client: waiter.client });
+    }
+    this.nextSlotAt = 0;
+    const waitedMs = Date.now() - waiter.queuedAt;
+    this.stats.granted += 1;
+    if (waitedMs > 0) {
+      this.stats.waited += 1;
+      this.stats.waitedMs += waitedMs;
+    }
+    const ledger = this.options.ledger;
+    waiter.resolve({
+      answered: () => {
+        // Best effort: a failed update only leaves the call counted from when it was granted.
+        if (!id.startsWith('local:')) ledger.touch(id, Date.now()).catch(() => undefined);
+      },
+    });
+  }
+
+  private head(): Waiter | undefined {
+    return this.queues.mutation[0] ?? this.queues.query[0];
+  }
+
+  private remove(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    for (const queue of Object.values(this.queues)) {
+      const index = queue.indexOf(waiter);
+      if (index !== -1) queue.splice(index, 1);
+    }
+  }
+
+  private fail(waiter: Waiter, now: number, freeAt?: number): void {
+    this.remove(waiter);
+    waiter.reject(this.limited(now, freeAt));
+  }
+
+  private expire(priority: Priority, waiter: Waiter): void {
+    if (this.queues[priority].includes(waiter)) this.fail(waiter, Date.now());
+  }
+
+  private limited(now: number, freeAt = this.nextSlotAt): RateLimitedError {
+    this.stats.rejected += 1;
+    const wait = freeAt > now ? freeAt - now : this.windowMs;
+    return new RateLimitedError(Math.max(1, Math.ceil(wait / 1000)));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A rollout's arithmetic, apart from the store and the platform: how the targets split into waves and tasks, what
+ * the waves add up to, and when the failure threshold halts the rollout.
+ */
+import { operationStats } from '../datasources/normalize.js';
+import type { OperationStats } from './models.js';
+
+/** The platform takes at most this many devices in one upgrade task. */
+export const MAX_DEVICES_PER_TASK = 256;
+export const MAX_WAVES = 100;
+
+export type RolloutState = 'RUNNING' | 'PAUSED' | 'HALTED' | 'COMPLETED' | 'CANCELLED';
+export type WaveState = 'PENDING' | 'RUNNING' | 'SOAKING' | 'DONE' | 'SKIPPED';
+
+/** Exactly one of the two: a number of devices, or a percentage of all the rollout's targets. */
+export interface WaveSpec {
+  count?: number;
+  percent?: number;
+}
+
+export interface Threshold {
+  percent: number;
+  minFinished: number;
+}
+
+/** A problem with one field of the input, named by its path (`input.waves.1.percent`). */
+export interface PlanViolation {
+  path: string;
+  message: string;
+}
+
+/**
+ * Each wave's size, in order: a count is that many devices, a percentage is that share of all targets (rounded up),
+ * each capped at what remains; the last wave takes whatever remains. Every wave must get at least one device.
+ */
+export function waveSizes(total: number, waves: readonly WaveSpec[]): number[] | PlanViolation {
+  if (waves.length === 0) return { path: 'input.waves', message: 'give at least one wave' };
+  if (waves.length > MAX_WAVES) return { path: 'input.waves', message: `at most ${MAX_WAVES} waves` };
+  const sizes: number[] = [];
+  let remaining = total;
+  for (const [index, wave] of waves.entries()) {
+    const path = `input.waves.${index}`;
+    const hasCount = wave.count !== undefined && wave.count !== null;
+    const hasPercent = wave.percent !== undefined && wave.percent !== null;
+    if (hasCount === hasPercent) return { path, message: 'give exactly one of count and percent' };
+    if (hasCount && !(Number.isInteger(wave.count) && (wave.count as number) >= 1)) return { path: `${path}.count`, message: 'count is a whole number of devices, at least 1' };
+    if (hasPercent && !((wave.percent as number) > 0 && (wave.percent as number) <= 100)) return { path: `${path}.percent`, message: 'percent is more than 0 and at most 100' };
+    if (remaining === 0) {
+      return { path, message: `the waves before this one already take all ${total} target devices: drop this wave or make the earlier ones smaller` };
+    }
+    const last = index === waves.length - 1;
+    const wanted = hasCount ? (wave.count as number) : Math.ceil((total * (wave.percent as number)) / 100);
+    const size = last ? remaining : Math.min(wanted, remaining);
+    sizes.push(size);
+    remaining -= size;
+  }
+  return sizes;
+}
+
+/** The devices in platform-sized tasks, in order. */
+export function taskParts(deviceIds: readonly string[]): string[][] {
+  const parts: string[][] = [];
+  for (let start = 0; start < deviceIds.length; start += MAX_DEVICES_PER_TASK) parts.push(deviceIds.slice(start, start + MAX_DEVICES_PER_TASK));
+  return parts;
+}
+
+/** Counts summed over tasks (a wave's, or a rollout's over all its waves). */
+export function sumStats(all: readonly OperationStats[]): OperationStats {
+  const sum = (key: keyof OperationStats) => all.reduce((total, stats) => total + (Number(stats[key]) || 0), 0);
+  return operationStats({ total: sum('total'), wait: sum('wait'), processing: sum('processing'), success: sum('success'), fail: sum('fail'), stop: sum('stop'), timeout: sum('timeout') });
+}
+
+/** What a threshold judges: failed = fail + timeout, finished = every device whose upgrade has ended. */
+export function failureFigures(stats: OperationStats): { failed: number; finished: number } {
+  return { failed: stats.fail + stats.timeout, finished: stats.completed };
+}
+
+/**
+ * The reason to halt, when (failed / finished) has reached the threshold once at least `minFinished` devices have
+ * finished; counted from `since` (the figures when an operator last resumed the rollout).
+ */
+export function thresholdCrossed(stats: OperationStats, threshold: Threshold, since = { failed: 0, finished: 0 }): string | undefined {
+  const now = failureFigures(stats);
+  const failed = now.failed - since.failed;
+  const finished = now.finished - since.finished;
+  if (finished <= 0 || finished < threshold.minFinished) return undefined;
+  const rate = (failed / finished) * 100;
+  if (rate < threshold.percent) return undefined;
+  const counted = since.finished > 0 ? ' since the rollout was last resumed' : '';
+  return `${failed} of ${finished} finished devices failed or timed out${counted} (${round(rate)}%), reaching the failure threshold of ${round(threshold.percent)}%`;
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;

@@ -1,0 +1,156 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Request, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import type { ApiRole } from '../config.js';
+import { createPlatformApis, type PlatformApis } from '../datasources/apis.js';
+import type { PlatformCaches } from '../datasources/caches.js';
+import type { Idempotency } from '../services/exactly-once.js';
+import { createLoaders, type Loaders } from '../datasources/loaders.js';
+import type { Normalizer } from '../datasources/normalize.js';
+import type { CallScope, PlatformClient } from '../datasources/platform/client.js';
+import type { Mirror } from '../sync/mirror.js';
+import type { RolloutService } from '../services/rollouts.service.js';
+import { requestRecordOf, type RequestRecord } from '../observability/http.js';
+
+/** Per-request state handed to every resolver. */
+export interface GatewayContext {
+  requestId: string;
+  /** The caller's role; an open gateway (no API keys configured) treats every caller as `operate`. */
+  role: ApiRole;
+  /** Who is calling, for the call budget's fairness and for logs: {@link ANONYMOUS_CLIENT} or `key-<digest prefix>`. */
+  client: string;
+  platform: PlatformClient;
+  /** When this request's platform calls must be done, and their place in the call budget's queue. */
+  scope: CallScope;
+  /** The platform by area, for this request (its calls share the request's scope). */
+  apis: PlatformApis;
+  /** This request's DataLoaders: each device, task or package fetched at most once per request. */
+  loaders: Loaders;
+  /** Creates that happen exactly once (keys kept in the store, shared by all requests and replicas). */
+  idempotency: Idempotency;
+  /** True when the platform is the emulator started by this process. */
+  embeddedEmulator: boolean;
+  /** The fleet mirror; unset when it is off (MIRROR_BUDGET_SHARE=0). */
+  mirror?: Mirror;
+  /** Rollouts (with the mirror only). */
+  rollouts?: RolloutService;
+  /** What the HTTP layer logs and counts of this request (filled in by `requestRecordPlugin`). */
+  record: RequestRecord;
+}
+
+export interface ContextDependencies {
+  platform: PlatformClient;
+  normalizer: Normalizer;
+  caches: PlatformCaches;
+  idempotency: Idempotency;
+  /** How long a request's platform calls may take in all, queueing for the budget included. */
+  requestDeadlineMs: number;
+  embeddedEmulator: boolean;
+  apiKeys?: ReadonlyMap<string, ApiRole>;
+  mirror?: Mirror;
+  rollouts?: RolloutService;
+}
+
+export const API_KEY_HEADER = 'x-api-key';
+
+export function createContextFactory(deps: ContextDependencies): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
+  const keys = deps.apiKeys && new ApiKeys(deps.apiKeys);
+  return async ({ req, res }) => {
+    const caller = authenticate(req.get(API_KEY_HEADER), keys);
+    // The HTTP layer gave the request its id (x-request-id) before anything else ran.
+    return contextFor(deps, caller, requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] });
+  };
+}
+
+/** A context for one operation of a caller, over HTTP or over a WebSocket. */
+export function contextFor(deps: ContextDependencies, { role, client }: Caller, record: RequestRecord): GatewayContext {
+  const requestId = record.requestId;
+  // A query until the operation is known (see requestScopePlugin); the id goes with each platform call.
+  const scope: CallScope = { deadline: Date.now() + deps.requestDeadlineMs, priority: 'query', requestId, client };
+  const apis = createPlatformApis(deps.platform, deps.normalizer, deps.caches, scope, deps.mirror);
+  return {
+    requestId,
+    record,
+    role,
+    client,
+    platform: deps.platform,
+    scope,
+    apis,
+    loaders: createLoaders(apis),
+    idempotency: deps.idempotency,
+    embeddedEmulator: deps.embeddedEmulator,
+    mirror: deps.mirror,
+    rollouts: deps.rollouts,
+  };
+}
+
+/** Mutations go before queries in the call budget's queue: a rollout should not wait behind dashboards. */
+export function requestScopePlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation === 'mutation') contextValue.scope.priority = 'mutation';
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The configured API keys, kept only as SHA-256 digests. A presented key is hashed and compared with every digest in
+ * constant time (`timingSafeEqual`, no early exit), so neither a map lookup's nor a string comparison's timing tells
+ * an attacker how much of a key they have right, or which keys exist.
+ */
+export class ApiKeys {
+  readonly #entries: { digest: Buffer; caller: Caller }[];
+
+  constructor(keys: ReadonlyMap<string, ApiRole>) {
+    this.#entries = [...keys].map(([key, role]) => {
+      const keyDigest = digest(key);
+      // A short prefix of the digest names the key in logs and metrics without revealing it.
+      return { digest: keyDigest, caller: { role, client: `key-${keyDigest.toString('hex').slice(0, 8)}` } };
+    });
+  }
+
+  /** The role of the presented key, or undefined when it is not one of ours (or missing). */
+  roleOf(presented: string | undefined): ApiRole | undefined {
+    return this.identify(presented)?.role;
+  }
+
+  /** The caller behind the presented key, or undefined when it is not one of ours (or missing). */
+  identify(presented: string | undefined): Caller | undefined {
+    const candidate = digest(presented ?? '');
+    let caller: Caller | undefined;
+    for (const entry of this.#entries) {
+      const match = timingSafeEqual(entry.digest, candidate);
+      caller = match && presented !== undefined ? entry.caller : caller;
+    }
+    return caller;
+  }
+}
+
+export interface Caller {
+  role: ApiRole;
+  client: string;
+}
+
+/** The client of an open gateway (no API keys): every caller shares it. */
+export const ANONYMOUS_CLIENT = 'anonymous';
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** The caller behind a presented API key; throws UNAUTHENTICATED when keys are configured and it is not one. */
+export function authenticate(presented: string | undefined, keys: ApiKeys | undefined): Caller {
+  if (keys === undefined) return { role: 'operate', client: ANONYMOUS_CLIENT };
+  const caller = keys.identify(presented);
+  if (caller === undefined) {
+    throw new GraphQLError(`missing or unknown API key (send it in the ${API_KEY_HEADER} header)`, {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  }
+  return caller;
+}

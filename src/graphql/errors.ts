@@ -1,0 +1,115 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { InvalidPathIdError } from '../domain/ids.js';
+import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
+import { RateLimitedError } from '../datasources/platform/rate-budget.js';
+import type { Logger } from '../logging/logger.js';
+import type { RefusalLog } from '../observability/refusal-log.js';
+import { tokenLimitError } from './limits.js';
+
+/** The `extensions.code` values of the GraphQL error model (DESIGN.md §3). */
+export type GatewayErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'UPSTREAM_AUTH_FAILED'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** The platform's documented throttle window. */
+const PLATFORM_THROTTLE_WINDOW_SECONDS = 60;
+
+/** Invalid arguments the gateway itself catches, naming the argument. */
+export function badUserInput(message: string, argument: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+}
+
+/**
+ * What a client sees of an error: platform failures carry the gateway code and `extensions.upstream` (never
+ * credentials); errors that already have a code (validation, bad input) pass; anything else is a bug and shows
+ * no detail (it is logged with the request id, see `errorLoggingPlugin`).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
+    const { status, code, description, endpoint } = original;
+    const gatewayCode = gatewayCodeOf(original);
+    const argument = original.argument === undefined ? {} : { argument: original.argument };
+    // The platform says nothing about when its window frees; a full window is the safe answer.
+    const retry = gatewayCode === 'RATE_LIMITED' ? { retryAfterSeconds: PLATFORM_THROTTLE_WINDOW_SECONDS } : {};
+    return { ...formatted, message: original.message, extensions: { code: gatewayCode, ...argument, ...retry, upstream: { status, code, description, endpoint } } };
+  }
+  if (original instanceof RateLimitedError) {
+    // The gateway's own call budget had no slot before the request's deadline: the platform was never asked.
+    return { ...formatted, message: original.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: original.retryAfterSeconds } };
+  }
+  if (original instanceof InvalidPathIdError) {
+    // An id that would have left its path segment: refused before any platform call.
+    return { ...formatted, message: original.message, extensions: { code: 'BAD_USER_INPUT', argument: original.parameter } };
+  }
+  const code = formatted.extensions?.code;
+  if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
+    // Apollo's message tells a developer to change the code; an operator changes a variable.
+    return { ...formatted, message: 'Introspection is disabled on this gateway (GATEWAY_INTROSPECTION=true enables it).' };
+  }
+  if (code === 'GRAPHQL_PARSE_FAILED') {
+    // The token limit is enforced by the parser; it is reported like the other query limits.
+    const limit = tokenLimitError(formatted.message);
+    if (limit) return { ...formatted, ...limit };
+  }
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * Logs each error once, with the request id that the response carries in `x-request-id`; a request refused for
+ * want of call budget (RATE_LIMITED) goes to `refusals`, which aggregates them per client.
+ */
+export function errorLoggingPlugin(logger: Logger, refusals: RefusalLog): ApolloServerPlugin<{ requestId: string; client: string }> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async willSendResponse({ response }) {
+          response.http.headers.set('x-request-id', contextValue.requestId);
+        },
+        async didEncounterErrors({ errors }) {
+          let rateLimited: { fields: Record<string, unknown>; message: string } | undefined;
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const path = error.path?.join('.');
+            const where = `request ${contextValue.requestId} at ${path ?? 'the request'}`;
+            const fields = { requestId: contextValue.requestId, path };
+            if (original instanceof RateLimitedError) {
+              rateLimited ??= { fields, message: `${where}: ${original.message}` };
+            } else if (original instanceof PlatformError && gatewayCodeOf(original) === 'RATE_LIMITED') {
+              rateLimited ??= { fields: { ...fields, upstream: { code: original.code, endpoint: original.endpoint } }, message: `${where}: ${original.message}` };
+            } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
+              logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+            } else if (original instanceof InvalidPathIdError) {
+              logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
+            } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+              logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
+            } else {
+              logger.debug({ ...fields, code: error.extensions.code }, `${where}: ${error.message}`);
+            }
+          }
+          if (rateLimited) refusals.record(contextValue.client, 'RATE_LIMITED', rateLimited.fields, rateLimited.message);
+        },
+      };
+    },
+  };
+}
+
+/** Names the argument a platform error is about (`extensions.argument`), where its code says which one. */
+export async function withArgumentHint<T>(call: Promise<T>, argumentsByCode: Record<string, string>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof PlatformError && argumentsByCode[error.code]) error.argument = argumentsByCode[error.code];
+    throw error;
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * What one GraphQL request may ask for. Depth, aliases and directives are counted by graphql-armor's rules; tokens
+ * by graphql-js's own parser limit; the cost by a rule of our own (below), because armor's cost limit prices every
+ * object field alike and cannot see that `operations(first: 500)` asks for 25 times what `operations(first: 20)`
+ * does. Every rejection is a `GRAPHQL_VALIDATION_FAILED` error (HTTP 400) whose message names the limit and the
+ * variable that sets it, with `extensions.limit` and `extensions.max`.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import {
+  getNamedType,
+  GraphQLError,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  isListType,
+  isNonNullType,
+  Kind,
+  validate,
+  type ArgumentNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type GraphQLType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
+import { DEFAULT_FIRST, MAX_FIRST } from '../schema/limits.js';
+import { PLATFORM_CALLS } from '../schema/platform-calls.js';
+
+export interface QueryLimits {
+  /** Deepest selection, leaves counted (GATEWAY_MAX_DEPTH). */
+  maxDepth: number;
+  /** Aliases in a document (GATEWAY_MAX_ALIASES). */
+  maxAliases: number;
+  /** Lexical tokens in a document (GATEWAY_MAX_TOKENS). */
+  maxTokens: number;
+  /** Estimated objects resolved, lists weighted by their size (GATEWAY_MAX_COST). */
+  maxCost: number;
+  /** Bytes of a request body (GATEWAY_MAX_BODY_BYTES); enforced by the JSON body parser. */
+  maxBodyBytes: number;
+}
+
+/** Directives in one document: not configurable, nobody needs more. */
+const MAX_DIRECTIVES = 50;
+
+/**
+ * Assumed length of a list whose size no argument states (`OperationTargets.devices`, `BatchTask.devices`): a task
+ * names up to 256 devices, most far fewer.
+ */
+export const UNSIZED_LIST_COST = 50;
+
+/** Lists whose usual length is known better: a rollout has a few waves, a wave a task per 256 devices. */
+const ASSUMED_LIST_LENGTH: Readonly<Record<string, number>> = {
+  'Rollout.waves': 10,
+  'RolloutWave.operations': 4,
+};
+
+export interface LimitProtection {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+  parseOptions: { maxTokens: number };
+}
+
+/**
+ * Everything Apollo Server needs to enforce the limits. Field suggestions ("Did you mean ...") are masked when the
+ * schema is not introspectable, as they would otherwise disclose it piece by piece.
+ */
+export function queryLimitProtection(
+  limits: QueryLimits,
+  options: { introspection: boolean; maxPlatformCalls: number; mirrored?: () => boolean },
+): LimitProtection {
+  const report =
+    (limit: string, max: number) =>
+    (context: ValidationContext | null, error: GraphQLError): void => {
+      // armor words its errors "Syntax Error: Query depth limit of 10 exceeded, found 12."
+      const what = error.message.replace(/^Syntax Error:\s*/, '').replace(/\.$/, '');
+      context?.reportError(new GraphQLError(`${what} (${limit}).`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit, max } }));
+    };
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, propagateOnRejection: false, onReject: [report('GATEWAY_MAX_DEPTH', limits.maxDepth)] },
+    maxAliases: { n: limits.maxAliases, propagateOnRejection: false, onReject: [report('GATEWAY_MAX_ALIASES', limits.maxAliases)] },
+    maxDirectives: { n: MAX_DIRECTIVES, propagateOnRejection: false, onReject: [report('directives', MAX_DIRECTIVES)] },
+    // armor's token limit throws from a parsing hook, which Apollo Server 5 answers with a 500; graphql-js's own
+    // parser limit (parseOptions) fails the parse cleanly instead (see tokenLimitError).
+    maxTokens: { enabled: false },
+    // Replaced by costLimitPlugin: armor's cost does not weight lists by `first`.
+    costLimit: { enabled: false },
+    // Its mask leaves "Cannot query field ... [Suggestion hidden]?": hideSuggestionsPlugin words it better.
+    blockFieldSuggestion: { enabled: false },
+  });
+  const { plugins, validationRules } = armor.protect();
+  return {
+    plugins: [
+      // armor's declarations resolve @apollo/server's CommonJS types; the objects are the same at run time.
+      ...(plugins as unknown as ApolloServerPlugin[]),
+      costLimitPlugin(limits.maxCost, options.maxPlatformCalls, options.mirrored),
+      ...(options.introspection ? [] : [hideSuggestionsPlugin()]),
+    ],
+    validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
+  };
+}
+
+/** Drops graphql-js's "Did you mean ...?" hints, which would disclose a schema that is not introspectable. */
+export function hideSuggestionsPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) error.message = error.message.replace(/\s*Did you mean [^?]+\?\s*$/, '');
+        },
+      };
+    },
+  };
+}
+
+/**
+ * graphql-js fails a document over the token limit as a syntax error ("Document contains more that N tokens");
+ * this rewrites it like the other limit errors. Returns undefined for any other error.
+ */
+export function tokenLimitError(message: string): { message: string; extensions: Record<string, unknown> } | undefined {
+  const match = /Document contains more that (\d+) tokens/.exec(message);
+  if (!match) return undefined;
+  const max = Number(match[1]);
+  return {
+    message: `Token limit of ${max} exceeded (GATEWAY_MAX_TOKENS).`,
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'GATEWAY_MAX_TOKENS', max },
+  };
+}
+
+/**
+ * Applies {@link costLimitRule} once the operation and its variables are known (Apollo's validation rules run
+ * before variables are, and `first: $n` must be priced at the `$n` sent).
+ */
+export function costLimitPlugin(maxCost: number, maxPlatformCalls: number, mirrored: () => boolean = () => false): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operationName, request, operation }) {
+          const errors = validate(schema, document, [costLimitRule({ maxCost, variables: request.variables, operationName })]);
+          const [error] = errors;
+          if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
+          if (!operation) return;
+          const refusal = platformCallRefusal(schema, document, operation, request.variables ?? {}, maxPlatformCalls, mirrored());
+          if (refusal) throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 429 } } });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The refusal of an operation whose worst-case platform calls exceed what one client may spend (over HTTP and over
+ * WebSocket alike); undefined when it fits.
+ */
+export function platformCallRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+  maxPlatformCalls: number,
+  mirrored: boolean,
+): GraphQLError | undefined {
+  const fragments = (name: string) => document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+  const { platformCalls } = operationEstimate(schema, operation, fragments, variables, mirrored);
+  if (platformCalls <= maxPlatformCalls) return undefined;
+  return new GraphQLError(
+    `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
+      "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists.",
+    { extensions: { code: 'RATE_LIMITED', estimatedPlatformCalls: platformCalls, maxPlatformCalls } },
+  );
+}
+
+export interface CostLimitOptions {
+  maxCost: number;
+  /** The request's variables; without them a variable counts as its default (in the operation, else the schema). */
+  variables?: Readonly<Record<string, unknown>>;
+  /** Which operation of the document runs; unset: every operation is checked. */
+  operationName?: string | null;
+}
+
+/**
+ * A validation rule: rejects an operation whose estimated cost exceeds `maxCost`. The cost is the number of objects
+ * the operation may resolve, each a possible platform call: every object field counts 1 for each item it returns,
+ * and a list returns as many items as its connection's `first` (default 20, at most 500), its `ids`, or
+ * {@link UNSIZED_LIST_COST} when nothing says. Scalars, `__typename` and introspection cost nothing.
+ */
+export function costLimitRule(options: CostLimitOptions): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      if (options.operationName && operation.name?.value !== options.operationName) return;
+      const cost = operationCost(context.getSchema(), operation, (name) => context.getFragment(name), options.variables ?? {});
+      if (cost > options.maxCost) {
+        context.reportError(
+          new GraphQLError(`Query cost limit of ${options.maxCost} exceeded, found ${cost} (GATEWAY_MAX_COST). Ask for fewer items (first) or fewer nested lists.`, {
+            nodes: [operation],
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'GATEWAY_MAX_COST', max: options.maxCost, cost },
+          }),
+        );
+      }
+    },
+  });
+}
+
+/** What one operation may cost: objects resolved (the cost), and platform calls at worst. */
+export interface OperationEstimate {
+  cost: number;
+  platformCalls: number;
+}
+
+/** The estimated cost of one operation of a document (see {@link costLimitRule}). */
+export function operationCost(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragment: (name: string) => FragmentDefinitionNode | null | undefined,
+  variables: Readonly<Record<string, unknown>>,
+): number {
+  return operationEstimate(schema, operation, fragment, variables).cost;
+}
+
+/** The estimated cost and worst-case platform calls of one operation (calls per field: {@link PLATFORM_CALLS}). */
+export function operationEstimate(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragment: (name: string) => FragmentDefinitionNode | null | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  /** The fleet mirror answers: what it holds costs no call. */
+  mirrored = false,
+): OperationEstimate {
+  const root = schema.getRootType(operation.operation);
+  if (!root) return { cost: 0, platformCalls: 0 };
+  const variableDefaults = new Map(
+    (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.defaultValue]),
+  );
+  const intArgument = (node: ArgumentNode | undefined): number | undefined => {
+    const value = node?.value;
+    if (value?.kind === Kind.INT) return Number(value.value);
+    if (value?.kind === Kind.VARIABLE) {
+      const sent = variables[value.name.value];
+      if (typeof sent === 'number') return sent;
+      const fallback = variableDefaults.get(value.name.value);
+      if (fallback?.kind === Kind.INT) return Number(fallback.value);
+    }
+    return undefined;
+  };
+  const listLength = (node: ArgumentNode | undefined): number | undefined => {
+    const value: ValueNode | undefined = node?.value;
+    if (value === undefined) return undefined;
+    if (value.kind === Kind.LIST) return value.values.length;
+    if (value.kind === Kind.VARIABLE) {
+      const sent = variables[value.name.value];
+      return Array.isArray(sent) ? sent.length : 1;
+    }
+    return 1;
+  };
+
+  const visiting = new Set<string>();
+  /** `items`: how many items each list directly below has (set by a connection's `first`). */
+  const selectionEstimate = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, items: number | undefined): OperationEstimate => {
+    const total: OperationEstimate = { cost: 0, platformCalls: 0 };
+    const add = (part: OperationEstimate) => {
+      total.cost += part.cost;
+      total.platformCalls += part.platformCalls;
+    };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value.startsWith('__')) continue;
+        const field = fieldOf(parent, selection.name.value);
+        const type = field && getNamedType(field.type);
+        if (!field || !type || !isCompositeType(type) || !selection.selectionSet) continue;
+        const argument = (name: string) => selection.arguments?.find((a) => a.name.value === name);
+        const firstDefault = field.args.find((a) => a.name === 'first')?.defaultValue;
+        const first = field.args.some((a) => a.name === 'first')
+          ? clamp(intArgument(argument('first')) ?? (typeof firstDefault === 'number' ? firstDefault : DEFAULT_FIRST))
+          : undefined;
+        const count = isList(field.type) ? (items ?? listLength(argument('ids')) ?? ASSUMED_LIST_LENGTH[`${parent.name}.${field.name}`] ?? UNSIZED_LIST_COST) : 1;
+        const below = selectionEstimate(selection.selectionSet, type, first);
+        const declared = PLATFORM_CALLS[`${parent.name}.${field.name}`];
+        const calls = mirrored && declared?.mirrored ? undefined : declared;
+        const window = first ?? count;
+        const pages = calls?.pageSize ? Math.ceil(window / calls.pageSize) + (argument('offset') || argument('after') ? 1 : 0) : 0;
+        const own = (calls?.flat ?? 0) + pages + window * (calls?.perItem ?? 0);
+        add({ cost: count * (1 + below.cost), platformCalls: own + count * below.platformCalls });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        add(selectionEstimate(selection.selectionSet, type ?? parent, items));
+      } else {
+        const name = selection.name.value;
+        const definition = fragment(name);
+        if (!definition || visiting.has(name)) continue;
+        visiting.add(name);
+        add(selectionEstimate(definition.selectionSet, schema.getType(definition.typeCondition.name.value) ?? parent, items));
+        visiting.delete(name);
+      }
+    }
+    return total;
+  };
+  return selectionEstimate(operation.selectionSet, root, undefined);
+}
+
+function fieldOf(type: GraphQLNamedType, name: string): GraphQLField<unknown, unknown> | undefined {
+  return isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
+}
+
+function isList(type: GraphQLType): boolean {
+  return isListType(isNonNullType(type) ? type.ofType : type);
+}
+
+function clamp(first: number): number {
+  return Math.max(0, Math.min(MAX_FIRST, first));
+}
+
+/** Parses nothing itself: a convenience for tests and tools, the cost of the document's only (or named) operation. */
+export function documentCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string): number {
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
+  return operation ? operationCost(schema, operation, (name) => fragments.get(name), variables) : 0;
+}

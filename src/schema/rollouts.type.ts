@@ -1,0 +1,83 @@
+import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection, ConnectionArgs } from './connection.js';
+import { OperationType } from './enums.js';
+import { Operation, OperationPolicy, OperationStats } from './upgrade-tasks.type.js';
+import { DateTimeScalar } from './scalars.js';
+import { UpgradePackage } from './packages.type.js';
+
+export enum RolloutState {
+  RUNNING = 'RUNNING',
+  PAUSED = 'PAUSED',
+  HALTED = 'HALTED',
+  COMPLETED = 'COMPLETED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(RolloutState, {
+  name: 'RolloutState',
+  valuesConfig: {
+    PAUSED: { description: 'no further wave starts; the running wave goes on (the platform cannot stop a task)' },
+    HALTED: { description: 'the failure threshold was crossed, or the platform refused a task: no further task until resumed' },
+  },
+});
+
+export enum WaveState {
+  PENDING = 'PENDING',
+  RUNNING = 'RUNNING',
+  SOAKING = 'SOAKING',
+  DONE = 'DONE',
+  SKIPPED = 'SKIPPED',
+}
+registerEnumType(WaveState, { name: 'WaveState', valuesConfig: { SOAKING: { description: "the wave's tasks have ended; soakMinutes pass before the next wave" } } });
+
+@ObjectType({ description: "One wave of a rollout: its devices, in platform tasks of at most 256 devices each." })
+export class RolloutWave {
+  @Field(() => Int, { description: 'from 0' }) index!: number;
+  @Field(() => Int) size!: number;
+  @Field(() => WaveState) state!: WaveState;
+  @Field(() => DateTimeScalar, { nullable: true }) startedAt?: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: "when the wave's tasks had all ended" }) finishedAt?: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'when the soak after this wave ends' }) soakUntil?: string;
+  @Field(() => [ID]) deviceIds!: string[];
+  @Field(() => [Operation], { description: 'the platform tasks created so far for this wave' }) operations!: Operation[];
+  @Field(() => OperationStats, { description: "over the wave's tasks' subtasks" }) stats!: OperationStats;
+}
+
+@ObjectType()
+export class FailureThreshold {
+  @Field(() => Float) percent!: number;
+  @Field(() => Int) minFinished!: number;
+}
+
+@ObjectType({ description: 'A package brought to many devices in waves, halted when too many fail.' })
+export class Rollout {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => OperationType) type!: OperationType;
+  @Field(() => RolloutState) state!: RolloutState;
+  @Field(() => String, { nullable: true, description: 'why the rollout halted, with the figures' }) haltReason?: string | null;
+  @Field(() => ID, { description: 'the package (fileId)' }) fileId!: string;
+  @Field(() => UpgradePackage, { nullable: true }) package?: UpgradePackage | null;
+  @Field(() => String, { nullable: true, description: "the package's version" }) targetVersion?: string | null;
+  @Field(() => DateTimeScalar) createdAt!: string;
+  @Field(() => DateTimeScalar) updatedAt!: string;
+  @Field(() => Int, { description: 'target devices' }) total!: number;
+  @Field(() => OperationStats, { description: "over all waves' subtasks" }) stats!: OperationStats;
+  @Field(() => [RolloutWave]) waves!: RolloutWave[];
+  @Field(() => Int) soakMinutes!: number;
+  @Field(() => FailureThreshold, { nullable: true }) failureThreshold?: FailureThreshold | null;
+  @Field(() => OperationPolicy) policy!: OperationPolicy;
+  @Field(() => Operation, { nullable: true, description: 'retryFailedDevices: the task whose devices this rollout retries' }) sourceOperation?: Operation | null;
+}
+
+@ObjectType()
+export class RolloutConnection extends Connection(Rollout, 'Rollout') {}
+
+@ArgsType()
+export class RolloutsArgs extends ConnectionArgs {
+  @Field(() => RolloutState, { nullable: true }) state?: RolloutState;
+}
+
+@ObjectType()
+export class CreateRolloutPayload {
+  @Field(() => ID) rolloutId!: string;
+}

@@ -1,0 +1,178 @@
+/**
+ * Creates that happen exactly once. With an idempotency key, the same key and input within 24 h give the first
+ * result and create nothing, in this process, after a restart, or on another gateway sharing the store: exactly one
+ * submission, ever, reserves the key in the store and sends the create; the others wait for its outcome. When a
+ * create's outcome is unknown (sent, no answer), a retry looks for the task on the platform and claims it only if it
+ * is the one exact match that no other key holds; otherwise the outcome stays unknown, and nothing is sent again.
+ */
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphQLError } from 'graphql';
+import type { IdempotencyRepository, KeyRecord } from '../store/idempotency.repository.js';
+import { PlatformError } from '../datasources/platform/errors.js';
+
+const KEY_LIFETIME_MS = 24 * 60 * 60_000;
+/** How often a submission waiting on another's create reads the key again. */
+const POLL_MS = 100;
+/** How often keys past their lifetime are deleted. */
+const SWEEP_MS = 10 * 60_000;
+
+/** A failure after which the platform may or may not have created the thing. */
+export function outcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof PlatformError)) return false;
+  return error.kind === 'timeout' || (error.kind === 'network' && ['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'].includes(error.code));
+}
+
+export function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export interface CreateRequest {
+  /** Keys are scoped per client. */
+  client: string;
+  key: string | undefined;
+  /** The canonical input: equal inputs must be equal values (sets sorted). */
+  input: unknown;
+  /** How long a submission may wait for another's create of the same key. */
+  deadline: number;
+}
+
+export interface CreateSteps {
+  create(): Promise<string>;
+  /** Every task on the platform that is exactly this input and was created since `sentAt`. */
+  findCreated(sentAt: number): Promise<string[]>;
+}
+
+export class Idempotency {
+  private readonly inFlight = new Map<string, { fingerprint: string; result: Promise<string> }>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  /** `leaseMs`: how long a sent create may take to be answered, waiting for the call budget included. */
+  constructor(
+    private readonly keys: IdempotencyRepository,
+    private readonly leaseMs: number,
+  ) {
+    this.sweeper = setInterval(() => void this.keys.deleteExpired(Date.now()).catch(() => undefined), SWEEP_MS).unref();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  async run(request: CreateRequest, steps: CreateSteps): Promise<string> {
+    const fingerprint = fingerprintOf(request.input);
+    if (request.key === undefined) return this.keyless(request.client, fingerprint, steps);
+    const local = `${request.client}\u0000${request.key}`;
+    const pending = this.inFlight.get(local);
+    if (pending) {
+      if (pending.fingerprint !== fingerprint) throw differentInput();
+      return pending.result;
+    }
+    const result = this.keyed({ ...request, key: request.key }, fingerprint, steps).finally(() => this.inFlight.delete(local));
+    this.inFlight.set(local, { fingerprint, result });
+    return result;
+  }
+
+  private async keyless(client: string, fingerprint: string, steps: CreateSteps): Promise<string> {
+    try {
+      const id = await steps.create();
+      // Remembered so that no reconcile claims this task for a key.
+      await this.keys.recordKeyless(client, fingerprint, id, Date.now(), KEY_LIFETIME_MS);
+      return id;
+    } catch (error) {
+      if (outcomeUnknown(error)) {
+        throw unknownOutcome(
+          'The platform did not answer in time: the task may or may not have been created. Look for it before you send this again, ' +
+            'and send an idempotencyKey with creates: a retry under the same key finds the task instead of creating a second one.',
+          error,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async keyed(request: CreateRequest & { key: string }, fingerprint: string, steps: CreateSteps): Promise<string> {
+    const { client, key } = request;
+    for (;;) {
+      const now = Date.now();
+      const reserved = await this.keys.reserve({ client, key, fingerprint, sent_at: now, lease_until: now + this.leaseMs, expires_at: now + KEY_LIFETIME_MS });
+      if (reserved) return this.send(client, key, steps);
+      const record = await this.keys.find(client, key);
+      // Gone between the two reads (it had just expired): reserve again.
+      if (record === undefined) continue;
+      if (record.fingerprint !== fingerprint) throw differentInput();
+      if (record.state === 'done' && record.result !== null) return record.result;
+      if (record.state === 'pending' && record.lease_until > Date.now()) {
+        if (Date.now() + POLL_MS > request.deadline) {
+          throw unknownOutcome('Another request with this idempotencyKey is still creating the task. Retry with the same key to get its result.');
+        }
+        await sleep(POLL_MS);
+        continue;
+      }
+      // Sent, and never answered (or its sender is gone): look for what it made.
+      return this.settle(record, fingerprint, steps);
+    }
+  }
+
+  private async send(client: string, key: string, steps: CreateSteps): Promise<string> {
+    let id: string;
+    try {
+      id = await steps.create();
+    } catch (error) {
+      if (!outcomeUnknown(error)) {
+        // The platform said no, or the request never left: nothing was created, the key is free again.
+        await this.keys.release(client, key);
+        throw error;
+      }
+      await this.keys.markUnknown(client, key);
+      throw unknownOutcome(
+        'The platform did not answer in time: the task may or may not have been created. Retry with the same idempotencyKey to find out; ' +
+          'the gateway will not create a second task under that key.',
+        error,
+      );
+    }
+    await this.keys.complete(client, key, id);
+    return id;
+  }
+
+  private async settle(record: KeyRecord, fingerprint: string, steps: CreateSteps): Promise<string> {
+    const candidates = await steps.findCreated(record.sent_at);
+    const claimed = await this.keys.claimed(candidates);
+    const free = candidates.filter((id) => !claimed.has(id));
+    const inDoubt = await this.keys.othersInDoubt(record.client, record.key, fingerprint, Date.now());
+    const [only] = free;
+    if (free.length === 1 && only !== undefined && inDoubt === 0 && (await this.keys.claim(record.client, record.key, only))) return only;
+    const since = new Date(record.sent_at).toISOString();
+    const why =
+      free.length === 0
+        ? `no task on the platform matches this input exactly since ${since}${claimed.size > 0 ? ` (${claimed.size} that match belong to other requests)` : ''}`
+        : inDoubt > 0
+          ? `${free.length} matching task(s) since ${since}, and ${inDoubt} other unanswered request(s) with the same input could have made them`
+          : `${free.length} tasks match this input exactly since ${since}: ${free.join(', ')}`;
+    throw unknownOutcome(
+      `The outcome of the create sent under this idempotencyKey is still unknown: ${why}. Check the platform's task list for these ` +
+        'devices before creating again; the gateway will not send a second create under this key.',
+    );
+  }
+}
+
+function differentInput(): GraphQLError {
+  return new GraphQLError('idempotencyKey was already used with a different input; use a new key for a new request', {
+    extensions: { code: 'BAD_USER_INPUT', argument: 'input.idempotencyKey' },
+  });
+}
+
+function unknownOutcome(message: string, cause?: unknown): GraphQLError {
+  const upstream = cause instanceof PlatformError ? { code: cause.code, description: cause.description, endpoint: cause.endpoint } : undefined;
+  return new GraphQLError(message, { extensions: { code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN', ...(upstream ? { upstream } : {}) } });
+}

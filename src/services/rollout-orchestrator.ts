@@ -1,0 +1,251 @@
+/**
+ * Moves every rollout on: starts a wave when the one before it is done, creates the wave's platform tasks (each
+ * exactly once, under an idempotency key kept in the store), watches their subtasks through the mirror, soaks, and
+ * halts a rollout whose failures reach its threshold. Everything it knows is in the store, so a restart, or another
+ * replica taking over the lease, continues where it stood. One process acts at a time (a lease in the store).
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphQLError } from 'graphql';
+import type { PlatformApis } from '../datasources/apis.js';
+import type { Idempotency } from './exactly-once.js';
+import { hasEnded, type Operation, type OperationStats, type UpgradeTaskRequest } from '../domain/models.js';
+import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { Mirror } from '../sync/mirror.js';
+import { LeaseKeeper, type LeaseRepository } from '../store/leases.repository.js';
+import type { Rollout, RolloutRepository, RolloutWave } from '../store/rollouts.repository.js';
+import { sumStats, taskParts, thresholdCrossed } from '../domain/rollout-plan.js';
+
+/** The platform-call client of the orchestrator's creates, and the scope of its idempotency keys. */
+export const ROLLOUT_CLIENT = 'rollouts';
+const LEASE = 'rollout-orchestrator';
+const LEASE_MS = 15_000;
+const DEFAULT_TICK_MS = 2_000;
+/** How long one create may wait for the call budget before the next tick tries again. */
+export const CREATE_DEADLINE_MS = 60_000;
+
+/** A rollout with what the mirror knows of its tasks: the graph's view of it. */
+export interface RolloutView extends Rollout {
+  stats: OperationStats;
+  waveStats: OperationStats[];
+}
+
+export interface RolloutEvents {
+  rollout: [RolloutView];
+}
+
+export interface OrchestratorOptions {
+  repo: RolloutRepository;
+  leases: LeaseRepository;
+  mirror: Mirror;
+  /** The platform as the orchestrator's own client (mutation priority). */
+  apis: PlatformApis;
+  idempotency: Idempotency;
+  logger: Logger;
+  tickMs?: number;
+}
+
+const EMPTY_STATS: OperationStats = sumStats([]);
+
+export class RolloutOrchestrator {
+  readonly events = new EventEmitter<RolloutEvents>();
+  readonly #tickMs: number;
+  readonly #lease: LeaseKeeper;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+  #wake: AbortController | undefined;
+  /** Operation id → rollout id, for the tasks of rollouts still moving (their progress is published). */
+  readonly #tasks = new Map<string, string>();
+  readonly #onOperation = (operation: Operation) => this.operationChanged(operation);
+
+  constructor(private readonly options: OrchestratorOptions) {
+    this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    // Renewed on its own timer: a step waiting for the call budget must not let it run out while this process lives.
+    this.#lease = new LeaseKeeper(options.leases, LEASE, LEASE_MS);
+  }
+
+  start(): void {
+    this.options.mirror.events.on('operation', this.#onOperation);
+    this.#loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.options.mirror.events.off('operation', this.#onOperation);
+    this.#wake?.abort();
+    await this.#loop;
+    await this.#lease.close();
+  }
+
+  /** Look again now (an operator's command, a task that changed). */
+  wake(): void {
+    this.#wake?.abort();
+  }
+
+  /** A rollout with its tasks' figures, as the mirror has them. */
+  async view(rollout: Rollout): Promise<RolloutView> {
+    const operationIds = rollout.waves.flatMap((w) => w.tasks.map((t) => t.operationId)).filter((id): id is string => id !== null);
+    const operations = await this.options.mirror.repo.operationsById(operationIds);
+    const waveStats = rollout.waves.map((wave) => sumStats(wave.tasks.map((t) => (t.operationId && operations.get(t.operationId)?.stats) || EMPTY_STATS)));
+    return { ...rollout, stats: sumStats(waveStats), waveStats };
+  }
+
+  /** Publishes the rollout as it now stands. */
+  async publish(id: string): Promise<void> {
+    const rollout = await this.options.repo.find(id);
+    if (rollout) this.events.emit('rollout', await this.view(rollout));
+  }
+
+  private operationChanged(operation: Operation): void {
+    const rolloutId = this.#tasks.get(operation.id);
+    if (rolloutId === undefined) return;
+    void this.publish(rolloutId).catch(() => undefined);
+    this.wake();
+  }
+
+  private async run(): Promise<void> {
+    await this.#lease.start();
+    while (!this.#closed) {
+      try {
+        if (this.#lease.held) {
+          for (const id of await this.options.repo.unfinishedIds()) {
+            if (this.#closed || !this.#lease.held) break;
+            await this.step(id);
+          }
+        }
+      } catch (error) {
+        if (this.#closed) break;
+        this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'rollout orchestrator step failed; it tries again');
+      }
+      if (this.#closed) break;
+      this.#wake = new AbortController();
+      await sleep(this.#tickMs, undefined, { signal: this.#wake.signal }).catch(() => undefined);
+    }
+  }
+
+  /** One look at one rollout: at most one wave moves per look. */
+  private async step(id: string): Promise<void> {
+    const rollout = await this.options.repo.find(id);
+    if (!rollout) return;
+    for (const task of rollout.waves.flatMap((w) => w.tasks)) if (task.operationId) this.#tasks.set(task.operationId, id);
+    const view = await this.view(rollout);
+    const { repo } = this.options;
+    const now = Date.now();
+
+    if (rollout.state === 'RUNNING' && rollout.threshold) {
+      const reason = thresholdCrossed(view.stats, rollout.threshold, rollout.thresholdBase);
+      if (reason && (await repo.transition(id, ['RUNNING'], 'HALTED', now, { haltReason: reason }))) {
+        this.options.logger.warn({ rollout: id, reason }, 'rollout halted');
+        await this.publish(id);
+        return;
+      }
+    }
+
+    const wave = rollout.waves.find((w) => w.state !== 'DONE' && w.state !== 'SKIPPED');
+    if (!wave) {
+      if (rollout.state === 'RUNNING' && (await repo.transition(id, ['RUNNING'], 'COMPLETED', now, { haltReason: null }))) {
+        this.forget(rollout);
+        await this.publish(id);
+      }
+      return;
+    }
+    let changed = false;
+    if (wave.state === 'PENDING') {
+      if (rollout.state !== 'RUNNING') return;
+      await repo.planTasks(id, wave.index, taskParts(wave.deviceIds));
+      changed = await repo.changeWave(id, wave.index, 'PENDING', { state: 'RUNNING', startedAt: now }, now);
+      if (changed) this.options.logger.info({ rollout: id, wave: wave.index, devices: wave.size }, 'rollout wave started');
+    } else if (wave.state === 'RUNNING') {
+      changed = await this.createTasks(rollout, wave);
+      if (await this.ended(id, wave.index)) {
+        // The soak is a wait before the next wave: the last wave has none.
+        const last = wave.index === rollout.waves.length - 1;
+        const soakUntil = rollout.soakMinutes > 0 && !last ? now + rollout.soakMinutes * 60_000 : null;
+        changed = (await repo.changeWave(id, wave.index, 'RUNNING', { state: soakUntil ? 'SOAKING' : 'DONE', finishedAt: now, soakUntil }, now)) || changed;
+      }
+    } else if (wave.state === 'SOAKING' && wave.soakUntil !== null && now >= wave.soakUntil) {
+      changed = await repo.changeWave(id, wave.index, 'SOAKING', { state: 'DONE' }, now);
+    }
+    if (changed) {
+      await this.publish(id);
+      // The next wave (or the end) need not wait for the next tick.
+      this.wake();
+    }
+  }
+
+  /** Whether every task of the wave exists and has ended on the platform (as the mirror knows it). */
+  private async ended(rolloutId: string, index: number): Promise<boolean> {
+    const tasks = (await this.options.repo.find(rolloutId))?.waves[index]?.tasks ?? [];
+    if (tasks.length === 0 || tasks.some((t) => t.operationId === null)) return false;
+    const operations = await this.options.mirror.repo.operationsById(tasks.map((t) => t.operationId as string));
+    return tasks.every((t) => {
+      const operation = operations.get(t.operationId as string);
+      return operation !== undefined && hasEnded(operation);
+    });
+  }
+
+  /**
+   * Creates the wave's tasks that do not exist yet, in order. Stops at the first that cannot be created now (the
+   * budget, the platform's answer); a refusal by the platform halts the rollout with its reason.
+   */
+  private async createTasks(rollout: Rollout, wave: RolloutWave): Promise<boolean> {
+    let created = false;
+    for (const task of wave.tasks) {
+      if (task.operationId !== null) continue;
+      // Halted or cancelled meanwhile, or another process took the rollouts over: no further task from here.
+      const current = await this.options.repo.find(rollout.id);
+      if (!current || (current.state !== 'RUNNING' && current.state !== 'PAUSED') || !this.#lease.held) return created;
+      const request: UpgradeTaskRequest = {
+        type: rollout.type,
+        fileId: rollout.fileId,
+        targets: { deviceIds: task.deviceIds, deviceGroups: [] },
+        policy: { ...rollout.policy, startTime: dateOf(rollout.policy.startTime), endTime: dateOf(rollout.policy.endTime) },
+      };
+      try {
+        const operationId = await this.options.idempotency.run(
+          {
+            client: ROLLOUT_CLIENT,
+            key: `${rollout.id}/${wave.index}/${task.part}`,
+            input: { mutation: 'rollout', request: { ...request, targets: { deviceIds: [...task.deviceIds].sort() } } },
+            deadline: Date.now() + CREATE_DEADLINE_MS,
+          },
+          {
+            create: () => this.options.apis.operations.create(request),
+            findCreated: (sentAt) => this.options.apis.operations.findCreated(request, sentAt),
+          },
+        );
+        await this.options.repo.taskCreated(rollout.id, wave.index, task.part, operationId, Date.now());
+        this.#tasks.set(operationId, rollout.id);
+        created = true;
+        this.options.logger.info({ rollout: rollout.id, wave: wave.index, part: task.part, operationId, devices: task.deviceIds.length }, 'rollout task created');
+      } catch (error) {
+        const refusal = platformRefusal(error);
+        if (refusal) {
+          const reason = `the platform refused wave ${wave.index + 1}'s task ${task.part + 1} (${task.deviceIds.length} devices): ${refusal}`;
+          if (await this.options.repo.transition(rollout.id, ['RUNNING', 'PAUSED'], 'HALTED', Date.now(), { haltReason: reason })) {
+            this.options.logger.warn({ rollout: rollout.id, reason }, 'rollout halted');
+          }
+          return true;
+        }
+        // The budget, the platform's availability, an outcome not known yet: the next tick tries again (the same key).
+        this.options.logger.warn({ rollout: rollout.id, wave: wave.index, part: task.part, error: error instanceof Error ? error.message : String(error) }, 'rollout task not created yet');
+        return created;
+      }
+    }
+    return created;
+  }
+
+  private forget(rollout: Rollout): void {
+    for (const task of rollout.waves.flatMap((w) => w.tasks)) if (task.operationId) this.#tasks.delete(task.operationId);
+  }
+}
+
+const dateOf = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
+
+/** The platform's "no" to a create (its reason), as opposed to a failure that may pass. */
+function platformRefusal(error: unknown): string | undefined {
+  if (error instanceof PlatformError && ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN'].includes(gatewayCodeOf(error))) return error.message;
+  if (error instanceof GraphQLError && error.extensions.code === 'BAD_USER_INPUT') return error.message;
+  return undefined;
+}

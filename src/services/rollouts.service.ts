@@ -1,0 +1,230 @@
+/**
+ * An operator's commands on rollouts: create (checked in full before anything is stored), pause, resume, cancel,
+ * and retry a finished task's failed devices. The orchestrator does the rest.
+ */
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { PlatformApis } from '../datasources/apis.js';
+import type { Idempotency } from './exactly-once.js';
+import { hasEnded, type ListWindow, type OperationPolicy, type OperationType, type Page, type SubtaskStatus } from '../domain/models.js';
+import type { Mirror } from '../sync/mirror.js';
+import type { DeviceFilter } from '../store/mirror.repository.js';
+import type { Rollout, RolloutRepository } from '../store/rollouts.repository.js';
+import { invalidArguments, type Violation } from '../graphql/validation.js';
+import type { RolloutOrchestrator, RolloutView } from './rollout-orchestrator.js';
+import { failureFigures, waveSizes, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollout-plan.js';
+
+/** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
+export const MAX_ROLLOUT_DEVICES = 100_000;
+export const MAX_SOAK_MINUTES = 7 * 24 * 60;
+/** How many offending devices an error names. */
+const NAMED = 5;
+
+export interface CreateRolloutCommand {
+  type: OperationType;
+  fileId: string;
+  name?: string;
+  targets: { deviceIds?: string[]; filter?: DeviceFilter };
+  waves: WaveSpec[];
+  soakMinutes: number;
+  failureThreshold?: Threshold;
+  policy: OperationPolicy;
+  idempotencyKey?: string;
+}
+
+export interface Caller {
+  client: string;
+  /** The request's platform access (its calls count against the caller's share of the budget). */
+  apis: PlatformApis;
+  deadline: number;
+}
+
+export class RolloutService {
+  constructor(
+    private readonly repo: RolloutRepository,
+    private readonly mirror: Mirror,
+    readonly orchestrator: RolloutOrchestrator,
+    private readonly idempotency: Idempotency,
+  ) {}
+
+  async find(id: string): Promise<RolloutView | undefined> {
+    const rollout = await this.repo.find(id);
+    return rollout && this.orchestrator.view(rollout);
+  }
+
+  async list(state: RolloutState | undefined, window: ListWindow): Promise<Page<RolloutView>> {
+    const page = await this.repo.list(state, window);
+    return { totalCount: page.totalCount, items: await Promise.all(page.items.map((r) => this.orchestrator.view(r))) };
+  }
+
+  async create(command: CreateRolloutCommand, caller: Caller, sourceOperationId: string | null = null): Promise<string> {
+    const { deviceIds: given, filter } = command.targets;
+    const canonical = {
+      ...command,
+      idempotencyKey: undefined,
+      targets: { deviceIds: given && [...given].sort(), filter },
+      sourceOperationId,
+    };
+    return this.idempotency.run(
+      { client: caller.client, key: command.idempotencyKey, input: { mutation: 'createRollout', command: canonical }, deadline: caller.deadline },
+      {
+        create: async () => {
+          const rollout = await this.checked(command, caller, sourceOperationId);
+          await this.repo.insert(rollout);
+          await this.orchestrator.publish(rollout.id);
+          this.orchestrator.wake();
+          return rollout.id;
+        },
+        // Made in the store, not on the platform: a create is never in doubt.
+        findCreated: async () => [],
+      },
+    );
+  }
+
+  /** A one-wave rollout over the devices of an ended task whose subtasks ended in one of `statuses`. */
+  async retryFailedDevices(operationId: string, statuses: readonly SubtaskStatus[], policy: OperationPolicy, idempotencyKey: string | undefined, caller: Caller): Promise<string> {
+    const operation = await caller.apis.operations.find(operationId);
+    if (!operation) throw new GraphQLError(`No upgrade task ${operationId}.`, { extensions: { code: 'NOT_FOUND', argument: 'operationId' } });
+    if (!hasEnded(operation)) {
+      throw invalidArguments([{ path: 'operationId', rule: 'taskEnded', message: `the task is still ${operation.status}: retry its failed devices once it has ended` }]);
+    }
+    if (statuses.length === 0) throw invalidArguments([{ path: 'statuses', rule: 'notEmpty', message: 'give at least one subtask status' }]);
+    const window = { start: 0, count: Math.max(1, operation.stats.total) };
+    let subtasks = await caller.apis.operations.subtasks(operationId, undefined, window, operation.stats.total, true);
+    if (subtasks.items.length < operation.stats.total || !subtasks.items.every(hasEnded)) {
+      // The mirror has not taken the task's last notices yet: the platform's own list decides.
+      subtasks = await caller.apis.operations.subtasksFromPlatform(operationId, undefined, window, operation.stats.total, true);
+    }
+    const deviceIds = [...new Set(subtasks.items.filter((s) => statuses.includes(s.status)).map((s) => s.deviceId))];
+    if (deviceIds.length === 0) {
+      throw invalidArguments([{ path: 'statuses', rule: 'devicesMatch', message: `no device of task ${operationId} ended in ${statuses.join(' or ')}` }]);
+    }
+    const fileId = typeof operation.extendPara?.fileId === 'string' ? operation.extendPara.fileId : undefined;
+    if (!fileId) throw invalidArguments([{ path: 'operationId', rule: 'packageKnown', message: 'the platform does not say which package this task installed (extendPara.fileId)' }]);
+    return this.create(
+      { type: operation.type, fileId, name: `Retry of ${operationId} (${statuses.join(', ')})`, targets: { deviceIds }, waves: [{ percent: 100 }], soakMinutes: 0, policy, idempotencyKey },
+      caller,
+      operationId,
+    );
+  }
+
+  async pause(id: string): Promise<RolloutView> {
+    return this.move(id, ['RUNNING'], 'PAUSED', 'only a RUNNING rollout can be paused');
+  }
+
+  /** Continues a paused rollout, or a halted one as an operator's decision: the threshold then counts afresh. */
+  async resume(id: string): Promise<RolloutView> {
+    const rollout = await this.existing(id);
+    const base = rollout.state === 'HALTED' ? failureFigures((await this.orchestrator.view(rollout)).stats) : undefined;
+    return this.move(id, ['PAUSED', 'HALTED'], 'RUNNING', 'only a PAUSED or HALTED rollout can be resumed', { haltReason: null, ...(base ? { thresholdBase: base } : {}) });
+  }
+
+  /** No further task is created; tasks already on the platform run to their end (the platform cannot stop them). */
+  async cancel(id: string): Promise<RolloutView> {
+    const view = await this.move(id, ['RUNNING', 'PAUSED', 'HALTED'], 'CANCELLED', 'the rollout has already ended');
+    await this.repo.skipPendingWaves(id);
+    await this.orchestrator.publish(id);
+    return (await this.find(id)) ?? view;
+  }
+
+  private async existing(id: string): Promise<Rollout> {
+    const rollout = await this.repo.find(id);
+    if (!rollout) throw new GraphQLError(`No rollout ${id}.`, { extensions: { code: 'NOT_FOUND', argument: 'id' } });
+    return rollout;
+  }
+
+  private async move(id: string, from: RolloutState[], to: RolloutState, refusal: string, change: Parameters<RolloutRepository['transition']>[4] = {}): Promise<RolloutView> {
+    const before = await this.existing(id);
+    if (!(await this.repo.transition(id, from, to, Date.now(), change))) {
+      const now = (await this.repo.find(id)) ?? before;
+      throw new GraphQLError(`Rollout ${id} is ${now.state}: ${refusal}.`, { extensions: { code: 'BAD_USER_INPUT', argument: 'id', state: now.state } });
+    }
+    await this.orchestrator.publish(id);
+    this.orchestrator.wake();
+    return (await this.find(id)) as RolloutView;
+  }
+
+  /** The rollout to store, or every problem with the command (BAD_USER_INPUT with field paths). */
+  private async checked(command: CreateRolloutCommand, caller: Caller, sourceOperationId: string | null): Promise<Parameters<RolloutRepository['insert']>[0]> {
+    if (!this.mirror.ready) {
+      throw new GraphQLError('The fleet mirror is still syncing: rollouts choose and watch their devices through it; try again shortly.', { extensions: { code: 'MIRROR_UNAVAILABLE' } });
+    }
+    const violations: Violation[] = [];
+    const add = (path: string, rule: string, message: string) => violations.push({ path, rule, message });
+    const { deviceIds: given, filter } = command.targets;
+    if ((given === undefined) === (filter === undefined)) add('input.targets', 'exactlyOne', 'give exactly one of deviceIds and filter');
+    let deviceIds: string[] = [];
+    if (given !== undefined) {
+      const seen = new Set<string>();
+      given.forEach((id, i) => {
+        if (seen.has(id)) add(`input.targets.deviceIds.${i}`, 'unique', `device ${id} is listed twice`);
+        seen.add(id);
+      });
+      deviceIds = [...seen];
+    } else if (filter !== undefined) {
+      deviceIds = await this.mirror.repo.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
+      if (deviceIds.length === 0) add('input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
+    }
+    if (deviceIds.length > MAX_ROLLOUT_DEVICES) add('input.targets', 'maxDevices', `a rollout takes at most ${MAX_ROLLOUT_DEVICES} devices`);
+    if (!(Number.isInteger(command.soakMinutes) && command.soakMinutes >= 0 && command.soakMinutes <= MAX_SOAK_MINUTES)) {
+      add('input.soakMinutes', 'range', `soakMinutes is a whole number from 0 to ${MAX_SOAK_MINUTES}`);
+    }
+    const threshold = command.failureThreshold;
+    if (threshold) {
+      if (!(threshold.percent > 0 && threshold.percent <= 100)) add('input.failureThreshold.percent', 'range', 'percent is more than 0 and at most 100');
+      if (!(Number.isInteger(threshold.minFinished) && threshold.minFinished >= 1)) add('input.failureThreshold.minFinished', 'range', 'minFinished is a whole number, at least 1');
+      else if (deviceIds.length > 0 && threshold.minFinished > deviceIds.length) {
+        add('input.failureThreshold.minFinished', 'reachable', `minFinished is more than the rollout's ${deviceIds.length} devices: the threshold could never apply`);
+      }
+    }
+    const sizes = deviceIds.length > 0 ? waveSizes(deviceIds.length, command.waves) : [];
+    if (!Array.isArray(sizes)) add(sizes.path, 'wavesAddUp', sizes.message);
+
+    const pkg = await caller.apis.upgradePackages.find(command.fileId);
+    if (!pkg) add('input.fileId', 'packageExists', `no upgrade package ${command.fileId}`);
+    else if (pkg.type && pkg.type !== (command.type === 'FIRMWARE_UPGRADE' ? 'FIRMWARE' : 'SOFTWARE')) {
+      add('input.fileId', 'packageType', `package ${command.fileId} is ${pkg.type}, not for a ${command.type}`);
+    }
+    if (deviceIds.length > 0 && deviceIds.length <= MAX_ROLLOUT_DEVICES) {
+      const devices = await this.mirror.repo.devices(deviceIds);
+      const unknown = deviceIds.filter((id) => !devices.has(id));
+      if (unknown.length > 0) add('input.targets.deviceIds', 'devicesExist', `${unknown.length} unknown device(s): ${named(unknown)}`);
+      if (pkg) {
+        const product = { deviceType: pkg.deviceType, model: pkg.model, manufacturerName: pkg.manufacturerName };
+        const misfits = deviceIds.filter((id) => {
+          const device = devices.get(id);
+          return device && Object.entries(product).some(([key, value]) => value !== undefined && device[key as keyof typeof product] !== value);
+        });
+        if (misfits.length > 0) {
+          const wanted = Object.values(product).filter(Boolean).join(' / ');
+          add(given ? 'input.targets.deviceIds' : 'input.targets.filter', 'packageFits', `package ${command.fileId} is for ${wanted}; ${misfits.length} device(s) are not: ${named(misfits)}`);
+        }
+      }
+    }
+    if (violations.length > 0) throw invalidArguments(violations);
+
+    const waves: { deviceIds: string[] }[] = [];
+    let start = 0;
+    for (const size of sizes as number[]) {
+      waves.push({ deviceIds: deviceIds.slice(start, start + size) });
+      start += size;
+    }
+    return {
+      id: randomUUID(),
+      client: caller.client,
+      name: command.name ?? null,
+      type: command.type,
+      fileId: command.fileId,
+      targetVersion: pkg?.version ?? null,
+      soakMinutes: command.soakMinutes,
+      threshold: threshold ?? null,
+      policy: command.policy,
+      total: deviceIds.length,
+      sourceOperationId,
+      createdAt: Date.now(),
+      waves,
+    };
+  }
+}
+
+const named = (ids: readonly string[]) => `${ids.slice(0, NAMED).join(', ')}${ids.length > NAMED ? `, and ${ids.length - NAMED} more` : ''}`;

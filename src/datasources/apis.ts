@@ -3,24 +3,11 @@
  * that cover it) and returns domain objects. Lookups by id answer null when the platform says the thing does
  * not exist; every other failure is a PlatformError.
  */
-import type {
-  BatchTaskRequest,
-  UpgradeTaskRequest,
-  BatchTask,
-  BatchTaskDetail,
-  BatchTaskDetailStatus,
-  Device,
-  DeviceGroup,
-  ListWindow,
-  Operation,
-  OperationFilter,
-  OperationStatus,
-  Page,
-  Subtask,
-  SubtaskStatus,
-  UpgradePackage,
-  UpgradePackageFilter,
-} from '../domain/models.js';
+import type { BatchTaskRequest, BatchTask, BatchTaskDetail, BatchTaskDetailStatus } from '../domain/batch-tasks.js';
+import type { UpgradeTaskRequest, Operation, OperationFilter, OperationStatus, Subtask, SubtaskStatus } from '../domain/upgrade-tasks.js';
+import type { Device } from '../domain/devices.js';
+import type { DeviceGroup, UpgradePackage, UpgradePackageFilter } from '../domain/packages.js';
+import type { ListWindow, Page } from '../domain/values.js';
 import { integer, record, type Normalizer } from './normalize.js';
 import { fetchWindow } from './platform/paging.js';
 import DataLoader from 'dataloader';

@@ -5,7 +5,10 @@
  * Only answers are cached, never errors or "does not exist".
  */
 import { LRUCache } from 'lru-cache';
-import { hasEnded, type Device, type Operation, type Page, type Subtask, type UpgradePackage } from '../domain/models.js';
+import { hasEnded, type Operation, type Subtask } from '../domain/upgrade-tasks.js';
+import type { Device } from '../domain/devices.js';
+import type { Page } from '../domain/values.js';
+import type { UpgradePackage } from '../domain/packages.js';
 
 export interface CacheOptions {
   /** Lifetime of devices, packages and groups; 0 turns these caches off. */

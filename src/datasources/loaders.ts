@@ -6,7 +6,9 @@
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import { LOOKUP_CONCURRENCY, type PlatformApis } from './apis.js';
-import type { Device, Operation, UpgradePackage } from '../domain/models.js';
+import type { Device } from '../domain/devices.js';
+import type { Operation } from '../domain/upgrade-tasks.js';
+import type { UpgradePackage } from '../domain/packages.js';
 
 export interface Loaders {
   device: DataLoader<string, Device | null>;

@@ -3,28 +3,11 @@
  * `FAIL`); unknown spellings are logged once per value and mapped to an in-progress state, so a new platform value
  * shows a task as still running instead of failing the query or claiming an outcome it does not know.
  */
-import type {
-  BatchTask,
-  BatchTaskDetail,
-  BatchTaskDetailStatus,
-  BatchTaskStatus,
-  Device,
-  DeviceGroup,
-  DeviceStatus,
-  ExecuteType,
-  IsoTime,
-  JsonObject,
-  Operation,
-  OperationStats,
-  OperationStatus,
-  OperationType,
-  PackageType,
-  Subtask,
-  SubtaskStatus,
-  Tag,
-  UpgradePackage,
-  UpstreamError,
-} from '../domain/models.js';
+import type { BatchTask, BatchTaskDetail, BatchTaskDetailStatus, BatchTaskStatus, Tag, UpstreamError } from '../domain/batch-tasks.js';
+import type { Device, DeviceStatus } from '../domain/devices.js';
+import type { DeviceGroup, PackageType, UpgradePackage } from '../domain/packages.js';
+import { statsOf, statusOf, type ExecuteType, type Operation, type OperationStats, type OperationStatus, type OperationType, type Subtask, type SubtaskStatus } from '../domain/upgrade-tasks.js';
+import { fraction, type IsoTime, type JsonObject } from '../domain/values.js';
 
 export type Warn = (message: string) => void;
 
@@ -62,9 +45,7 @@ export class Normalizer {
     if (status === 'TIMEOUT') return 'FAILED';
     if (status) return status;
     this.unknown('operation status', value);
-    // Judge by the counts: the task is over only when every subtask is.
-    if (stats.total > 0 && stats.completed === stats.total) return stats.success === stats.total ? 'SUCCESS' : 'FAILED';
-    return stats.processing + stats.completed > 0 ? 'PROCESSING' : 'WAIT';
+    return statusOf(stats);
   }
 
   subtaskStatus(value: unknown): SubtaskStatus {
@@ -292,35 +273,15 @@ function spelling(value: unknown): string {
   return typeof value === 'string' ? value.trim().toLowerCase().replace(/[\s_-]/g, '') : '';
 }
 
-/** A share as a fraction 0..1 rounded to 4 places (0.8509, not 0.8508771929824561): the same for every task's stats. */
-export function fraction(value: number): number {
-  return Math.round(value * 10_000) / 10_000;
-}
-
 /** Whole minutes, as a batch task's timeout is given on create (10 to 2880). */
 function minutesOf(seconds: number | undefined): number | undefined {
   return seconds === undefined ? undefined : Math.round(seconds / 60);
 }
 
-export function operationStats(raw: Raw): OperationStats {
+/** The platform's staResult: counts by status (quoted on some pages). */
+function operationStats(raw: Raw): OperationStats {
   const count = (key: string) => integer(raw[key]) ?? 0;
-  const [wait, processing, success, fail, stop, timeout] = ['wait', 'processing', 'success', 'fail', 'stop', 'timeout'].map(count) as [
-    number, number, number, number, number, number,
-  ];
-  const total = integer(raw.total) ?? wait + processing + success + fail + stop + timeout;
-  const completed = success + fail + stop + timeout;
-  return {
-    total,
-    wait,
-    processing,
-    success,
-    fail,
-    stop,
-    timeout,
-    completed,
-    progress: total === 0 ? 0 : fraction(completed / total),
-    successRate: total === 0 ? undefined : fraction(success / total),
-  };
+  return statsOf({ total: integer(raw.total), wait: count('wait'), processing: count('processing'), success: count('success'), fail: count('fail'), stop: count('stop'), timeout: count('timeout') });
 }
 
 /** The batch subtask's `error`: a JSON string {"error_code","error_desc"} on the platform. */

@@ -1,7 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import { hasEnded, type BatchTask as BatchTaskModel, type BatchTaskDetail as BatchTaskDetailModel, type Device as DeviceModel } from '../domain/models.js';
+import { hasEnded } from '../domain/upgrade-tasks.js';
+import type { BatchTask as BatchTaskModel, BatchTaskDetail as BatchTaskDetailModel } from '../domain/batch-tasks.js';
+import type { Device as DeviceModel } from '../domain/devices.js';
 import { hintTask } from '../schema/cache-control.js';
 import { BatchTask, BatchTaskDetail, BatchTaskDetailArgs, BatchTaskDetailConnection } from '../schema/batch-tasks.type.js';
 import { Device } from '../schema/devices.type.js';

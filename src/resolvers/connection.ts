@@ -1,5 +1,5 @@
 /** Relay-style connections over windows of platform lists: opaque cursors, first/after/offset. */
-import type { ListWindow, Page } from '../domain/models.js';
+import type { ListWindow, Page } from '../domain/values.js';
 import { badUserInput } from '../graphql/errors.js';
 import type { ConnectionArgs } from '../schema/connection.js';
 import { DEFAULT_FIRST } from '../schema/limits.js';

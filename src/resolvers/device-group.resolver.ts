@@ -1,9 +1,9 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { DeviceGroup as DeviceGroupModel } from '../domain/models.js';
+import type { DeviceGroup as DeviceGroupModel } from '../domain/packages.js';
 import { ConnectionArgs } from '../schema/connection.js';
 import { DeviceConnection } from '../schema/devices.type.js';
-import { DeviceGroup, DeviceGroupConnection } from '../schema/device-group.type.js';
+import { DeviceGroup, DeviceGroupConnection } from '../schema/packages.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => DeviceGroup)

@@ -1,7 +1,7 @@
 import { ArrayMaxSize } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { Device as DeviceModel } from '../domain/models.js';
+import type { Device as DeviceModel } from '../domain/devices.js';
 import { ConnectionArgs, MAX_FIRST } from '../schema/connection.js';
 import { Device } from '../schema/devices.type.js';
 import { IdArgs } from '../schema/id-args.js';

@@ -5,7 +5,8 @@ import type { Mirror } from '../sync/mirror.js';
 import { BatchTaskConnection } from '../schema/batch-tasks.type.js';
 import { ConnectionArgs } from '../schema/connection.js';
 import { DeviceConnection } from '../schema/devices.type.js';
-import { DeviceFilter, FleetArgs, FleetSummary, MirrorStatus } from '../schema/fleet.type.js';
+import { DeviceFilter, FleetArgs, FleetSummary } from '../schema/devices.type.js';
+import { MirrorStatus } from '../schema/health.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
 /** The mirror, once it can answer for the whole fleet. */

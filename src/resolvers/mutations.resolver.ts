@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { BatchTask as BatchTaskModel, BatchTaskRequest, Operation as OperationModel, OperationType, UpgradeTaskRequest } from '../domain/models.js';
+import type { BatchTask as BatchTaskModel, BatchTaskRequest } from '../domain/batch-tasks.js';
+import type { Operation as OperationModel, OperationType, UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import { BatchTask } from '../schema/batch-tasks.type.js';
 import { Operation } from '../schema/upgrade-tasks.type.js';
 import { CreateBatchTaskInput, CreateBatchTaskPayload } from '../schema/batch-tasks.input.js';

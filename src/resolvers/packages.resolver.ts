@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { UpgradePackage as UpgradePackageModel } from '../domain/models.js';
+import type { UpgradePackage as UpgradePackageModel } from '../domain/packages.js';
 import { ConnectionArgs } from '../schema/connection.js';
 import { IdArgs } from '../schema/id-args.js';
 import { UpgradePackage, UpgradePackageConnection, UpgradePackageFilter } from '../schema/packages.type.js';

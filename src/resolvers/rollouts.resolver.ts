@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { Operation as OperationModel, OperationPolicy, SubtaskStatus, UpgradePackage as UpgradePackageModel } from '../domain/models.js';
-import type { RolloutView } from '../services/rollout-orchestrator.js';
+import type { Operation as OperationModel, OperationPolicy, SubtaskStatus } from '../domain/upgrade-tasks.js';
+import type { UpgradePackage as UpgradePackageModel } from '../domain/packages.js';
+import type { RolloutProgress } from '../domain/rollouts.js';
 import type { Caller, RolloutService } from '../services/rollouts.service.js';
 import { Operation } from '../schema/upgrade-tasks.type.js';
 import { CreateRolloutInput, RetryFailedDevicesArgs } from '../schema/rollouts.input.js';
@@ -12,24 +13,24 @@ import { UpgradePackage } from '../schema/packages.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
 /** A rollout as the graph shows it. */
-export interface RolloutNode extends Omit<RolloutView, 'createdAt' | 'updatedAt' | 'waves' | 'threshold'> {
+export interface RolloutNode extends Omit<RolloutProgress, 'createdAt' | 'updatedAt' | 'waves' | 'threshold'> {
   createdAt: string;
   updatedAt: string;
-  failureThreshold: RolloutView['threshold'];
+  failureThreshold: RolloutProgress['threshold'];
   waves: WaveNode[];
 }
 
-interface WaveNode extends Omit<RolloutView['waves'][number], 'startedAt' | 'finishedAt' | 'soakUntil' | 'tasks'> {
+interface WaveNode extends Omit<RolloutProgress['waves'][number], 'startedAt' | 'finishedAt' | 'soakUntil' | 'tasks'> {
   startedAt?: string;
   finishedAt?: string;
   soakUntil?: string;
   operationIds: string[];
-  stats: RolloutView['stats'];
+  stats: RolloutProgress['stats'];
 }
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
-export function rolloutNode(view: RolloutView): RolloutNode {
+export function rolloutNode(view: RolloutProgress): RolloutNode {
   const { createdAt, updatedAt, waves, threshold, ...rest } = view;
   return {
     ...rest,
@@ -42,7 +43,7 @@ export function rolloutNode(view: RolloutView): RolloutNode {
       finishedAt: iso(finishedAt),
       soakUntil: iso(soakUntil),
       operationIds: tasks.map((t) => t.operationId).filter((id): id is string => id !== null),
-      stats: view.waveStats[i] as RolloutView['stats'],
+      stats: view.waveStats[i] as RolloutProgress['stats'],
     })),
   };
 }

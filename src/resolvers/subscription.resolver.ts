@@ -1,15 +1,17 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Args, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { BatchTask as BatchTaskModel, Device as DeviceModel, Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../domain/models.js';
+import type { BatchTask as BatchTaskModel } from '../domain/batch-tasks.js';
+import type { Device as DeviceModel } from '../domain/devices.js';
+import type { Operation as OperationModel, OperationFilter as OperationFilterModel, Subtask as SubtaskModel } from '../domain/upgrade-tasks.js';
 import { changes } from '../services/live.service.js';
 import type { Mirror } from '../sync/mirror.js';
-import type { RolloutView } from '../services/rollout-orchestrator.js';
+import type { RolloutProgress } from '../domain/rollouts.js';
 import { BatchTask } from '../schema/batch-tasks.type.js';
 import { Device } from '../schema/devices.type.js';
 import { Operation, OperationFilter } from '../schema/upgrade-tasks.type.js';
 import { Rollout } from '../schema/rollouts.type.js';
-import { Subtask, SubtaskUpdatedArgs } from '../schema/subtask.type.js';
+import { Subtask, SubtaskUpdatedArgs } from '../schema/upgrade-tasks.type.js';
 import { rolloutNode, rolloutsOf, type RolloutNode } from './rollouts.resolver.js';
 
 type Data = SubscribeResolverData<unknown, Record<string, unknown>, GatewayContext>;
@@ -100,7 +102,7 @@ export class SubscriptionResolver {
       return changes(rolloutsOf(data.context).orchestrator, 'rollout', (r) => r.id === id);
     },
   })
-  rolloutUpdated(@Arg('id', () => ID) _id: string, @Root() rollout: RolloutView): RolloutNode {
+  rolloutUpdated(@Arg('id', () => ID) _id: string, @Root() rollout: RolloutProgress): RolloutNode {
     return rolloutNode(rollout);
   }
 }

@@ -1,11 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import { hasEnded, type Device, type Operation as OperationModel, type Subtask as SubtaskModel } from '../domain/models.js';
+import { hasEnded, type Operation as OperationModel, type Subtask as SubtaskModel } from '../domain/upgrade-tasks.js';
+import type { Device } from '../domain/devices.js';
 import { hintTask } from '../schema/cache-control.js';
 import { Device as DeviceType } from '../schema/devices.type.js';
 import { Operation } from '../schema/upgrade-tasks.type.js';
-import { Subtask } from '../schema/subtask.type.js';
+import { Subtask } from '../schema/upgrade-tasks.type.js';
 
 @Resolver(() => Subtask)
 export class SubtaskResolver {

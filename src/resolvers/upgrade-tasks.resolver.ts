@@ -1,19 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import {
-  hasEnded,
-  type Device,
-  type Operation as OperationModel,
-  type OperationTargets as OperationTargetsModel,
-  type SubtaskStatus as SubtaskStatusModel,
-} from '../domain/models.js';
+import { hasEnded, type Operation as OperationModel, type OperationTargets as OperationTargetsModel, type SubtaskStatus as SubtaskStatusModel } from '../domain/upgrade-tasks.js';
+import type { Device } from '../domain/devices.js';
 import { hintTask } from '../schema/cache-control.js';
 import { ConnectionArgs } from '../schema/connection.js';
 import { Device as DeviceType } from '../schema/devices.type.js';
 import { IdArgs } from '../schema/id-args.js';
 import { Operation, OperationConnection, OperationFilter, OperationTargets, SubtaskArgs } from '../schema/upgrade-tasks.type.js';
-import { SubtaskConnection } from '../schema/subtask.type.js';
+import { SubtaskConnection } from '../schema/upgrade-tasks.type.js';
 import { connectionOf, windowOf } from './connection.js';
 
 @Resolver(() => Operation)

@@ -1,20 +1,11 @@
 import { IsOptional, IsUrl, Length, Max, Min, ValidateNested } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { BatchTargetType } from './enums.js';
 import { MaxItems, MaxText, PlatformId, Rule, isGiven, platformCode } from './rules.js';
 import { JSONObjectScalar } from './scalars.js';
 
 /** The platform's code for any invalid batch-task input. */
 const INVALID = '100022';
-
-export enum BatchTargetType {
-  DEVICE_LIST = 'DeviceList',
-  DEVICE_TYPE = 'DeviceType',
-  DEVICE_AREA = 'DeviceArea',
-  GROUP_LIST = 'GroupList',
-  GROUP_ID_LIST = 'GroupIdList',
-  BROADCAST = 'Broadcast',
-}
-registerEnumType(BatchTargetType, { name: 'BatchTargetType', description: "Which devices a batch task addresses (the platform's param.type)." });
 
 const needs = (type: BatchTargetType, field: string) =>
   Rule<BatchTargetInput>(`requiredFor${type}`, INVALID, `${field} is required with type ${type}`, (v, t) => t.type !== type || isGiven(v));

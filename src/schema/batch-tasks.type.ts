@@ -3,24 +3,25 @@ import { INHERIT_HINT } from './cache-control.js';
 import { Connection, ConnectionArgs } from './connection.js';
 import { BatchTaskDetailStatus, BatchTaskStatus } from './enums.js';
 import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
+import type * as domain from '../domain/batch-tasks.js';
 
 @ObjectType()
 @Directive(INHERIT_HINT)
-export class Tag {
+export class Tag implements domain.Tag {
   @Field(() => String) name!: string;
   @Field(() => String) value!: string;
 }
 
 @ObjectType({ description: 'An error the platform reported for one item.' })
 @Directive(INHERIT_HINT)
-export class UpstreamError {
+export class UpstreamError implements domain.UpstreamError {
   @Field(() => String) code!: string;
   @Field(() => String, { nullable: true }) description?: string;
 }
 
 @ObjectType()
 @Directive(INHERIT_HINT)
-export class BatchTaskStats {
+export class BatchTaskStats implements domain.BatchTaskStats {
   @Field(() => Int) total!: number;
   @Field(() => Int) success!: number;
   @Field(() => Int) fail!: number;
@@ -34,7 +35,10 @@ export class BatchTaskStats {
 }
 
 @ObjectType({ description: 'A batch task: one device command sent to many devices.' })
-export class BatchTask {
+export class BatchTask implements domain.BatchTask {
+  /** Not a field of its own: `devices` resolves them. */
+  deviceIds!: string[];
+
   @Field(() => ID) id!: string;
   @Field(() => ID, { nullable: true }) appId?: string;
   @Field(() => String, { nullable: true }) name?: string;
@@ -54,7 +58,7 @@ export class BatchTask {
 
 @ObjectType({ description: 'One device\'s part of a batch task.' })
 @Directive(INHERIT_HINT)
-export class BatchTaskDetail {
+export class BatchTaskDetail implements domain.BatchTaskDetail {
   @Field(() => BatchTaskDetailStatus) status!: BatchTaskDetailStatus;
   @Field(() => String, { nullable: true }) output?: string;
   @Field(() => UpstreamError, { nullable: true }) error?: UpstreamError;

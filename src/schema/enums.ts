@@ -1,68 +1,16 @@
+/**
+ * The domain's enums, registered as GraphQL enums: one declaration each (in src/domain), so a domain object
+ * serializes as it is and the compiler checks every use against the same values.
+ */
 import { registerEnumType } from 'type-graphql';
+import { BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus } from '../domain/batch-tasks.js';
+import { DeviceOrder, DeviceStatus } from '../domain/devices.js';
+import { MirrorState } from '../domain/mirror.js';
+import { PackageType } from '../domain/packages.js';
+import { RolloutState, WaveState } from '../domain/rollouts.js';
+import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 
-// Values equal the domain's (src/datasources/models.ts), so domain objects serialize as they are.
-
-export enum OperationType {
-  FIRMWARE_UPGRADE = 'FIRMWARE_UPGRADE',
-  SOFTWARE_UPGRADE = 'SOFTWARE_UPGRADE',
-}
-
-export enum OperationStatus {
-  WAIT = 'WAIT',
-  PROCESSING = 'PROCESSING',
-  SUCCESS = 'SUCCESS',
-  FAILED = 'FAILED',
-  STOPPED = 'STOPPED',
-}
-
-export enum SubtaskStatus {
-  WAIT = 'WAIT',
-  PROCESSING = 'PROCESSING',
-  SUCCESS = 'SUCCESS',
-  FAILED = 'FAILED',
-  STOPPED = 'STOPPED',
-  TIMEOUT = 'TIMEOUT',
-}
-
-export enum ExecuteType {
-  NOW = 'NOW',
-  DEVICE_ONLINE = 'DEVICE_ONLINE',
-  CUSTOM = 'CUSTOM',
-}
-
-export enum DeviceStatus {
-  ONLINE = 'ONLINE',
-  OFFLINE = 'OFFLINE',
-  INACTIVE = 'INACTIVE',
-  ABNORMAL = 'ABNORMAL',
-}
-
-export enum BatchTaskStatus {
-  PENDING = 'PENDING',
-  RUNNING = 'RUNNING',
-  COMPLETE = 'COMPLETE',
-  TIMEOUT = 'TIMEOUT',
-}
-
-export enum BatchTaskDetailStatus {
-  PENDING = 'PENDING',
-  WAIT_RESULT = 'WAIT_RESULT',
-  SUCCESS = 'SUCCESS',
-  FAIL = 'FAIL',
-  TIMEOUT = 'TIMEOUT',
-}
-
-export enum UpgradeStep {
-  IDLE = 'IDLE',
-  DOWNLOADING = 'DOWNLOADING',
-  DOWNLOADED = 'DOWNLOADED',
-  UPDATING = 'UPDATING',
-}
-
-export enum PackageType {
-  FIRMWARE = 'FIRMWARE',
-  SOFTWARE = 'SOFTWARE',
-}
+export { BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutState, SubtaskStatus, UpgradeStep, WaveState };
 
 registerEnumType(OperationType, { name: 'OperationType', description: 'platform: firmware_upgrade, software_upgrade' });
 registerEnumType(OperationStatus, { name: 'OperationStatus', description: 'platform: wait, processing, success, failed (also fail, FAIL), stop' });
@@ -73,3 +21,14 @@ registerEnumType(BatchTaskStatus, { name: 'BatchTaskStatus', description: 'platf
 registerEnumType(BatchTaskDetailStatus, { name: 'BatchTaskDetailStatus', description: 'platform: Pending, WaitResult, Success, Fail, Timeout' });
 registerEnumType(PackageType, { name: 'PackageType', description: 'platform: firmwarePackage, softwarePackage' });
 registerEnumType(UpgradeStep, { name: 'UpgradeStep', description: 'From state-change notifications: fw step 0-3, sw idle/downloading/downloaded/updating' });
+registerEnumType(BatchTargetType, { name: 'BatchTargetType', description: "Which devices a batch task addresses (the platform's param.type)." });
+registerEnumType(DeviceOrder, { name: 'DeviceOrder' });
+registerEnumType(MirrorState, { name: 'MirrorState', description: 'STALE: the last full sync is older than its period and push is off' });
+registerEnumType(RolloutState, {
+  name: 'RolloutState',
+  valuesConfig: {
+    PAUSED: { description: 'no further wave starts; the running wave goes on (the platform cannot stop a task)' },
+    HALTED: { description: 'the failure threshold was crossed, or the platform refused a task: no further task until resumed' },
+  },
+});
+registerEnumType(WaveState, { name: 'WaveState', valuesConfig: { SOAKING: { description: "the wave's tasks have ended; soakMinutes pass before the next wave" } } });

@@ -1,5 +1,7 @@
-import { DateTimeScalar } from './scalars.js';
 import { Field, Int, ObjectType } from 'type-graphql';
+import { MirrorState } from './enums.js';
+import { DateTimeScalar } from './scalars.js';
+import type * as domain from '../domain/mirror.js';
 
 // Every field names its GraphQL type explicitly, so the schema does not depend on emitted decorator metadata.
 @ObjectType({ description: "The gateway's view of its platform connection, checked when queried." })
@@ -38,4 +40,24 @@ export class Health {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When this check ran.' })
   checkedAt?: Date;
+}
+
+@ObjectType()
+export class NotificationStatus implements domain.NotificationStatus {
+  @Field(() => [String], { description: 'the notification types the gateway is subscribed to' }) subscribed!: string[];
+  @Field(() => Int) received!: number;
+  @Field(() => Int, { description: 'malformed or forged notifications refused' }) rejected!: number;
+  @Field(() => DateTimeScalar, { nullable: true }) lastReceivedAt?: string;
+}
+
+@ObjectType({ description: 'The fleet mirror: what the gateway keeps of the platform, and how fresh it is.' })
+export class MirrorStatus implements domain.MirrorStatus {
+  @Field(() => MirrorState) state!: MirrorState;
+  @Field(() => Int) devices!: number;
+  @Field(() => Int) operations!: number;
+  @Field(() => Int) subtasks!: number;
+  @Field(() => DateTimeScalar, { nullable: true }) lastFullSyncAt?: string;
+  @Field(() => DateTimeScalar, { nullable: true }) nextFullSyncAt?: string;
+  @Field(() => Number, { description: 'the share of the call budget that background sync may use while clients wait' }) budgetShare!: number;
+  @Field(() => NotificationStatus) notifications!: NotificationStatus;
 }

@@ -1,7 +1,7 @@
 import { IsOptional, Length, ValidateNested } from 'class-validator';
 import { ArgsType, Field, Float, ID, InputType, Int } from 'type-graphql';
 import { OperationType, SubtaskStatus } from './enums.js';
-import { DeviceFilter } from './fleet.type.js';
+import { DeviceFilter } from './devices.type.js';
 import { MaxText, PlatformId } from './rules.js';
 import { OperationPolicyInput } from './upgrade-tasks.input.js';
 

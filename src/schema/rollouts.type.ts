@@ -1,33 +1,9 @@
-import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Connection, ConnectionArgs } from './connection.js';
-import { OperationType } from './enums.js';
+import { OperationType, RolloutState, WaveState } from './enums.js';
 import { Operation, OperationPolicy, OperationStats } from './upgrade-tasks.type.js';
 import { DateTimeScalar } from './scalars.js';
 import { UpgradePackage } from './packages.type.js';
-
-export enum RolloutState {
-  RUNNING = 'RUNNING',
-  PAUSED = 'PAUSED',
-  HALTED = 'HALTED',
-  COMPLETED = 'COMPLETED',
-  CANCELLED = 'CANCELLED',
-}
-registerEnumType(RolloutState, {
-  name: 'RolloutState',
-  valuesConfig: {
-    PAUSED: { description: 'no further wave starts; the running wave goes on (the platform cannot stop a task)' },
-    HALTED: { description: 'the failure threshold was crossed, or the platform refused a task: no further task until resumed' },
-  },
-});
-
-export enum WaveState {
-  PENDING = 'PENDING',
-  RUNNING = 'RUNNING',
-  SOAKING = 'SOAKING',
-  DONE = 'DONE',
-  SKIPPED = 'SKIPPED',
-}
-registerEnumType(WaveState, { name: 'WaveState', valuesConfig: { SOAKING: { description: "the wave's tasks have ended; soakMinutes pass before the next wave" } } });
 
 @ObjectType({ description: "One wave of a rollout: its devices, in platform tasks of at most 256 devices each." })
 export class RolloutWave {

@@ -2,12 +2,13 @@ import { ArgsType, Directive, Field, Float, ID, InputType, Int, ObjectType } fro
 import { IsOptional, MaxLength } from 'class-validator';
 import { INHERIT_HINT } from './cache-control.js';
 import { Connection, ConnectionArgs } from './connection.js';
-import { ExecuteType, OperationStatus, OperationType, SubtaskStatus } from './enums.js';
+import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from './enums.js';
 import { DateTimeScalar, JSONObjectScalar } from './scalars.js';
+import type * as domain from '../domain/upgrade-tasks.js';
 
 @ObjectType({ description: 'Who an upgrade task targets: a device list, or device groups narrowed to one product.' })
 @Directive(INHERIT_HINT)
-export class OperationTargets {
+export class OperationTargets implements domain.OperationTargets {
   @Field(() => [ID])
   deviceIds!: string[];
 
@@ -26,7 +27,7 @@ export class OperationTargets {
 
 @ObjectType()
 @Directive(INHERIT_HINT)
-export class OperationPolicy {
+export class OperationPolicy implements domain.OperationPolicy {
   @Field(() => ExecuteType)
   executeType!: ExecuteType;
 
@@ -45,7 +46,7 @@ export class OperationPolicy {
 
 @ObjectType({ description: "Subtask counts by status (the platform's staResult)." })
 @Directive(INHERIT_HINT)
-export class OperationStats {
+export class OperationStats implements domain.OperationStats {
   @Field(() => Int) total!: number;
   @Field(() => Int) wait!: number;
   @Field(() => Int) processing!: number;
@@ -65,7 +66,7 @@ export class OperationStats {
 }
 
 @ObjectType({ description: 'An upgrade task: one firmware or software package rolled out to up to 256 devices or groups.' })
-export class Operation {
+export class Operation implements domain.Operation {
   @Field(() => ID, { description: 'operationId' })
   id!: string;
 
@@ -108,7 +109,7 @@ export class Operation {
 export class OperationConnection extends Connection(Operation, 'Operation') {}
 
 @InputType()
-export class OperationFilter {
+export class OperationFilter implements domain.OperationFilter {
   @Field(() => OperationType, { nullable: true })
   type?: OperationType;
 
@@ -140,4 +141,57 @@ export class OperationFilter {
 export class SubtaskArgs extends ConnectionArgs {
   @Field(() => SubtaskStatus, { nullable: true })
   status?: SubtaskStatus;
+}
+
+@ObjectType({ description: 'One device\'s part of an upgrade task (a subOperation).' })
+@Directive(INHERIT_HINT)
+export class Subtask implements domain.Subtask {
+  /** Not a field of its own: `operation` resolves it. */
+  operationId!: string;
+
+  @Field(() => ID, { description: 'subOperationId' })
+  id!: string;
+
+  @Field(() => OperationType)
+  type!: OperationType;
+
+  @Field(() => SubtaskStatus)
+  status!: SubtaskStatus;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  createdAt?: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt?: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  stoppedAt?: string;
+
+  @Field(() => String, { nullable: true, description: 'detailInfo: the failure cause when the subtask failed' })
+  detail?: string;
+
+  @Field(() => JSONObjectScalar, { nullable: true })
+  extendInfo?: Record<string, unknown>;
+
+  @Field(() => ID)
+  deviceId!: string;
+
+  @Field(() => UpgradeStep, { nullable: true, description: "The device's upgrade step while it runs, from the platform's state-change notifications." })
+  step?: UpgradeStep | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the gateway last learned this state from the platform (a read or a notification).' })
+  syncedAt?: string;
+}
+
+@ObjectType()
+@Directive(INHERIT_HINT)
+export class SubtaskConnection extends Connection(Subtask, 'Subtask') {}
+
+@ArgsType()
+export class SubtaskUpdatedArgs {
+  @Field(() => ID)
+  operationId!: string;
+
+  @Field(() => [SubtaskStatus], { nullable: true, description: 'only subtasks that reached one of these' })
+  status?: SubtaskStatus[];
 }

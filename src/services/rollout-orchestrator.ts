@@ -9,13 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import type { PlatformApis } from '../datasources/apis.js';
 import type { Idempotency } from './exactly-once.js';
-import { hasEnded, type Operation, type OperationStats, type UpgradeTaskRequest } from '../domain/models.js';
+import { hasEnded, type Operation, type OperationStats, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Mirror } from '../sync/mirror.js';
 import { LeaseKeeper, type LeaseRepository } from '../store/leases.repository.js';
-import type { Rollout, RolloutRepository, RolloutWave } from '../store/rollouts.repository.js';
-import { sumStats, taskParts, thresholdCrossed } from '../domain/rollout-plan.js';
+import type { RolloutRepository } from '../store/rollouts.repository.js';
+import { sumStats, taskParts, thresholdCrossed, type Rollout, type RolloutProgress, type RolloutWave } from '../domain/rollouts.js';
 
 /** The platform-call client of the orchestrator's creates, and the scope of its idempotency keys. */
 export const ROLLOUT_CLIENT = 'rollouts';
@@ -26,13 +26,8 @@ const DEFAULT_TICK_MS = 2_000;
 export const CREATE_DEADLINE_MS = 60_000;
 
 /** A rollout with what the mirror knows of its tasks: the graph's view of it. */
-export interface RolloutView extends Rollout {
-  stats: OperationStats;
-  waveStats: OperationStats[];
-}
-
 export interface RolloutEvents {
-  rollout: [RolloutView];
+  rollout: [RolloutProgress];
 }
 
 export interface OrchestratorOptions {
@@ -84,7 +79,7 @@ export class RolloutOrchestrator {
   }
 
   /** A rollout with its tasks' figures, as the mirror has them. */
-  async view(rollout: Rollout): Promise<RolloutView> {
+  async view(rollout: Rollout): Promise<RolloutProgress> {
     const operationIds = rollout.waves.flatMap((w) => w.tasks.map((t) => t.operationId)).filter((id): id is string => id !== null);
     const operations = await this.options.mirror.repo.operationsById(operationIds);
     const waveStats = rollout.waves.map((wave) => sumStats(wave.tasks.map((t) => (t.operationId && operations.get(t.operationId)?.stats) || EMPTY_STATS)));

@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { PlatformApis } from '../datasources/apis.js';
 import type { Idempotency } from './exactly-once.js';
-import { hasEnded, type ListWindow, type OperationPolicy, type OperationType, type Page, type SubtaskStatus } from '../domain/models.js';
+import { hasEnded, type OperationPolicy, type OperationType, type SubtaskStatus } from '../domain/upgrade-tasks.js';
+import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
-import type { DeviceFilter } from '../store/mirror.repository.js';
-import type { Rollout, RolloutRepository } from '../store/rollouts.repository.js';
+import type { DeviceFilter } from '../domain/devices.js';
+import type { RolloutRepository } from '../store/rollouts.repository.js';
 import { invalidArguments, type Violation } from '../graphql/validation.js';
-import type { RolloutOrchestrator, RolloutView } from './rollout-orchestrator.js';
-import { failureFigures, waveSizes, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollout-plan.js';
+import type { RolloutOrchestrator } from './rollout-orchestrator.js';
+import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
 
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
 export const MAX_ROLLOUT_DEVICES = 100_000;
@@ -47,12 +48,12 @@ export class RolloutService {
     private readonly idempotency: Idempotency,
   ) {}
 
-  async find(id: string): Promise<RolloutView | undefined> {
+  async find(id: string): Promise<RolloutProgress | undefined> {
     const rollout = await this.repo.find(id);
     return rollout && this.orchestrator.view(rollout);
   }
 
-  async list(state: RolloutState | undefined, window: ListWindow): Promise<Page<RolloutView>> {
+  async list(state: RolloutState | undefined, window: ListWindow): Promise<Page<RolloutProgress>> {
     const page = await this.repo.list(state, window);
     return { totalCount: page.totalCount, items: await Promise.all(page.items.map((r) => this.orchestrator.view(r))) };
   }
@@ -108,19 +109,19 @@ export class RolloutService {
     );
   }
 
-  async pause(id: string): Promise<RolloutView> {
+  async pause(id: string): Promise<RolloutProgress> {
     return this.move(id, ['RUNNING'], 'PAUSED', 'only a RUNNING rollout can be paused');
   }
 
   /** Continues a paused rollout, or a halted one as an operator's decision: the threshold then counts afresh. */
-  async resume(id: string): Promise<RolloutView> {
+  async resume(id: string): Promise<RolloutProgress> {
     const rollout = await this.existing(id);
     const base = rollout.state === 'HALTED' ? failureFigures((await this.orchestrator.view(rollout)).stats) : undefined;
     return this.move(id, ['PAUSED', 'HALTED'], 'RUNNING', 'only a PAUSED or HALTED rollout can be resumed', { haltReason: null, ...(base ? { thresholdBase: base } : {}) });
   }
 
   /** No further task is created; tasks already on the platform run to their end (the platform cannot stop them). */
-  async cancel(id: string): Promise<RolloutView> {
+  async cancel(id: string): Promise<RolloutProgress> {
     const view = await this.move(id, ['RUNNING', 'PAUSED', 'HALTED'], 'CANCELLED', 'the rollout has already ended');
     await this.repo.skipPendingWaves(id);
     await this.orchestrator.publish(id);
@@ -133,7 +134,7 @@ export class RolloutService {
     return rollout;
   }
 
-  private async move(id: string, from: RolloutState[], to: RolloutState, refusal: string, change: Parameters<RolloutRepository['transition']>[4] = {}): Promise<RolloutView> {
+  private async move(id: string, from: RolloutState[], to: RolloutState, refusal: string, change: Parameters<RolloutRepository['transition']>[4] = {}): Promise<RolloutProgress> {
     const before = await this.existing(id);
     if (!(await this.repo.transition(id, from, to, Date.now(), change))) {
       const now = (await this.repo.find(id)) ?? before;
@@ -141,7 +142,7 @@ export class RolloutService {
     }
     await this.orchestrator.publish(id);
     this.orchestrator.wake();
-    return (await this.find(id)) as RolloutView;
+    return (await this.find(id)) as RolloutProgress;
   }
 
   /** The rollout to store, or every problem with the command (BAD_USER_INPUT with field paths). */

@@ -4,39 +4,13 @@
  * as the platform's lists, plus the fleet queries the platform cannot answer.
  */
 import { sql, type ExpressionBuilder } from 'kysely';
-import type { UpgradeStep, Device, DeviceStatus, Operation, OperationFilter, Page, ListWindow, Subtask, SubtaskStatus, UpgradePackage, UpgradePackageFilter, DeviceGroup, BatchTask } from '../domain/models.js';
+import type { UpgradeStep, Operation, OperationFilter, Subtask, SubtaskStatus } from '../domain/upgrade-tasks.js';
+import type { Page, ListWindow } from '../domain/values.js';
+import type { UpgradePackage, UpgradePackageFilter, DeviceGroup } from '../domain/packages.js';
+import type { BatchTask } from '../domain/batch-tasks.js';
+import type { Device, DeviceFilter, DeviceOrder, DeviceStatus, FleetSummary } from '../domain/devices.js';
+import type { MirrorCounts } from '../domain/mirror.js';
 import type { StoreDb, StoreSchema } from './schema.js';
-
-export interface DeviceFilter {
-  deviceType?: string;
-  model?: string;
-  manufacturerName?: string;
-  protocolType?: string;
-  fwVersion?: string;
-  swVersion?: string;
-  fwVersionNot?: string;
-  swVersionNot?: string;
-  status?: DeviceStatus[];
-  gatewayId?: string;
-  groupId?: string;
-  nameContains?: string;
-}
-
-export type DeviceOrder = 'NAME' | 'CREATED_AT' | 'LAST_MODIFIED_AT';
-
-export interface FleetSummary {
-  total: number;
-  byStatus: { status: string | null; count: number }[];
-  byFwVersion: { version: string | null; count: number; online: number }[];
-  bySwVersion: { version: string | null; count: number; online: number }[];
-  byDeviceType: { key: string | null; count: number }[];
-}
-
-export interface MirrorCounts {
-  devices: number;
-  operations: number;
-  subtasks: number;
-}
 
 /** An object as the mirror holds it: the domain object and when the gateway learned its state. */
 export type Mirrored<T> = T & { syncedAt: string };
@@ -177,7 +151,7 @@ export class MirrorRepository {
     const version = (rows: typeof byFw) => rows.map((r) => ({ version: r.key, count: Number(r.n), online: Number(r.online ?? 0) }));
     return {
       total: byStatus.reduce((sum, r) => sum + Number(r.n), 0),
-      byStatus: byStatus.map((r) => ({ status: r.key, count: Number(r.n) })),
+      byStatus: byStatus.map((r) => ({ status: r.key as DeviceStatus | null, count: Number(r.n) })),
       byFwVersion: version(byFw),
       bySwVersion: version(bySw),
       byDeviceType: byType.map((r) => ({ key: r.key, count: Number(r.n) })),

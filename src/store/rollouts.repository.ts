@@ -4,52 +4,10 @@
  * never overwrite each other.
  */
 import type { Selectable } from 'kysely';
-import type { ListWindow, OperationPolicy, OperationType, Page } from '../domain/models.js';
-import type { RolloutState, WaveState } from '../domain/rollout-plan.js';
+import type { ListWindow, Page } from '../domain/values.js';
+import type { NewRollout, Rollout, RolloutState, RolloutTask, RolloutWave, WaveChange, WaveState } from '../domain/rollouts.js';
+import type { OperationPolicy, OperationType } from '../domain/upgrade-tasks.js';
 import type { RolloutTable, RolloutTaskTable, RolloutWaveTable, StoreDb } from './schema.js';
-
-export interface RolloutTask {
-  part: number;
-  deviceIds: string[];
-  /** Null until the platform has answered the create. */
-  operationId: string | null;
-}
-
-export interface RolloutWave {
-  index: number;
-  size: number;
-  state: WaveState;
-  deviceIds: string[];
-  startedAt: number | null;
-  finishedAt: number | null;
-  soakUntil: number | null;
-  tasks: RolloutTask[];
-}
-
-export interface Rollout {
-  id: string;
-  client: string;
-  name: string | null;
-  type: OperationType;
-  fileId: string;
-  targetVersion: string | null;
-  state: RolloutState;
-  haltReason: string | null;
-  soakMinutes: number;
-  threshold: { percent: number; minFinished: number } | null;
-  /** Failed and finished counts when the rollout was last resumed by an operator. */
-  thresholdBase: { failed: number; finished: number };
-  policy: OperationPolicy;
-  total: number;
-  sourceOperationId: string | null;
-  createdAt: number;
-  updatedAt: number;
-  waves: RolloutWave[];
-}
-
-export type NewRollout = Omit<Rollout, 'state' | 'haltReason' | 'thresholdBase' | 'updatedAt' | 'waves'> & { waves: { deviceIds: string[] }[] };
-
-export type WaveChange = Partial<Pick<RolloutWave, 'state' | 'startedAt' | 'finishedAt' | 'soakUntil'>>;
 
 const ids = (json: string): string[] => JSON.parse(json) as string[];
 

@@ -8,13 +8,15 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MirrorSource, PlatformApis } from '../datasources/apis.js';
-import { hasEnded, type BatchTask, type Device, type Operation, type Page, type Subtask } from '../domain/models.js';
-import { operationStats, type Normalizer } from '../datasources/normalize.js';
+import { hasEnded, statsOf, statusOf, type Operation, type Subtask } from '../domain/upgrade-tasks.js';
+import type { BatchTask } from '../domain/batch-tasks.js';
+import type { Device } from '../domain/devices.js';
+import type { Page } from '../domain/values.js';
+import type { Normalizer } from '../datasources/normalize.js';
+import type { MirrorState, MirrorStatus } from '../domain/mirror.js';
 import type { Logger } from '../logging/logger.js';
 import type { MirrorRepository } from '../store/mirror.repository.js';
 import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES, type Change } from './notifications.js';
-
-export type MirrorState = 'EMPTY' | 'SYNCING' | 'READY' | 'STALE';
 
 export interface MirrorOptions {
   repo: MirrorRepository;
@@ -33,17 +35,6 @@ export interface MirrorOptions {
    * does it all.
    */
   replicas?: { sync: { readonly held: boolean }; claim(name: string, ttlMs: number): Promise<boolean> };
-}
-
-export interface MirrorStatus {
-  state: MirrorState;
-  devices: number;
-  operations: number;
-  subtasks: number;
-  lastFullSyncAt?: string;
-  nextFullSyncAt?: string;
-  budgetShare: number;
-  notifications: { subscribed: string[]; received: number; rejected: number; lastReceivedAt?: string };
 }
 
 /** What changed, for live updates. */
@@ -274,9 +265,9 @@ export class Mirror implements MirrorSource {
     const n = (status: string) => counts.get(status) ?? 0;
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     if (total !== operation.stats.total) return;
-    const stats = operationStats({ total, wait: n('WAIT'), processing: n('PROCESSING'), success: n('SUCCESS'), fail: n('FAILED'), stop: n('STOPPED'), timeout: n('TIMEOUT') });
+    const stats = statsOf({ total, wait: n('WAIT'), processing: n('PROCESSING'), success: n('SUCCESS'), fail: n('FAILED'), stop: n('STOPPED'), timeout: n('TIMEOUT') });
     const { syncedAt: _learned, ...rest } = operation;
-    const updated: Operation = { ...rest, stats, status: this.options.normalizer.operationStatus(undefined, stats) };
+    const updated: Operation = { ...rest, stats, status: statusOf(stats) };
     if (updated.status === operation.status && JSON.stringify(updated.stats) === JSON.stringify(operation.stats)) return;
     await this.repo.putOperation(updated, at);
     this.events.emit('operation', { ...updated, syncedAt: new Date(at).toISOString() });

@@ -3,7 +3,8 @@
  * is not one of them, exactly as documented, is refused: the receiver's URL is a secret, but a payload is checked
  * all the same.
  */
-import type { Device, SubtaskStatus, UpgradeStep } from '../domain/models.js';
+import type { Device } from '../domain/devices.js';
+import type { SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 import type { Normalizer } from '../datasources/normalize.js';
 
 export type Change =

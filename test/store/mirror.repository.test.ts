@@ -1,7 +1,8 @@
 // The mirror's tables on both engines: the newest state wins, a subtask's state only moves forward, and the fleet
 // queries filter, sort and count as the GraphQL contract says.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Device, Operation, Subtask } from '../../src/domain/models.js';
+import type { Device } from '../../src/domain/devices.js';
+import type { Operation, Subtask } from '../../src/domain/upgrade-tasks.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ENGINES, testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Normalizer, operationStats } from '../../src/datasources/normalize.js';
+import { Normalizer } from '../../src/datasources/normalize.js';
+import { statsOf } from '../../src/domain/upgrade-tasks.js';
 
 function normalizer() {
   const warnings: string[] = [];
@@ -16,7 +17,7 @@ describe('Normalizer', () => {
 
   it('reads every documented spelling of a status as one value', () => {
     const { normalize, warnings } = normalizer();
-    const stats = operationStats({ total: 1, success: 1 });
+    const stats = statsOf({ total: 1, success: 1 });
     for (const spelling of ['fail', 'failed', 'FAIL', 'Failed']) expect(normalize.operationStatus(spelling, stats)).toBe('FAILED');
     for (const spelling of ['fail', 'failed', 'FAIL']) expect(normalize.subtaskStatus(spelling)).toBe('FAILED');
     expect(normalize.subtaskStatus('stop')).toBe('STOPPED');
@@ -41,22 +42,22 @@ describe('Normalizer', () => {
 
   it('derives an unknown task status from its counts instead of guessing an outcome', () => {
     const { normalize } = normalizer();
-    expect(normalize.operationStatus('halted', operationStats({ total: 2, success: 2 }))).toBe('SUCCESS');
-    expect(normalize.operationStatus('halted', operationStats({ total: 2, success: 1, fail: 1 }))).toBe('FAILED');
-    expect(normalize.operationStatus('halted', operationStats({ total: 2, processing: 1, wait: 1 }))).toBe('PROCESSING');
-    expect(normalize.operationStatus('halted', operationStats({ total: 2, wait: 2 }))).toBe('WAIT');
+    expect(normalize.operationStatus('halted', statsOf({ total: 2, success: 2 }))).toBe('SUCCESS');
+    expect(normalize.operationStatus('halted', statsOf({ total: 2, success: 1, fail: 1 }))).toBe('FAILED');
+    expect(normalize.operationStatus('halted', statsOf({ total: 2, processing: 1, wait: 1 }))).toBe('PROCESSING');
+    expect(normalize.operationStatus('halted', statsOf({ total: 2, wait: 2 }))).toBe('WAIT');
   });
 
   it('computes the task statistics from staResult', () => {
-    expect(operationStats({ total: 8, wait: 1, processing: 1, success: 3, fail: 1, stop: 1, timeout: 1 })).toEqual({
+    expect(statsOf({ total: 8, wait: 1, processing: 1, success: 3, fail: 1, stop: 1, timeout: 1 })).toEqual({
       total: 8, wait: 1, processing: 1, success: 3, fail: 1, stop: 1, timeout: 1, completed: 6, progress: 0.75, successRate: 0.375,
     });
-    expect(operationStats({ total: 0 })).toMatchObject({ progress: 0, successRate: undefined });
+    expect(statsOf({ total: 0 })).toMatchObject({ progress: 0, successRate: undefined });
   });
 
   it('gives progress and success rate as fractions rounded to 4 places, for upgrade and batch tasks alike', () => {
-    expect(operationStats({ total: 114, success: 97, fail: 0 })).toMatchObject({ progress: 0.8509, successRate: 0.8509 });
-    expect(operationStats({ total: 3, success: 2, fail: 0 })).toMatchObject({ progress: 0.6667, successRate: 0.6667 });
+    expect(statsOf({ total: 114, success: 97, fail: 0 })).toMatchObject({ progress: 0.8509, successRate: 0.8509 });
+    expect(statsOf({ total: 3, success: 2, fail: 0 })).toMatchObject({ progress: 0.6667, successRate: 0.6667 });
     const { normalize } = normalizer();
     const task = normalize.batchTask({ taskId: 't1', taskType: 'DeviceCmd', status: 'Running', totalCnt: 3, progress: 667, successRate: 333 });
     expect(task.stats).toMatchObject({ progress: 0.667, successRate: 0.333 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from '../../src/domain/models.js';
+import type { Page } from '../../src/domain/values.js';
 import { fetchWindow, planPages } from '../../src/datasources/platform/paging.js';
 
 describe('planPages', () => {

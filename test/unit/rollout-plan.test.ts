@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { operationStats } from '../../src/datasources/normalize.js';
-import { sumStats, taskParts, thresholdCrossed, waveSizes } from '../../src/domain/rollout-plan.js';
+import { statsOf } from '../../src/domain/upgrade-tasks.js';
+import { sumStats, taskParts, thresholdCrossed, waveSizes } from '../../src/domain/rollouts.js';
 
 describe('waveSizes', () => {
   it('counts, rounds percentages of all targets up, and gives the last wave what remains', () => {
@@ -32,7 +32,7 @@ describe('taskParts', () => {
 });
 
 describe('thresholdCrossed', () => {
-  const stats = (success: number, fail: number, timeout: number, wait = 0) => operationStats({ total: success + fail + timeout + wait, success, fail, timeout, wait });
+  const stats = (success: number, fail: number, timeout: number, wait = 0) => statsOf({ total: success + fail + timeout + wait, success, fail, timeout, wait });
 
   it('halts once failed / finished reaches the percent, with at least minFinished finished, and says so', () => {
     expect(thresholdCrossed(stats(3, 1, 0, 6), { percent: 25, minFinished: 1 })).toBe(

@@ -2,7 +2,7 @@
  * Maps a window of a list (items [start, start + count)) onto the platform's zero-based pageNo/pageSize paging,
  * whose largest page size differs per endpoint (100, 250, 500, 1000).
  */
-import type { ListWindow, Page } from '../../domain/models.js';
+import type { ListWindow, Page } from '../../domain/values.js';
 
 export interface PagePlan {
   pageSize: number;

@@ -1,16 +1,68 @@
 /**
- * A rollout's arithmetic, apart from the store and the platform: how the targets split into waves and tasks, what
- * the waves add up to, and when the failure threshold halts the rollout.
+ * Rollouts: a package brought to many devices in waves. Their shape, and their arithmetic apart from the store and
+ * the platform: how the targets split into waves and tasks, what the waves add up to, and when the failure threshold
+ * halts the rollout.
  */
-import { operationStats } from '../datasources/normalize.js';
-import type { OperationStats } from './models.js';
+import { statsOf, type OperationPolicy, type OperationStats, type OperationType } from './upgrade-tasks.js';
+import { enumOf, type ValueOf } from './values.js';
 
 /** The platform takes at most this many devices in one upgrade task. */
 export const MAX_DEVICES_PER_TASK = 256;
 export const MAX_WAVES = 100;
 
-export type RolloutState = 'RUNNING' | 'PAUSED' | 'HALTED' | 'COMPLETED' | 'CANCELLED';
-export type WaveState = 'PENDING' | 'RUNNING' | 'SOAKING' | 'DONE' | 'SKIPPED';
+export const RolloutState = enumOf(['RUNNING', 'PAUSED', 'HALTED', 'COMPLETED', 'CANCELLED']);
+export type RolloutState = ValueOf<typeof RolloutState>;
+export const WaveState = enumOf(['PENDING', 'RUNNING', 'SOAKING', 'DONE', 'SKIPPED']);
+export type WaveState = ValueOf<typeof WaveState>;
+
+export interface RolloutTask {
+  part: number;
+  deviceIds: string[];
+  /** Null until the platform has answered the create. */
+  operationId: string | null;
+}
+
+export interface RolloutWave {
+  index: number;
+  size: number;
+  state: WaveState;
+  deviceIds: string[];
+  startedAt: number | null;
+  finishedAt: number | null;
+  soakUntil: number | null;
+  tasks: RolloutTask[];
+}
+
+export interface Rollout {
+  id: string;
+  client: string;
+  name: string | null;
+  type: OperationType;
+  fileId: string;
+  targetVersion: string | null;
+  state: RolloutState;
+  haltReason: string | null;
+  soakMinutes: number;
+  threshold: { percent: number; minFinished: number } | null;
+  /** Failed and finished counts when the rollout was last resumed by an operator. */
+  thresholdBase: { failed: number; finished: number };
+  policy: OperationPolicy;
+  total: number;
+  sourceOperationId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  waves: RolloutWave[];
+}
+
+export type NewRollout = Omit<Rollout, 'state' | 'haltReason' | 'thresholdBase' | 'updatedAt' | 'waves'> & { waves: { deviceIds: string[] }[] };
+
+export type WaveChange = Partial<Pick<RolloutWave, 'state' | 'startedAt' | 'finishedAt' | 'soakUntil'>>;
+
+/** A rollout with its progress: the stats over all waves' tasks, and each wave's. */
+export interface RolloutProgress extends Rollout {
+  stats: OperationStats;
+  waveStats: OperationStats[];
+}
 
 /** Exactly one of the two: a number of devices, or a percentage of all the rollout's targets. */
 export interface WaveSpec {
@@ -67,7 +119,7 @@ export function taskParts(deviceIds: readonly string[]): string[][] {
 /** Counts summed over tasks (a wave's, or a rollout's over all its waves). */
 export function sumStats(all: readonly OperationStats[]): OperationStats {
   const sum = (key: keyof OperationStats) => all.reduce((total, stats) => total + (Number(stats[key]) || 0), 0);
-  return operationStats({ total: sum('total'), wait: sum('wait'), processing: sum('processing'), success: sum('success'), fail: sum('fail'), stop: sum('stop'), timeout: sum('timeout') });
+  return statsOf({ total: sum('total'), wait: sum('wait'), processing: sum('processing'), success: sum('success'), fail: sum('fail'), stop: sum('stop'), timeout: sum('timeout') });
 }
 
 /** What a threshold judges: failed = fail + timeout, finished = every device whose upgrade has ended. */

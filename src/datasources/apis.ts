@@ -15,7 +15,7 @@ import pLimit from 'p-limit';
 import type { Cache, PlatformCaches } from './caches.js';
 import type { CallOptions, CallScope, Endpoint, PlatformClient } from './platform/client.js';
 import { PlatformError } from './platform/errors.js';
-import type { MirrorRepository } from '../store/mirror.repository.js';
+import type { MirrorRepositories } from '../store/index.js';
 
 const get = (template: Endpoint['template']): Endpoint => ({ method: 'GET', template });
 const post = (template: Endpoint['template']): Endpoint => ({ method: 'POST', template });
@@ -48,7 +48,7 @@ export const ENDPOINTS = {
  */
 export interface MirrorSource {
   readonly ready: boolean;
-  readonly repo: MirrorRepository;
+  readonly repo: MirrorRepositories;
   /** A task the gateway just created: the mirror keeps it and follows it at once. */
   noticed(operation: Operation): Promise<void>;
 }
@@ -106,7 +106,7 @@ abstract class Api {
   ) {}
 
   /** The mirror, when its lists are complete. */
-  protected get readyMirror(): MirrorRepository | undefined {
+  protected get readyMirror(): MirrorRepositories | undefined {
     return this.mirror?.ready ? this.mirror.repo : undefined;
   }
 
@@ -140,7 +140,7 @@ abstract class Api {
 
 export class OperationsApi extends Api {
   list(filter: OperationFilter, window: ListWindow): Promise<Page<Operation>> {
-    return this.readyMirror?.operations(filter, window) ?? this.listFromPlatform(filter, window);
+    return this.readyMirror?.upgradeTasks.operations(filter, window) ?? this.listFromPlatform(filter, window);
   }
 
   /** Always the platform's answer (the mirror's sync reads this way). */
@@ -161,7 +161,7 @@ export class OperationsApi extends Api {
   }
 
   async find(id: string): Promise<Operation | null> {
-    const mirrored = await this.mirror?.repo.operation(id);
+    const mirrored = await this.mirror?.repo.upgradeTasks.operation(id);
     if (mirrored) return mirrored;
     return this.findOnPlatform(id);
   }
@@ -257,7 +257,7 @@ export class OperationsApi extends Api {
     const found = new Map<string, Page<Subtask>>();
     for (const [group, ids] of groups) {
       const [status, start, count] = JSON.parse(group) as [SubtaskStatus | null, number, number];
-      const pages = (await this.mirror?.repo.subtaskPages(ids, status ?? undefined, { start, count })) ?? new Map();
+      const pages = (await this.mirror?.repo.upgradeTasks.subtaskPages(ids, status ?? undefined, { start, count })) ?? new Map();
       for (const [id, page] of pages) found.set(JSON.stringify([id, status, start, count]), page);
     }
     return keys.map((key) => found.get(key));
@@ -282,7 +282,7 @@ export class DevicesApi extends Api {
   /** `appId`: a device of another application that authorised ours. */
   async find(id: string, appId?: string): Promise<Device | null> {
     // The mirror holds the gateway's own application's devices.
-    const mirrored = appId === undefined ? await this.mirror?.repo.device(id) : undefined;
+    const mirrored = appId === undefined ? await this.mirror?.repo.devices.device(id) : undefined;
     return mirrored ?? this.findOnPlatform(id, appId);
   }
 
@@ -291,7 +291,7 @@ export class DevicesApi extends Api {
    * platform (a bounded number at once); each id gets its device, null (unknown) or its own error.
    */
   async findMany(ids: readonly string[]): Promise<(Device | null | Error)[]> {
-    const mirrored = (await this.mirror?.repo.devices(ids)) ?? new Map<string, Device>();
+    const mirrored = (await this.mirror?.repo.devices.devices(ids)) ?? new Map<string, Device>();
     const limit = pLimit(LOOKUP_CONCURRENCY);
     return Promise.all(
       ids.map((id) => mirrored.get(id) ?? limit(() => this.findOnPlatform(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))),
@@ -316,7 +316,7 @@ export class DevicesApi extends Api {
    */
   async findOfOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
     const found = new Map<string, Device | null>();
-    for (const [id, device] of (await this.mirror?.repo.devices(ids)) ?? []) found.set(id, device);
+    for (const [id, device] of (await this.mirror?.repo.devices.devices(ids)) ?? []) found.set(id, device);
     const missing = [...new Set(ids)].filter((id) => {
       if (found.has(id)) return false;
       const cached = this.caches.devices.get(`|${id}`);
@@ -370,7 +370,7 @@ export class DevicesApi extends Api {
 
 export class DeviceGroupsApi extends Api {
   list(window: ListWindow): Promise<Page<DeviceGroup>> {
-    return this.readyMirror?.groups(window) ?? this.listFromPlatform(window);
+    return this.readyMirror?.packages.groups(window) ?? this.listFromPlatform(window);
   }
 
   listFromPlatform(window: ListWindow): Promise<Page<DeviceGroup>> {
@@ -378,7 +378,7 @@ export class DeviceGroupsApi extends Api {
   }
 
   async memberIds(groupId: string, window: ListWindow): Promise<Page<string>> {
-    return (await this.readyMirror?.groupMemberIds(groupId, window)) ?? this.memberIdsFromPlatform(groupId, window);
+    return (await this.readyMirror?.packages.groupMemberIds(groupId, window)) ?? this.memberIdsFromPlatform(groupId, window);
   }
 
   memberIdsFromPlatform(groupId: string, window: ListWindow): Promise<Page<string>> {
@@ -398,7 +398,7 @@ export class DeviceGroupsApi extends Api {
 
 export class UpgradePackagesApi extends Api {
   list(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
-    return this.readyMirror?.packages(filter, window) ?? this.listFromPlatform(filter, window);
+    return this.readyMirror?.packages.packages(filter, window) ?? this.listFromPlatform(filter, window);
   }
 
   listFromPlatform(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
@@ -417,7 +417,7 @@ export class UpgradePackagesApi extends Api {
   }
 
   async find(id: string): Promise<UpgradePackage | null> {
-    const mirrored = await this.mirror?.repo.package(id);
+    const mirrored = await this.mirror?.repo.packages.package(id);
     if (mirrored) return mirrored;
     const cached = this.caches.packages.get(id);
     if (cached) return cached;
@@ -462,7 +462,7 @@ export class BatchTasksApi extends Api {
     const raw = await orNull(this.call(ENDPOINTS.batchTask, { path: { taskId: id }, searchParams: { appId, select: 'tag' } }), ['105005']);
     if (raw === null) return null;
     const task = learned(this.normalize.batchTask(record(raw)));
-    await this.mirror?.repo.putBatchTask(task, Date.parse(task.syncedAt));
+    await this.mirror?.repo.batchTasks.putBatchTask(task, Date.parse(task.syncedAt));
     return task;
   }
 

@@ -30,13 +30,13 @@ export class FleetResolver {
   async fleet(@Args(() => FleetArgs) args: FleetArgs, @Ctx() ctx: GatewayContext) {
     const mirror = await readyMirror(ctx);
     const window = windowOf(args);
-    return connectionOf(await mirror.repo.fleet({ ...args.filter }, args.orderBy, window), window);
+    return connectionOf(await mirror.repo.devices.fleet({ ...args.filter }, args.orderBy, window), window);
   }
 
   @Query(() => FleetSummary, { nullable: true, description: 'Totals of the (filtered) fleet by status, versions and device type, from the mirror.' })
   async fleetSummary(@Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined, @Ctx() ctx: GatewayContext) {
     const mirror = await readyMirror(ctx);
-    return mirror.repo.fleetSummary({ ...filter });
+    return mirror.repo.devices.fleetSummary({ ...filter });
   }
 
   @Query(() => MirrorStatus, { description: 'The fleet mirror: its state, what it holds, how fresh, and the notifications it receives.' })
@@ -51,6 +51,6 @@ export class FleetResolver {
   async batchTasks(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: GatewayContext) {
     if (!ctx.mirror) throw new GraphQLError('The fleet mirror is off (MIRROR_BUDGET_SHARE=0): batchTasks needs it.', { extensions: { code: 'MIRROR_UNAVAILABLE' } });
     const window = windowOf(args);
-    return connectionOf(await ctx.mirror.repo.batchTasks(window), window);
+    return connectionOf(await ctx.mirror.repo.batchTasks.batchTasks(window), window);
   }
 }

@@ -81,7 +81,7 @@ export class RolloutOrchestrator {
   /** A rollout with its tasks' figures, as the mirror has them. */
   async view(rollout: Rollout): Promise<RolloutProgress> {
     const operationIds = rollout.waves.flatMap((w) => w.tasks.map((t) => t.operationId)).filter((id): id is string => id !== null);
-    const operations = await this.options.mirror.repo.operationsById(operationIds);
+    const operations = await this.options.mirror.repo.upgradeTasks.operationsById(operationIds);
     const waveStats = rollout.waves.map((wave) => sumStats(wave.tasks.map((t) => (t.operationId && operations.get(t.operationId)?.stats) || EMPTY_STATS)));
     return { ...rollout, stats: sumStats(waveStats), waveStats };
   }
@@ -173,7 +173,7 @@ export class RolloutOrchestrator {
   private async ended(rolloutId: string, index: number): Promise<boolean> {
     const tasks = (await this.options.repo.find(rolloutId))?.waves[index]?.tasks ?? [];
     if (tasks.length === 0 || tasks.some((t) => t.operationId === null)) return false;
-    const operations = await this.options.mirror.repo.operationsById(tasks.map((t) => t.operationId as string));
+    const operations = await this.options.mirror.repo.upgradeTasks.operationsById(tasks.map((t) => t.operationId as string));
     return tasks.every((t) => {
       const operation = operations.get(t.operationId as string);
       return operation !== undefined && hasEnded(operation);

@@ -163,7 +163,7 @@ export class RolloutService {
       });
       deviceIds = [...seen];
     } else if (filter !== undefined) {
-      deviceIds = await this.mirror.repo.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
+      deviceIds = await this.mirror.repo.devices.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
       if (deviceIds.length === 0) add('input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
     }
     if (deviceIds.length > MAX_ROLLOUT_DEVICES) add('input.targets', 'maxDevices', `a rollout takes at most ${MAX_ROLLOUT_DEVICES} devices`);
@@ -187,7 +187,7 @@ export class RolloutService {
       add('input.fileId', 'packageType', `package ${command.fileId} is ${pkg.type}, not for a ${command.type}`);
     }
     if (deviceIds.length > 0 && deviceIds.length <= MAX_ROLLOUT_DEVICES) {
-      const devices = await this.mirror.repo.devices(deviceIds);
+      const devices = await this.mirror.repo.devices.devices(deviceIds);
       const unknown = deviceIds.filter((id) => !devices.has(id));
       if (unknown.length > 0) add('input.targets.deviceIds', 'devicesExist', `${unknown.length} unknown device(s): ${named(unknown)}`);
       if (pkg) {

@@ -10,7 +10,11 @@ import { LRUCache } from 'lru-cache';
 import { BudgetRepository } from './budget.repository.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { LeaseRepository } from './leases.repository.js';
-import { MirrorRepository } from './mirror.repository.js';
+import { BatchTasksRepository } from './batch-tasks.repository.js';
+import { DevicesRepository } from './devices.repository.js';
+import { PackagesRepository } from './packages.repository.js';
+import { SyncStateRepository } from './sync-state.repository.js';
+import { UpgradeTasksRepository } from './upgrade-tasks.repository.js';
 import { migrate } from './migrate.js';
 import { StoreNotices } from './notices.js';
 import { RolloutRepository } from './rollouts.repository.js';
@@ -24,12 +28,21 @@ export interface Store {
   db: StoreDb;
   idempotency: IdempotencyRepository;
   budget: BudgetRepository;
-  mirror: MirrorRepository;
+  /** The fleet mirror: one repository per aggregate. The sync (src/sync) is their only writer. */
+  mirror: MirrorRepositories;
   rollouts: RolloutRepository;
   leases: LeaseRepository;
   /** PostgreSQL, where replicas share the store: their one platform token, and notices of changes between them. */
   shared?: { tokens: TokenRepository; notices: StoreNotices };
   close(): Promise<void>;
+}
+
+export interface MirrorRepositories {
+  devices: DevicesRepository;
+  upgradeTasks: UpgradeTasksRepository;
+  packages: PackagesRepository;
+  batchTasks: BatchTasksRepository;
+  syncState: SyncStateRepository;
 }
 
 export const SQLITE_FILE = 'gateway.sqlite';
@@ -53,7 +66,13 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     db,
     idempotency: new IdempotencyRepository(db),
     budget: new BudgetRepository(db, location.engine),
-    mirror: new MirrorRepository(db),
+    mirror: {
+      devices: new DevicesRepository(db),
+      upgradeTasks: new UpgradeTasksRepository(db),
+      packages: new PackagesRepository(db),
+      batchTasks: new BatchTasksRepository(db),
+      syncState: new SyncStateRepository(db),
+    },
     rollouts: new RolloutRepository(db),
     leases: new LeaseRepository(db),
     shared,

@@ -32,17 +32,17 @@ export function fanOut(notices: StoreNotices, mirror: Mirror, rollouts: RolloutS
   const read = async ({ kind, id }: Notice): Promise<void> => {
     const { repo, events } = mirror;
     if (kind === 'device') {
-      const device = await repo.device(id);
+      const device = await repo.devices.device(id);
       if (device) relay(() => events.emit('device', device));
     } else if (kind === 'operation') {
-      const operation = await repo.operation(id);
+      const operation = await repo.upgradeTasks.operation(id);
       if (operation) relay(() => events.emit('operation', operation));
     } else if (kind === 'subtask') {
       const [operationId = '', subtaskId = ''] = id.split('/');
-      const subtask = await repo.subtask(operationId, subtaskId);
+      const subtask = await repo.upgradeTasks.subtask(operationId, subtaskId);
       if (subtask) relay(() => events.emit('subtask', subtask));
     } else if (kind === 'batchTask') {
-      const task = await repo.batchTask(id);
+      const task = await repo.batchTasks.batchTask(id);
       if (task) relay(() => events.emit('batchTask', task));
     } else if (kind === 'rollout' && rollouts) {
       const view = await rollouts.find(id);

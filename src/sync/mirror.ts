@@ -15,11 +15,11 @@ import type { Page } from '../domain/values.js';
 import type { Normalizer } from '../datasources/normalize.js';
 import type { MirrorState, MirrorStatus } from '../domain/mirror.js';
 import type { Logger } from '../logging/logger.js';
-import type { MirrorRepository } from '../store/mirror.repository.js';
+import type { MirrorRepositories } from '../store/index.js';
 import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES, type Change } from './notifications.js';
 
 export interface MirrorOptions {
-  repo: MirrorRepository;
+  repo: MirrorRepositories;
   /** The platform, as the mirror's own client (its calls are budgeted under its share). */
   apis: PlatformApis;
   normalizer: Normalizer;
@@ -63,7 +63,7 @@ const PAGE = { packages: 100, groups: 500, devices: 250, operations: 100 } as co
 
 export class Mirror implements MirrorSource {
   readonly events = new EventEmitter<MirrorEvents>();
-  readonly repo: MirrorRepository;
+  readonly repo: MirrorRepositories;
   #ready = false;
   #syncing = false;
   #closed = false;
@@ -115,8 +115,8 @@ export class Mirror implements MirrorSource {
     this.#publicUrl = publicUrl;
     // Kept in the store: the platform's subscriptions go on pointing at the same URL after a restart, and every
     // replica behind that URL knows the secret.
-    this.#secret = await this.repo.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
-    const last = await this.repo.meta('sync.lastFullAt');
+    this.#secret = await this.repo.syncState.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
+    const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
     this.#ready = this.#lastFullSyncAt !== undefined;
     this.#loop = this.run();
@@ -175,7 +175,7 @@ export class Mirror implements MirrorSource {
   }
 
   async status(): Promise<MirrorStatus> {
-    const counts = await this.repo.counts();
+    const counts = await this.repo.syncState.counts();
     const periodMs = this.options.fullSyncMinutes * 60_000;
     const stale = this.#lastFullSyncAt !== undefined && !this.push && Date.now() - this.#lastFullSyncAt > periodMs + this.#pollMs;
     const state: MirrorState = this.#ready ? (stale ? 'STALE' : 'READY') : counts.devices + counts.operations > 0 || this.#syncing ? 'SYNCING' : 'EMPTY';
@@ -219,7 +219,7 @@ export class Mirror implements MirrorSource {
 
   async noticed(operation: Operation): Promise<void> {
     const { syncedAt: _learned, ...fresh } = operation;
-    await this.repo.putOperation(fresh, Date.now());
+    await this.repo.upgradeTasks.putOperation(fresh, Date.now());
     this.events.emit('operation', { ...fresh, syncedAt: new Date().toISOString() });
     // Its subtasks are read at once.
     this.#wake?.abort();
@@ -233,21 +233,21 @@ export class Mirror implements MirrorSource {
 
   private async apply(change: Change, at: number): Promise<void> {
     if (change.kind === 'deviceDeleted') {
-      await this.repo.deleteDevice(change.deviceId);
+      await this.repo.devices.deleteDevice(change.deviceId);
       return;
     }
     if (change.kind === 'device') {
       // A push carries deviceInfo only: keep what it leaves out (creation time and the like).
-      const known = await this.repo.device(change.device.id);
+      const known = await this.repo.devices.device(change.device.id);
       const merged: Device = { ...known, ...definedOnly(change.device), id: change.device.id };
       delete (merged as Partial<Device>).syncedAt;
-      if (await this.repo.applyDevice(merged, at)) this.events.emit('device', { ...merged, syncedAt: new Date(at).toISOString() });
+      if (await this.repo.devices.applyDevice(merged, at)) this.events.emit('device', { ...merged, syncedAt: new Date(at).toISOString() });
       return;
     }
     const { operationId, subtaskId, deviceId, status, step, detail } = change;
-    const subtask = await this.repo.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at);
+    const subtask = await this.repo.upgradeTasks.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at);
     if (!subtask) {
-      if (!(await this.repo.holdsSubtasks(operationId))) {
+      if (!(await this.repo.upgradeTasks.holdsSubtasks(operationId))) {
         this.#unplaced.set(operationId, at);
         this.#wake?.abort();
       }
@@ -259,9 +259,9 @@ export class Mirror implements MirrorSource {
 
   /** A task's stats from its mirrored subtasks, as notifications move them (its status follows from the next poll). */
   private async restat(operationId: string, at: number): Promise<void> {
-    const operation = await this.repo.operation(operationId);
+    const operation = await this.repo.upgradeTasks.operation(operationId);
     if (!operation) return;
-    const counts = await this.repo.subtaskCounts(operationId);
+    const counts = await this.repo.upgradeTasks.subtaskCounts(operationId);
     const n = (status: string) => counts.get(status) ?? 0;
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     if (total !== operation.stats.total) return;
@@ -269,7 +269,7 @@ export class Mirror implements MirrorSource {
     const { syncedAt: _learned, ...rest } = operation;
     const updated: Operation = { ...rest, stats, status: statusOf(stats) };
     if (updated.status === operation.status && JSON.stringify(updated.stats) === JSON.stringify(operation.stats)) return;
-    await this.repo.putOperation(updated, at);
+    await this.repo.upgradeTasks.putOperation(updated, at);
     this.events.emit('operation', { ...updated, syncedAt: new Date(at).toISOString() });
   }
 
@@ -326,23 +326,23 @@ export class Mirror implements MirrorSource {
       subscribed.push(type);
     }
     this.#subscribed = subscribed;
-    await this.repo.setMeta('receiver.subscribed', JSON.stringify(subscribed));
+    await this.repo.syncState.setMeta('receiver.subscribed', JSON.stringify(subscribed));
     this.options.logger.info({ types: subscribed.length }, 'subscribed to the platform notifications');
   }
 
   /** Another replica syncs: what it did is in the store. */
   private async learnFromLeader(): Promise<void> {
-    const last = await this.repo.meta('sync.lastFullAt');
+    const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
     this.#ready ||= this.#lastFullSyncAt !== undefined;
-    this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
+    this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.syncState.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
   }
 
   /** Lists everything again, page by page; the cursor is kept after each page. */
   private async fullSync(): Promise<void> {
     this.#syncing = true;
-    const saved = await this.repo.meta('sync.cursor');
-    let cursor: SyncCursor = saved ? (JSON.parse(saved) as SyncCursor) : { round: Number((await this.repo.meta('sync.round')) ?? 0) + 1, step: STEPS[0], page: 0, startedAt: Date.now() };
+    const saved = await this.repo.syncState.meta('sync.cursor');
+    let cursor: SyncCursor = saved ? (JSON.parse(saved) as SyncCursor) : { round: Number((await this.repo.syncState.meta('sync.round')) ?? 0) + 1, step: STEPS[0], page: 0, startedAt: Date.now() };
     const { apis } = this.options;
     for (let s = STEPS.indexOf(cursor.step); s < STEPS.length; s++) {
       const step = STEPS[s] as SyncCursor['step'];
@@ -353,55 +353,55 @@ export class Mirror implements MirrorSource {
         let total: number;
         if (step === 'packages') {
           const listed = await apis.upgradePackages.listFromPlatform({}, window);
-          await this.repo.putPackages(listed.items, now, cursor.round);
+          await this.repo.packages.putPackages(listed.items, now, cursor.round);
           total = listed.totalCount;
         } else if (step === 'groups') {
           // Groups are few (one page); their members are read with them.
           const listed = await apis.deviceGroups.listFromPlatform({ start: 0, count: size });
           for (const [position, group] of listed.items.entries()) {
             const members = await apis.deviceGroups.memberIdsFromPlatform(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? 1000) });
-            await this.repo.putGroup(group, position, members.items, Date.now(), cursor.round);
+            await this.repo.packages.putGroup(group, position, members.items, Date.now(), cursor.round);
           }
-          await this.repo.dropGroupsBefore(cursor.round);
+          await this.repo.packages.dropGroupsBefore(cursor.round);
           total = 0;
         } else if (step === 'devices') {
           const listed = await apis.devices.list(window);
-          await this.repo.putDevices(listed.items, now, cursor.round);
+          await this.repo.devices.putDevices(listed.items, now, cursor.round);
           total = listed.totalCount;
         } else {
           const listed = await apis.operations.listFromPlatform({}, window);
-          await this.repo.putOperations(listed.items, now, cursor.round);
+          await this.repo.upgradeTasks.putOperations(listed.items, now, cursor.round);
           total = listed.totalCount;
         }
         const done = (page + 1) * size >= total;
         cursor = done ? { ...cursor, step: STEPS[s + 1] ?? step, page: 0 } : { ...cursor, step, page: page + 1 };
-        await this.repo.setMeta('sync.cursor', JSON.stringify(cursor));
+        await this.repo.syncState.setMeta('sync.cursor', JSON.stringify(cursor));
         if (done) break;
         if (this.#closed) return;
       }
     }
-    await this.repo.dropDevicesBefore(cursor.round, cursor.startedAt);
-    await this.repo.dropPackagesBefore(cursor.round);
+    await this.repo.devices.dropDevicesBefore(cursor.round, cursor.startedAt);
+    await this.repo.packages.dropPackagesBefore(cursor.round);
     this.#lastFullSyncAt = Date.now();
-    await this.repo.setMeta('sync.round', String(cursor.round));
-    await this.repo.setMeta('sync.lastFullAt', String(this.#lastFullSyncAt));
-    await this.repo.deleteMeta('sync.cursor');
+    await this.repo.syncState.setMeta('sync.round', String(cursor.round));
+    await this.repo.syncState.setMeta('sync.lastFullAt', String(this.#lastFullSyncAt));
+    await this.repo.syncState.deleteMeta('sync.cursor');
     this.#syncing = false;
     // The newest tasks' subtasks come next; lists are answered from the mirror once they are in.
     await this.followTasks(READY_TASKS);
     this.#ready = true;
-    this.options.logger.info(await this.repo.counts(), 'mirror full sync complete');
+    this.options.logger.info(await this.repo.syncState.counts(), 'mirror full sync complete');
   }
 
   /** The newest tasks again: new ones, and status changes (the platform does not push a task's own status). */
   private async pollNewest(): Promise<void> {
     const listed = await this.options.apis.operations.listFromPlatform({}, { start: 0, count: PAGE.operations });
-    const before = new Map((await Promise.all(listed.items.map((o) => this.repo.operation(o.id)))).filter((o) => o !== undefined).map((o) => [o.id, o]));
-    const round = Number((await this.repo.meta('sync.round')) ?? 0);
+    const before = new Map((await Promise.all(listed.items.map((o) => this.repo.upgradeTasks.operation(o.id)))).filter((o) => o !== undefined).map((o) => [o.id, o]));
+    const round = Number((await this.repo.syncState.meta('sync.round')) ?? 0);
     const now = Date.now();
     // Notices of a task never listed, long ago: nothing will read it for them.
     for (const [id, at] of this.#unplaced) if (now - at > UNPLACED_KEPT_MS) this.#unplaced.delete(id);
-    await this.repo.putOperations(listed.items, now, round);
+    await this.repo.upgradeTasks.putOperations(listed.items, now, round);
     for (const operation of listed.items) {
       const known = before.get(operation.id);
       if (!known || known.status !== operation.status || JSON.stringify(known.stats) !== JSON.stringify(operation.stats)) {
@@ -417,20 +417,20 @@ export class Mirror implements MirrorSource {
   private async followTasks(limit = 10): Promise<boolean> {
     // With push, notifications move running tasks' subtasks: they are read again only once the task has ended.
     // Without, one read per poll interval serves every subscriber of the task.
-    const due = await this.repo.operationsToFollow(limit + 1, this.push ? undefined : Date.now() - this.#pollMs);
+    const due = await this.repo.upgradeTasks.operationsToFollow(limit + 1, this.push ? undefined : Date.now() - this.#pollMs);
     for (const { id } of due.slice(0, limit)) {
       if (this.#closed) return false;
-      const operation = await this.repo.operation(id);
+      const operation = await this.repo.upgradeTasks.operation(id);
       if (!operation) continue;
       const total = operation.stats.total;
       const window = { start: 0, count: Math.max(1, total) };
-      const known = new Map((await this.repo.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
+      const known = new Map((await this.repo.upgradeTasks.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
       let sentAt: number;
       let page: Page<Subtask>;
       do {
         sentAt = Date.now();
         page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, window, total);
-        await this.repo.putSubtasks(id, page.items, sentAt);
+        await this.repo.upgradeTasks.putSubtasks(id, page.items, sentAt);
         // A notice that found no subtask to move while this read was on its way: the read may predate it.
       } while ((this.#unplaced.get(id) ?? -Infinity) >= sentAt);
       this.#unplaced.delete(id);

@@ -35,16 +35,16 @@ const subtask = (id: string, operationId: string, deviceId: string): Subtask => 
 describe.each(ENGINES)('the mirror repository on %s', (engine) => {
   it('keeps the newest state of a device: an older read or a late notification never moves it back', async () => {
     const { mirror } = await fresh(engine);
-    await mirror.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_000, 1);
-    expect(await mirror.applyDevice(device('a', { fwVersion: 'V2.0.0' }), 2_000)).toBe(true);
-    expect(await mirror.applyDevice(device('a', { fwVersion: 'V1.5.0' }), 1_500)).toBe(false);
-    await mirror.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_200, 2);
-    expect(await mirror.device('a')).toMatchObject({ fwVersion: 'V2.0.0', syncedAt: new Date(2_000).toISOString() });
+    await mirror.devices.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_000, 1);
+    expect(await mirror.devices.applyDevice(device('a', { fwVersion: 'V2.0.0' }), 2_000)).toBe(true);
+    expect(await mirror.devices.applyDevice(device('a', { fwVersion: 'V1.5.0' }), 1_500)).toBe(false);
+    await mirror.devices.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_200, 2);
+    expect(await mirror.devices.device('a')).toMatchObject({ fwVersion: 'V2.0.0', syncedAt: new Date(2_000).toISOString() });
   });
 
   it('filters, sorts and counts the fleet as DeviceFilter and FleetSummary say', async () => {
     const { mirror } = await fresh(engine);
-    await mirror.putDevices(
+    await mirror.devices.putDevices(
       [
         device('1', { name: 'Beta', fwVersion: 'V1.0.0', status: 'ONLINE' }),
         device('2', { name: 'alpha', fwVersion: 'V2.0.0', status: 'OFFLINE' }),
@@ -54,24 +54,24 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
       1_000,
       1,
     );
-    await mirror.putGroup({ id: 'g1', name: 'G' }, 0, ['2', '3', '2'], 1_000, 1);
-    const ids = async (filter: Parameters<typeof mirror.fleet>[0]) => (await mirror.fleet(filter, 'NAME', { start: 0, count: 10 })).items.map((d) => d.id);
+    await mirror.packages.putGroup({ id: 'g1', name: 'G' }, 0, ['2', '3', '2'], 1_000, 1);
+    const ids = async (filter: Parameters<typeof mirror.devices.fleet>[0]) => (await mirror.devices.fleet(filter, 'NAME', { start: 0, count: 10 })).items.map((d) => d.id);
     expect(await ids({})).toEqual(['2', '1', '4', '3']);
     expect(await ids({ deviceType: 'WaterMeter', fwVersionNot: 'V1.0.0' })).toEqual(['2', '3']);
     expect(await ids({ status: ['OFFLINE'] })).toEqual(['2']);
     expect(await ids({ status: [] })).toEqual([]);
     expect(await ids({ groupId: 'g1' })).toEqual(['2', '3']);
     // The next sync round lists g2 only: g1 and its members go.
-    await mirror.putGroup({ id: 'g2', name: 'H' }, 0, ['4'], 2_000, 2);
-    await mirror.dropGroupsBefore(2);
-    expect(await mirror.groupMemberIds('g1', { start: 0, count: 10 })).toBeUndefined();
+    await mirror.packages.putGroup({ id: 'g2', name: 'H' }, 0, ['4'], 2_000, 2);
+    await mirror.packages.dropGroupsBefore(2);
+    expect(await mirror.packages.groupMemberIds('g1', { start: 0, count: 10 })).toBeUndefined();
     expect(await ids({ groupId: 'g1' })).toEqual([]);
     expect(await ids({ groupId: 'g2' })).toEqual(['4']);
     expect(await ids({ nameContains: 'A_%' })).toEqual(['3']);
     expect(await ids({ nameContains: 'ALP' })).toEqual(['2']);
-    expect((await mirror.fleet({}, 'NAME', { start: 1, count: 2 })).totalCount).toBe(4);
+    expect((await mirror.devices.fleet({}, 'NAME', { start: 1, count: 2 })).totalCount).toBe(4);
 
-    const summary = await mirror.fleetSummary({ deviceType: 'WaterMeter' });
+    const summary = await mirror.devices.fleetSummary({ deviceType: 'WaterMeter' });
     expect(summary.total).toBe(3);
     expect(summary.byFwVersion).toEqual(
       expect.arrayContaining([
@@ -88,52 +88,52 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
 
   it('lists tasks newest first with the platform filters, and moves a subtask only forward', async () => {
     const { mirror } = await fresh(engine);
-    await mirror.putOperations([operation('old', '2026-01-01T00:00:00Z', ['d1']), operation('new', '2026-02-01T00:00:00Z', ['d1', 'd2'])], 1_000, 1);
-    expect((await mirror.operations({}, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new', 'old']);
-    expect((await mirror.operations({ deviceId: 'd2' }, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new']);
-    expect(await mirror.subtasks('new', undefined, { start: 0, count: 5 })).toBeUndefined();
+    await mirror.upgradeTasks.putOperations([operation('old', '2026-01-01T00:00:00Z', ['d1']), operation('new', '2026-02-01T00:00:00Z', ['d1', 'd2'])], 1_000, 1);
+    expect((await mirror.upgradeTasks.operations({}, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new', 'old']);
+    expect((await mirror.upgradeTasks.operations({ deviceId: 'd2' }, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new']);
+    expect(await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 })).toBeUndefined();
 
-    await mirror.putSubtasks('new', [subtask('s1', 'new', 'd1'), subtask('s2', 'new', 'd2')], 1_000);
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'DOWNLOADING' }, 2_000)).toMatchObject({ id: 's1', status: 'PROCESSING', step: 'DOWNLOADING' });
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 3_000)).toMatchObject({ id: 's1', status: 'SUCCESS', step: null });
+    await mirror.upgradeTasks.putSubtasks('new', [subtask('s1', 'new', 'd1'), subtask('s2', 'new', 'd2')], 1_000);
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'DOWNLOADING' }, 2_000)).toMatchObject({ id: 's1', status: 'PROCESSING', step: 'DOWNLOADING' });
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 3_000)).toMatchObject({ id: 's1', status: 'SUCCESS', step: null });
     // Late: a step after the result, a repeat of the result.
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'UPDATING' }, 3_500)).toBeUndefined();
-    expect(await mirror.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 4_000)).toBeUndefined();
-    const page = await mirror.subtasks('new', undefined, { start: 0, count: 5 });
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'UPDATING' }, 3_500)).toBeUndefined();
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 4_000)).toBeUndefined();
+    const page = await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 });
     expect(page?.items.map((s) => [s.id, s.status, s.step])).toEqual([
       ['s1', 'SUCCESS', null],
       ['s2', 'WAIT', null],
     ]);
-    expect(Object.fromEntries(await mirror.subtaskCounts('new'))).toEqual({ SUCCESS: 1, WAIT: 1 });
+    expect(Object.fromEntries(await mirror.upgradeTasks.subtaskCounts('new'))).toEqual({ SUCCESS: 1, WAIT: 1 });
 
     // A read sent at 3,200 and written later: s1's result (pushed at 3,000) came before it and is what the read
     // says; s2's result pushed at 5,000, after the read was sent, is kept over the read's older WAIT.
-    await mirror.applySubtask({ operationId: 'new', subtaskId: 's2', deviceId: 'd2', status: 'FAILED' }, 5_000);
-    await mirror.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, subtask('s2', 'new', 'd2')], 3_200);
-    const reread = await mirror.subtasks('new', undefined, { start: 0, count: 5 });
+    await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's2', deviceId: 'd2', status: 'FAILED' }, 5_000);
+    await mirror.upgradeTasks.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, subtask('s2', 'new', 'd2')], 3_200);
+    const reread = await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 });
     expect(reread?.items.map((s) => [s.id, s.status])).toEqual([
       ['s1', 'SUCCESS'],
       ['s2', 'FAILED'],
     ]);
     // A read that says how it ended stands: a result notice cannot tell a timeout from a failure.
-    await mirror.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, { ...subtask('s2', 'new', 'd2'), status: 'TIMEOUT' }], 4_000);
-    expect((await mirror.subtasks('new', undefined, { start: 0, count: 5 }))?.items.map((s) => s.status)).toEqual(['SUCCESS', 'TIMEOUT']);
+    await mirror.upgradeTasks.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, { ...subtask('s2', 'new', 'd2'), status: 'TIMEOUT' }], 4_000);
+    expect((await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 }))?.items.map((s) => s.status)).toEqual(['SUCCESS', 'TIMEOUT']);
   });
 
   it('reads the same window of many tasks at once, with or without a status', async () => {
     const { mirror } = await fresh(engine);
-    await mirror.putOperations([operation('a', '2026-01-01T00:00:00Z', ['d1', 'd2', 'd3']), operation('b', '2026-01-02T00:00:00Z', ['d4']), operation('c', '2026-01-03T00:00:00Z', ['d5'])], 1_000, 1);
-    await mirror.putSubtasks('a', [subtask('a1', 'a', 'd1'), subtask('a2', 'a', 'd2'), subtask('a3', 'a', 'd3')], 1_000);
-    await mirror.putSubtasks('b', [subtask('b1', 'b', 'd4')], 1_000);
+    await mirror.upgradeTasks.putOperations([operation('a', '2026-01-01T00:00:00Z', ['d1', 'd2', 'd3']), operation('b', '2026-01-02T00:00:00Z', ['d4']), operation('c', '2026-01-03T00:00:00Z', ['d5'])], 1_000, 1);
+    await mirror.upgradeTasks.putSubtasks('a', [subtask('a1', 'a', 'd1'), subtask('a2', 'a', 'd2'), subtask('a3', 'a', 'd3')], 1_000);
+    await mirror.upgradeTasks.putSubtasks('b', [subtask('b1', 'b', 'd4')], 1_000);
     const window = { start: 1, count: 2 };
-    const pages = await mirror.subtaskPages(['a', 'b', 'c'], undefined, window);
+    const pages = await mirror.upgradeTasks.subtaskPages(['a', 'b', 'c'], undefined, window);
     expect([...pages.keys()].sort()).toEqual(['a', 'b']);
     expect(pages.get('a')?.totalCount).toBe(3);
     expect(pages.get('a')?.items.map((s) => s.id)).toEqual(['a2', 'a3']);
     expect(pages.get('b')).toMatchObject({ totalCount: 1, items: [] });
     // With a status: the positions have gaps, and the count is of the matching ones.
-    await mirror.applySubtask({ operationId: 'a', subtaskId: 'a2', deviceId: 'd2', status: 'SUCCESS' }, 2_000);
-    const succeeded = await mirror.subtaskPages(['a', 'b'], 'SUCCESS', { start: 0, count: 5 });
+    await mirror.upgradeTasks.applySubtask({ operationId: 'a', subtaskId: 'a2', deviceId: 'd2', status: 'SUCCESS' }, 2_000);
+    const succeeded = await mirror.upgradeTasks.subtaskPages(['a', 'b'], 'SUCCESS', { start: 0, count: 5 });
     expect(succeeded.get('a')).toMatchObject({ totalCount: 1, items: [{ id: 'a2', status: 'SUCCESS' }] });
     expect(succeeded.get('b')).toMatchObject({ totalCount: 0, items: [] });
   });

@@ -1,0 +1,169 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Device, DeviceFilter, DeviceOrder, DeviceStatus, FleetSummary } from '../domain/devices.js';
+import type { ListWindow, Page } from '../domain/values.js';
+import { chunks, revive, time, type Mirrored } from './mirrored.js';
+import type { StoreDb, StoreSchema } from './schema.js';
+
+/** The mirrored devices: written by the sync, read by lookups and the fleet queries the platform cannot answer. */
+export class DevicesRepository {
+  constructor(private readonly db: StoreDb) {}
+
+  /** Devices as read by a sync or a lookup; an older state never replaces a newer one. */
+  async putDevices(devices: readonly Device[], syncedAt: number, round: number): Promise<void> {
+    if (devices.length === 0) return;
+    const rows = devices.map((d) => deviceRow(d, syncedAt, round));
+    await this.db.transaction().execute(async (tx) => {
+      for (const chunk of chunks(rows, 200)) {
+        await tx
+          .insertInto('mirror_devices')
+          .values(chunk)
+          .onConflict((oc) =>
+            oc
+              .column('id')
+              .doUpdateSet((eb) => ({
+                name: eb.ref('excluded.name'),
+                name_lower: eb.ref('excluded.name_lower'),
+                gateway_id: eb.ref('excluded.gateway_id'),
+                device_type: eb.ref('excluded.device_type'),
+                model: eb.ref('excluded.model'),
+                manufacturer_name: eb.ref('excluded.manufacturer_name'),
+                protocol_type: eb.ref('excluded.protocol_type'),
+                fw_version: eb.ref('excluded.fw_version'),
+                sw_version: eb.ref('excluded.sw_version'),
+                status: eb.ref('excluded.status'),
+                created_at: eb.ref('excluded.created_at'),
+                last_modified_at: eb.ref('excluded.last_modified_at'),
+                data: eb.ref('excluded.data'),
+                synced_at: eb.ref('excluded.synced_at'),
+                sync_round: eb.ref('excluded.sync_round'),
+              }))
+              .where('mirror_devices.synced_at', '<=', (eb) => eb.ref('excluded.synced_at')),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** A device a notification reported: applied unless what the mirror holds was learned later. */
+  async applyDevice(device: Device, at: number): Promise<boolean> {
+    const existing = await this.db.selectFrom('mirror_devices').select(['synced_at', 'sync_round']).where('id', '=', device.id).executeTakeFirst();
+    if (existing && existing.synced_at > at) return false;
+    await this.putDevices([device], at, existing?.sync_round ?? 0);
+    return true;
+  }
+
+  async deleteDevice(id: string): Promise<void> {
+    await this.db.deleteFrom('mirror_devices').where('id', '=', id).execute();
+    await this.db.deleteFrom('mirror_group_members').where('device_id', '=', id).execute();
+  }
+
+  /** After a complete pass over the platform's devices: those it no longer lists are gone. */
+  async dropDevicesBefore(round: number, startedAt: number): Promise<number> {
+    const dropped = await this.db.deleteFrom('mirror_devices').where('sync_round', '<', round).where('synced_at', '<', startedAt).executeTakeFirst();
+    return Number(dropped.numDeletedRows);
+  }
+
+  async device(id: string): Promise<Mirrored<Device> | undefined> {
+    const row = await this.db.selectFrom('mirror_devices').select(['data', 'synced_at']).where('id', '=', id).executeTakeFirst();
+    return row && revive<Device>(row);
+  }
+
+  /** Many devices in one read (a dashboard's, say); those the mirror does not hold are missing from the map. */
+  async devices(ids: readonly string[]): Promise<Map<string, Mirrored<Device>>> {
+    const found = new Map<string, Mirrored<Device>>();
+    for (const chunk of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db.selectFrom('mirror_devices').select(['id', 'data', 'synced_at']).where('id', 'in', chunk).execute();
+      for (const row of rows) found.set(row.id, revive<Device>(row));
+    }
+    return found;
+  }
+
+  async fleet(filter: DeviceFilter, order: DeviceOrder, window: ListWindow): Promise<Page<Mirrored<Device>>> {
+    const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter);
+    const [total, rows] = await Promise.all([
+      this.db.selectFrom('mirror_devices').select((eb) => eb.fn.countAll<number | string>().as('n')).where(where).executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('mirror_devices')
+        .select(['data', 'synced_at'])
+        .where(where)
+        .orderBy(order === 'NAME' ? 'name_lower' : order === 'CREATED_AT' ? 'created_at' : 'last_modified_at')
+        .orderBy('id')
+        .limit(window.count)
+        .offset(window.start)
+        .execute(),
+    ]);
+    return { totalCount: Number(total.n), items: rows.map((r) => revive<Device>(r)) };
+  }
+
+  /** The ids of the devices a filter matches, by name (at most `limit`). */
+  async fleetIds(filter: DeviceFilter, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('mirror_devices').select('id').where((eb) => deviceWhere(eb, filter)).orderBy('name_lower').orderBy('id').limit(limit).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async fleetSummary(filter: DeviceFilter): Promise<FleetSummary> {
+    const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter);
+    const online = sql<number | string>`sum(case when status = 'ONLINE' then 1 else 0 end)`;
+    const countBy = (column: 'status' | 'fw_version' | 'sw_version' | 'device_type') =>
+      this.db
+        .selectFrom('mirror_devices')
+        .select([sql<string | null>`${sql.ref(column)}`.as('key'), (eb) => eb.fn.countAll<number | string>().as('n'), online.as('online')])
+        .where(where)
+        .groupBy(column)
+        .orderBy('n', 'desc')
+        .orderBy(column)
+        .execute();
+    const [byStatus, byFw, bySw, byType] = await Promise.all([countBy('status'), countBy('fw_version'), countBy('sw_version'), countBy('device_type')]);
+    const version = (rows: typeof byFw) => rows.map((r) => ({ version: r.key, count: Number(r.n), online: Number(r.online ?? 0) }));
+    return {
+      total: byStatus.reduce((sum, r) => sum + Number(r.n), 0),
+      byStatus: byStatus.map((r) => ({ status: r.key as DeviceStatus | null, count: Number(r.n) })),
+      byFwVersion: version(byFw),
+      bySwVersion: version(bySw),
+      byDeviceType: byType.map((r) => ({ key: r.key, count: Number(r.n) })),
+    };
+  }
+}
+
+function deviceRow(d: Device, syncedAt: number, round: number) {
+  return {
+    id: d.id,
+    name: d.name ?? null,
+    name_lower: d.name?.toLowerCase() ?? null,
+    gateway_id: d.gatewayId ?? null,
+    device_type: d.deviceType ?? null,
+    model: d.model ?? null,
+    manufacturer_name: d.manufacturerName ?? null,
+    protocol_type: d.protocolType ?? null,
+    fw_version: d.fwVersion ?? null,
+    sw_version: d.swVersion ?? null,
+    status: d.status ?? null,
+    created_at: time(d.createdAt),
+    last_modified_at: time(d.lastModifiedAt),
+    data: JSON.stringify(d),
+    synced_at: syncedAt,
+    sync_round: round,
+  };
+}
+
+function deviceWhere(eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>, f: DeviceFilter) {
+  const conditions = [];
+  if (f.deviceType !== undefined) conditions.push(eb('device_type', '=', f.deviceType));
+  if (f.model !== undefined) conditions.push(eb('model', '=', f.model));
+  if (f.manufacturerName !== undefined) conditions.push(eb('manufacturer_name', '=', f.manufacturerName));
+  if (f.protocolType !== undefined) conditions.push(eb('protocol_type', '=', f.protocolType));
+  if (f.fwVersion !== undefined) conditions.push(eb('fw_version', '=', f.fwVersion));
+  if (f.swVersion !== undefined) conditions.push(eb('sw_version', '=', f.swVersion));
+  // "Not this version" includes devices that report none: they still have to be reached.
+  if (f.fwVersionNot !== undefined) conditions.push(eb.or([eb('fw_version', '!=', f.fwVersionNot), eb('fw_version', 'is', null)]));
+  if (f.swVersionNot !== undefined) conditions.push(eb.or([eb('sw_version', '!=', f.swVersionNot), eb('sw_version', 'is', null)]));
+  if (f.status !== undefined) conditions.push(f.status.length === 0 ? sql<boolean>`1 = 0` : eb('status', 'in', f.status));
+  if (f.gatewayId !== undefined) conditions.push(eb('gateway_id', '=', f.gatewayId));
+  if (f.groupId !== undefined) conditions.push(eb('id', 'in', eb.selectFrom('mirror_group_members').select('device_id').where('group_id', '=', f.groupId)));
+  if (f.nameContains !== undefined) {
+    // A literal part of the name: LIKE's wildcards in it are escaped, with the escape character named for SQLite.
+    const pattern = `%${f.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql<boolean>`${sql.ref('name_lower')} like ${pattern} escape '\\'`);
+  }
+  return eb.and(conditions);
+}

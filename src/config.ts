@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { QueryLimits } from './graphql/limits.js';
 import type { StoreLocation } from './store/index.js';
+import { API_ROLES, type ApiRole } from './domain/access.js';
 
 /** Configuration from environment variables (DESIGN.md §5). */
 
@@ -8,8 +9,6 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 /** Most to least severe: a level logs itself and everything before it. */
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
-export type ApiRole = 'read' | 'operate';
-const API_ROLES: readonly ApiRole[] = ['read', 'operate'];
 
 /** What a browser gets at the endpoint: the bundled GraphiQL, Apollo Sandbox (loads from Apollo's CDN), or nothing. */
 export type PlaygroundKind = 'graphiql' | 'apollo-sandbox' | 'off';

@@ -11,16 +11,17 @@ import type { GatewayConfig, RemotePlatformConfig } from './config.js';
 import { API_KEY_HEADER, createContextFactory, requestScopePlugin, type ContextDependencies, type GatewayContext } from './graphql/context.js';
 import { serveWebSocket } from './graphql/websocket.js';
 import { PlatformCaches } from './datasources/caches.js';
+import { platformApis, type Platform } from './datasources/index.js';
 import { Idempotency } from './services/exactly-once.js';
 import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform/client.js';
 import { RateBudget } from './datasources/platform/rate-budget.js';
 import { openStore, type Store } from './store/index.js';
-import { createPlatformApis } from './datasources/apis.js';
 import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
-import { fanOut } from './sync/fanout.js';
+import { fanOut } from './services/fanout.js';
+import { UpgradeTasksService } from './services/upgrade-tasks.service.js';
 import { SharedToken } from './datasources/platform/shared-token.js';
 import { LeaseKeeper } from './store/leases.repository.js';
 import { notificationReceiver } from './sync/receiver.js';
@@ -62,172 +63,63 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** What a running gateway is made of, closed in this order (see `stop`). */
+interface Parts {
+  logger: Logger;
+  refusals: RefusalLog;
+  emulator?: RunningEmulator;
+  store?: Store;
+  budget?: RateBudget;
+  idempotency?: Idempotency;
+  mirror?: Mirror;
+  mirrorSync?: LeaseKeeper;
+  orchestrator?: RolloutOrchestrator;
+  apollo?: ApolloServer<GatewayContext>;
+  stopWebSocket?: () => Promise<void>;
+}
+
+/** Stops accepting requests first, then the background work (the budget refuses what waits on it), the store last. */
+async function stop(parts: Parts): Promise<void> {
+  await parts.stopWebSocket?.();
+  await parts.apollo?.stop();
+  await parts.orchestrator?.close();
+  parts.refusals.close();
+  parts.budget?.close();
+  parts.idempotency?.close();
+  await parts.mirror?.close();
+  await parts.mirrorSync?.close();
+  // After the drain: a create answered during it still records its outcome.
+  await parts.store?.close();
+  await parts.emulator?.close();
+}
+
 /** Starts the whole gateway, or nothing: a failure part-way closes what had started and rethrows. */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  let emulator: RunningEmulator | undefined;
-  let apollo: ApolloServer<GatewayContext> | undefined;
-  let budget: RateBudget | undefined;
-  let store: Store | undefined;
-  let idempotency: Idempotency | undefined;
-  let mirror: Mirror | undefined;
-  let mirrorSync: LeaseKeeper | undefined;
-  let orchestrator: RolloutOrchestrator | undefined;
-  let stopWebSocket: (() => Promise<void>) | undefined;
-  const refusals = new RefusalLog(logger);
-  const stop = async (): Promise<void> => {
-    await stopWebSocket?.();
-    await apollo?.stop();
-    await orchestrator?.close();
-    refusals.close();
-    budget?.close();
-    idempotency?.close();
-    await mirror?.close();
-    await mirrorSync?.close();
-    // After the drain: a create answered during it still records its outcome.
-    await store?.close();
-    await emulator?.close();
-  };
-
+  const parts: Parts = { logger, refusals: new RefusalLog(logger) };
   try {
-    let settings: { url: string; appId: string; secret: string; tls?: RemotePlatformConfig['tls'] };
-    if (config.platform.kind === 'remote') {
-      settings = config.platform;
-    } else {
-      // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
-      const { startEmulator, DEFAULTS } = await import('./emulator/index.js');
-      const { port, seed, devices } = config.platform.emulator;
-      emulator = await startEmulator({ port, seed, devices }).catch((error: unknown) => {
-        throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
-      });
-      settings = {
-        url: emulator.url,
-        appId: config.platform.appId ?? emulator.credentials.appId,
-        secret: config.platform.secret ?? emulator.credentials.secret,
-      };
-    }
-    if (config.platform.kind === 'remote' && config.apiKeys === undefined) {
-      logger.warn('GATEWAY_ALLOW_ANONYMOUS=true: no API keys; anyone who reaches this gateway can query the platform and create tasks on it');
-    }
+    const settings = await platformSettings(config, parts);
+    const store = (parts.store = await openStore(config.store));
     const observability = new Observability(logger);
-    store = await openStore(config.store);
-    budget = new RateBudget({
-      ...config.rateLimit,
-      key: settings.appId,
-      ledger: store.budget,
-      clientShare: config.clientBudgetShare,
-      sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
-      // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
-      fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
-    });
-    // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
-    idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);
-    const platform = new PlatformClient({
-      ...settings,
-      timeoutMs: config.platformTimeoutMs,
-      circuitResetMs: config.circuitResetMs,
-      budget,
-      onCall: observability.onPlatformCall,
-      vault: store.shared && new SharedToken(store.shared.tokens, settings.appId, settings.secret),
-    });
-    const caches = new PlatformCaches(config.cache);
-    observability.attach({ platform, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
-    const normalizer = new Normalizer((message) => logger.warn(message));
-    if (config.mirror.budgetShare > 0) {
-      // Background calls have no request to finish for: they may wait for the budget as long as it takes.
-      const background = { get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT };
-      const { leases } = store;
-      const replica = randomUUID();
-      mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS);
-      mirror = new Mirror({
-        repo: store.mirror,
-        apis: createPlatformApis(platform, normalizer, caches, background),
-        normalizer,
-        logger,
-        appId: settings.appId,
-        budgetShare: config.mirror.budgetShare,
-        fullSyncMinutes: config.mirror.fullSyncMinutes,
-        pollSeconds: config.mirror.pollSeconds,
-        replicas: mirrorSync && { sync: mirrorSync, claim: (name, ttlMs) => leases.acquire(name, replica, Date.now(), ttlMs) },
-      });
-    }
-    let rollouts: RolloutService | undefined;
-    if (mirror) {
-      // Rollouts' creates are mutations: they go before queries in the budget's queue.
-      const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
-      orchestrator = new RolloutOrchestrator({
-        repo: store.rollouts,
-        leases: store.leases,
-        mirror,
-        apis: createPlatformApis(platform, normalizer, caches, creates, mirror),
-        idempotency,
-        logger,
-      });
-      rollouts = new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
-    }
+    const platform = platformOf(config, settings, store, observability, parts);
+    const mirror = startMirror(config, platform, settings.appId, store, parts);
+    const idempotency = parts.idempotency as Idempotency;
+    const rollouts = mirror && rolloutsOf(platform, store, mirror, idempotency, parts);
     if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
-    const answeredByMirror = () => mirror?.ready ?? false;
 
-    const schema = await buildGatewaySchema();
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createServer(app);
-    const drain = new HttpDrain(httpServer);
-    // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
-    const landingPage =
-      config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
-    const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap, mirrored: answeredByMirror });
-    apollo = new ApolloServer<GatewayContext>({
-      schema,
-      logger,
-      introspection: config.introspection,
-      // Apollo's defaults, stated: a browser cannot send a simple cross-site request that runs an operation, and
-      // a body with an array of operations is refused (one request, one operation, one set of limits).
-      csrfPrevention: true,
-      allowBatchedHttpRequests: false,
-      includeStacktraceInErrorResponses: false,
-      // main.ts handles SIGINT/SIGTERM and closes everything in order; Apollo's own handler would stop the server
-      // first and raise the signal again, which reads as an operator's second "now".
-      stopOnTerminationSignals: false,
-      validationRules: limits.validationRules,
-      parseOptions: limits.parseOptions,
-      formatError,
-      plugins: [
-        httpDrainPlugin(drain),
-        landingPage,
-        requestScopePlugin(),
-        requestRecordPlugin(),
-        errorLoggingPlugin(logger, refusals),
-        retryAfterPlugin(config.rateLimit.windowSeconds),
-        ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
-      ],
-    });
-    await apollo.start();
-
-    const contextDependencies: ContextDependencies = {
+    const dependencies: ContextDependencies = {
       platform,
-      normalizer,
-      caches,
       idempotency,
-      requestDeadlineMs: config.requestDeadlineMs,
-      embeddedEmulator: emulator !== undefined,
-      apiKeys: config.apiKeys,
       mirror,
       rollouts,
+      embeddedEmulator: parts.emulator !== undefined,
+      requestDeadlineMs: config.requestDeadlineMs,
+      apiKeys: config.apiKeys,
     };
-    stopWebSocket = serveWebSocket({
-      server: httpServer,
-      path: GRAPHQL_PATH,
-      schema,
-      context: contextDependencies,
-      validationRules: limits.validationRules,
-      maxTokens: config.limits.maxTokens,
-      maxCost: config.limits.maxCost,
-      maxPlatformCalls: budget.clientCap,
-      mirrored: answeredByMirror,
-      allowedOrigins: config.corsOrigins,
-      logger,
-    });
+    const graphql = await graphqlEndpoint(config, httpServer, dependencies, parts);
     app.use(requestIdMiddleware());
     if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
@@ -237,32 +129,159 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
     if (config.console) app.use(createConsole({ graphqlPath: GRAPHQL_PATH, keysRequired: config.apiKeys !== undefined, logger }));
-    app.use(
-      GRAPHQL_PATH,
-      graphqlRequestObserver(observability.metrics, logger),
-      express.json({ limit: config.limits.maxBodyBytes }),
-      expressMiddleware(apollo, { context: createContextFactory(contextDependencies) }),
-    );
+    app.use(GRAPHQL_PATH, graphqlRequestObserver(observability.metrics, logger), express.json({ limit: config.limits.maxBodyBytes }), graphql);
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);
-    const url = `${baseUrl}${GRAPHQL_PATH}`;
-    await mirrorSync?.start();
+    await parts.mirrorSync?.start();
     // The embedded emulator reaches this gateway where it listens.
-    await mirror?.start(config.publicUrl ?? (emulator ? baseUrl : undefined));
-    orchestrator?.start();
+    await mirror?.start(config.publicUrl ?? (parts.emulator ? baseUrl : undefined));
+    parts.orchestrator?.start();
 
     let closing: Promise<void> | undefined;
     return {
-      url,
+      url: `${baseUrl}${GRAPHQL_PATH}`,
       baseUrl,
-      platform: { url: platform.url, appId: platform.appId },
-      emulator: emulator && { url: emulator.url, credentials: emulator.credentials },
-      close: () => (closing ??= stop()),
+      platform: { url: platform.client.url, appId: platform.client.appId },
+      emulator: parts.emulator && { url: parts.emulator.url, credentials: parts.emulator.credentials },
+      close: () => (closing ??= stop(parts)),
     };
   } catch (error) {
-    await stop().catch((stopError: unknown) => logger.error('cleanup after a failed start failed:', stopError));
+    await stop(parts).catch((stopError: unknown) => logger.error('cleanup after a failed start failed:', stopError));
     throw error;
   }
+}
+
+type PlatformSettings = { url: string; appId: string; secret: string; tls?: RemotePlatformConfig['tls'] };
+
+/** The platform to talk to: the configured one, or the emulator started here. */
+async function platformSettings(config: GatewayConfig, parts: Parts): Promise<PlatformSettings> {
+  if (config.platform.kind === 'remote') {
+    if (config.apiKeys === undefined) {
+      parts.logger.warn('GATEWAY_ALLOW_ANONYMOUS=true: no API keys; anyone who reaches this gateway can query the platform and create tasks on it');
+    }
+    return config.platform;
+  }
+  // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
+  const { startEmulator, DEFAULTS } = await import('./emulator/index.js');
+  const { port, seed, devices } = config.platform.emulator;
+  const emulator = (parts.emulator = await startEmulator({ port, seed, devices }).catch((error: unknown) => {
+    throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
+  }));
+  return { url: emulator.url, appId: config.platform.appId ?? emulator.credentials.appId, secret: config.platform.secret ?? emulator.credentials.secret };
+}
+
+/** The platform's one client, its call budget (in the store), the payload reader and the shared caches. */
+function platformOf(config: GatewayConfig, settings: PlatformSettings, store: Store, observability: Observability, parts: Parts): Platform {
+  const budget = (parts.budget = new RateBudget({
+    ...config.rateLimit,
+    key: settings.appId,
+    ledger: store.budget,
+    clientShare: config.clientBudgetShare,
+    sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
+    // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
+    fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
+  }));
+  // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
+  parts.idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);
+  const client = new PlatformClient({
+    ...settings,
+    timeoutMs: config.platformTimeoutMs,
+    circuitResetMs: config.circuitResetMs,
+    budget,
+    onCall: observability.onPlatformCall,
+    vault: store.shared && new SharedToken(store.shared.tokens, settings.appId, settings.secret),
+  });
+  const caches = new PlatformCaches(config.cache);
+  observability.attach({ platform: client, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
+  return { client, caches, normalizer: new Normalizer((message) => parts.logger.warn(message)) };
+}
+
+/** The fleet mirror, unless MIRROR_BUDGET_SHARE=0; on a shared store, one replica at a time syncs. */
+function startMirror(config: GatewayConfig, platform: Platform, appId: string, store: Store, parts: Parts): Mirror | undefined {
+  if (config.mirror.budgetShare <= 0) return undefined;
+  // Background calls have no request to finish for: they may wait for the budget as long as it takes.
+  const background = { get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT };
+  const { leases } = store;
+  const replica = randomUUID();
+  const mirrorSync = (parts.mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS));
+  return (parts.mirror = new Mirror({
+    repo: store.mirror,
+    apis: platformApis(platform, background),
+    normalizer: platform.normalizer,
+    logger: parts.logger,
+    appId,
+    budgetShare: config.mirror.budgetShare,
+    fullSyncMinutes: config.mirror.fullSyncMinutes,
+    pollSeconds: config.mirror.pollSeconds,
+    replicas: mirrorSync && { sync: mirrorSync, claim: (name, ttlMs) => leases.acquire(name, replica, Date.now(), ttlMs) },
+  }));
+}
+
+/** Rollouts: an operator's commands, and the orchestrator that moves them on (with the mirror only). */
+function rolloutsOf(platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
+  // Rollouts' creates are mutations: they go before queries in the budget's queue.
+  const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
+  const orchestrator = (parts.orchestrator = new RolloutOrchestrator({
+    repo: store.rollouts,
+    leases: store.leases,
+    mirror,
+    upgradeTasks: new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
+    logger: parts.logger,
+  }));
+  return new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
+}
+
+/** GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) on the same server and path; returns the HTTP middleware. */
+async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, dependencies: ContextDependencies, parts: Parts) {
+  const { logger, refusals } = parts;
+  const schema = await buildGatewaySchema();
+  const drain = new HttpDrain(httpServer);
+  const budget = parts.budget as RateBudget;
+  const answeredByMirror = () => dependencies.mirror?.ready ?? false;
+  // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
+  const landingPage =
+    config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
+  const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap, mirrored: answeredByMirror });
+  const apollo = (parts.apollo = new ApolloServer<GatewayContext>({
+    schema,
+    logger,
+    introspection: config.introspection,
+    // Apollo's defaults, stated: a browser cannot send a simple cross-site request that runs an operation, and
+    // a body with an array of operations is refused (one request, one operation, one set of limits).
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    // main.ts handles SIGINT/SIGTERM and closes everything in order; Apollo's own handler would stop the server
+    // first and raise the signal again, which reads as an operator's second "now".
+    stopOnTerminationSignals: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    formatError,
+    plugins: [
+      httpDrainPlugin(drain),
+      landingPage,
+      requestScopePlugin(),
+      requestRecordPlugin(),
+      errorLoggingPlugin(logger, refusals),
+      retryAfterPlugin(config.rateLimit.windowSeconds),
+      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
+    ],
+  }));
+  await apollo.start();
+  parts.stopWebSocket = serveWebSocket({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    context: dependencies,
+    validationRules: limits.validationRules,
+    maxTokens: config.limits.maxTokens,
+    maxCost: config.limits.maxCost,
+    maxPlatformCalls: budget.clientCap,
+    mirrored: answeredByMirror,
+    allowedOrigins: config.corsOrigins,
+    logger,
+  });
+  return expressMiddleware(apollo, { context: createContextFactory(dependencies) });
 }
 
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */

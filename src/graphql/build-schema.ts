@@ -2,7 +2,7 @@
 // evaluated before the resolver and type modules imported below.
 import 'reflect-metadata';
 import { GraphQLError, specifiedDirectives, type GraphQLSchema } from 'graphql';
-import type { ApiRole } from '../config.js';
+import type { ApiRole } from '../domain/access.js';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from '../resolvers/index.js';
 import { cacheControlDirective } from '../schema/cache-control.js';

@@ -1,32 +1,18 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
+import { DomainError, type Violation } from '../domain/errors.js';
 import { InvalidPathIdError } from '../domain/ids.js';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
 import { RateLimitedError } from '../datasources/platform/rate-budget.js';
 import type { Logger } from '../logging/logger.js';
 import type { RefusalLog } from '../observability/refusal-log.js';
 import { tokenLimitError } from './limits.js';
-
-/** The `extensions.code` values of the GraphQL error model (DESIGN.md §3). */
-export type GatewayErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'UNAUTHENTICATED'
-  | 'UPSTREAM_AUTH_FAILED'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'INTERNAL_SERVER_ERROR';
+import { upstreamOf } from './validation.js';
 
 /** The platform's documented throttle window. */
 const PLATFORM_THROTTLE_WINDOW_SECONDS = 60;
 
-/** Invalid arguments the gateway itself catches, naming the argument. */
-export function badUserInput(message: string, argument: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
-}
 
 /**
  * What a client sees of an error: platform failures carry the gateway code and `extensions.upstream` (never
@@ -42,6 +28,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     // The platform says nothing about when its window frees; a full window is the safe answer.
     const retry = gatewayCode === 'RATE_LIMITED' ? { retryAfterSeconds: PLATFORM_THROTTLE_WINDOW_SECONDS } : {};
     return { ...formatted, message: original.message, extensions: { code: gatewayCode, ...argument, ...retry, upstream: { status, code, description, endpoint } } };
+  }
+  if (original instanceof DomainError) {
+    const violations = original.details.validationErrors as Violation[] | undefined;
+    const upstream = violations && upstreamOf(violations);
+    return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details, ...(upstream ? { upstream } : {}) } };
   }
   if (original instanceof RateLimitedError) {
     // The gateway's own call budget had no slot before the request's deadline: the platform was never asked.
@@ -89,6 +80,8 @@ export function errorLoggingPlugin(logger: Logger, refusals: RefusalLog): Apollo
               rateLimited ??= { fields: { ...fields, upstream: { code: original.code, endpoint: original.endpoint } }, message: `${where}: ${original.message}` };
             } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
               logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+            } else if (original instanceof DomainError) {
+              logger.debug({ ...fields, code: original.code }, `${where}: ${original.message}`);
             } else if (original instanceof InvalidPathIdError) {
               logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
             } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {

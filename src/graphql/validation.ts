@@ -4,15 +4,8 @@
  * have answered (`extensions.upstream.code`).
  */
 import { validate, type ValidationError } from 'class-validator';
-import { GraphQLError, getNamedType, type GraphQLResolveInfo } from 'graphql';
-
-export interface Violation {
-  /** e.g. `input.policy.endTime` */
-  path: string;
-  rule: string;
-  message: string;
-  upstreamCode?: string;
-}
+import { getNamedType, type GraphQLResolveInfo } from 'graphql';
+import { InvalidInputError, type Violation } from '../domain/errors.js';
 
 /** The order the platform checks a create request in: it answers with the first code that applies. */
 const PLATFORM_ORDER = ['120015', '123022', '123023', '123024', '123019', '123020', '123021', '123025', '123026', '123032', '123033', '123034', '123028', '100022'];
@@ -42,17 +35,11 @@ export async function validateArgument(value: unknown, type: unknown, resolverDa
   // An input object is named by its argument (`input.targets...`); an @Args class's properties are the arguments.
   const { info } = resolverData;
   const argument = info.parentType.getFields()[info.fieldName]?.args.find((a) => getNamedType(a.type).name === (type as { name?: string }).name);
-  throw invalidArguments(flatten(errors, argument ? [argument.name] : []));
+  throw InvalidInputError.of(flatten(errors, argument ? [argument.name] : []));
 }
 
-/** BAD_USER_INPUT naming each field and rule (checks that need the fleet or the store, as well as the declared rules). */
-export function invalidArguments(violations: readonly Violation[]): GraphQLError {
-  const first = [...violations].sort((a, b) => rank(a) - rank(b))[0] as Violation;
-  return new GraphQLError(`Invalid arguments: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, {
-    extensions: {
-      code: 'BAD_USER_INPUT',
-      validationErrors: violations,
-      ...(first.upstreamCode ? { upstream: { code: first.upstreamCode, description: first.message } } : {}),
-    },
-  });
+/** The platform's code for the first violation it would have reported itself (`extensions.upstream`). */
+export function upstreamOf(violations: readonly Violation[]): { code: string; description: string } | undefined {
+  const first = [...violations].sort((a, b) => rank(a) - rank(b))[0];
+  return first?.upstreamCode ? { code: first.upstreamCode, description: first.message } : undefined;
 }

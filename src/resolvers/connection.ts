@@ -1,6 +1,6 @@
 /** Relay-style connections over windows of platform lists: opaque cursors, first/after/offset. */
 import type { ListWindow, Page } from '../domain/values.js';
-import { badUserInput } from '../graphql/errors.js';
+import { InvalidInputError } from '../domain/errors.js';
 import type { ConnectionArgs } from '../schema/connection.js';
 import { DEFAULT_FIRST } from '../schema/limits.js';
 
@@ -14,7 +14,7 @@ export function cursorAt(index: number): string {
 function positionOf(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const index = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(index) || index < 0) throw badUserInput('after is not a cursor this gateway issued', 'after');
+  if (!Number.isSafeInteger(index) || index < 0) throw InvalidInputError.argument('after is not a cursor this gateway issued', 'after');
   return index;
 }
 

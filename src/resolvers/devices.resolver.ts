@@ -1,12 +1,12 @@
 import { ArrayMaxSize } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../graphql/context.js';
-import type { Device as DeviceModel } from '../domain/devices.js';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { Device as DeviceModel, FleetSummary as FleetSummaryModel } from '../domain/devices.js';
 import { ConnectionArgs, MAX_FIRST } from '../schema/connection.js';
-import { Device } from '../schema/devices.type.js';
+import { Device, DeviceConnection, DeviceFilter, FleetArgs, FleetSummary } from '../schema/devices.type.js';
 import { IdArgs } from '../schema/id-args.js';
 import { OperationConnection, OperationFilter } from '../schema/upgrade-tasks.type.js';
 import { connectionOf, windowOf } from './connection.js';
+import type { ResolverContext } from './context.js';
 
 @ArgsType()
 class DevicesArgs {
@@ -18,13 +18,13 @@ class DevicesArgs {
 @Resolver(() => Device)
 export class DeviceResolver {
   @Query(() => Device, { nullable: true, description: 'One device; null when unknown.' })
-  device(@Args(() => IdArgs) { id }: IdArgs, @Ctx() { loaders }: GatewayContext): Promise<DeviceModel | null> {
-    return loaders.device.load(id);
+  device(@Args(() => IdArgs) { id }: IdArgs, @Ctx() { services }: ResolverContext): Promise<DeviceModel | null> {
+    return services.devices.find(id);
   }
 
   @Query(() => [Device], { nullable: 'items', description: 'Devices in the order of ids; null where unknown.' })
-  devices(@Args(() => DevicesArgs) { ids }: DevicesArgs, @Ctx() { loaders }: GatewayContext): Promise<(DeviceModel | null | Error)[]> {
-    return loaders.device.loadMany(ids);
+  devices(@Args(() => DevicesArgs) { ids }: DevicesArgs, @Ctx() { services }: ResolverContext): Promise<(DeviceModel | null | Error)[]> {
+    return services.devices.findMany(ids);
   }
 
   @FieldResolver(() => OperationConnection, { nullable: true, description: "The device's upgrade history, newest first." })
@@ -32,11 +32,28 @@ export class DeviceResolver {
     @Root() device: DeviceModel,
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Arg('filter', () => OperationFilter, { nullable: true }) filter: OperationFilter | undefined,
-    @Ctx() { apis, loaders }: GatewayContext,
+    @Ctx() { services }: ResolverContext,
   ) {
     const window = windowOf(args);
-    const page = await apis.operations.list({ ...filter, deviceId: device.id }, window);
-    for (const operation of page.items) loaders.operation.prime(operation.id, operation);
-    return connectionOf(page, window);
+    return connectionOf(await services.upgradeTasks.list({ ...filter, deviceId: device.id }, window), window);
+  }
+
+  @Query(() => DeviceConnection, { nullable: true, description: "The application's devices, filtered and sorted, from the mirror (no platform call)." })
+  async fleet(@Args(() => FleetArgs) args: FleetArgs, @Ctx() { services }: ResolverContext) {
+    const window = windowOf(args);
+    return connectionOf(await services.devices.fleet({ ...args.filter }, args.orderBy, window), window);
+  }
+
+  @Query(() => FleetSummary, { nullable: true, description: 'Totals of the (filtered) fleet by status, versions and device type, from the mirror.' })
+  fleetSummary(@Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined, @Ctx() { services }: ResolverContext): Promise<FleetSummaryModel> {
+    return services.devices.summary({ ...filter });
+  }
+
+  @Subscription(() => Device, {
+    description: "A device whose state changed (its versions after an upgrade, its connectivity), from the platform's notifications.",
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, Record<string, unknown>, ResolverContext>) => context.services.live.device((args as { id: string }).id),
+  })
+  deviceUpdated(@Arg('id', () => ID) _id: string, @Root() device: DeviceModel): DeviceModel {
+    return device;
   }
 }

@@ -1,32 +1,24 @@
-import { BatchTaskDetailResolver, BatchTaskResolver } from './batch-tasks.resolver.js';
-import { DeviceGroupResolver } from './device-group.resolver.js';
+import { BatchTaskDetailResolver, BatchTaskResolver, CreateBatchTaskPayloadResolver } from './batch-tasks.resolver.js';
 import { DeviceResolver } from './devices.resolver.js';
-import { FleetResolver } from './fleet.resolver.js';
 import { HealthResolver } from './health.resolver.js';
-import { CreateBatchTaskPayloadResolver, CreateUpgradeTaskPayloadResolver, MutationResolver } from './mutations.resolver.js';
-import { OperationResolver, OperationTargetsResolver } from './upgrade-tasks.resolver.js';
+import { DeviceGroupResolver, UpgradePackageResolver } from './packages.resolver.js';
 import { CreateRolloutPayloadResolver, RolloutResolver, RolloutWaveResolver } from './rollouts.resolver.js';
-import { SubscriptionResolver } from './subscription.resolver.js';
-import { SubtaskResolver } from './subtask.resolver.js';
-import { UpgradePackageResolver } from './packages.resolver.js';
+import { CreateUpgradeTaskPayloadResolver, OperationResolver, OperationTargetsResolver, SubtaskResolver } from './upgrade-tasks.resolver.js';
 
-/** Every resolver class of the graph; the schema is built from these. */
+/** Every resolver class of the graph, by concept; the schema is built from these. */
 export const resolvers = [
   HealthResolver,
   OperationResolver,
   OperationTargetsResolver,
   SubtaskResolver,
+  CreateUpgradeTaskPayloadResolver,
   DeviceResolver,
-  BatchTaskResolver,
-  BatchTaskDetailResolver,
   UpgradePackageResolver,
   DeviceGroupResolver,
-  FleetResolver,
-  MutationResolver,
-  CreateUpgradeTaskPayloadResolver,
+  BatchTaskResolver,
+  BatchTaskDetailResolver,
   CreateBatchTaskPayloadResolver,
   RolloutResolver,
   RolloutWaveResolver,
   CreateRolloutPayloadResolver,
-  SubscriptionResolver,
 ] as const;

@@ -5,7 +5,7 @@
 import { registerEnumType } from 'type-graphql';
 import { BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus } from '../domain/batch-tasks.js';
 import { DeviceOrder, DeviceStatus } from '../domain/devices.js';
-import { MirrorState } from '../domain/mirror.js';
+import { MirrorState } from '../domain/health.js';
 import { PackageType } from '../domain/packages.js';
 import { RolloutState, WaveState } from '../domain/rollouts.js';
 import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';

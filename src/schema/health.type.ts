@@ -1,11 +1,11 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { MirrorState } from './enums.js';
 import { DateTimeScalar } from './scalars.js';
-import type * as domain from '../domain/mirror.js';
+import type * as domain from '../domain/health.js';
 
 // Every field names its GraphQL type explicitly, so the schema does not depend on emitted decorator metadata.
 @ObjectType({ description: "The gateway's view of its platform connection, checked when queried." })
-export class Health {
+export class Health implements domain.PlatformHealth {
   @Field(() => String, { description: 'Base URL of the northbound API the gateway talks to.' })
   platformUrl!: string;
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GraphQLError } from 'graphql';
+import { InvalidInputError, UnknownOutcomeError } from '../domain/errors.js';
 import type { IdempotencyRepository, KeyRecord } from '../store/idempotency.repository.js';
 import { PlatformError } from '../datasources/platform/errors.js';
 
@@ -166,13 +166,11 @@ export class Idempotency {
   }
 }
 
-function differentInput(): GraphQLError {
-  return new GraphQLError('idempotencyKey was already used with a different input; use a new key for a new request', {
-    extensions: { code: 'BAD_USER_INPUT', argument: 'input.idempotencyKey' },
-  });
+function differentInput(): InvalidInputError {
+  return InvalidInputError.argument('idempotencyKey was already used with a different input; use a new key for a new request', 'input.idempotencyKey');
 }
 
-function unknownOutcome(message: string, cause?: unknown): GraphQLError {
+function unknownOutcome(message: string, cause?: unknown): UnknownOutcomeError {
   const upstream = cause instanceof PlatformError ? { code: cause.code, description: cause.description, endpoint: cause.endpoint } : undefined;
-  return new GraphQLError(message, { extensions: { code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN', ...(upstream ? { upstream } : {}) } });
+  return new UnknownOutcomeError(message, upstream ? { upstream } : {});
 }

@@ -6,9 +6,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GraphQLError } from 'graphql';
-import type { PlatformApis } from '../datasources/apis.js';
-import type { Idempotency } from './exactly-once.js';
+import { InvalidInputError } from '../domain/errors.js';
+import type { UpgradeTasksService } from './upgrade-tasks.service.js';
 import { hasEnded, type Operation, type OperationStats, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -34,9 +33,8 @@ export interface OrchestratorOptions {
   repo: RolloutRepository;
   leases: LeaseRepository;
   mirror: Mirror;
-  /** The platform as the orchestrator's own client (mutation priority). */
-  apis: PlatformApis;
-  idempotency: Idempotency;
+  /** Upgrade tasks as the orchestrator's own client reaches them (mutation priority, its own budget client). */
+  upgradeTasks: UpgradeTasksService;
   logger: Logger;
   tickMs?: number;
 }
@@ -198,18 +196,12 @@ export class RolloutOrchestrator {
         policy: { ...rollout.policy, startTime: dateOf(rollout.policy.startTime), endTime: dateOf(rollout.policy.endTime) },
       };
       try {
-        const operationId = await this.options.idempotency.run(
-          {
-            client: ROLLOUT_CLIENT,
-            key: `${rollout.id}/${wave.index}/${task.part}`,
-            input: { mutation: 'rollout', request: { ...request, targets: { deviceIds: [...task.deviceIds].sort() } } },
-            deadline: Date.now() + CREATE_DEADLINE_MS,
-          },
-          {
-            create: () => this.options.apis.operations.create(request),
-            findCreated: (sentAt) => this.options.apis.operations.findCreated(request, sentAt),
-          },
-        );
+        const operationId = await this.options.upgradeTasks.create(request, {
+          client: ROLLOUT_CLIENT,
+          key: `${rollout.id}/${wave.index}/${task.part}`,
+          kind: 'rollout',
+          deadline: Date.now() + CREATE_DEADLINE_MS,
+        });
         await this.options.repo.taskCreated(rollout.id, wave.index, task.part, operationId, Date.now());
         this.#tasks.set(operationId, rollout.id);
         created = true;
@@ -241,6 +233,6 @@ const dateOf = (iso: string | undefined) => (iso === undefined ? undefined : new
 /** The platform's "no" to a create (its reason), as opposed to a failure that may pass. */
 function platformRefusal(error: unknown): string | undefined {
   if (error instanceof PlatformError && ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN'].includes(gatewayCodeOf(error))) return error.message;
-  if (error instanceof GraphQLError && error.extensions.code === 'BAD_USER_INPUT') return error.message;
+  if (error instanceof InvalidInputError) return error.message;
   return undefined;
 }

@@ -3,16 +3,17 @@
  * and retry a finished task's failed devices. The orchestrator does the rest.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
-import type { PlatformApis } from '../datasources/apis.js';
 import type { Idempotency } from './exactly-once.js';
 import { hasEnded, type OperationPolicy, type OperationType, type SubtaskStatus } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import type { DeviceFilter } from '../domain/devices.js';
 import type { RolloutRepository } from '../store/rollouts.repository.js';
-import { invalidArguments, type Violation } from '../graphql/validation.js';
+import { InvalidInputError, NotFoundError, StateConflictError, UnavailableError, type Violation } from '../domain/errors.js';
 import type { RolloutOrchestrator } from './rollout-orchestrator.js';
+import type { PackagesService } from './packages.service.js';
+import type { UpgradeTasksService } from './upgrade-tasks.service.js';
+import { mirrorOff } from '../domain/errors.js';
 import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
 
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
@@ -33,11 +34,11 @@ export interface CreateRolloutCommand {
   idempotencyKey?: string;
 }
 
+/** Who commands: the request's scope (its client and deadline) and its reads (they count against its share of the budget). */
 export interface Caller {
-  client: string;
-  /** The request's platform access (its calls count against the caller's share of the budget). */
-  apis: PlatformApis;
-  deadline: number;
+  scope: { client: string; deadline: number };
+  upgradeTasks: UpgradeTasksService;
+  packages: PackagesService;
 }
 
 export class RolloutService {
@@ -67,7 +68,7 @@ export class RolloutService {
       sourceOperationId,
     };
     return this.idempotency.run(
-      { client: caller.client, key: command.idempotencyKey, input: { mutation: 'createRollout', command: canonical }, deadline: caller.deadline },
+      { client: caller.scope.client, key: command.idempotencyKey, input: { mutation: 'createRollout', command: canonical }, deadline: caller.scope.deadline },
       {
         create: async () => {
           const rollout = await this.checked(command, caller, sourceOperationId);
@@ -84,24 +85,24 @@ export class RolloutService {
 
   /** A one-wave rollout over the devices of an ended task whose subtasks ended in one of `statuses`. */
   async retryFailedDevices(operationId: string, statuses: readonly SubtaskStatus[], policy: OperationPolicy, idempotencyKey: string | undefined, caller: Caller): Promise<string> {
-    const operation = await caller.apis.operations.find(operationId);
-    if (!operation) throw new GraphQLError(`No upgrade task ${operationId}.`, { extensions: { code: 'NOT_FOUND', argument: 'operationId' } });
+    const operation = await caller.upgradeTasks.find(operationId);
+    if (!operation) throw new NotFoundError(`No upgrade task ${operationId}.`, { argument: 'operationId' });
     if (!hasEnded(operation)) {
-      throw invalidArguments([{ path: 'operationId', rule: 'taskEnded', message: `the task is still ${operation.status}: retry its failed devices once it has ended` }]);
+      throw InvalidInputError.of([{ path: 'operationId', rule: 'taskEnded', message: `the task is still ${operation.status}: retry its failed devices once it has ended` }]);
     }
-    if (statuses.length === 0) throw invalidArguments([{ path: 'statuses', rule: 'notEmpty', message: 'give at least one subtask status' }]);
+    if (statuses.length === 0) throw InvalidInputError.of([{ path: 'statuses', rule: 'notEmpty', message: 'give at least one subtask status' }]);
     const window = { start: 0, count: Math.max(1, operation.stats.total) };
-    let subtasks = await caller.apis.operations.subtasks(operationId, undefined, window, operation.stats.total, true);
+    let subtasks = await caller.upgradeTasks.subtasks(operation, undefined, window);
     if (subtasks.items.length < operation.stats.total || !subtasks.items.every(hasEnded)) {
       // The mirror has not taken the task's last notices yet: the platform's own list decides.
-      subtasks = await caller.apis.operations.subtasksFromPlatform(operationId, undefined, window, operation.stats.total, true);
+      subtasks = await caller.upgradeTasks.subtasksOnPlatform(operation, window);
     }
     const deviceIds = [...new Set(subtasks.items.filter((s) => statuses.includes(s.status)).map((s) => s.deviceId))];
     if (deviceIds.length === 0) {
-      throw invalidArguments([{ path: 'statuses', rule: 'devicesMatch', message: `no device of task ${operationId} ended in ${statuses.join(' or ')}` }]);
+      throw InvalidInputError.of([{ path: 'statuses', rule: 'devicesMatch', message: `no device of task ${operationId} ended in ${statuses.join(' or ')}` }]);
     }
     const fileId = typeof operation.extendPara?.fileId === 'string' ? operation.extendPara.fileId : undefined;
-    if (!fileId) throw invalidArguments([{ path: 'operationId', rule: 'packageKnown', message: 'the platform does not say which package this task installed (extendPara.fileId)' }]);
+    if (!fileId) throw InvalidInputError.of([{ path: 'operationId', rule: 'packageKnown', message: 'the platform does not say which package this task installed (extendPara.fileId)' }]);
     return this.create(
       { type: operation.type, fileId, name: `Retry of ${operationId} (${statuses.join(', ')})`, targets: { deviceIds }, waves: [{ percent: 100 }], soakMinutes: 0, policy, idempotencyKey },
       caller,
@@ -130,7 +131,7 @@ export class RolloutService {
 
   private async existing(id: string): Promise<Rollout> {
     const rollout = await this.repo.find(id);
-    if (!rollout) throw new GraphQLError(`No rollout ${id}.`, { extensions: { code: 'NOT_FOUND', argument: 'id' } });
+    if (!rollout) throw new NotFoundError(`No rollout ${id}.`, { argument: 'id' });
     return rollout;
   }
 
@@ -138,7 +139,7 @@ export class RolloutService {
     const before = await this.existing(id);
     if (!(await this.repo.transition(id, from, to, Date.now(), change))) {
       const now = (await this.repo.find(id)) ?? before;
-      throw new GraphQLError(`Rollout ${id} is ${now.state}: ${refusal}.`, { extensions: { code: 'BAD_USER_INPUT', argument: 'id', state: now.state } });
+      throw new StateConflictError(`Rollout ${id} is ${now.state}: ${refusal}.`, { argument: 'id', state: now.state });
     }
     await this.orchestrator.publish(id);
     this.orchestrator.wake();
@@ -148,7 +149,7 @@ export class RolloutService {
   /** The rollout to store, or every problem with the command (BAD_USER_INPUT with field paths). */
   private async checked(command: CreateRolloutCommand, caller: Caller, sourceOperationId: string | null): Promise<Parameters<RolloutRepository['insert']>[0]> {
     if (!this.mirror.ready) {
-      throw new GraphQLError('The fleet mirror is still syncing: rollouts choose and watch their devices through it; try again shortly.', { extensions: { code: 'MIRROR_UNAVAILABLE' } });
+      throw new UnavailableError('MIRROR_UNAVAILABLE', 'The fleet mirror is still syncing: rollouts choose and watch their devices through it; try again shortly.');
     }
     const violations: Violation[] = [];
     const add = (path: string, rule: string, message: string) => violations.push({ path, rule, message });
@@ -181,7 +182,7 @@ export class RolloutService {
     const sizes = deviceIds.length > 0 ? waveSizes(deviceIds.length, command.waves) : [];
     if (!Array.isArray(sizes)) add(sizes.path, 'wavesAddUp', sizes.message);
 
-    const pkg = await caller.apis.upgradePackages.find(command.fileId);
+    const pkg = await caller.packages.find(command.fileId);
     if (!pkg) add('input.fileId', 'packageExists', `no upgrade package ${command.fileId}`);
     else if (pkg.type && pkg.type !== (command.type === 'FIRMWARE_UPGRADE' ? 'FIRMWARE' : 'SOFTWARE')) {
       add('input.fileId', 'packageType', `package ${command.fileId} is ${pkg.type}, not for a ${command.type}`);
@@ -202,7 +203,7 @@ export class RolloutService {
         }
       }
     }
-    if (violations.length > 0) throw invalidArguments(violations);
+    if (violations.length > 0) throw InvalidInputError.of(violations);
 
     const waves: { deviceIds: string[] }[] = [];
     let start = 0;
@@ -212,7 +213,7 @@ export class RolloutService {
     }
     return {
       id: randomUUID(),
-      client: caller.client,
+      client: caller.scope.client,
       name: command.name ?? null,
       type: command.type,
       fileId: command.fileId,
@@ -229,3 +230,51 @@ export class RolloutService {
 }
 
 const named = (ids: readonly string[]) => `${ids.slice(0, NAMED).join(', ')}${ids.length > NAMED ? `, and ${ids.length - NAMED} more` : ''}`;
+
+/** Rollouts as one request commands them: without the mirror there are none (MIRROR_UNAVAILABLE). */
+export class RolloutsForCaller {
+  constructor(
+    private readonly rollouts: RolloutService | undefined,
+    private readonly caller: Caller,
+  ) {}
+
+  private get service(): RolloutService {
+    if (!this.rollouts) throw mirrorOff('Rollouts');
+    return this.rollouts;
+  }
+
+  list(state: RolloutState | undefined, window: ListWindow): Promise<Page<RolloutProgress>> {
+    return this.service.list(state, window);
+  }
+
+  find(id: string): Promise<RolloutProgress | undefined> {
+    return this.service.find(id);
+  }
+
+  /** The rollout, or NOT_FOUND. */
+  async existing(id: string): Promise<RolloutProgress> {
+    const rollout = await this.service.find(id);
+    if (!rollout) throw new NotFoundError(`No rollout ${id}.`, { argument: 'id' });
+    return rollout;
+  }
+
+  create(command: CreateRolloutCommand): Promise<string> {
+    return this.service.create(command, this.caller);
+  }
+
+  retryFailedDevices(operationId: string, statuses: readonly SubtaskStatus[], policy: OperationPolicy, idempotencyKey: string | undefined): Promise<string> {
+    return this.service.retryFailedDevices(operationId, statuses, policy, idempotencyKey, this.caller);
+  }
+
+  pause(id: string): Promise<RolloutProgress> {
+    return this.service.pause(id);
+  }
+
+  resume(id: string): Promise<RolloutProgress> {
+    return this.service.resume(id);
+  }
+
+  cancel(id: string): Promise<RolloutProgress> {
+    return this.service.cancel(id);
+  }
+}

@@ -1,4 +1,4 @@
-import type { MirrorCounts } from '../domain/mirror.js';
+import type { MirrorCounts } from '../domain/health.js';
 import type { StoreDb } from './schema.js';
 
 /** Where the mirror's sync stands (cursor, rounds, the receiver's secret) and what the mirror holds. */

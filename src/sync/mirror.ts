@@ -7,16 +7,18 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MirrorSource, PlatformApis } from '../datasources/apis.js';
-import { hasEnded, statsOf, statusOf, type Operation, type Subtask } from '../domain/upgrade-tasks.js';
+import type { PlatformApis } from '../datasources/index.js';
+import type { Operation, Subtask } from '../domain/upgrade-tasks.js';
 import type { BatchTask } from '../domain/batch-tasks.js';
 import type { Device } from '../domain/devices.js';
-import type { Page } from '../domain/values.js';
 import type { Normalizer } from '../datasources/normalize.js';
-import type { MirrorState, MirrorStatus } from '../domain/mirror.js';
+import type { MirrorState, MirrorStatus } from '../domain/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { MirrorRepositories } from '../store/index.js';
-import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES, type Change } from './notifications.js';
+import { BatchWatches } from './batch-watches.js';
+import { fullSync } from './full-sync.js';
+import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES } from './notifications.js';
+import { TaskSync } from './tasks.js';
 
 export interface MirrorOptions {
   repo: MirrorRepositories;
@@ -50,18 +52,10 @@ const READY_TASKS = 30;
 const DEFAULT_POLL_SECONDS = 30;
 /** How often a replica that does not sync looks at what the syncing one did (and whether it must take over). */
 const FOLLOWER_LOOK_MS = 2_000;
-const UNPLACED_KEPT_MS = 10 * 60_000;
-/** Where the full sync stands, kept after every page so that a restart resumes there. */
-interface SyncCursor {
-  round: number;
-  step: (typeof STEPS)[number];
-  page: number;
-  startedAt: number;
-}
-const STEPS = ['packages', 'groups', 'devices', 'operations'] as const;
-const PAGE = { packages: 100, groups: 500, devices: 250, operations: 100 } as const;
+/** Tasks whose subtasks one turn of the loop reads. */
+const FOLLOW_BATCH = 10;
 
-export class Mirror implements MirrorSource {
+export class Mirror {
   readonly events = new EventEmitter<MirrorEvents>();
   readonly repo: MirrorRepositories;
   #ready = false;
@@ -79,14 +73,22 @@ export class Mirror implements MirrorSource {
   readonly #pollMs: number;
   #publicUrl: string | undefined;
   #applying: Promise<void> = Promise.resolve();
-  /** Subtask notices that came before the mirror held the task's subtasks (by task: when): read again after them. */
-  readonly #unplaced = new Map<string, number>();
-  /** Batch tasks someone watches: the platform pushes nothing about them, so one poller each, shared. */
-  readonly #batchWatches = new Map<string, { watchers: number; timer: NodeJS.Timeout; last: string }>();
+  readonly #tasks: TaskSync;
+  readonly #batchWatches: BatchWatches;
 
   constructor(private readonly options: MirrorOptions) {
     this.repo = options.repo;
     this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+    const { apis, logger, replicas } = options;
+    this.#tasks = new TaskSync({ repo: this.repo, apis, events: this.events, pollMs: this.#pollMs, wake: () => this.#wake?.abort() });
+    this.#batchWatches = new BatchWatches({
+      apis,
+      logger,
+      pollMs: this.#pollMs,
+      learned: (task) => this.learnedBatchTask(task),
+      publish: (task) => this.events.emit('batchTask', task),
+      claim: replicas && ((name, ttlMs) => replicas.claim(name, ttlMs)),
+    });
   }
 
   /** Whether lists may be answered from the mirror: one full sync has completed (now or before a restart). */
@@ -127,48 +129,17 @@ export class Mirror implements MirrorSource {
    * each change is published. Returns the function that stops this watcher's interest.
    */
   watchBatchTask(id: string): () => void {
-    const existing = this.#batchWatches.get(id);
-    if (existing) {
-      existing.watchers += 1;
-    } else {
-      const watch = { watchers: 1, last: '', timer: setInterval(() => void this.pollBatchTask(id), this.#pollMs) };
-      this.#batchWatches.set(id, watch);
-      void this.pollBatchTask(id);
-    }
-    return () => {
-      const watch = this.#batchWatches.get(id);
-      if (watch && --watch.watchers === 0) this.stopBatchWatch(id);
-    };
+    return this.#batchWatches.watch(id);
   }
 
-  private async pollBatchTask(id: string): Promise<void> {
-    const watch = this.#batchWatches.get(id);
-    if (!watch || this.#closed) return;
-    try {
-      // One replica polls it for all: the others hear of its changes through the store.
-      if (this.options.replicas && !(await this.options.replicas.claim(`batch-task:${id}`, 2 * this.#pollMs))) return;
-      const task = await this.options.apis.batchTasks.find(id);
-      if (!task) return this.stopBatchWatch(id);
-      const { syncedAt: _learned, ...state } = task;
-      const seen = JSON.stringify(state);
-      if (seen !== watch.last) {
-        watch.last = seen;
-        this.events.emit('batchTask', task);
-      }
-      if (hasEnded(task)) this.stopBatchWatch(id);
-    } catch (error) {
-      this.options.logger.debug({ error: error instanceof Error ? error.message : String(error) }, 'batch task poll failed; the next one tries again');
-    }
-  }
-
-  private stopBatchWatch(id: string): void {
-    clearInterval(this.#batchWatches.get(id)?.timer);
-    this.#batchWatches.delete(id);
+  /** A batch task as just read from the platform (which cannot list them): kept for `batchTasks`. */
+  async learnedBatchTask(task: BatchTask): Promise<void> {
+    await this.repo.batchTasks.putBatchTask(task, task.syncedAt === undefined ? Date.now() : Date.parse(task.syncedAt));
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const id of [...this.#batchWatches.keys()]) this.stopBatchWatch(id);
+    this.#batchWatches.close();
     this.#wake?.abort();
     await this.#loop;
     await this.#applying;
@@ -204,7 +175,7 @@ export class Mirror implements MirrorSource {
     const at = Date.now();
     this.#lastReceivedAt = at;
     this.#applying = this.#applying.then(() =>
-      this.apply(change, at).catch((error: unknown) => {
+      this.#tasks.apply(change, at).catch((error: unknown) => {
         // Lost for now; the platform's data comes back with the next read or full sync.
         this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'notification not applied');
       }),
@@ -231,48 +202,6 @@ export class Mirror implements MirrorSource {
     this.options.logger.debug({ reason }, 'notification refused');
   }
 
-  private async apply(change: Change, at: number): Promise<void> {
-    if (change.kind === 'deviceDeleted') {
-      await this.repo.devices.deleteDevice(change.deviceId);
-      return;
-    }
-    if (change.kind === 'device') {
-      // A push carries deviceInfo only: keep what it leaves out (creation time and the like).
-      const known = await this.repo.devices.device(change.device.id);
-      const merged: Device = { ...known, ...definedOnly(change.device), id: change.device.id };
-      delete (merged as Partial<Device>).syncedAt;
-      if (await this.repo.devices.applyDevice(merged, at)) this.events.emit('device', { ...merged, syncedAt: new Date(at).toISOString() });
-      return;
-    }
-    const { operationId, subtaskId, deviceId, status, step, detail } = change;
-    const subtask = await this.repo.upgradeTasks.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at);
-    if (!subtask) {
-      if (!(await this.repo.upgradeTasks.holdsSubtasks(operationId))) {
-        this.#unplaced.set(operationId, at);
-        this.#wake?.abort();
-      }
-      return;
-    }
-    this.events.emit('subtask', subtask);
-    await this.restat(operationId, at);
-  }
-
-  /** A task's stats from its mirrored subtasks, as notifications move them (its status follows from the next poll). */
-  private async restat(operationId: string, at: number): Promise<void> {
-    const operation = await this.repo.upgradeTasks.operation(operationId);
-    if (!operation) return;
-    const counts = await this.repo.upgradeTasks.subtaskCounts(operationId);
-    const n = (status: string) => counts.get(status) ?? 0;
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    if (total !== operation.stats.total) return;
-    const stats = statsOf({ total, wait: n('WAIT'), processing: n('PROCESSING'), success: n('SUCCESS'), fail: n('FAILED'), stop: n('STOPPED'), timeout: n('TIMEOUT') });
-    const { syncedAt: _learned, ...rest } = operation;
-    const updated: Operation = { ...rest, stats, status: statusOf(stats) };
-    if (updated.status === operation.status && JSON.stringify(updated.stats) === JSON.stringify(operation.stats)) return;
-    await this.repo.upgradeTasks.putOperation(updated, at);
-    this.events.emit('operation', { ...updated, syncedAt: new Date(at).toISOString() });
-  }
-
   /** The loop: subscribe, full sync when due, follow tasks' subtasks, poll the newest tasks; never throws. */
   private async run(): Promise<void> {
     let lastPoll = 0;
@@ -288,12 +217,12 @@ export class Mirror implements MirrorSource {
         // Taking the sync over subscribes again, as a start does: the platform may have lost the subscriptions.
         if (this.#publicUrl && (!this.push || !leading)) await this.subscribe();
         leading = true;
-        if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) await this.fullSync();
+        if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) await this.syncAll();
         if (Date.now() - lastPoll >= this.#pollMs) {
-          await this.pollNewest();
+          await this.#tasks.pollNewest();
           lastPoll = Date.now();
         }
-        const more = await this.followTasks();
+        const more = await this.#tasks.follow(FOLLOW_BATCH, this.push, () => this.#closed);
         if (!this.#ready && this.#lastFullSyncAt !== undefined) this.#ready = true;
         this.#problem = undefined;
         if (!more) await this.pause(this.#pollMs - (Date.now() - lastPoll));
@@ -330,6 +259,18 @@ export class Mirror implements MirrorSource {
     this.options.logger.info({ types: subscribed.length }, 'subscribed to the platform notifications');
   }
 
+  /** A full sync, then the newest tasks' subtasks: lists are answered from the mirror once they are in. */
+  private async syncAll(): Promise<void> {
+    this.#syncing = true;
+    const completedAt = await fullSync(this.repo, this.options.apis, () => this.#closed);
+    if (completedAt === undefined) return;
+    this.#lastFullSyncAt = completedAt;
+    this.#syncing = false;
+    await this.#tasks.follow(READY_TASKS, this.push, () => this.#closed);
+    this.#ready = true;
+    this.options.logger.info(await this.repo.syncState.counts(), 'mirror full sync complete');
+  }
+
   /** Another replica syncs: what it did is in the store. */
   private async learnFromLeader(): Promise<void> {
     const last = await this.repo.syncState.meta('sync.lastFullAt');
@@ -337,119 +278,6 @@ export class Mirror implements MirrorSource {
     this.#ready ||= this.#lastFullSyncAt !== undefined;
     this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.syncState.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
   }
-
-  /** Lists everything again, page by page; the cursor is kept after each page. */
-  private async fullSync(): Promise<void> {
-    this.#syncing = true;
-    const saved = await this.repo.syncState.meta('sync.cursor');
-    let cursor: SyncCursor = saved ? (JSON.parse(saved) as SyncCursor) : { round: Number((await this.repo.syncState.meta('sync.round')) ?? 0) + 1, step: STEPS[0], page: 0, startedAt: Date.now() };
-    const { apis } = this.options;
-    for (let s = STEPS.indexOf(cursor.step); s < STEPS.length; s++) {
-      const step = STEPS[s] as SyncCursor['step'];
-      const size = PAGE[step];
-      for (let page = step === cursor.step ? cursor.page : 0; ; page++) {
-        const window = { start: page * size, count: size };
-        const now = Date.now();
-        let total: number;
-        if (step === 'packages') {
-          const listed = await apis.upgradePackages.listFromPlatform({}, window);
-          await this.repo.packages.putPackages(listed.items, now, cursor.round);
-          total = listed.totalCount;
-        } else if (step === 'groups') {
-          // Groups are few (one page); their members are read with them.
-          const listed = await apis.deviceGroups.listFromPlatform({ start: 0, count: size });
-          for (const [position, group] of listed.items.entries()) {
-            const members = await apis.deviceGroups.memberIdsFromPlatform(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? 1000) });
-            await this.repo.packages.putGroup(group, position, members.items, Date.now(), cursor.round);
-          }
-          await this.repo.packages.dropGroupsBefore(cursor.round);
-          total = 0;
-        } else if (step === 'devices') {
-          const listed = await apis.devices.list(window);
-          await this.repo.devices.putDevices(listed.items, now, cursor.round);
-          total = listed.totalCount;
-        } else {
-          const listed = await apis.operations.listFromPlatform({}, window);
-          await this.repo.upgradeTasks.putOperations(listed.items, now, cursor.round);
-          total = listed.totalCount;
-        }
-        const done = (page + 1) * size >= total;
-        cursor = done ? { ...cursor, step: STEPS[s + 1] ?? step, page: 0 } : { ...cursor, step, page: page + 1 };
-        await this.repo.syncState.setMeta('sync.cursor', JSON.stringify(cursor));
-        if (done) break;
-        if (this.#closed) return;
-      }
-    }
-    await this.repo.devices.dropDevicesBefore(cursor.round, cursor.startedAt);
-    await this.repo.packages.dropPackagesBefore(cursor.round);
-    this.#lastFullSyncAt = Date.now();
-    await this.repo.syncState.setMeta('sync.round', String(cursor.round));
-    await this.repo.syncState.setMeta('sync.lastFullAt', String(this.#lastFullSyncAt));
-    await this.repo.syncState.deleteMeta('sync.cursor');
-    this.#syncing = false;
-    // The newest tasks' subtasks come next; lists are answered from the mirror once they are in.
-    await this.followTasks(READY_TASKS);
-    this.#ready = true;
-    this.options.logger.info(await this.repo.syncState.counts(), 'mirror full sync complete');
-  }
-
-  /** The newest tasks again: new ones, and status changes (the platform does not push a task's own status). */
-  private async pollNewest(): Promise<void> {
-    const listed = await this.options.apis.operations.listFromPlatform({}, { start: 0, count: PAGE.operations });
-    const before = new Map((await Promise.all(listed.items.map((o) => this.repo.upgradeTasks.operation(o.id)))).filter((o) => o !== undefined).map((o) => [o.id, o]));
-    const round = Number((await this.repo.syncState.meta('sync.round')) ?? 0);
-    const now = Date.now();
-    // Notices of a task never listed, long ago: nothing will read it for them.
-    for (const [id, at] of this.#unplaced) if (now - at > UNPLACED_KEPT_MS) this.#unplaced.delete(id);
-    await this.repo.upgradeTasks.putOperations(listed.items, now, round);
-    for (const operation of listed.items) {
-      const known = before.get(operation.id);
-      if (!known || known.status !== operation.status || JSON.stringify(known.stats) !== JSON.stringify(operation.stats)) {
-        this.events.emit('operation', { ...operation, syncedAt: new Date(now).toISOString() });
-      }
-    }
-  }
-
-  /**
-   * Reads the subtasks of the tasks that need it, newest first: never read, ended since they were read, or (without
-   * push) still running. True when more remain.
-   */
-  private async followTasks(limit = 10): Promise<boolean> {
-    // With push, notifications move running tasks' subtasks: they are read again only once the task has ended.
-    // Without, one read per poll interval serves every subscriber of the task.
-    const due = await this.repo.upgradeTasks.operationsToFollow(limit + 1, this.push ? undefined : Date.now() - this.#pollMs);
-    for (const { id } of due.slice(0, limit)) {
-      if (this.#closed) return false;
-      const operation = await this.repo.upgradeTasks.operation(id);
-      if (!operation) continue;
-      const total = operation.stats.total;
-      const window = { start: 0, count: Math.max(1, total) };
-      const known = new Map((await this.repo.upgradeTasks.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
-      let sentAt: number;
-      let page: Page<Subtask>;
-      do {
-        sentAt = Date.now();
-        page = await this.options.apis.operations.subtasksFromPlatform(id, undefined, window, total);
-        await this.repo.upgradeTasks.putSubtasks(id, page.items, sentAt);
-        // A notice that found no subtask to move while this read was on its way: the read may predate it.
-      } while ((this.#unplaced.get(id) ?? -Infinity) >= sentAt);
-      this.#unplaced.delete(id);
-      const now = Date.now();
-      // Notifications taken while the read was on its way are kept: the task's counts follow what is stored.
-      await this.restat(id, now);
-      // Subscribers hear of what moved since the last read (nothing on a task's first read).
-      if (known.size > 0) {
-        for (const subtask of page.items) {
-          if (known.get(subtask.id) !== subtask.status) this.events.emit('subtask', { ...subtask, syncedAt: new Date(now).toISOString() });
-        }
-      }
-    }
-    return due.length > limit;
-  }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Where the notification receiver listens; the secret follows. */

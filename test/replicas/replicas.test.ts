@@ -165,6 +165,37 @@ describe('three replicas on one PostgreSQL database', () => {
     }
   });
 
+  it('tell subscribers on every replica that a watched batch task completed, with the data the polling replica read', async () => {
+    const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
+    const created = await post(c.url, 'mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
+      input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [f.devices[2]] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
+    });
+    const id = created.data?.createBatchTask?.taskId as string;
+    expect(id, JSON.stringify(created)).toBeDefined();
+    // One replica polls the task for all (a lease per task); the other hears of each change through the store.
+    const clients = [a, b].map((g) => createClient({ url: g.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { 'x-api-key': TEST_API_KEY }, retryAttempts: 0 }));
+    try {
+      const completed = clients.map(
+        (client) =>
+          new Promise<Json>((resolve, reject) => {
+            client.subscribe(
+              { query: 'subscription($id: ID!) { batchTaskUpdated(id: $id) { id status stats { total completed } } }', variables: { id } },
+              { next: (update) => (update.data as Json)?.batchTaskUpdated?.status === 'COMPLETE' && resolve(update.data), error: reject, complete: () => undefined },
+            );
+          }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const clock = setInterval(() => void control('clock', { advanceSeconds: 30 }).catch(() => undefined), 500);
+      const updates = await Promise.race([
+        Promise.all(completed),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a replica\'s subscriber did not hear of COMPLETE within 20 s')), 20_000)),
+      ]).finally(() => clearInterval(clock));
+      for (const update of updates) expect(update).toEqual({ batchTaskUpdated: { id, status: 'COMPLETE', stats: { total: 1, completed: 1 } } });
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  }, 40_000);
+
   it('go on with a rollout within 30 s when the replica running its orchestrator is killed, creating no task twice', async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
     const leaseHolder = async () => {

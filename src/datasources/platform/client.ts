@@ -3,7 +3,9 @@ import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import CircuitBreaker from 'opossum';
 import type { TlsMaterial } from '../../config.js';
 import { fillPath } from '../../domain/ids.js';
+import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { PlatformError } from './errors.js';
+import { backoff, circuitOpen, describe, isRecord, parseReply, retryable, timeoutError, transportError } from './replies.js';
 import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
 
 export interface PlatformClientOptions {
@@ -58,15 +60,9 @@ export interface CallScope {
 /** Calls made for the gateway itself (health probes, background work) rather than for a client's request. */
 export const GATEWAY_CLIENT = 'gateway';
 
-/** A platform endpoint: its method and the path template the API reference names (also the `endpoint` of errors). */
-export interface Endpoint {
-  method: 'GET' | 'POST' | 'DELETE';
-  template: `/${string}`;
-}
-
-const LOGIN: Endpoint = { method: 'POST', template: '/iocm/app/sec/v1.1.0/login' };
-const REFRESH: Endpoint = { method: 'POST', template: '/iocm/app/sec/v1.1.0/refreshToken' };
-const HEALTH_PROBE: Endpoint = { method: 'GET', template: '/iodm/northbound/v1.5.0/operations' };
+const LOGIN = ENDPOINTS.login;
+const REFRESH = ENDPOINTS.refreshToken;
+const HEALTH_PROBE = ENDPOINTS.operations;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Documented fixed token lifetime, used when a login reply omits `expiresIn`. */
@@ -77,8 +73,6 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 const TOKEN_INVALID = '1010005';
 /** Attempts of an idempotent read at most (the first and two retries). */
 const MAX_ATTEMPTS = 3;
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_CAP_MS = 2000;
 
 export interface AccessToken {
   value: string;
@@ -410,83 +404,6 @@ interface SendOptions {
   form?: Record<string, string>;
 }
 
-/** Failures that a later attempt may not meet: the platform or the path to it was briefly unwell, or busy. */
-function retryable(error: unknown): boolean {
-  if (!(error instanceof PlatformError) || error.code === 'CIRCUIT_OPEN') return false;
-  if (error.kind === 'timeout' || error.kind === 'network') return true;
-  if (error.code === '1010009') return true;
-  return (error.kind === 'http' || error.kind === 'platform') && (error.status ?? 0) >= 500;
-}
-
-/** Exponential backoff with jitter: after attempt n, between half and all of base·2^(n−1), capped. */
-function backoff(attempt: number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
-function circuitOpen(endpoint: Endpoint): PlatformError {
-  return new PlatformError({ kind: 'network', code: 'CIRCUIT_OPEN', description: 'the platform is failing; calls are held back until a probe succeeds', endpoint: describe(endpoint) });
-}
-
-function timeoutError(endpoint: Endpoint): PlatformError {
-  return new PlatformError({ kind: 'timeout', code: 'ETIMEDOUT', description: 'no answer in time', endpoint: describe(endpoint) });
-}
-
 function definedOnly(params: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {
   return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
-}
-
-function parseReply(endpoint: Endpoint, response: Response<string>): unknown {
-  const status = response.statusCode;
-  let body: unknown;
-  let json = true;
-  if (response.body.trim() !== '') {
-    try {
-      body = JSON.parse(response.body);
-    } catch {
-      json = false;
-    }
-  }
-  if (isRecord(body) && (typeof body.error_code === 'string' || typeof body.error_code === 'number')) {
-    throw new PlatformError({
-      kind: 'platform',
-      status,
-      code: String(body.error_code),
-      description: typeof body.error_desc === 'string' ? body.error_desc : undefined,
-      endpoint: describe(endpoint),
-    });
-  }
-  if (status < 200 || status >= 300) {
-    throw new PlatformError({
-      kind: 'http',
-      status,
-      code: `HTTP_${status}`,
-      description: response.statusMessage,
-      endpoint: describe(endpoint),
-    });
-  }
-  if (!json) {
-    throw new PlatformError({
-      kind: 'invalid-response',
-      status,
-      code: 'INVALID_RESPONSE',
-      description: 'body is not JSON',
-      endpoint: describe(endpoint),
-    });
-  }
-  return body;
-}
-
-/** Keeps only the code and message of got's error: its `options` hold the headers and the login form. */
-function transportError(endpoint: Endpoint, error: RequestError): PlatformError {
-  if (error instanceof TimeoutError) return timeoutError(endpoint);
-  return new PlatformError({ kind: 'network', code: error.code, description: error.message, endpoint: describe(endpoint) });
-}
-
-function describe(endpoint: Endpoint): string {
-  return `${endpoint.method} ${endpoint.template}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import type { GatewayErrorCode } from '../../graphql/errors.js';
+import type { GatewayErrorCode } from '../../domain/errors.js';
 
 /**
  * - `platform`: the body carried `error_code` (whatever the HTTP status, 200 included);

@@ -3,8 +3,8 @@
  * a replica publishes locally is announced on the store (kind and id); the others read the object from the store
  * and publish it to their own subscribers. An announced change is never announced again, so nothing echoes.
  */
-import type { Mirror } from './mirror.js';
-import type { RolloutService } from '../services/rollouts.service.js';
+import type { Mirror } from '../sync/mirror.js';
+import type { RolloutService } from './rollouts.service.js';
 import type { Notice, StoreNotices } from '../store/notices.js';
 import type { Logger } from '../logging/logger.js';
 

@@ -1,0 +1,131 @@
+/** Upgrade tasks and their subtasks on the platform. */
+import type { ListWindow, Page } from '../domain/values.js';
+import type { Operation, OperationFilter, OperationStatus, Subtask, SubtaskStatus, UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
+import { Api, learned } from './api.js';
+import { record } from './normalize.js';
+import { ENDPOINTS } from './platform/endpoints.js';
+import { PlatformError } from './platform/errors.js';
+
+/**
+ * How far the platform's clock may trail the gateway's when matching an unanswered create. Small on purpose: a task
+ * made before the send is someone else's, and claiming it would hide that this create never happened.
+ */
+const CLOCK_SKEW_MS = 2_000;
+/** Recent tasks looked through when matching an unanswered create. */
+const RECONCILE_WINDOW = 50;
+/** Platform codes of a create that point at one argument, so the client knows which field to fix. */
+const CREATE_ARGUMENTS: Record<string, string> = { '123016': 'input.fileId' };
+
+const OPERATION_STATUS: Record<OperationStatus, string> = { WAIT: 'wait', PROCESSING: 'processing', SUCCESS: 'success', FAILED: 'failed', STOPPED: 'stop' };
+const SUBTASK_STATUS: Record<SubtaskStatus, string> = { ...OPERATION_STATUS, FAILED: 'fail', TIMEOUT: 'timeout' };
+
+const compactTime = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+export class UpgradeTasksApi extends Api {
+  list(filter: OperationFilter, window: ListWindow): Promise<Page<Operation>> {
+    const searchParams = {
+      operationType: filter.type && filter.type.toLowerCase(),
+      operationStatus: filter.status && OPERATION_STATUS[filter.status],
+      deviceType: filter.deviceType,
+      model: filter.model,
+      manufacturerName: filter.manufacturerName,
+      deviceId: filter.deviceId,
+    };
+    return this.readList({
+      endpoint: ENDPOINTS.operations,
+      window,
+      options: { searchParams },
+      key: 'data',
+      convert: (raw) => {
+        const operation = learned(this.normalize.operation(record(raw)));
+        this.caches.rememberOperation(operation);
+        return operation;
+      },
+    });
+  }
+
+  async find(id: string): Promise<Operation | null> {
+    const cached = this.caches.operations.get(id);
+    if (cached) return cached;
+    const raw = await this.lookup(ENDPOINTS.operation, { path: { operationId: id } });
+    if (raw === null) return null;
+    const operation = learned(this.normalize.operation(record(raw)));
+    this.caches.rememberOperation(operation);
+    return operation;
+  }
+
+  /** Creates an upgrade task; never retried (a second POST could create a second task). */
+  async create(request: UpgradeTaskRequest): Promise<string> {
+    const { targets, policy } = request;
+    const body = {
+      fileId: request.fileId,
+      targets: targets.deviceGroups?.length
+        ? { deviceGroups: targets.deviceGroups, deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName }
+        : { devices: targets.deviceIds },
+      policy: {
+        executeType: policy.executeType.toLowerCase(),
+        startTime: policy.startTime && compactTime(policy.startTime),
+        endTime: policy.endTime && compactTime(policy.endTime),
+        retryType: policy.retry,
+        retryTimes: policy.retry ? policy.retryTimes : undefined,
+      },
+    };
+    const endpoint = request.type === 'FIRMWARE_UPGRADE' ? ENDPOINTS.createFirmwareUpgrade : ENDPOINTS.createSoftwareUpgrade;
+    try {
+      return String(record(await this.call(endpoint, { json: body })).operationId);
+    } catch (error) {
+      if (error instanceof PlatformError && CREATE_ARGUMENTS[error.code]) error.argument = CREATE_ARGUMENTS[error.code];
+      throw error;
+    }
+  }
+
+  /**
+   * Every task an unanswered create may have made, as the platform lists them: this request in every respect (type,
+   * package, the same set of devices or groups, the same policy) and created since `sentAt`. The package must be
+   * visible (extendPara.fileId), or the gateway cannot tell the task from another rollout to the same devices.
+   */
+  async findCreated(request: UpgradeTaskRequest, sentAt: number): Promise<string[]> {
+    const { targets, policy } = request;
+    const byGroup = Boolean(targets.deviceGroups?.length);
+    const filter: OperationFilter = byGroup
+      ? { type: request.type, deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName }
+      : { type: request.type, deviceId: targets.deviceIds?.[0] };
+    const recent = await this.list(filter, { start: 0, count: RECONCILE_WINDOW });
+    const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) => {
+      const left = new Set(a ?? []);
+      return left.size === new Set(b ?? []).size && (b ?? []).every((x) => left.has(x));
+    };
+    const sameTime = (iso: string | undefined, date: Date | undefined) => (iso === undefined ? date === undefined : date !== undefined && Date.parse(iso) === Math.floor(date.getTime() / 1000) * 1000);
+    // The platform keeps whole seconds: a task made in the second of the send counts.
+    const since = Math.floor(sentAt / 1000) * 1000 - CLOCK_SKEW_MS;
+    return recent.items
+      .filter(
+        (o) =>
+          o.extendPara?.fileId === request.fileId &&
+          o.policy?.executeType === policy.executeType &&
+          Boolean(o.policy?.retry) === policy.retry &&
+          (!policy.retry || o.policy?.retryTimes === policy.retryTimes) &&
+          sameTime(o.policy?.startTime, policy.startTime) &&
+          sameTime(o.policy?.endTime, policy.endTime) &&
+          Date.parse(o.createdAt ?? '') >= since &&
+          (byGroup ? sameSet(targets.deviceGroups, o.targets.deviceGroups) : sameSet(targets.deviceIds, o.targets.deviceIds)),
+      )
+      .map((o) => o.id);
+  }
+
+  /**
+   * `knownTotal`: how many subtasks match, when the caller knows for sure (saves reading past the end).
+   * `ended`: the task has ended, so its subtasks never change again and their pages are kept.
+   */
+  subtasks(operationId: string, status: SubtaskStatus | undefined, window: ListWindow, knownTotal?: number, ended = false): Promise<Page<Subtask>> {
+    return this.readList({
+      endpoint: ENDPOINTS.subOperations,
+      window,
+      options: { path: { operationId }, searchParams: { subOperationStatus: status && SUBTASK_STATUS[status] } },
+      key: 'data',
+      convert: (raw) => learned(this.normalize.subtask(record(raw), operationId)),
+      knownTotal,
+      pageCache: ended ? { cache: this.caches.subtaskPages, key: `${operationId}|${status ?? ''}` } : undefined,
+    });
+  }
+}

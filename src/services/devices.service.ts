@@ -1,0 +1,58 @@
+/**
+ * Devices for one request: by id from the mirror in one read and from the platform for the rest, each once per
+ * request; the fleet's lists and figures from the mirror only (the platform cannot answer them).
+ */
+import DataLoader from 'dataloader';
+import type { DevicesApi } from '../datasources/devices.api.js';
+import type { Device, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/devices.js';
+import type { ListWindow, Page } from '../domain/values.js';
+import type { Mirror } from '../sync/mirror.js';
+import { readyMirror } from './mirror-access.js';
+
+export class DevicesService {
+  readonly #byId = new DataLoader<string, Device | null>(async (ids) => {
+    const mirrored = (await this.mirror?.repo.devices.devices(ids)) ?? new Map<string, Device>();
+    const missing = ids.filter((id) => !mirrored.has(id));
+    const read = new Map<string, Device | null | Error>();
+    (await this.api.findMany(missing)).forEach((device, i) => read.set(missing[i] as string, device));
+    return ids.map((id) => mirrored.get(id) ?? read.get(id) ?? null);
+  });
+
+  constructor(
+    private readonly api: DevicesApi,
+    private readonly appId: string,
+    private readonly mirror?: Mirror,
+  ) {}
+
+  /** Null when unknown. `appId`: a device of another application that authorised ours (never mirrored). */
+  find(id: string, appId?: string): Promise<Device | null> {
+    return appId === undefined || appId === this.appId ? this.#byId.load(id) : this.api.find(id, appId);
+  }
+
+  /** In the order of `ids`: each its device, null (unknown) or its own error. */
+  findMany(ids: readonly string[]): Promise<(Device | null | Error)[]> {
+    return this.#byId.loadMany(ids);
+  }
+
+  /**
+   * An upgrade task's targets (all of one product): the mirror's in one read, the rest from the platform the
+   * cheapest way (one by one, or the device type's list).
+   */
+  async ofOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
+    const mirrored = (await this.mirror?.repo.devices.devices(ids)) ?? new Map<string, Device>();
+    const missing = ids.filter((id) => !mirrored.has(id));
+    const read = new Map<string, Device | null>();
+    (await this.api.findOfOneProduct(missing)).forEach((device, i) => read.set(missing[i] as string, device));
+    const devices = ids.map((id) => mirrored.get(id) ?? read.get(id) ?? null);
+    ids.forEach((id, i) => this.#byId.prime(id, devices[i] ?? null));
+    return devices;
+  }
+
+  async fleet(filter: DeviceFilter, order: DeviceOrder, window: ListWindow): Promise<Page<Device>> {
+    return (await readyMirror(this.mirror, 'Fleet queries')).repo.devices.fleet(filter, order, window);
+  }
+
+  async summary(filter: DeviceFilter): Promise<FleetSummary> {
+    return (await readyMirror(this.mirror, 'Fleet queries')).repo.devices.fleetSummary(filter);
+  }
+}

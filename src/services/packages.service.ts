@@ -1,0 +1,53 @@
+/** Upgrade packages and device groups for one request: from the mirror once its lists are complete, else the platform. */
+import DataLoader from 'dataloader';
+import pLimit from 'p-limit';
+import { LOOKUP_CONCURRENCY } from '../datasources/api.js';
+import type { PackagesApi } from '../datasources/packages.api.js';
+import type { Device } from '../domain/devices.js';
+import type { DeviceGroup, UpgradePackage, UpgradePackageFilter } from '../domain/packages.js';
+import type { ListWindow, Page } from '../domain/values.js';
+import type { Mirror } from '../sync/mirror.js';
+import type { DevicesService } from './devices.service.js';
+
+export class PackagesService {
+  readonly #byId = new DataLoader<string, UpgradePackage | null>(async (ids) => {
+    const limit = pLimit(LOOKUP_CONCURRENCY);
+    return Promise.all(ids.map((id) => limit(() => this.findOne(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  });
+
+  constructor(
+    private readonly api: PackagesApi,
+    private readonly devices: DevicesService,
+    private readonly mirror?: Mirror,
+  ) {}
+
+  /** Newest first. */
+  async list(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
+    const page = this.mirror?.ready ? await this.mirror.repo.packages.packages(filter, window) : await this.api.list(filter, window);
+    for (const pkg of page.items) this.#byId.prime(pkg.id, pkg);
+    return page;
+  }
+
+  /** Null when unknown; read once per request. */
+  find(id: string): Promise<UpgradePackage | null> {
+    return this.#byId.load(id);
+  }
+
+  groups(window: ListWindow): Promise<Page<DeviceGroup>> {
+    return this.mirror?.ready ? this.mirror.repo.packages.groups(window) : this.api.groups(window);
+  }
+
+  /** A group's members (a device that no longer exists is left out); the first failed lookup fails the page. */
+  async members(groupId: string, window: ListWindow): Promise<Page<Device>> {
+    const mirrored = this.mirror?.ready ? await this.mirror.repo.packages.groupMemberIds(groupId, window) : undefined;
+    const ids = mirrored ?? (await this.api.groupMemberIds(groupId, window));
+    const devices = await this.devices.findMany(ids.items);
+    const failure = devices.find((d) => d instanceof Error);
+    if (failure) throw failure;
+    return { totalCount: ids.totalCount, items: devices.filter((d): d is Device => d !== null && !(d instanceof Error)) };
+  }
+
+  private async findOne(id: string): Promise<UpgradePackage | null> {
+    return (await this.mirror?.repo.packages.package(id)) ?? this.api.find(id);
+  }
+}

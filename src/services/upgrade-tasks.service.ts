@@ -1,0 +1,109 @@
+/**
+ * Upgrade tasks for one request (or one background actor): reads answered from the mirror when it holds them and
+ * from the platform otherwise (the choice is invisible to callers); creates made exactly once, for mutations,
+ * rollouts and retries alike, and followed by the mirror from their first moment.
+ */
+import DataLoader from 'dataloader';
+import pLimit from 'p-limit';
+import { LOOKUP_CONCURRENCY } from '../datasources/api.js';
+import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
+import { hasEnded, knownSubtaskCount, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
+import type { ListWindow, Page } from '../domain/values.js';
+import type { Mirror } from '../sync/mirror.js';
+import type { Idempotency } from './exactly-once.js';
+
+/** Who creates, under which key, and how long they may wait for another request's create of the same key. */
+export interface CreateScope {
+  client: string;
+  key?: string;
+  /** What kind of create the key was first used for (part of the input the key stands for). */
+  kind: string;
+  deadline: number;
+}
+
+/** Sets of ids in one order: the same devices in another order are the same input under an idempotency key. */
+const sorted = (ids: readonly string[] | undefined) => (ids && ids.length > 0 ? [...ids].sort() : undefined);
+
+export class UpgradeTasksService {
+  readonly #byId = new DataLoader<string, Operation | null>(async (ids) => {
+    const mirrored = (await this.mirror?.repo.upgradeTasks.operationsById(ids)) ?? new Map<string, Operation>();
+    const limit = pLimit(LOOKUP_CONCURRENCY);
+    return Promise.all(ids.map((id) => mirrored.get(id) ?? limit(() => this.api.find(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  });
+
+  /** This request's reads of mirrored subtask pages: tasks asking for the same window share one read. */
+  readonly #mirroredPages = new DataLoader<string, Page<Subtask> | undefined>(async (keys) => {
+    const groups = new Map<string, string[]>();
+    for (const key of keys) {
+      const [id, ...window] = JSON.parse(key) as [string, SubtaskStatus | null, number, number];
+      const group = JSON.stringify(window);
+      groups.set(group, [...(groups.get(group) ?? []), id]);
+    }
+    const found = new Map<string, Page<Subtask>>();
+    for (const [group, ids] of groups) {
+      const [status, start, count] = JSON.parse(group) as [SubtaskStatus | null, number, number];
+      const pages = (await this.mirror?.repo.upgradeTasks.subtaskPages(ids, status ?? undefined, { start, count })) ?? new Map();
+      for (const [id, page] of pages) found.set(JSON.stringify([id, status, start, count]), page);
+    }
+    return keys.map((key) => found.get(key));
+  });
+
+  constructor(
+    private readonly api: UpgradeTasksApi,
+    private readonly idempotency: Idempotency,
+    private readonly mirror?: Mirror,
+  ) {}
+
+  /** Newest first: from the mirror once its lists are complete. */
+  async list(filter: OperationFilter, window: ListWindow): Promise<Page<Operation>> {
+    const page = this.mirror?.ready ? await this.mirror.repo.upgradeTasks.operations(filter, window) : await this.api.list(filter, window);
+    // A subtask asking for its task later finds it here.
+    for (const operation of page.items) this.#byId.prime(operation.id, operation);
+    return page;
+  }
+
+  /** Null when the platform does not know it; read once per request however many fields ask. */
+  find(id: string): Promise<Operation | null> {
+    return this.#byId.load(id);
+  }
+
+  /** Several tasks in one read; unknown ones are left out. */
+  async findMany(ids: readonly string[]): Promise<Operation[]> {
+    return (await this.#byId.loadMany(ids)).filter((o): o is Operation => o !== null && !(o instanceof Error));
+  }
+
+  /** A task's subtasks in the platform's order: the mirror's once it has read them. */
+  async subtasks(operation: Operation, status: SubtaskStatus | undefined, window: ListWindow): Promise<Page<Subtask>> {
+    const mirrored = this.mirror && (await this.#mirroredPages.load(JSON.stringify([operation.id, status ?? null, window.start, window.count])));
+    return mirrored ?? this.api.subtasks(operation.id, status, window, knownSubtaskCount(operation, status), hasEnded(operation));
+  }
+
+  /** Always the platform's list (when the mirror may not have taken a task's last notices yet). */
+  subtasksOnPlatform(operation: Operation, window: ListWindow): Promise<Page<Subtask>> {
+    return this.api.subtasks(operation.id, undefined, window, operation.stats.total, hasEnded(operation));
+  }
+
+  /** Creates a task exactly once under `scope.key`; an unanswered create is reconciled against the platform's list. */
+  create(request: UpgradeTaskRequest, scope: CreateScope): Promise<string> {
+    const { targets } = request;
+    const canonical = { ...request, targets: { ...targets, deviceIds: sorted(targets.deviceIds), deviceGroups: sorted(targets.deviceGroups) } };
+    return this.idempotency.run(
+      { client: scope.client, key: scope.key, input: { mutation: scope.kind, request: canonical }, deadline: scope.deadline },
+      {
+        create: async () => {
+          const id = await this.api.create(request);
+          await this.follow(id);
+          return id;
+        },
+        findCreated: (sentAt) => this.api.findCreated(request, sentAt),
+      },
+    );
+  }
+
+  /** Subscribers follow a new task from the start, not from the mirror's next poll (a failed read leaves it to the poll). */
+  private async follow(id: string): Promise<void> {
+    if (!this.mirror) return;
+    const operation = await this.api.find(id).catch(() => null);
+    if (operation) await this.mirror.noticed(operation);
+  }
+}

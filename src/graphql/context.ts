@@ -1,7 +1,6 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, Response } from 'express';
-import { GraphQLError } from 'graphql';
 import type { ApiRole } from '../config.js';
 import { createPlatformApis, type PlatformApis } from '../datasources/apis.js';
 import type { PlatformCaches } from '../datasources/caches.js';
@@ -12,6 +11,7 @@ import type { CallScope, PlatformClient } from '../datasources/platform/client.j
 import type { Mirror } from '../sync/mirror.js';
 import type { RolloutService } from '../services/rollouts.service.js';
 import { requestRecordOf, type RequestRecord } from '../observability/http.js';
+import { API_KEY_HEADER, ApiKeys, authenticate, type Caller } from './auth.js';
 
 /** Per-request state handed to every resolver. */
 export interface GatewayContext {
@@ -51,8 +51,6 @@ export interface ContextDependencies {
   mirror?: Mirror;
   rollouts?: RolloutService;
 }
-
-export const API_KEY_HEADER = 'x-api-key';
 
 export function createContextFactory(deps: ContextDependencies): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
   const keys = deps.apiKeys && new ApiKeys(deps.apiKeys);
@@ -96,61 +94,4 @@ export function requestScopePlugin(): ApolloServerPlugin<GatewayContext> {
       };
     },
   };
-}
-
-/**
- * The configured API keys, kept only as SHA-256 digests. A presented key is hashed and compared with every digest in
- * constant time (`timingSafeEqual`, no early exit), so neither a map lookup's nor a string comparison's timing tells
- * an attacker how much of a key they have right, or which keys exist.
- */
-export class ApiKeys {
-  readonly #entries: { digest: Buffer; caller: Caller }[];
-
-  constructor(keys: ReadonlyMap<string, ApiRole>) {
-    this.#entries = [...keys].map(([key, role]) => {
-      const keyDigest = digest(key);
-      // A short prefix of the digest names the key in logs and metrics without revealing it.
-      return { digest: keyDigest, caller: { role, client: `key-${keyDigest.toString('hex').slice(0, 8)}` } };
-    });
-  }
-
-  /** The role of the presented key, or undefined when it is not one of ours (or missing). */
-  roleOf(presented: string | undefined): ApiRole | undefined {
-    return this.identify(presented)?.role;
-  }
-
-  /** The caller behind the presented key, or undefined when it is not one of ours (or missing). */
-  identify(presented: string | undefined): Caller | undefined {
-    const candidate = digest(presented ?? '');
-    let caller: Caller | undefined;
-    for (const entry of this.#entries) {
-      const match = timingSafeEqual(entry.digest, candidate);
-      caller = match && presented !== undefined ? entry.caller : caller;
-    }
-    return caller;
-  }
-}
-
-export interface Caller {
-  role: ApiRole;
-  client: string;
-}
-
-/** The client of an open gateway (no API keys): every caller shares it. */
-export const ANONYMOUS_CLIENT = 'anonymous';
-
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
-}
-
-/** The caller behind a presented API key; throws UNAUTHENTICATED when keys are configured and it is not one. */
-export function authenticate(presented: string | undefined, keys: ApiKeys | undefined): Caller {
-  if (keys === undefined) return { role: 'operate', client: ANONYMOUS_CLIENT };
-  const caller = keys.identify(presented);
-  if (caller === undefined) {
-    throw new GraphQLError(`missing or unknown API key (send it in the ${API_KEY_HEADER} header)`, {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
-  }
-  return caller;
 }

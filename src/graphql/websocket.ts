@@ -23,7 +23,8 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { ApiKeys, authenticate, contextFor, type Caller, type ContextDependencies, type GatewayContext } from './context.js';
+import { ApiKeys, authenticate, type Caller } from './auth.js';
+import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError } from './errors.js';
 import type { Logger } from '../logging/logger.js';
 import { costLimitRule, platformCallRefusal } from './limits.js';

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { buildGatewaySchema } from './graphql/build-schema.js';
 import type { GatewayConfig, RemotePlatformConfig } from './config.js';
 import { API_KEY_HEADER } from './graphql/auth.js';
-import { createContextFactory, requestScopePlugin, type ContextDependencies, type GatewayContext } from './graphql/context.js';
-import { serveWebSocket } from './graphql/websocket.js';
+import type { ContextDependencies } from './graphql/context.js';
+import { startGraphQL, type GraphQLTransports } from './graphql/transports.js';
 import { PlatformCaches } from './datasources/caches.js';
 import { Idempotency } from './services/exactly-once.js';
 import { Normalizer } from './datasources/normalize.js';
@@ -25,7 +21,6 @@ import { fanOut } from './sync/fanout.js';
 import { SharedToken } from './datasources/platform/shared-token.js';
 import { LeaseKeeper } from './store/leases.repository.js';
 import { notificationReceiver } from './sync/receiver.js';
-import { errorLoggingPlugin, formatError } from './graphql/errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { HttpDrain, httpDrainPlugin } from './http/drain.js';
 import { corsMiddleware } from './http/cors.js';
@@ -33,12 +28,10 @@ import { endpointPage } from './http/endpoint-page.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { asPortInUse } from './http/port-in-use.js';
 import { Observability } from './observability/index.js';
-import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
+import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordOf, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { createConsole } from './console/index.js';
-import { queryLimitProtection } from './graphql/limits.js';
-import { retryAfterPlugin } from './graphql/retry-after.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** How long a background call (the mirror's) may wait for the call budget. */
@@ -67,18 +60,16 @@ export interface Gateway {
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   let emulator: RunningEmulator | undefined;
-  let apollo: ApolloServer<GatewayContext> | undefined;
+  let graphql: GraphQLTransports | undefined;
   let budget: RateBudget | undefined;
   let store: Store | undefined;
   let idempotency: Idempotency | undefined;
   let mirror: Mirror | undefined;
   let mirrorSync: LeaseKeeper | undefined;
   let orchestrator: RolloutOrchestrator | undefined;
-  let stopWebSocket: (() => Promise<void>) | undefined;
   const refusals = new RefusalLog(logger);
   const stop = async (): Promise<void> => {
-    await stopWebSocket?.();
-    await apollo?.stop();
+    await graphql?.stop();
     await orchestrator?.close();
     refusals.close();
     budget?.close();
@@ -174,37 +165,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app.disable('x-powered-by');
     const httpServer = createServer(app);
     const drain = new HttpDrain(httpServer);
-    // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
-    const landingPage =
-      config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
-    const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap, mirrored: answeredByMirror });
-    apollo = new ApolloServer<GatewayContext>({
-      schema,
-      logger,
-      introspection: config.introspection,
-      // Apollo's defaults, stated: a browser cannot send a simple cross-site request that runs an operation, and
-      // a body with an array of operations is refused (one request, one operation, one set of limits).
-      csrfPrevention: true,
-      allowBatchedHttpRequests: false,
-      includeStacktraceInErrorResponses: false,
-      // main.ts handles SIGINT/SIGTERM and closes everything in order; Apollo's own handler would stop the server
-      // first and raise the signal again, which reads as an operator's second "now".
-      stopOnTerminationSignals: false,
-      validationRules: limits.validationRules,
-      parseOptions: limits.parseOptions,
-      formatError,
-      plugins: [
-        httpDrainPlugin(drain),
-        landingPage,
-        requestScopePlugin(),
-        requestRecordPlugin(),
-        errorLoggingPlugin(logger, refusals),
-        retryAfterPlugin(config.rateLimit.windowSeconds),
-        ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
-      ],
-    });
-    await apollo.start();
-
     const contextDependencies: ContextDependencies = {
       platform,
       normalizer,
@@ -216,19 +176,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       mirror,
       rollouts,
     };
-    stopWebSocket = serveWebSocket({
-      server: httpServer,
-      path: GRAPHQL_PATH,
+    graphql = await startGraphQL({
       schema,
       context: contextDependencies,
-      validationRules: limits.validationRules,
-      maxTokens: config.limits.maxTokens,
-      maxCost: config.limits.maxCost,
+      limits: config.limits,
+      introspection: config.introspection,
       maxPlatformCalls: budget.clientCap,
       mirrored: answeredByMirror,
-      allowedOrigins: config.corsOrigins,
       logger,
+      refusals,
+      plugins: [httpDrainPlugin(drain), requestRecordPlugin()],
+      // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
+      sandbox: config.playground === 'apollo-sandbox',
+      retryAfterSeconds: config.rateLimit.windowSeconds,
+      recordOf: requestRecordOf,
+      allowedOrigins: config.corsOrigins,
     });
+    graphql.serveWebSocket(httpServer, GRAPHQL_PATH);
     app.use(requestIdMiddleware());
     if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
@@ -242,7 +206,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       GRAPHQL_PATH,
       graphqlRequestObserver(observability.metrics, logger),
       express.json({ limit: config.limits.maxBodyBytes }),
-      expressMiddleware(apollo, { context: createContextFactory(contextDependencies) }),
+      graphql.middleware,
     );
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);

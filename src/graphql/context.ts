@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { Request, Response } from 'express';
 import type { ApiRole } from '../config.js';
 import { createPlatformApis, type PlatformApis } from '../datasources/apis.js';
 import type { PlatformCaches } from '../datasources/caches.js';
@@ -10,8 +7,8 @@ import type { Normalizer } from '../datasources/normalize.js';
 import type { CallScope, PlatformClient } from '../datasources/platform/client.js';
 import type { Mirror } from '../sync/mirror.js';
 import type { RolloutService } from '../services/rollouts.service.js';
-import { requestRecordOf, type RequestRecord } from '../observability/http.js';
-import { API_KEY_HEADER, ApiKeys, authenticate, type Caller } from './auth.js';
+import type { RequestRecord } from '../observability/http.js';
+import type { Caller } from './auth.js';
 
 /** Per-request state handed to every resolver. */
 export interface GatewayContext {
@@ -52,15 +49,6 @@ export interface ContextDependencies {
   rollouts?: RolloutService;
 }
 
-export function createContextFactory(deps: ContextDependencies): (args: { req: Request; res: Response }) => Promise<GatewayContext> {
-  const keys = deps.apiKeys && new ApiKeys(deps.apiKeys);
-  return async ({ req, res }) => {
-    const caller = authenticate(req.get(API_KEY_HEADER), keys);
-    // The HTTP layer gave the request its id (x-request-id) before anything else ran.
-    return contextFor(deps, caller, requestRecordOf(res) ?? { requestId: randomUUID(), errorCodes: [] });
-  };
-}
-
 /** A context for one operation of a caller, over HTTP or over a WebSocket. */
 export function contextFor(deps: ContextDependencies, { role, client }: Caller, record: RequestRecord): GatewayContext {
   const requestId = record.requestId;
@@ -80,18 +68,5 @@ export function contextFor(deps: ContextDependencies, { role, client }: Caller, 
     embeddedEmulator: deps.embeddedEmulator,
     mirror: deps.mirror,
     rollouts: deps.rollouts,
-  };
-}
-
-/** Mutations go before queries in the call budget's queue: a rollout should not wait behind dashboards. */
-export function requestScopePlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, contextValue }) {
-          if (operation?.operation === 'mutation') contextValue.scope.priority = 'mutation';
-        },
-      };
-    },
   };
 }

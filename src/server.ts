@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { buildGatewaySchema } from './graphql/build-schema.js';
 import type { GatewayConfig, RemotePlatformConfig } from './config.js';
-import { API_KEY_HEADER, createContextFactory, requestScopePlugin, type ContextDependencies, type GatewayContext } from './graphql/context.js';
-import { serveWebSocket } from './graphql/websocket.js';
+import { API_KEY_HEADER } from './graphql/auth.js';
+import type { ContextDependencies } from './graphql/context.js';
+import { startGraphQL, type GraphQLTransports } from './graphql/transports.js';
 import { PlatformCaches } from './datasources/caches.js';
 import { platformApis, type Platform } from './datasources/index.js';
 import { Idempotency } from './services/exactly-once.js';
@@ -25,7 +22,6 @@ import { UpgradeTasksService } from './services/upgrade-tasks.service.js';
 import { SharedToken } from './datasources/platform/shared-token.js';
 import { LeaseKeeper } from './store/leases.repository.js';
 import { notificationReceiver } from './sync/receiver.js';
-import { errorLoggingPlugin, formatError } from './graphql/errors.js';
 import type { RunningEmulator } from './emulator/index.js';
 import { HttpDrain, httpDrainPlugin } from './http/drain.js';
 import { corsMiddleware } from './http/cors.js';
@@ -33,12 +29,10 @@ import { endpointPage } from './http/endpoint-page.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { asPortInUse } from './http/port-in-use.js';
 import { Observability } from './observability/index.js';
-import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordPlugin } from './observability/http.js';
+import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordOf, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './observability/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { createConsole } from './console/index.js';
-import { queryLimitProtection } from './graphql/limits.js';
-import { retryAfterPlugin } from './graphql/retry-after.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** How long a background call (the mirror's) may wait for the call budget. */
@@ -74,14 +68,12 @@ interface Parts {
   mirror?: Mirror;
   mirrorSync?: LeaseKeeper;
   orchestrator?: RolloutOrchestrator;
-  apollo?: ApolloServer<GatewayContext>;
-  stopWebSocket?: () => Promise<void>;
+  graphql?: GraphQLTransports;
 }
 
 /** Stops accepting requests first, then the background work (the budget refuses what waits on it), the store last. */
 async function stop(parts: Parts): Promise<void> {
-  await parts.stopWebSocket?.();
-  await parts.apollo?.stop();
+  await parts.graphql?.stop();
   await parts.orchestrator?.close();
   parts.refusals.close();
   parts.budget?.close();
@@ -129,7 +121,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
     if (config.console) app.use(createConsole({ graphqlPath: GRAPHQL_PATH, keysRequired: config.apiKeys !== undefined, logger }));
-    app.use(GRAPHQL_PATH, graphqlRequestObserver(observability.metrics, logger), express.json({ limit: config.limits.maxBodyBytes }), graphql);
+    app.use(GRAPHQL_PATH, graphqlRequestObserver(observability.metrics, logger), express.json({ limit: config.limits.maxBodyBytes }), graphql.middleware);
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);
     await parts.mirrorSync?.start();
@@ -231,57 +223,26 @@ function rolloutsOf(platform: Platform, store: Store, mirror: Mirror, idempotenc
   return new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
 }
 
-/** GraphQL over HTTP (Apollo) and over WebSocket (graphql-ws) on the same server and path; returns the HTTP middleware. */
-async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, dependencies: ContextDependencies, parts: Parts) {
-  const { logger, refusals } = parts;
-  const schema = await buildGatewaySchema();
-  const drain = new HttpDrain(httpServer);
-  const budget = parts.budget as RateBudget;
-  const answeredByMirror = () => dependencies.mirror?.ready ?? false;
-  // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
-  const landingPage =
-    config.playground === 'apollo-sandbox' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled();
-  const limits = queryLimitProtection(config.limits, { introspection: config.introspection, maxPlatformCalls: budget.clientCap, mirrored: answeredByMirror });
-  const apollo = (parts.apollo = new ApolloServer<GatewayContext>({
-    schema,
-    logger,
-    introspection: config.introspection,
-    // Apollo's defaults, stated: a browser cannot send a simple cross-site request that runs an operation, and
-    // a body with an array of operations is refused (one request, one operation, one set of limits).
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    includeStacktraceInErrorResponses: false,
-    // main.ts handles SIGINT/SIGTERM and closes everything in order; Apollo's own handler would stop the server
-    // first and raise the signal again, which reads as an operator's second "now".
-    stopOnTerminationSignals: false,
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
-    formatError,
-    plugins: [
-      httpDrainPlugin(drain),
-      landingPage,
-      requestScopePlugin(),
-      requestRecordPlugin(),
-      errorLoggingPlugin(logger, refusals),
-      retryAfterPlugin(config.rateLimit.windowSeconds),
-      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
-    ],
-  }));
-  await apollo.start();
-  parts.stopWebSocket = serveWebSocket({
-    server: httpServer,
-    path: GRAPHQL_PATH,
-    schema,
+/** GraphQL over HTTP and over WebSocket, one request pipeline for both, on the same server and path. */
+async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, dependencies: ContextDependencies, parts: Parts): Promise<GraphQLTransports> {
+  const graphql = (parts.graphql = await startGraphQL({
+    schema: await buildGatewaySchema(),
     context: dependencies,
-    validationRules: limits.validationRules,
-    maxTokens: config.limits.maxTokens,
-    maxCost: config.limits.maxCost,
-    maxPlatformCalls: budget.clientCap,
-    mirrored: answeredByMirror,
+    limits: config.limits,
+    introspection: config.introspection,
+    maxPlatformCalls: (parts.budget as RateBudget).clientCap,
+    mirrored: () => dependencies.mirror?.ready ?? false,
+    logger: parts.logger,
+    refusals: parts.refusals,
+    plugins: [httpDrainPlugin(new HttpDrain(httpServer)), requestRecordPlugin()],
+    // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
+    sandbox: config.playground === 'apollo-sandbox',
+    retryAfterSeconds: config.rateLimit.windowSeconds,
+    recordOf: requestRecordOf,
     allowedOrigins: config.corsOrigins,
-    logger,
-  });
-  return expressMiddleware(apollo, { context: createContextFactory(dependencies) });
+  }));
+  graphql.serveWebSocket(httpServer, GRAPHQL_PATH);
+  return graphql;
 }
 
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */

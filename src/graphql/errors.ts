@@ -1,6 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError, type Violation } from '../domain/errors.js';
 import { InvalidPathIdError } from '../domain/ids.js';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
@@ -17,7 +16,7 @@ const PLATFORM_THROTTLE_WINDOW_SECONDS = 60;
 /**
  * What a client sees of an error: platform failures carry the gateway code and `extensions.upstream` (never
  * credentials); errors that already have a code (validation, bad input) pass; anything else is a bug and shows
- * no detail (it is logged with the request id, see `errorLoggingPlugin`).
+ * no detail (it is logged with the request id, see `logErrors`).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -43,10 +42,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...formatted, message: original.message, extensions: { code: 'BAD_USER_INPUT', argument: original.parameter } };
   }
   const code = formatted.extensions?.code;
-  if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
-    // Apollo's message tells a developer to change the code; an operator changes a variable.
-    return { ...formatted, message: 'Introspection is disabled on this gateway (GATEWAY_INTROSPECTION=true enables it).' };
-  }
   if (code === 'GRAPHQL_PARSE_FAILED') {
     // The token limit is enforced by the parser; it is reported like the other query limits.
     const limit = tokenLimitError(formatted.message);
@@ -57,44 +52,33 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 /**
- * Logs each error once, with the request id that the response carries in `x-request-id`; a request refused for
- * want of call budget (RATE_LIMITED) goes to `refusals`, which aggregates them per client.
+ * Logs each error of one request once, with its request id (which the HTTP response carries in `x-request-id`); a
+ * request refused for want of call budget (RATE_LIMITED) goes to `refusals`, which aggregates them per client.
  */
-export function errorLoggingPlugin(logger: Logger, refusals: RefusalLog): ApolloServerPlugin<{ requestId: string; client: string }> {
-  return {
-    async requestDidStart({ contextValue }) {
-      return {
-        async willSendResponse({ response }) {
-          response.http.headers.set('x-request-id', contextValue.requestId);
-        },
-        async didEncounterErrors({ errors }) {
-          let rateLimited: { fields: Record<string, unknown>; message: string } | undefined;
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            const path = error.path?.join('.');
-            const where = `request ${contextValue.requestId} at ${path ?? 'the request'}`;
-            const fields = { requestId: contextValue.requestId, path };
-            if (original instanceof RateLimitedError) {
-              rateLimited ??= { fields, message: `${where}: ${original.message}` };
-            } else if (original instanceof PlatformError && gatewayCodeOf(original) === 'RATE_LIMITED') {
-              rateLimited ??= { fields: { ...fields, upstream: { code: original.code, endpoint: original.endpoint } }, message: `${where}: ${original.message}` };
-            } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
-              logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
-            } else if (original instanceof DomainError) {
-              logger.debug({ ...fields, code: original.code }, `${where}: ${original.message}`);
-            } else if (original instanceof InvalidPathIdError) {
-              logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
-            } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
-              logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
-            } else {
-              logger.debug({ ...fields, code: error.extensions.code }, `${where}: ${error.message}`);
-            }
-          }
-          if (rateLimited) refusals.record(contextValue.client, 'RATE_LIMITED', rateLimited.fields, rateLimited.message);
-        },
-      };
-    },
-  };
+export function logErrors(logger: Logger, refusals: RefusalLog, errors: readonly GraphQLError[], request: { requestId: string; client: string }): void {
+  let rateLimited: { fields: Record<string, unknown>; message: string } | undefined;
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    const path = error.path?.join('.');
+    const where = `request ${request.requestId} at ${path ?? 'the request'}`;
+    const fields = { requestId: request.requestId, path };
+    if (original instanceof RateLimitedError) {
+      rateLimited ??= { fields, message: `${where}: ${original.message}` };
+    } else if (original instanceof PlatformError && gatewayCodeOf(original) === 'RATE_LIMITED') {
+      rateLimited ??= { fields: { ...fields, upstream: { code: original.code, endpoint: original.endpoint } }, message: `${where}: ${original.message}` };
+    } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
+      logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+    } else if (original instanceof DomainError) {
+      logger.debug({ ...fields, code: original.code }, `${where}: ${original.message}`);
+    } else if (original instanceof InvalidPathIdError) {
+      logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
+    } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+      logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
+    } else {
+      logger.debug({ ...fields, code: error.extensions.code }, `${where}: ${error.message}`);
+    }
+  }
+  if (rateLimited) refusals.record(request.client, 'RATE_LIMITED', rateLimited.fields, rateLimited.message);
 }
 
 /** Names the argument a platform error is about (`extensions.argument`), where its code says which one. */

@@ -5,7 +5,6 @@
  * does. Every rejection is a `GRAPHQL_VALIDATION_FAILED` error (HTTP 400) whose message names the limit and the
  * variable that sets it, with `extensions.limit` and `extensions.max`.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   getNamedType,
@@ -16,7 +15,6 @@ import {
   isListType,
   isNonNullType,
   Kind,
-  validate,
   type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -62,19 +60,19 @@ const ASSUMED_LIST_LENGTH: Readonly<Record<string, number>> = {
 };
 
 export interface LimitProtection {
-  plugins: ApolloServerPlugin[];
+  /** graphql-armor's depth, alias and directive rules, to run beside graphql-js's specified rules. */
   validationRules: ValidationRule[];
+  /** The token limit, enforced by graphql-js's parser (see {@link tokenLimitError}). */
   parseOptions: { maxTokens: number };
+  /**
+   * The cost limit, then the platform-call estimate, for the operation that is to run: both weigh lists by the
+   * `first` sent in the variables, so they run once the operation and its variables are known.
+   */
+  refusal(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError | undefined;
 }
 
-/**
- * Everything Apollo Server needs to enforce the limits. Field suggestions ("Did you mean ...") are masked when the
- * schema is not introspectable, as they would otherwise disclose it piece by piece.
- */
-export function queryLimitProtection(
-  limits: QueryLimits,
-  options: { introspection: boolean; maxPlatformCalls: number; mirrored?: () => boolean },
-): LimitProtection {
+/** The limits of one request, the same for every transport. */
+export function queryLimitProtection(limits: QueryLimits, options: { maxPlatformCalls: number; mirrored?: () => boolean }): LimitProtection {
   const report =
     (limit: string, max: number) =>
     (context: ValidationContext | null, error: GraphQLError): void => {
@@ -89,33 +87,22 @@ export function queryLimitProtection(
     // armor's token limit throws from a parsing hook, which Apollo Server 5 answers with a 500; graphql-js's own
     // parser limit (parseOptions) fails the parse cleanly instead (see tokenLimitError).
     maxTokens: { enabled: false },
-    // Replaced by costLimitPlugin: armor's cost does not weight lists by `first`.
+    // Replaced by the cost rule below: armor's cost does not weight lists by `first`.
     costLimit: { enabled: false },
-    // Its mask leaves "Cannot query field ... [Suggestion hidden]?": hideSuggestionsPlugin words it better.
+    // Hidden by the request pipeline, which words it better than armor's "[Suggestion hidden]".
     blockFieldSuggestion: { enabled: false },
   });
   const { plugins, validationRules } = armor.protect();
+  // Every transport applies the rules; an Apollo plugin would protect HTTP alone.
+  if (plugins.length > 0) throw new Error('a graphql-armor protection came as an Apollo plugin, which WebSocket would not apply');
+  const mirrored = options.mirrored ?? (() => false);
   return {
-    plugins: [
-      // armor's declarations resolve @apollo/server's CommonJS types; the objects are the same at run time.
-      ...(plugins as unknown as ApolloServerPlugin[]),
-      costLimitPlugin(limits.maxCost, options.maxPlatformCalls, options.mirrored),
-      ...(options.introspection ? [] : [hideSuggestionsPlugin()]),
-    ],
     validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
-  };
-}
-
-/** Drops graphql-js's "Did you mean ...?" hints, which would disclose a schema that is not introspectable. */
-export function hideSuggestionsPlugin(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) error.message = error.message.replace(/\s*Did you mean [^?]+\?\s*$/, '');
-        },
-      };
+    refusal: (schema, document, operation, variables) => {
+      const fragments = (name: string) => document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+      const { cost, platformCalls } = operationEstimate(schema, operation, fragments, variables, mirrored());
+      return costExceeded(operation, cost, limits.maxCost) ?? platformCallsExceeded(platformCalls, options.maxPlatformCalls);
     },
   };
 }
@@ -135,46 +122,24 @@ export function tokenLimitError(message: string): { message: string; extensions:
 }
 
 /**
- * Applies {@link costLimitRule} once the operation and its variables are known (Apollo's validation rules run
- * before variables are, and `first: $n` must be priced at the `$n` sent).
+ * The refusal of an operation whose worst-case platform calls exceed what one client may spend; undefined when it
+ * fits.
  */
-export function costLimitPlugin(maxCost: number, maxPlatformCalls: number, mirrored: () => boolean = () => false): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operationName, request, operation }) {
-          const errors = validate(schema, document, [costLimitRule({ maxCost, variables: request.variables, operationName })]);
-          const [error] = errors;
-          if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
-          if (!operation) return;
-          const refusal = platformCallRefusal(schema, document, operation, request.variables ?? {}, maxPlatformCalls, mirrored());
-          if (refusal) throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 429 } } });
-        },
-      };
-    },
-  };
-}
-
-/**
- * The refusal of an operation whose worst-case platform calls exceed what one client may spend (over HTTP and over
- * WebSocket alike); undefined when it fits.
- */
-export function platformCallRefusal(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  variables: Readonly<Record<string, unknown>>,
-  maxPlatformCalls: number,
-  mirrored: boolean,
-): GraphQLError | undefined {
-  const fragments = (name: string) => document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-  const { platformCalls } = operationEstimate(schema, operation, fragments, variables, mirrored);
+function platformCallsExceeded(platformCalls: number, maxPlatformCalls: number): GraphQLError | undefined {
   if (platformCalls <= maxPlatformCalls) return undefined;
   return new GraphQLError(
     `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
       "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists.",
     { extensions: { code: 'RATE_LIMITED', estimatedPlatformCalls: platformCalls, maxPlatformCalls } },
   );
+}
+
+function costExceeded(operation: OperationDefinitionNode, cost: number, maxCost: number): GraphQLError | undefined {
+  if (cost <= maxCost) return undefined;
+  return new GraphQLError(`Query cost limit of ${maxCost} exceeded, found ${cost} (GATEWAY_MAX_COST). Ask for fewer items (first) or fewer nested lists.`, {
+    nodes: [operation],
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'GATEWAY_MAX_COST', max: maxCost, cost },
+  });
 }
 
 export interface CostLimitOptions {
@@ -196,14 +161,8 @@ export function costLimitRule(options: CostLimitOptions): ValidationRule {
     OperationDefinition(operation) {
       if (options.operationName && operation.name?.value !== options.operationName) return;
       const cost = operationCost(context.getSchema(), operation, (name) => context.getFragment(name), options.variables ?? {});
-      if (cost > options.maxCost) {
-        context.reportError(
-          new GraphQLError(`Query cost limit of ${options.maxCost} exceeded, found ${cost} (GATEWAY_MAX_COST). Ask for fewer items (first) or fewer nested lists.`, {
-            nodes: [operation],
-            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'GATEWAY_MAX_COST', max: options.maxCost, cost },
-          }),
-        );
-      }
+      const error = costExceeded(operation, cost, options.maxCost);
+      if (error) context.reportError(error);
     },
   });
 }

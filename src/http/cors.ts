@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { API_KEY_HEADER } from '../graphql/context.js';
+import { API_KEY_HEADER } from '../graphql/auth.js';
 import { REQUEST_ID_HEADER } from '../observability/http.js';
 
 /** Chromium caps a preflight's cache at 2 hours; longer is not honoured anywhere. */

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeys } from '../../src/graphql/context.js';
+import { ApiKeys } from '../../src/graphql/auth.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
 

@@ -1,0 +1,93 @@
+/**
+ * GraphQL over HTTP: Apollo Server, given the request pipeline's pieces (parse options, validation rules, error
+ * formatting) as its options and the rest (the refusals before execution, the call priority, error logging) as one
+ * plugin, so that it refuses what every other transport refuses, with the same code.
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { RequestHandler, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { API_KEY_HEADER } from './auth.js';
+import type { GatewayContext } from './context.js';
+import type { Logger } from '../logging/logger.js';
+import type { RequestPipeline } from './pipeline.js';
+import { retryAfterPlugin } from './retry-after.js';
+
+export interface HttpTransportOptions {
+  /** The HTTP shell's own Apollo plugins (drain, the request's record). */
+  plugins: ApolloServerPlugin<GatewayContext>[];
+  /** Apollo's Sandbox as the landing page (it loads from Apollo's CDN); otherwise none. */
+  sandbox: boolean;
+  /** `Retry-After` of a RATE_LIMITED refusal that names no time of its own: a full budget window. */
+  retryAfterSeconds: number;
+  /** The record the HTTP shell started for this request (its id), if it did. */
+  recordOf(res: Response): GatewayContext['record'] | undefined;
+  logger: Logger;
+}
+
+export interface HttpTransport {
+  /** Answers GraphQL requests; mount it after a JSON body parser. */
+  middleware: RequestHandler;
+  stop(): Promise<void>;
+}
+
+export async function startHttpTransport(pipeline: RequestPipeline, options: HttpTransportOptions): Promise<HttpTransport> {
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: pipeline.schema,
+    logger: options.logger,
+    // The pipeline's own rule refuses introspection (for every transport); Apollo's would refuse it twice.
+    introspection: true,
+    // Apollo's defaults, stated: a browser cannot send a simple cross-site request that runs an operation, and
+    // a body with an array of operations is refused (one request, one operation, one set of limits).
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    // main.ts handles SIGINT/SIGTERM and closes everything in order; Apollo's own handler would stop the server
+    // first and raise the signal again, which reads as an operator's second "now".
+    stopOnTerminationSignals: false,
+    validationRules: [...pipeline.validationRules],
+    parseOptions: pipeline.parseOptions,
+    formatError: pipeline.formatError,
+    plugins: [
+      ...options.plugins,
+      options.sandbox ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled(),
+      pipelinePlugin(pipeline),
+      retryAfterPlugin(options.retryAfterSeconds),
+    ],
+  });
+  await apollo.start();
+  return {
+    middleware: expressMiddleware(apollo, {
+      // The HTTP layer gave the request its id (x-request-id) before anything else ran.
+      context: async ({ req, res }) => pipeline.context(pipeline.authenticate(req.get(API_KEY_HEADER)), options.recordOf(res)),
+    }),
+    stop: () => apollo.stop(),
+  };
+}
+
+/** The pipeline's steps that Apollo has no option for. */
+function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return;
+          pipeline.scope(contextValue, operation);
+          const refusal = pipeline.refusal(document, operation, request.variables ?? {});
+          if (!refusal) return;
+          // Refused by a limit: 400, as for the validation rules; for want of call budget: 429.
+          const status = refusal.extensions.code === 'RATE_LIMITED' ? 429 : 400;
+          throw new GraphQLError(refusal.message, { nodes: refusal.nodes, extensions: { ...refusal.extensions, http: { status } } });
+        },
+        async didEncounterErrors({ errors }) {
+          pipeline.logErrors(errors, contextValue);
+        },
+        async willSendResponse({ response }) {
+          response.http.headers.set('x-request-id', contextValue.requestId);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** The GraphQL layer as the composition root starts it: one request pipeline, served over HTTP and WebSocket. */
+import type { Server } from 'node:http';
+import type { RequestHandler } from 'express';
+import { startHttpTransport, type HttpTransportOptions } from './http.js';
+import { RequestPipeline, type PipelineOptions } from './pipeline.js';
+import { serveWebSocket } from './websocket.js';
+
+export interface GraphQLOptions extends PipelineOptions, HttpTransportOptions {
+  /** GATEWAY_CORS_ORIGINS: browser pages of these origins (and of the gateway's own) may open a WebSocket. */
+  allowedOrigins: readonly string[];
+}
+
+export interface GraphQLTransports {
+  /** GraphQL over HTTP; mount it at the endpoint's path after a JSON body parser. */
+  middleware: RequestHandler;
+  /** Serves GraphQL over WebSocket on `server`'s upgrades to `path`. */
+  serveWebSocket(server: Server, path: string): void;
+  /** Closes every WebSocket, then lets Apollo finish. */
+  stop(): Promise<void>;
+}
+
+export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTransports> {
+  const pipeline = new RequestPipeline(options);
+  const http = await startHttpTransport(pipeline, options);
+  let stopWebSocket: (() => Promise<void>) | undefined;
+  return {
+    middleware: http.middleware,
+    serveWebSocket: (server, path) => {
+      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger });
+    },
+    stop: async () => {
+      await stopWebSocket?.();
+      await http.stop();
+    },
+  };
+}

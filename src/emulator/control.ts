@@ -9,7 +9,7 @@ import { faultProblem, type FaultRule } from './faults.js';
 import type { Reply } from './routes.js';
 import { MALFORMED_BODY } from './routes.js';
 import { toCompact } from './time.js';
-import { isObject } from './upgrades.js';
+import { isObject } from './json.js';
 import { AUTHORISED_APP, FROZEN_APP, UNAUTHORISED_APP } from './fleet.js';
 import type { DeviceChange } from './platform.js';
 import type { DeviceStatus } from './model.js';

@@ -2,16 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { QueryLimits } from './graphql/limits.js';
 import type { StoreLocation } from './store/index.js';
 import { API_ROLES, type ApiRole } from './domain/access.js';
+import type { TlsMaterial } from './datasources/platform/client.js';
+import type { PlaygroundKind } from './http/endpoint-page.js';
+import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
 
 /** Configuration from environment variables (DESIGN.md §5). */
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-/** Most to least severe: a level logs itself and everything before it. */
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 
-/** What a browser gets at the endpoint: the bundled GraphiQL, Apollo Sandbox (loads from Apollo's CDN), or nothing. */
-export type PlaygroundKind = 'graphiql' | 'apollo-sandbox' | 'off';
 const PLAYGROUNDS: readonly PlaygroundKind[] = ['graphiql', 'apollo-sandbox', 'off'];
 
 export interface RateLimit {
@@ -19,12 +17,6 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-/** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
-export interface TlsMaterial {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-}
 
 export interface EmulatorSettings {
   port: number;

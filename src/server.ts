@@ -30,7 +30,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { asPortInUse } from './http/port-in-use.js';
 import { Observability } from './observability/index.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordOf, requestRecordPlugin } from './observability/http.js';
-import { RefusalLog } from './observability/refusal-log.js';
+import { RefusalLog } from './logging/refusal-log.js';
 import { createPlayground } from './playground/index.js';
 import { createConsole } from './console/index.js';
 

@@ -4,7 +4,7 @@ import type { EngineContext } from './engine.js';
 import { errors } from './errors.js';
 import type { BatchDetail, BatchTask, Device } from './model.js';
 import { Random } from './random.js';
-import { isObject } from './upgrades.js';
+import { isObject } from './json.js';
 import { MINUTE, SECOND } from './time.js';
 
 const TASK_TYPES = ['DeviceCmd', 'DeviceReg', 'DeviceLocation', 'DeviceMod', 'DeviceDel', 'DeviceLicense'];

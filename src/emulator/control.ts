@@ -2,18 +2,20 @@
  * The control API (DESIGN.md §4): counters, reset, clock, faults, credentials, steered outcomes, device changes and
  * read-only state views.
  */
-import type { Emulator, EmulatorOptions } from './index.js';
-import { platformOptions } from './index.js';
+import type { TokenStore } from './auth.js';
 import { formatBatchTask, formatDevice, formatOperation, formatSubtask } from './format.js';
-import { faultProblem, type FaultRule } from './faults.js';
+import { faultProblem, type FaultRule, type Faults } from './faults.js';
+import type { Notifier } from './notifier.js';
+import { platformOptions, type EmulatorOptions, type EmulatorSettings } from './options.js';
 import type { Reply } from './routes.js';
 import { MALFORMED_BODY } from './routes.js';
 import { toCompact } from './time.js';
-import { isObject } from './upgrades.js';
+import { isObject } from './json.js';
 import { AUTHORISED_APP, FROZEN_APP, UNAUTHORISED_APP } from './fleet.js';
-import type { DeviceChange } from './platform.js';
+import type { DeviceChange, Platform } from './platform.js';
 import type { DeviceStatus } from './model.js';
 import { parseSteering } from './steering.js';
+import type { EmulatorStats } from './stats.js';
 
 const STATUSES: readonly DeviceStatus[] = ['ONLINE', 'OFFLINE', 'INACTIVE', 'ABNORMAL'];
 
@@ -31,17 +33,31 @@ function parseDeviceChange(body: unknown): DeviceChange | string {
   return body as DeviceChange;
 }
 
+/**
+ * What the control routes act on: the emulator's state that outlives a reset. index.ts's Emulator implements it, so
+ * the routes need not import the server that dispatches to them.
+ */
+export interface ControlledEmulator {
+  readonly platform: Platform;
+  readonly throttlePerMinute: number | null;
+  readonly stats: EmulatorStats;
+  readonly tokens: TokenStore;
+  readonly faults: Faults;
+  readonly notifier: Notifier;
+  reset(options: EmulatorSettings): void;
+}
+
 interface ControlRoute {
   method: string;
   pattern: RegExp;
-  handle(emulator: Emulator, body: unknown, captures: string[]): Reply;
+  handle(emulator: ControlledEmulator, body: unknown, captures: string[]): Reply;
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
 const bad = (error: string): Reply => ({ status: 400, body: { error } });
 const notFound = (what: string): Reply => ({ status: 404, body: { error: `No ${what} with that id.` } });
 
-function clockView(emulator: Emulator) {
+function clockView(emulator: ControlledEmulator) {
   const { clock } = emulator.platform;
   return { now: new Date(clock.now()).toISOString(), compact: toCompact(clock.now()), mode: clock.mode, pendingEvents: clock.pending() };
 }

@@ -8,8 +8,7 @@ import { nextChangeAt } from './device-status.js';
 import type { Fleet } from './fleet.js';
 import { formatDevice } from './format.js';
 import type { Device } from './model.js';
-import type { Deliver } from './platform.js';
-import type { ServiceType, Subscriptions } from './subscriptions.js';
+import type { Deliver, ServiceType, Subscriptions } from './subscriptions.js';
 
 export class DeviceEvents {
   /** appId → generation of its status watch; bumped to stop the events of an earlier watch. */

@@ -1,5 +1,5 @@
 /** Injected faults (POST /_emulator/faults): latency, errors, dropped connections, a lower throttle. */
-import { isObject } from './upgrades.js';
+import { isObject } from './json.js';
 
 export interface FaultRule {
   routes?: string[];

@@ -5,36 +5,20 @@ import type { AddressInfo } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TokenStore } from './auth.js';
-import type { ClockMode } from './clock.js';
-import { controlRoutes } from './control.js';
-import type { Outcomes } from './engine.js';
+import { controlRoutes, type ControlledEmulator } from './control.js';
 import { PlatformError } from './errors.js';
 import { Faults } from './faults.js';
-import { Platform, DEFAULT_OUTCOMES, defaultStartTime, type PlatformOptions } from './platform.js';
+import { DEFAULTS, platformOptions, type EmulatorOptions, type EmulatorSettings } from './options.js';
+import { Platform, type PlatformOptions } from './platform.js';
 import { Random } from './random.js';
 import { MALFORMED_BODY, ROUTES, type Reply, type Route } from './routes.js';
+import { emptyStats, tlsClient, type EmulatorStats } from './stats.js';
 import { Throttle } from './throttle.js';
 import { Notifier } from './notifier.js';
 
-export interface EmulatorOptions {
-  port?: number;
-  host?: string;
-  seed?: number;
-  devices?: number;
-  /** ISO-8601 time or epoch ms; default: now, rounded down to the minute. */
-  startTime?: string | number;
-  clock?: ClockMode;
-  /** Accepted calls per sliding 60 s window per application; null: no limit. */
-  throttlePerMinute?: number | null;
-  appId?: string;
-  secret?: string;
-  outcomes?: Partial<Outcomes>;
-  /**
-   * Serve HTTPS, asking (not requiring) clients for a certificate, as the platform does; a client certificate that
-   * chains to `ca` counts as such in `GET /_emulator/stats` (`tls`).
-   */
-  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
-}
+// The module's public face: callers (cli, server, tests) import the emulator from here alone.
+export { DEFAULTS, type EmulatorOptions } from './options.js';
+export type { EmulatorStats } from './stats.js';
 
 export interface RunningEmulator {
   url: string;
@@ -42,46 +26,10 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export const DEFAULTS = {
-  port: 8743,
-  host: '127.0.0.1',
-  seed: 1,
-  devices: 2000,
-  throttlePerMinute: 100,
-  appId: 'emulator-app',
-  secret: 'emulator-secret',
-} as const;
-
 const MAX_BODY_BYTES = 1 << 20;
 
-/** Over HTTPS, per platform request: its connection's client certificate chains to `tls.ca`, does not, or is absent. */
-export interface TlsClientCounts {
-  clientCertificates: number;
-  untrusted: number;
-  anonymous: number;
-}
-
-export interface EmulatorStats {
-  total: number;
-  throttled: number;
-  /** Calls refused with 1010005 (no valid token): each login voids the app's earlier tokens. */
-  tokenRejected: number;
-  byRoute: Record<string, number>;
-  tls?: TlsClientCounts;
-}
-
-function emptyStats(servesTls: boolean): EmulatorStats {
-  return { total: 0, throttled: 0, tokenRejected: 0, byRoute: {}, ...(servesTls ? { tls: { clientCertificates: 0, untrusted: 0, anonymous: 0 } } : {}) };
-}
-
-function tlsClient(socket: TLSSocket): keyof TlsClientCounts {
-  if (socket.authorized) return 'clientCertificates';
-  // With no client certificate Node returns an empty object.
-  return Object.keys(socket.getPeerCertificate()).length > 0 ? 'untrusted' : 'anonymous';
-}
-
 /** Emulator state that outlives a reset: the listening socket, tokens and settings. */
-export class Emulator {
+export class Emulator implements ControlledEmulator {
   platform: Platform;
   throttlePerMinute: number | null;
   readonly tokens = new TokenStore();
@@ -96,7 +44,7 @@ export class Emulator {
   /** Serving HTTPS: `stats.tls` counts what client certificates the platform requests came with. */
   private readonly servesTls: boolean;
 
-  constructor(options: PlatformOptions & { throttlePerMinute: number | null }, servesTls = false) {
+  constructor(options: EmulatorSettings, servesTls = false) {
     this.servesTls = servesTls;
     this.stats = emptyStats(servesTls);
     this.platform = this.build(options);
@@ -119,7 +67,7 @@ export class Emulator {
   }
 
   /** Regenerates the data; tokens keep their remaining lifetime, counters and faults start from zero. */
-  reset(options: PlatformOptions & { throttlePerMinute: number | null }): void {
+  reset(options: EmulatorSettings): void {
     const before = this.platform.clock.now();
     this.platform = this.build(options);
     this.tokens.shift(this.platform.clock.now() - before);
@@ -264,57 +212,6 @@ function send(res: ServerResponse, reply: Reply): void {
     const json = JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(json) }).end(json);
   }
-}
-
-/** Fills in the defaults and checks the values; throws one message naming every wrong option. */
-export function platformOptions(options: Omit<EmulatorOptions, 'port' | 'host' | 'tls'>, base?: PlatformOptions & { throttlePerMinute: number | null }) {
-  const problems: string[] = [];
-  const int = (name: string, value: unknown, min: number, max: number, fallback: number): number => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
-  let startTime = base?.startTime ?? defaultStartTime();
-  if (options.startTime !== undefined) {
-    const parsed = typeof options.startTime === 'number' ? options.startTime : Date.parse(options.startTime);
-    if (Number.isNaN(parsed)) problems.push('startTime must be an ISO-8601 time or epoch milliseconds');
-    else startTime = parsed;
-  }
-  const clock = options.clock ?? base?.clock ?? 'realtime';
-  if (clock !== 'realtime' && clock !== 'manual') problems.push('clock must be "realtime" or "manual"');
-  const outcomes = { ...(base?.outcomes ?? DEFAULT_OUTCOMES), ...options.outcomes };
-  if (Object.values(outcomes).some((v) => typeof v !== 'number' || v < 0) || outcomes.success + outcomes.fail + outcomes.timeout <= 0) {
-    problems.push('outcomes must be non-negative weights { success, fail, timeout } with a positive sum');
-  }
-  const text = (name: string, value: unknown, fallback: string) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'string' || value.length === 0 || value.length > 256) problems.push(`${name} must be a string of 1 to 256 characters`);
-    return typeof value === 'string' ? value : fallback;
-  };
-  const throttle = (value: unknown, fallback: number | null): number | null => {
-    if (value === undefined) return fallback;
-    if (value === null) return null;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      problems.push('throttlePerMinute must be a positive integer, or null for no throttle');
-      return fallback;
-    }
-    return value;
-  };
-  const resolved = {
-    seed: int('seed', options.seed, 0, 2 ** 31 - 1, base?.seed ?? DEFAULTS.seed),
-    devices: int('devices', options.devices, 1, 200_000, base?.devices ?? DEFAULTS.devices),
-    throttlePerMinute: throttle(options.throttlePerMinute, base === undefined ? DEFAULTS.throttlePerMinute : base.throttlePerMinute),
-    startTime,
-    clock,
-    appId: text('appId', options.appId, base?.appId ?? DEFAULTS.appId),
-    secret: text('secret', options.secret, base?.secret ?? DEFAULTS.secret),
-    outcomes,
-  };
-  if (problems.length > 0) throw new RangeError(problems.join('; '));
-  return resolved;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {

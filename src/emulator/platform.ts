@@ -9,7 +9,7 @@ import { replayHistory } from './history.js';
 import type { Device, DeviceStatus, Product } from './model.js';
 import { Random } from './random.js';
 import { Steering } from './steering.js';
-import { Subscriptions, type ManagementType, type Subscription } from './subscriptions.js';
+import { Subscriptions, type Deliver, type ManagementType, type Subscription } from './subscriptions.js';
 import { DAY, SECOND, toCompact } from './time.js';
 import { UpgradeEngine } from './upgrades.js';
 
@@ -38,8 +38,6 @@ export const DEFAULT_OUTCOMES: Outcomes = { success: 0.8, fail: 0.15, timeout: 0
 export function defaultStartTime(): number {
   return Math.floor(Date.now() / SECOND) * SECOND;
 }
-
-export type Deliver = (url: string, payload: Record<string, unknown>) => void;
 
 const STEP_NUMBER = { idle: '0', downloading: '1', downloaded: '2', updating: '3' } as const;
 

@@ -6,7 +6,8 @@ import type { Platform } from './platform.js';
 import { ALL_TYPES, CHANNELS, MANAGEMENT_TYPES, SERVICE_TYPES, type Subscription } from './subscriptions.js';
 import { parseCompact } from './time.js';
 import type { TokenStore } from './auth.js';
-import { HEX24, isObject } from './upgrades.js';
+import { isObject } from './json.js';
+import { HEX24 } from './upgrades.js';
 import { statusAt } from './device-status.js';
 
 export interface PlatformRequest {

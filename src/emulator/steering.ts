@@ -4,7 +4,7 @@
  * sequence still gives the same outcomes.
  */
 import type { UpgradeSteer } from './model.js';
-import { isObject } from './upgrades.js';
+import { isObject } from './json.js';
 
 export interface SteeringRule {
   upgrade?: UpgradeSteer;

@@ -45,6 +45,9 @@ export interface Subscription {
   channel: Channel;
 }
 
+/** Sends one push to a subscription's callback URL (the emulator's Notifier); the platform and its device events share it. */
+export type Deliver = (url: string, payload: Record<string, unknown>) => void;
+
 export interface SubscriptionFilter {
   notifyType?: NotifyType;
   callbackUrl?: string;

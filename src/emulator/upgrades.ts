@@ -2,6 +2,7 @@
 import { nextOnlineAt, statusAt } from './device-status.js';
 import type { EngineContext } from './engine.js';
 import { errors } from './errors.js';
+import { isObject } from './json.js';
 import type {
   Device,
   OperateType,
@@ -355,10 +356,6 @@ export class UpgradeEngine {
   private device(subtask: Subtask): Device {
     return this.ctx.fleet.devices.get(subtask.deviceId) as Device;
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function unique<T>(items: readonly T[]): T[] {

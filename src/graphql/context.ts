@@ -1,8 +1,18 @@
 import type { ApiRole } from '../domain/access.js';
 import { servicesFor, type RequestScope, type ServiceDependencies } from '../services/index.js';
-import type { RequestRecord } from '../observability/http.js';
 import type { ResolverContext } from '../resolvers/context.js';
 import type { Caller } from './auth.js';
+
+/** What is known of one request as it goes through the layers; kept in `res.locals`. */
+export interface RequestRecord {
+  requestId: string;
+  /** Set by the GraphQL layer once it has resolved the operation. */
+  operationName?: string;
+  /** Set when GraphQL answered the request (rather than the HTTP layer refusing it first). */
+  answered?: { hasData: boolean };
+  /** `extensions.code` of the response's errors. */
+  errorCodes: string[];
+}
 
 /** Per-request state: what every resolver gets, and what the transports log and count of the request. */
 export interface GatewayContext extends ResolverContext {

@@ -5,7 +5,7 @@ import { InvalidPathIdError } from '../domain/ids.js';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
 import { RateLimitedError } from '../datasources/platform/rate-budget.js';
 import type { Logger } from '../logging/logger.js';
-import type { RefusalLog } from '../observability/refusal-log.js';
+import type { RefusalLog } from '../logging/refusal-log.js';
 import { tokenLimitError } from './limits.js';
 import { upstreamOf } from './validation.js';
 

@@ -29,7 +29,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Logger } from '../logging/logger.js';
-import type { RefusalLog } from '../observability/refusal-log.js';
+import type { RefusalLog } from '../logging/refusal-log.js';
 import { ApiKeys, authenticate, type Caller } from './auth.js';
 import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError, logErrors } from './errors.js';

@@ -1,6 +1,8 @@
 import express, { type Router } from 'express';
-import type { PlaygroundKind } from '../config.js';
 import { prefersHtml } from '../playground/index.js';
+
+/** What a browser gets at the endpoint: the bundled GraphiQL, Apollo Sandbox (loads from Apollo's CDN), or nothing. */
+export type PlaygroundKind = 'graphiql' | 'apollo-sandbox' | 'off';
 
 /** Nothing to load, nothing to run: the page is text. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -1,6 +1,9 @@
 import { inspect } from 'node:util';
 import pino, { type DestinationStream } from 'pino';
-import type { LogLevel } from '../config.js';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+/** Most to least severe: a level logs itself and everything before it. */
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
 /**
  * The shape Apollo Server's `logger` option expects, so one logger serves both. Arguments are read the way pino

@@ -9,22 +9,12 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { getOperationAST } from 'graphql';
 import type { Logger } from '../logging/logger.js';
 import type { GatewayMetrics, GraphQLOutcome } from './metrics.js';
+import type { RequestRecord } from '../graphql/context.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** A proxy's request id is kept when it looks like one; anything else is replaced (it ends up in log lines). */
 const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-
-/** What is known of one request as it goes through the layers; kept in `res.locals`. */
-export interface RequestRecord {
-  requestId: string;
-  /** Set by the GraphQL layer once it has resolved the operation. */
-  operationName?: string;
-  /** Set when GraphQL answered the request (rather than the HTTP layer refusing it first). */
-  answered?: { hasData: boolean };
-  /** `extensions.code` of the response's errors. */
-  errorCodes: string[];
-}
 
 const RECORD = 'gatewayRequest';
 

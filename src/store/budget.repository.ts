@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { StoreDb } from './schema.js';
+import type { BudgetUsage, TakeResult } from '../domain/platform-session.js';
 
 /** The calls of one application within the current window. */
-export interface BudgetUsage {
-  total: number;
-  byClient: ReadonlyMap<string, number>;
-  /** When the oldest call in the window was counted: its slot frees one window later. */
-  oldestAt: number | undefined;
-}
-
-export type TakeResult = { granted: { id: string; client: string } } | { refused: BudgetUsage };
-
 /**
  * The calls each platform application made in its sliding window, kept in the store so that a restarted gateway,
  * or every replica on one PostgreSQL database, sees the calls already spent.

@@ -1,12 +1,8 @@
 import { sql } from 'kysely';
 import type { StoreDb } from './schema.js';
+import type { SealedToken } from '../domain/platform-session.js';
 
 /** An access token as the store keeps it: sealed by its user, with its expiry in the clear for nobody's benefit but SQL. */
-export interface SealedToken {
-  sealed: string;
-  expiresAt: number;
-}
-
 /**
  * The one access token the replicas of an application share (PostgreSQL only: one process on SQLite keeps its token
  * in memory). Renewals are serialised across replicas on an advisory lock per application.

@@ -8,14 +8,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformApis } from '../datasources/index.js';
-import type { Operation, Subtask } from '../domain/upgrade-tasks.js';
-import type { BatchTask } from '../domain/batch-tasks.js';
-import type { Device } from '../domain/devices.js';
 import type { Normalizer } from '../datasources/normalize.js';
 import type { MirrorState, MirrorStatus } from '../domain/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { MirrorRepositories } from '../store/index.js';
 import { BatchWatches } from './batch-watches.js';
+import type { MirrorEvents } from './events.js';
+import type { BatchTask } from '../domain/batch-tasks.js';
+import type { Operation } from '../domain/upgrade-tasks.js';
 import { fullSync } from './full-sync.js';
 import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES } from './notifications.js';
 import { TaskSync } from './tasks.js';
@@ -39,13 +39,6 @@ export interface MirrorOptions {
   replicas?: { sync: { readonly held: boolean }; claim(name: string, ttlMs: number): Promise<boolean> };
 }
 
-/** What changed, for live updates. */
-export interface MirrorEvents {
-  device: [Device];
-  operation: [Operation];
-  subtask: [Subtask];
-  batchTask: [BatchTask];
-}
 
 /** The newest tasks whose subtasks must be in the mirror before it answers lists (a dashboard's worth and more). */
 const READY_TASKS = 30;

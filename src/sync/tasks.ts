@@ -10,7 +10,7 @@ import type { Device } from '../domain/devices.js';
 import { statsOf, statusOf, type Operation, type Subtask } from '../domain/upgrade-tasks.js';
 import type { Page } from '../domain/values.js';
 import type { MirrorRepositories } from '../store/index.js';
-import type { MirrorEvents } from './mirror.js';
+import type { MirrorEvents } from './events.js';
 import type { Change } from './notifications.js';
 
 const UNPLACED_KEPT_MS = 10 * 60_000;

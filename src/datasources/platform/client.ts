@@ -1,12 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import CircuitBreaker from 'opossum';
-import type { TlsMaterial } from '../../config.js';
 import { fillPath } from '../../domain/ids.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { PlatformError } from './errors.js';
 import { backoff, circuitOpen, describe, isRecord, parseReply, retryable, timeoutError, transportError } from './replies.js';
 import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
+
+/** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
 
 export interface PlatformClientOptions {
   /** Base URL without trailing slash, e.g. `https://host:8743`. */

@@ -6,7 +6,7 @@
  * wait, and never takes the last slots of the window; a call that cannot get a slot before its request's deadline
  * fails at once with RATE_LIMITED instead of waiting in vain.
  */
-import type { BudgetUsage, TakeResult } from '../../store/budget.repository.js';
+import type { BudgetUsage, TakeResult } from '../../domain/platform-session.js';
 
 export type Priority = 'mutation' | 'query';
 

@@ -5,7 +5,7 @@
  * and whoever has the secret could log in anyway.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { SealedToken } from '../../store/token.repository.js';
+import type { SealedToken } from '../../domain/platform-session.js';
 import type { AccessToken, TokenVault } from './client.js';
 
 /** Where the sealed token lives (the store's token repository). */

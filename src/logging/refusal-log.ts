@@ -3,7 +3,7 @@
  * gets hundreds a second, and a warn line each would bury everything else. So they are logged per client and code:
  * the first of an interval at once, the rest as one line with their count when the interval ends.
  */
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from './logger.js';
 
 const DEFAULT_INTERVAL_MS = 10_000;
 

@@ -16,7 +16,7 @@ export function buildGatewaySchema(emitSchemaFile?: string): Promise<GraphQLSche
     // Arguments are checked with their class-validator rules before any resolver (and so any platform call) runs.
     directives: [...specifiedDirectives, cacheControlDirective],
     validateFn: validateArgument,
-    // Every subscription names its own source (the mirror's change events, src/live/changes.ts); type-graphql wants
+    // Every subscription names its own source (the mirror's change events, src/services/live.service.ts); type-graphql wants
     // a pub/sub all the same, and this one is never asked.
     pubSub: {
       publish: () => undefined,

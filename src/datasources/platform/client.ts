@@ -6,6 +6,7 @@ import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { PlatformError } from './errors.js';
 import { backoff, circuitOpen, describe, isRecord, parseReply, retryable, timeoutError, transportError } from './replies.js';
 import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
+import type { AccessToken, TokenVault } from './tokens.js';
 
 /** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
 export interface TlsMaterial {
@@ -79,23 +80,6 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 const TOKEN_INVALID = '1010005';
 /** Attempts of an idempotent read at most (the first and two retries). */
 const MAX_ATTEMPTS = 3;
-
-export interface AccessToken {
-  value: string;
-  refreshToken: string | undefined;
-  expiresAt: number;
-}
-
-/**
- * The token the replicas of one application share: a login voids every earlier token of the application, so only one
- * replica at a time may renew it, and the others take what it got.
- */
-export interface TokenVault {
-  /** The shared token, if there is one. */
-  read(): Promise<AccessToken | undefined>;
-  /** One replica at a time: the shared token when `usable` accepts it, else what `renew` gets, which is then shared. */
-  renew(usable: (token: AccessToken) => boolean, renew: (current: AccessToken | undefined) => Promise<AccessToken>): Promise<AccessToken>;
-}
 
 export interface CallOptions {
   /** Values for the template's `{name}` placeholders. */

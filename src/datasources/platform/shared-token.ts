@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { SealedToken } from '../../domain/platform-session.js';
-import type { AccessToken, TokenVault } from './client.js';
+import type { AccessToken, TokenVault } from './tokens.js';
 
 /** Where the sealed token lives (the store's token repository). */
 export interface TokenLedger {

@@ -8,11 +8,9 @@ import type { Device } from '../domain/devices.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import type { DevicesService } from './devices.service.js';
-import type { Idempotency } from './exactly-once.js';
+import { idSet, type Idempotency } from './exactly-once.js';
 import { mirrorOn } from './mirror-access.js';
 import type { CreateScope } from './upgrade-tasks.service.js';
-
-const sorted = (ids: readonly string[] | undefined) => ids && [...ids].sort();
 
 export class BatchTasksService {
   constructor(
@@ -53,7 +51,7 @@ export class BatchTasksService {
 
   /** Exactly once under `scope.key`; the platform cannot list batch tasks, so an unanswered create stays unknown. */
   create(request: BatchTaskRequest, scope: Omit<CreateScope, 'kind'>): Promise<string> {
-    const canonical = { ...request, target: { ...request.target, deviceIds: sorted(request.target.deviceIds), groups: sorted(request.target.groups) } };
+    const canonical = { ...request, target: { ...request.target, deviceIds: idSet(request.target.deviceIds), groups: idSet(request.target.groups) } };
     return this.idempotency.run(
       { client: scope.client, key: scope.key, input: { mutation: 'createBatchTask', request: canonical }, deadline: scope.deadline },
       {

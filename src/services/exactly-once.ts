@@ -23,6 +23,11 @@ export function outcomeUnknown(error: unknown): boolean {
   return error.kind === 'timeout' || (error.kind === 'network' && ['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'].includes(error.code));
 }
 
+/** A set of ids in one order: the same devices in another order are the same input under an idempotency key. */
+export function idSet(ids: readonly string[] | undefined): string[] | undefined {
+  return ids && [...ids].sort();
+}
+
 export function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(stableJson(value)).digest('hex');
 }

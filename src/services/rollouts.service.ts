@@ -3,13 +3,14 @@
  * and retry a finished task's failed devices. The orchestrator does the rest.
  */
 import { randomUUID } from 'node:crypto';
-import type { Idempotency } from './exactly-once.js';
+import { idSet, type Idempotency } from './exactly-once.js';
 import { hasEnded, type OperationPolicy, type OperationType, type SubtaskStatus } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import type { DeviceFilter } from '../domain/devices.js';
 import type { RolloutRepository } from '../store/rollouts.repository.js';
-import { InvalidInputError, NotFoundError, StateConflictError, UnavailableError, type Violation } from '../domain/errors.js';
+import { InvalidInputError, NotFoundError, StateConflictError, type Violation } from '../domain/errors.js';
+import { readyMirror } from './mirror-access.js';
 import type { RolloutOrchestrator } from './rollout-orchestrator.js';
 import type { PackagesService } from './packages.service.js';
 import type { UpgradeTasksService } from './upgrade-tasks.service.js';
@@ -64,7 +65,7 @@ export class RolloutService {
     const canonical = {
       ...command,
       idempotencyKey: undefined,
-      targets: { deviceIds: given && [...given].sort(), filter },
+      targets: { deviceIds: idSet(given), filter },
       sourceOperationId,
     };
     return this.idempotency.run(
@@ -148,9 +149,8 @@ export class RolloutService {
 
   /** The rollout to store, or every problem with the command (BAD_USER_INPUT with field paths). */
   private async checked(command: CreateRolloutCommand, caller: Caller, sourceOperationId: string | null): Promise<Parameters<RolloutRepository['insert']>[0]> {
-    if (!this.mirror.ready) {
-      throw new UnavailableError('MIRROR_UNAVAILABLE', 'The fleet mirror is still syncing: rollouts choose and watch their devices through it; try again shortly.');
-    }
+    // Rollouts choose and watch their devices through the mirror.
+    await readyMirror(this.mirror, 'Rollouts');
     const violations: Violation[] = [];
     const add = (path: string, rule: string, message: string) => violations.push({ path, rule, message });
     const { deviceIds: given, filter } = command.targets;

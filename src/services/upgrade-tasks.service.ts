@@ -10,7 +10,7 @@ import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
 import { hasEnded, knownSubtaskCount, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
-import type { Idempotency } from './exactly-once.js';
+import { idSet, type Idempotency } from './exactly-once.js';
 
 /** Who creates, under which key, and how long they may wait for another request's create of the same key. */
 export interface CreateScope {
@@ -20,9 +20,6 @@ export interface CreateScope {
   kind: string;
   deadline: number;
 }
-
-/** Sets of ids in one order: the same devices in another order are the same input under an idempotency key. */
-const sorted = (ids: readonly string[] | undefined) => (ids && ids.length > 0 ? [...ids].sort() : undefined);
 
 export class UpgradeTasksService {
   readonly #byId = new DataLoader<string, Operation | null>(async (ids) => {
@@ -86,7 +83,9 @@ export class UpgradeTasksService {
   /** Creates a task exactly once under `scope.key`; an unanswered create is reconciled against the platform's list. */
   create(request: UpgradeTaskRequest, scope: CreateScope): Promise<string> {
     const { targets } = request;
-    const canonical = { ...request, targets: { ...targets, deviceIds: sorted(targets.deviceIds), deviceGroups: sorted(targets.deviceGroups) } };
+    // No groups is no groups, given or not (a rollout's task says [], a mutation leaves them out).
+    const groups = targets.deviceGroups?.length ? targets.deviceGroups : undefined;
+    const canonical = { ...request, targets: { ...targets, deviceIds: idSet(targets.deviceIds), deviceGroups: idSet(groups) } };
     return this.idempotency.run(
       { client: scope.client, key: scope.key, input: { mutation: scope.kind, request: canonical }, deadline: scope.deadline },
       {

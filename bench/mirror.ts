@@ -18,12 +18,13 @@
  * CPU: the gateway process's utime + stime (/proc/<pid>/stat) over the load run. Peak RSS: VmHWM (/proc/<pid>/status).
  */
 import autocannon from 'autocannon';
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { CLOCK_TICKS, cpuSeconds, directoryBytes, memory, withTimeout } from './proc.js';
 
 const args = process.argv.slice(2);
 
@@ -182,36 +183,6 @@ async function dashboard(url: string): Promise<Json> {
     throw new Error(`dashboard without tasks or devices: ${JSON.stringify(body).slice(0, 500)}`);
   }
   return body.data;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The process's own figures, from /proc.
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** VmRSS and VmHWM (peak), in MB. */
-function memory(pid: number): { rssMb: number; peakRssMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
-}
-
-function directoryBytes(dir: string): number {
-  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -393,14 +364,6 @@ function print(devices: number, emulator: { startupSeconds: number; rssMb: numbe
   console.log(`emulator: started in ${fixed(emulator.startupSeconds)} s, RSS ${emulator.rssMb} MB (peak ${emulator.peakRssMb} MB)`);
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function main(): Promise<void> {
   const seconds = Number(args[0] ?? '') > 0 ? Number(args[0]) : 10;

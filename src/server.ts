@@ -217,7 +217,7 @@ function rolloutsOf(platform: Platform, store: Store, mirror: Mirror, idempotenc
     repo: store.rollouts,
     leases: store.leases,
     mirror,
-    upgradeTasks: new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
+    upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
     logger: parts.logger,
   }));
   return new RolloutService(store.rollouts, mirror, orchestrator, idempotency);

@@ -33,8 +33,11 @@ export interface OrchestratorOptions {
   repo: RolloutRepository;
   leases: LeaseRepository;
   mirror: Mirror;
-  /** Upgrade tasks as the orchestrator's own client reaches them (mutation priority, its own budget client). */
-  upgradeTasks: UpgradeTasksService;
+  /**
+   * Upgrade tasks as the orchestrator's own client reaches them (mutation priority, its own budget client): a fresh
+   * service per create, as each request has one (its DataLoaders keep nothing beyond it).
+   */
+  upgradeTasks: () => UpgradeTasksService;
   logger: Logger;
   tickMs?: number;
 }
@@ -196,7 +199,7 @@ export class RolloutOrchestrator {
         policy: { ...rollout.policy, startTime: dateOf(rollout.policy.startTime), endTime: dateOf(rollout.policy.endTime) },
       };
       try {
-        const operationId = await this.options.upgradeTasks.create(request, {
+        const operationId = await this.options.upgradeTasks().create(request, {
           client: ROLLOUT_CLIENT,
           key: `${rollout.id}/${wave.index}/${task.part}`,
           kind: 'rollout',

@@ -29,7 +29,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { DEFAULT_FIRST, MAX_FIRST } from '../schema/limits.js';
-import { PLATFORM_CALLS } from '../schema/platform-calls.js';
+import { PLATFORM_CALLS } from './platform-calls.js';
 
 export interface QueryLimits {
   /** Deepest selection, leaves counted (GATEWAY_MAX_DEPTH). */

@@ -1,10 +1,12 @@
 /**
  * What each field may cost in platform calls at worst, for the cost rule's estimate of a whole operation (a query
  * whose estimate exceeds what its client may spend is refused before any call). Counted per parent object:
- * `pageSize`: one call per upstream page that a window of `first` items (or `ids`) can touch;
+ * `pageSize`: one call per upstream page (the endpoint catalogue's page limit) that a window of `first` items (or `ids`) can touch;
  * `perItem`: calls for each item the field returns (a lookup per device, say); `flat`: calls whatever it returns.
  * `mirrored`: answered from the fleet mirror once it is ready (no call). Fields not listed cost nothing.
  */
+import { ENDPOINTS, pageLimit as pages } from '../datasources/platform/endpoints.js';
+
 export interface CallEstimate {
   pageSize?: number;
   perItem?: number;
@@ -13,14 +15,14 @@ export interface CallEstimate {
 }
 
 export const PLATFORM_CALLS: Readonly<Record<string, CallEstimate>> = {
-  'Query.operations': { pageSize: 100, mirrored: true },
+  'Query.operations': { pageSize: pages(ENDPOINTS.operations), mirrored: true },
   'Query.operation': { perItem: 1, mirrored: true },
   'Query.device': { perItem: 1, mirrored: true },
   'Query.devices': { perItem: 1, mirrored: true },
   'Query.batchTask': { perItem: 1 },
-  'Query.upgradePackages': { pageSize: 100, mirrored: true },
+  'Query.upgradePackages': { pageSize: pages(ENDPOINTS.packages), mirrored: true },
   'Query.upgradePackage': { perItem: 1, mirrored: true },
-  'Query.deviceGroups': { pageSize: 500, mirrored: true },
+  'Query.deviceGroups': { pageSize: pages(ENDPOINTS.deviceGroups), mirrored: true },
   'Query.health': { perItem: 1 },
   'Mutation.createFirmwareUpgradeTask': { perItem: 1 },
   'Mutation.createSoftwareUpgradeTask': { perItem: 1 },
@@ -33,15 +35,15 @@ export const PLATFORM_CALLS: Readonly<Record<string, CallEstimate>> = {
   'Rollout.sourceOperation': { perItem: 1, mirrored: true },
   'RolloutWave.operations': { perItem: 1, mirrored: true },
   'CreateBatchTaskPayload.batchTask': { perItem: 1 },
-  'Operation.subtasks': { pageSize: 100, mirrored: true },
+  'Operation.subtasks': { pageSize: pages(ENDPOINTS.subOperations), mirrored: true },
   // Listed by device type when the counts say so: a probe, a count and the type's pages of 250.
   'OperationTargets.devices': { flat: 4, mirrored: true },
   'Subtask.operation': { perItem: 1, mirrored: true },
   'Subtask.device': { perItem: 1, mirrored: true },
-  'Device.operations': { pageSize: 100, mirrored: true },
-  'BatchTask.details': { pageSize: 250 },
+  'Device.operations': { pageSize: pages(ENDPOINTS.operations), mirrored: true },
+  'BatchTask.details': { pageSize: pages(ENDPOINTS.batchTaskDetails) },
   'BatchTask.devices': { perItem: 1, mirrored: true },
   'BatchTaskDetail.device': { perItem: 1, mirrored: true },
   // The members' ids, then each member device.
-  'DeviceGroup.devices': { pageSize: 1000, perItem: 1, mirrored: true },
+  'DeviceGroup.devices': { pageSize: pages(ENDPOINTS.deviceGroupMembers), perItem: 1, mirrored: true },
 };

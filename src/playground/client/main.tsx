@@ -32,9 +32,17 @@ const subscriptionUrl = new URL(endpoint, window.location.href).href.replace(/^h
 const headers =
   apiKeyHeader === undefined ? undefined : `{\n  // This gateway needs an API key: put yours here.\n  "${apiKeyHeader}": ""\n}\n`;
 
+const fetcher = createGraphiQLFetcher({ url: endpoint, subscriptionUrl });
+// Right after a tab switch GraphiQL may still send the previous tab's operation name: a name the document does not
+// define is dropped, so the document's own operation runs (over the socket when it is a subscription) instead of
+// being refused as an unknown operation.
+const defines = (query: string, name: string) => new RegExp(`\\b(query|mutation|subscription)\\s+${name}\\b`).test(query);
+const tabSafeFetcher: typeof fetcher = (params, options) =>
+  fetcher(params.operationName && !defines(params.query, params.operationName) ? { ...params, operationName: null } : params, options);
+
 createRoot(container).render(
   <GraphiQL
-    fetcher={createGraphiQLFetcher({ url: endpoint, subscriptionUrl })}
+    fetcher={tabSafeFetcher}
     defaultTabs={EXAMPLES.map(({ query, variables }) => ({
       query,
       variables: variables && JSON.stringify(variables, null, 2),

@@ -2,8 +2,9 @@
 // with the documented HTTP status and a {error_code, error_desc} body. The required (operation, code) pairs are
 // read from openapi.yaml, so a code added to the spec without a row here fails the coverage test.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Api, P, compact, startTestEmulator, type Res, type Started } from '../helpers/emulator.js';
-import { documentedErrors, op, operations, schemaErrors } from '../helpers/spec.js';
+import { Api, compact, startTestEmulator, type Res, type Started } from '../harness/emulator.js';
+import { PATH } from '../harness/routes.js';
+import { documentedErrors, op, operations, schemaErrors } from '../harness/spec.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -64,30 +65,30 @@ function batchBody(patch: Json = {}, paramPatch: Json = {}): Json {
 /** A request each operation accepts; used for the token, throttle and fault loops. */
 const validRequest: Record<string, () => Promise<Res>> = {
   login: () => api.login(),
-  refreshToken: () => api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false }),
-  queryUpgradePackageList: () => api.get(P.packages),
-  queryUpgradePackage: () => api.get(`${P.packages}/${f.fwPkg.fileId}`),
-  deleteUpgradePackage: () => api.call('DELETE', `${P.packages}/${f.spareFileId}`),
-  createSoftwareUpgradeTask: () => api.post(P.swUpgrade, upgradeBody('sw')),
-  createFirmwareUpgradeTask: () => api.post(P.fwUpgrade, upgradeBody('fw')),
-  queryUpgradeTaskList: () => api.get(P.operations),
-  queryUpgradeTask: () => api.get(`${P.operations}/${f.operationId}`),
-  queryUpgradeSubTask: () => api.get(`${P.operations}/${f.operationId}/subOperations`),
-  createBatchTask: () => api.post(P.batchTasks, batchBody()),
-  queryOneTask: () => api.get(`${P.batchTasks}/${f.batchTaskId}`),
-  queryTaskDetails: () => api.get(P.batchDetails, { taskId: f.batchTaskId }),
-  querySingleDeviceInfo: () => api.get(`${P.devices}/${f.device.deviceId}`),
-  queryBatchDevicesInfo: () => api.get(P.devices, { pageNo: 0 }),
-  queryDeviceGroups: () => api.get(P.groups, { pageNo: 0 }),
-  querySingleDeviceGroup: () => api.get(`${P.groups}/${f.group.id}`),
-  queryDeviceGroupMembers: () => api.get(P.members, { devGroupId: f.group.id }),
-  subscribeManagementData: () => api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1:9/v1.0.0/messageReceiver' }),
+  refreshToken: () => api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false }),
+  queryUpgradePackageList: () => api.get(PATH.packages),
+  queryUpgradePackage: () => api.get(`${PATH.packages}/${f.fwPkg.fileId}`),
+  deleteUpgradePackage: () => api.call('DELETE', `${PATH.packages}/${f.spareFileId}`),
+  createSoftwareUpgradeTask: () => api.post(PATH.swUpgrade, upgradeBody('sw')),
+  createFirmwareUpgradeTask: () => api.post(PATH.fwUpgrade, upgradeBody('fw')),
+  queryUpgradeTaskList: () => api.get(PATH.operations),
+  queryUpgradeTask: () => api.get(`${PATH.operations}/${f.operationId}`),
+  queryUpgradeSubTask: () => api.get(`${PATH.operations}/${f.operationId}/subOperations`),
+  createBatchTask: () => api.post(PATH.batchTasks, batchBody()),
+  queryOneTask: () => api.get(`${PATH.batchTasks}/${f.batchTaskId}`),
+  queryTaskDetails: () => api.get(PATH.batchDetails, { taskId: f.batchTaskId }),
+  querySingleDeviceInfo: () => api.get(`${PATH.devices}/${f.device.deviceId}`),
+  queryBatchDevicesInfo: () => api.get(PATH.devices, { pageNo: 0 }),
+  queryDeviceGroups: () => api.get(PATH.groups, { pageNo: 0 }),
+  querySingleDeviceGroup: () => api.get(`${PATH.groups}/${f.group.id}`),
+  queryDeviceGroupMembers: () => api.get(PATH.members, { devGroupId: f.group.id }),
+  subscribeManagementData: () => api.post(PATH.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1:9/v1.0.0/messageReceiver' }),
   // These run only where the call is refused before it acts (token, throttle, fault rows).
-  subscribeServiceData: () => api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: CALLBACK }),
-  queryBatchSubscriptions: () => api.get(P.subscriptions),
-  deleteBatchSubscriptions: () => api.delete(P.subscriptions, { notifyType: 'ruleEvent' }),
-  querySingleSubscription: () => api.get(`${P.subscriptions}/${f.subscriptionId}`),
-  deleteSingleSubscription: () => api.delete(`${P.subscriptions}/${f.subscriptionId}`),
+  subscribeServiceData: () => api.post(PATH.subscriptions, { notifyType: 'deviceAdded', callbackUrl: CALLBACK }),
+  queryBatchSubscriptions: () => api.get(PATH.subscriptions),
+  deleteBatchSubscriptions: () => api.delete(PATH.subscriptions, { notifyType: 'ruleEvent' }),
+  querySingleSubscription: () => api.get(`${PATH.subscriptions}/${f.subscriptionId}`),
+  deleteSingleSubscription: () => api.delete(`${PATH.subscriptions}/${f.subscriptionId}`),
 };
 
 const CALLBACK = 'http://127.0.0.1:9/v1.0.0/messageReceiver';
@@ -154,156 +155,156 @@ function upgradeCases(opId: string, kind: 'fw' | 'sw', path: string): Case[] {
 
 const cases: Case[] = [
   // ---- auth ----
-  c('login', '102202', 400, 'secret missing', () => api.call('POST', P.login, { token: false, form: { appId: api.appId } })),
-  c('login', '102202', 400, 'appId empty', () => api.call('POST', P.login, { token: false, form: { appId: '', secret: api.secret } })),
-  c('login', '100208', 401, 'wrong secret', () => api.call('POST', P.login, { token: false, form: { appId: api.appId, secret: 'wrong' } })),
-  c('login', '100208', 401, 'unknown appId', () => api.call('POST', P.login, { token: false, form: { appId: 'no-such-app', secret: 'x' } })),
-  c('login', '100247', 400, 'frozen-app', () => api.call('POST', P.login, { token: false, form: { appId: 'frozen-app', secret: 'frozen-secret' } })),
+  c('login', '102202', 400, 'secret missing', () => api.call('POST', PATH.login, { token: false, form: { appId: api.appId } })),
+  c('login', '102202', 400, 'appId empty', () => api.call('POST', PATH.login, { token: false, form: { appId: '', secret: api.secret } })),
+  c('login', '100208', 401, 'wrong secret', () => api.call('POST', PATH.login, { token: false, form: { appId: api.appId, secret: 'wrong' } })),
+  c('login', '100208', 401, 'unknown appId', () => api.call('POST', PATH.login, { token: false, form: { appId: 'no-such-app', secret: 'x' } })),
+  c('login', '100247', 400, 'frozen-app', () => api.call('POST', PATH.login, { token: false, form: { appId: 'frozen-app', secret: 'frozen-secret' } })),
   fault500('login'),
-  c('refreshToken', '102202', 400, 'refreshToken missing', () => api.post(P.refresh, { appId: api.appId, secret: api.secret }, { token: false })),
-  c('refreshToken', '102202', 400, 'secret empty', () => api.post(P.refresh, { appId: api.appId, secret: '', refreshToken: api.refreshToken }, { token: false })),
-  c('refreshToken', '50400', 400, 'body is a JSON array', () => api.post(P.refresh, '[]', { token: false })),
-  c('refreshToken', '50400', 400, 'refreshToken is a number', () => api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: 12345 }, { token: false })),
-  c('refreshToken', '50400', 400, 'refreshToken longer than 256', () => api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: 'r'.repeat(257) }, { token: false })),
-  c('refreshToken', '100208', 401, 'unknown refreshToken', () => api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: 'nope' }, { token: false })),
-  c('refreshToken', '100208', 401, 'wrong secret', () => api.post(P.refresh, { appId: api.appId, secret: 'wrong', refreshToken: api.refreshToken }, { token: false })),
-  c('refreshToken', '100247', 400, 'frozen-app', () => api.post(P.refresh, { appId: 'frozen-app', secret: 'frozen-secret', refreshToken: 'whatever' }, { token: false })),
+  c('refreshToken', '102202', 400, 'refreshToken missing', () => api.post(PATH.refresh, { appId: api.appId, secret: api.secret }, { token: false })),
+  c('refreshToken', '102202', 400, 'secret empty', () => api.post(PATH.refresh, { appId: api.appId, secret: '', refreshToken: api.refreshToken }, { token: false })),
+  c('refreshToken', '50400', 400, 'body is a JSON array', () => api.post(PATH.refresh, '[]', { token: false })),
+  c('refreshToken', '50400', 400, 'refreshToken is a number', () => api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: 12345 }, { token: false })),
+  c('refreshToken', '50400', 400, 'refreshToken longer than 256', () => api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: 'r'.repeat(257) }, { token: false })),
+  c('refreshToken', '100208', 401, 'unknown refreshToken', () => api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: 'nope' }, { token: false })),
+  c('refreshToken', '100208', 401, 'wrong secret', () => api.post(PATH.refresh, { appId: api.appId, secret: 'wrong', refreshToken: api.refreshToken }, { token: false })),
+  c('refreshToken', '100247', 400, 'frozen-app', () => api.post(PATH.refresh, { appId: 'frozen-app', secret: 'frozen-secret', refreshToken: 'whatever' }, { token: false })),
   fault500('refreshToken'),
 
   // ---- packages ----
-  c('queryUpgradePackageList', '120015', 400, 'fileType unknown', () => api.get(P.packages, { fileType: 'bootloader' })),
-  c('queryUpgradePackageList', '120015', 400, 'pageSize not an integer', () => api.get(P.packages, { pageSize: 'ten' })),
-  c('queryUpgradePackageList', '120015', 400, 'pageNo 1.5', () => api.get(P.packages, { pageNo: '1.5' })),
-  c('queryUpgradePackageList', '123029', 400, 'pageSize 101', () => api.get(P.packages, { pageSize: 101 })),
-  c('queryUpgradePackageList', '123029', 400, 'pageSize 0', () => api.get(P.packages, { pageSize: 0 })),
-  c('queryUpgradePackageList', '123029', 400, 'pageNo -1', () => api.get(P.packages, { pageNo: -1 })),
-  c('queryUpgradePackage', '120015', 400, 'malformed fileId', () => api.get(`${P.packages}/not-a-file-id`)),
-  c('queryUpgradePackage', '120015', 400, 'fileId in upper case (ids are lowercase hex)', () => api.get(`${P.packages}/${f.fwPkg.fileId.toUpperCase()}`)),
-  c('queryUpgradePackage', '123002', 404, 'unknown fileId', () => api.get(`${P.packages}/${UNKNOWN_HEX}`)),
-  c('deleteUpgradePackage', '120015', 400, 'malformed fileId', () => api.call('DELETE', `${P.packages}/not-a-file-id`)),
-  c('deleteUpgradePackage', '123002', 404, 'unknown fileId', () => api.call('DELETE', `${P.packages}/${UNKNOWN_HEX}`)),
+  c('queryUpgradePackageList', '120015', 400, 'fileType unknown', () => api.get(PATH.packages, { fileType: 'bootloader' })),
+  c('queryUpgradePackageList', '120015', 400, 'pageSize not an integer', () => api.get(PATH.packages, { pageSize: 'ten' })),
+  c('queryUpgradePackageList', '120015', 400, 'pageNo 1.5', () => api.get(PATH.packages, { pageNo: '1.5' })),
+  c('queryUpgradePackageList', '123029', 400, 'pageSize 101', () => api.get(PATH.packages, { pageSize: 101 })),
+  c('queryUpgradePackageList', '123029', 400, 'pageSize 0', () => api.get(PATH.packages, { pageSize: 0 })),
+  c('queryUpgradePackageList', '123029', 400, 'pageNo -1', () => api.get(PATH.packages, { pageNo: -1 })),
+  c('queryUpgradePackage', '120015', 400, 'malformed fileId', () => api.get(`${PATH.packages}/not-a-file-id`)),
+  c('queryUpgradePackage', '120015', 400, 'fileId in upper case (ids are lowercase hex)', () => api.get(`${PATH.packages}/${f.fwPkg.fileId.toUpperCase()}`)),
+  c('queryUpgradePackage', '123002', 404, 'unknown fileId', () => api.get(`${PATH.packages}/${UNKNOWN_HEX}`)),
+  c('deleteUpgradePackage', '120015', 400, 'malformed fileId', () => api.call('DELETE', `${PATH.packages}/not-a-file-id`)),
+  c('deleteUpgradePackage', '123002', 404, 'unknown fileId', () => api.call('DELETE', `${PATH.packages}/${UNKNOWN_HEX}`)),
 
   // ---- upgrade tasks ----
-  ...upgradeCases('createFirmwareUpgradeTask', 'fw', P.fwUpgrade),
-  ...upgradeCases('createSoftwareUpgradeTask', 'sw', P.swUpgrade),
-  c('queryUpgradeTaskList', '120015', 400, 'operationType unknown', () => api.get(P.operations, { operationType: 'reboot' })),
-  c('queryUpgradeTaskList', '120015', 400, "operationStatus 'fail' (the subtask spelling)", () => api.get(P.operations, { operationStatus: 'fail' })),
-  c('queryUpgradeTaskList', '120015', 400, 'pageNo not an integer', () => api.get(P.operations, { pageNo: 'first' })),
-  c('queryUpgradeTaskList', '123029', 400, 'pageSize 101', () => api.get(P.operations, { pageSize: 101 })),
-  c('queryUpgradeTaskList', '123029', 400, 'pageNo -1', () => api.get(P.operations, { pageNo: -1 })),
-  c('queryUpgradeTaskList', '123009', 404, 'deviceId of no device', () => api.get(P.operations, { deviceId: UNKNOWN_UUID })),
-  c('queryUpgradeTask', '120015', 400, 'malformed operationId', () => api.get(`${P.operations}/xyz`)),
-  c('queryUpgradeTask', '120015', 400, 'operationId of 23 hex characters', () => api.get(`${P.operations}/${UNKNOWN_HEX.slice(1)}`)),
-  c('queryUpgradeTask', '120015', 400, 'operationId in upper case', () => api.get(`${P.operations}/${f.operationId.toUpperCase()}`)),
-  c('queryUpgradeTask', '123009', 404, 'unknown operationId', () => api.get(`${P.operations}/${UNKNOWN_HEX}`)),
-  c('queryUpgradeSubTask', '120015', 400, 'malformed operationId', () => api.get(`${P.operations}/xyz/subOperations`)),
+  ...upgradeCases('createFirmwareUpgradeTask', 'fw', PATH.fwUpgrade),
+  ...upgradeCases('createSoftwareUpgradeTask', 'sw', PATH.swUpgrade),
+  c('queryUpgradeTaskList', '120015', 400, 'operationType unknown', () => api.get(PATH.operations, { operationType: 'reboot' })),
+  c('queryUpgradeTaskList', '120015', 400, "operationStatus 'fail' (the subtask spelling)", () => api.get(PATH.operations, { operationStatus: 'fail' })),
+  c('queryUpgradeTaskList', '120015', 400, 'pageNo not an integer', () => api.get(PATH.operations, { pageNo: 'first' })),
+  c('queryUpgradeTaskList', '123029', 400, 'pageSize 101', () => api.get(PATH.operations, { pageSize: 101 })),
+  c('queryUpgradeTaskList', '123029', 400, 'pageNo -1', () => api.get(PATH.operations, { pageNo: -1 })),
+  c('queryUpgradeTaskList', '123009', 404, 'deviceId of no device', () => api.get(PATH.operations, { deviceId: UNKNOWN_UUID })),
+  c('queryUpgradeTask', '120015', 400, 'malformed operationId', () => api.get(`${PATH.operations}/xyz`)),
+  c('queryUpgradeTask', '120015', 400, 'operationId of 23 hex characters', () => api.get(`${PATH.operations}/${UNKNOWN_HEX.slice(1)}`)),
+  c('queryUpgradeTask', '120015', 400, 'operationId in upper case', () => api.get(`${PATH.operations}/${f.operationId.toUpperCase()}`)),
+  c('queryUpgradeTask', '123009', 404, 'unknown operationId', () => api.get(`${PATH.operations}/${UNKNOWN_HEX}`)),
+  c('queryUpgradeSubTask', '120015', 400, 'malformed operationId', () => api.get(`${PATH.operations}/xyz/subOperations`)),
   c('queryUpgradeSubTask', '120015', 400, "subOperationStatus 'failed' (the task spelling)", () =>
-    api.get(`${P.operations}/${f.operationId}/subOperations`, { subOperationStatus: 'failed' })),
-  c('queryUpgradeSubTask', '123029', 400, 'pageSize 0', () => api.get(`${P.operations}/${f.operationId}/subOperations`, { pageSize: 0 })),
-  c('queryUpgradeSubTask', '123029', 400, 'pageSize 101', () => api.get(`${P.operations}/${f.operationId}/subOperations`, { pageSize: 101 })),
-  c('queryUpgradeSubTask', '123009', 404, 'unknown operationId', () => api.get(`${P.operations}/${UNKNOWN_HEX}/subOperations`)),
+    api.get(`${PATH.operations}/${f.operationId}/subOperations`, { subOperationStatus: 'failed' })),
+  c('queryUpgradeSubTask', '123029', 400, 'pageSize 0', () => api.get(`${PATH.operations}/${f.operationId}/subOperations`, { pageSize: 0 })),
+  c('queryUpgradeSubTask', '123029', 400, 'pageSize 101', () => api.get(`${PATH.operations}/${f.operationId}/subOperations`, { pageSize: 101 })),
+  c('queryUpgradeSubTask', '123009', 404, 'unknown operationId', () => api.get(`${PATH.operations}/${UNKNOWN_HEX}/subOperations`)),
 
   // ---- batch tasks (codes from the emulator README: the batch pages' tables were not retrievable) ----
-  c('createBatchTask', '100022', 400, 'taskName missing', () => { const b = batchBody(); delete b.taskName; return api.post(P.batchTasks, b); }),
-  c('createBatchTask', '100022', 400, 'timeout 9', () => api.post(P.batchTasks, batchBody({ timeout: 9 }))),
-  c('createBatchTask', '100022', 400, 'timeout 2881', () => api.post(P.batchTasks, batchBody({ timeout: 2881 }))),
-  c('createBatchTask', '100022', 400, 'taskType unknown', () => api.post(P.batchTasks, batchBody({ taskType: 'DeviceReboot' }))),
-  c('createBatchTask', '100022', 400, 'param.type unknown', () => api.post(P.batchTasks, batchBody({}, { type: 'Everything' }))),
-  c('createBatchTask', '100022', 400, 'DeviceList without deviceList', () => api.post(P.batchTasks, batchBody({}, { deviceList: undefined }))),
-  c('createBatchTask', '100022', 400, 'command without method', () => api.post(P.batchTasks, batchBody({}, { command: { serviceId: 'Sensor' } }))),
-  c('createBatchTask', '100022', 400, "appId of another app", () => api.post(P.batchTasks, batchBody({ appId: 'authorised-app' }))),
-  c('queryOneTask', '105005', 404, 'unknown taskId', () => api.get(`${P.batchTasks}/${UNKNOWN_HEX}`)),
-  c('queryOneTask', '105005', 404, 'malformed taskId', () => api.get(`${P.batchTasks}/nope`)),
-  c('queryTaskDetails', '100022', 400, 'taskId missing', () => api.get(P.batchDetails)),
-  c('queryTaskDetails', '100022', 400, 'status unknown', () => api.get(P.batchDetails, { taskId: f.batchTaskId, status: 'Done' })),
-  c('queryTaskDetails', '100022', 400, 'pageSize 251', () => api.get(P.batchDetails, { taskId: f.batchTaskId, pageSize: 251 })),
-  c('queryTaskDetails', '100022', 400, 'pageNo -1', () => api.get(P.batchDetails, { taskId: f.batchTaskId, pageNo: -1 })),
-  c('queryTaskDetails', '105005', 404, 'unknown taskId', () => api.get(P.batchDetails, { taskId: UNKNOWN_HEX })),
+  c('createBatchTask', '100022', 400, 'taskName missing', () => { const b = batchBody(); delete b.taskName; return api.post(PATH.batchTasks, b); }),
+  c('createBatchTask', '100022', 400, 'timeout 9', () => api.post(PATH.batchTasks, batchBody({ timeout: 9 }))),
+  c('createBatchTask', '100022', 400, 'timeout 2881', () => api.post(PATH.batchTasks, batchBody({ timeout: 2881 }))),
+  c('createBatchTask', '100022', 400, 'taskType unknown', () => api.post(PATH.batchTasks, batchBody({ taskType: 'DeviceReboot' }))),
+  c('createBatchTask', '100022', 400, 'param.type unknown', () => api.post(PATH.batchTasks, batchBody({}, { type: 'Everything' }))),
+  c('createBatchTask', '100022', 400, 'DeviceList without deviceList', () => api.post(PATH.batchTasks, batchBody({}, { deviceList: undefined }))),
+  c('createBatchTask', '100022', 400, 'command without method', () => api.post(PATH.batchTasks, batchBody({}, { command: { serviceId: 'Sensor' } }))),
+  c('createBatchTask', '100022', 400, "appId of another app", () => api.post(PATH.batchTasks, batchBody({ appId: 'authorised-app' }))),
+  c('queryOneTask', '105005', 404, 'unknown taskId', () => api.get(`${PATH.batchTasks}/${UNKNOWN_HEX}`)),
+  c('queryOneTask', '105005', 404, 'malformed taskId', () => api.get(`${PATH.batchTasks}/nope`)),
+  c('queryTaskDetails', '100022', 400, 'taskId missing', () => api.get(PATH.batchDetails)),
+  c('queryTaskDetails', '100022', 400, 'status unknown', () => api.get(PATH.batchDetails, { taskId: f.batchTaskId, status: 'Done' })),
+  c('queryTaskDetails', '100022', 400, 'pageSize 251', () => api.get(PATH.batchDetails, { taskId: f.batchTaskId, pageSize: 251 })),
+  c('queryTaskDetails', '100022', 400, 'pageNo -1', () => api.get(PATH.batchDetails, { taskId: f.batchTaskId, pageNo: -1 })),
+  c('queryTaskDetails', '105005', 404, 'unknown taskId', () => api.get(PATH.batchDetails, { taskId: UNKNOWN_HEX })),
 
   // ---- devices ----
-  c('querySingleDeviceInfo', '100405', 400, 'malformed deviceId', () => api.get(`${P.devices}/not-a-uuid`)),
-  c('querySingleDeviceInfo', '100405', 400, 'deviceId in upper case (UUIDs are lowercase)', () => api.get(`${P.devices}/${f.device.deviceId.toUpperCase()}`)),
-  c('querySingleDeviceInfo', '100405', 400, 'select other than imsi', () => api.get(`${P.devices}/${f.device.deviceId}`, { select: 'iccid' })),
-  c('querySingleDeviceInfo', '100203', 403, 'appId of a missing app', () => api.get(`${P.devices}/${f.device.deviceId}`, { appId: 'no-such-app' })),
-  c('querySingleDeviceInfo', '100217', 403, 'appId of an unauthorised app', () => api.get(`${P.devices}/${f.device.deviceId}`, { appId: 'unauthorised-app' })),
-  c('querySingleDeviceInfo', '100403', 404, 'unknown deviceId', () => api.get(`${P.devices}/${UNKNOWN_UUID}`)),
-  c('querySingleDeviceInfo', '100418', 404, 'device of another app', () => api.get(`${P.devices}/${f.otherAppDeviceId}`)),
+  c('querySingleDeviceInfo', '100405', 400, 'malformed deviceId', () => api.get(`${PATH.devices}/not-a-uuid`)),
+  c('querySingleDeviceInfo', '100405', 400, 'deviceId in upper case (UUIDs are lowercase)', () => api.get(`${PATH.devices}/${f.device.deviceId.toUpperCase()}`)),
+  c('querySingleDeviceInfo', '100405', 400, 'select other than imsi', () => api.get(`${PATH.devices}/${f.device.deviceId}`, { select: 'iccid' })),
+  c('querySingleDeviceInfo', '100203', 403, 'appId of a missing app', () => api.get(`${PATH.devices}/${f.device.deviceId}`, { appId: 'no-such-app' })),
+  c('querySingleDeviceInfo', '100217', 403, 'appId of an unauthorised app', () => api.get(`${PATH.devices}/${f.device.deviceId}`, { appId: 'unauthorised-app' })),
+  c('querySingleDeviceInfo', '100403', 404, 'unknown deviceId', () => api.get(`${PATH.devices}/${UNKNOWN_UUID}`)),
+  c('querySingleDeviceInfo', '100418', 404, 'device of another app', () => api.get(`${PATH.devices}/${f.otherAppDeviceId}`)),
   fault500('querySingleDeviceInfo'),
-  c('queryBatchDevicesInfo', '100405', 400, 'neither gatewayId nor pageNo', () => api.get(P.devices, { pageSize: 10 })),
-  c('queryBatchDevicesInfo', '100405', 400, 'pageSize 251', () => api.get(P.devices, { pageNo: 0, pageSize: 251 })),
-  c('queryBatchDevicesInfo', '100405', 400, 'pageSize 0', () => api.get(P.devices, { pageNo: 0, pageSize: 0 })),
-  c('queryBatchDevicesInfo', '100405', 400, 'nodeType unknown', () => api.get(P.devices, { pageNo: 0, nodeType: 'ROUTER' })),
-  c('queryBatchDevicesInfo', '100405', 400, 'status unknown', () => api.get(P.devices, { pageNo: 0, status: 'SLEEPING' })),
-  c('queryBatchDevicesInfo', '100405', 400, 'sort unknown', () => api.get(P.devices, { pageNo: 0, sort: 'UP' })),
-  c('queryBatchDevicesInfo', '100405', 400, 'startTime not compact', () => api.get(P.devices, { pageNo: 0, startTime: '2026-01-01' })),
-  c('queryBatchDevicesInfo', '100203', 403, 'appId of a missing app', () => api.get(P.devices, { pageNo: 0, appId: 'no-such-app' })),
-  c('queryBatchDevicesInfo', '100217', 403, 'appId of an unauthorised app', () => api.get(P.devices, { pageNo: 0, appId: 'unauthorised-app' })),
+  c('queryBatchDevicesInfo', '100405', 400, 'neither gatewayId nor pageNo', () => api.get(PATH.devices, { pageSize: 10 })),
+  c('queryBatchDevicesInfo', '100405', 400, 'pageSize 251', () => api.get(PATH.devices, { pageNo: 0, pageSize: 251 })),
+  c('queryBatchDevicesInfo', '100405', 400, 'pageSize 0', () => api.get(PATH.devices, { pageNo: 0, pageSize: 0 })),
+  c('queryBatchDevicesInfo', '100405', 400, 'nodeType unknown', () => api.get(PATH.devices, { pageNo: 0, nodeType: 'ROUTER' })),
+  c('queryBatchDevicesInfo', '100405', 400, 'status unknown', () => api.get(PATH.devices, { pageNo: 0, status: 'SLEEPING' })),
+  c('queryBatchDevicesInfo', '100405', 400, 'sort unknown', () => api.get(PATH.devices, { pageNo: 0, sort: 'UP' })),
+  c('queryBatchDevicesInfo', '100405', 400, 'startTime not compact', () => api.get(PATH.devices, { pageNo: 0, startTime: '2026-01-01' })),
+  c('queryBatchDevicesInfo', '100203', 403, 'appId of a missing app', () => api.get(PATH.devices, { pageNo: 0, appId: 'no-such-app' })),
+  c('queryBatchDevicesInfo', '100217', 403, 'appId of an unauthorised app', () => api.get(PATH.devices, { pageNo: 0, appId: 'unauthorised-app' })),
   fault500('queryBatchDevicesInfo'),
 
   // ---- groups (several documented errors come with HTTP 200) ----
-  c('queryDeviceGroups', '100203', 200, 'accessAppId of a missing app', () => api.get(P.groups, { pageNo: 0, accessAppId: 'no-such-app' })),
-  c('queryDeviceGroups', '100217', 200, 'accessAppId of an unauthorised app', () => api.get(P.groups, { pageNo: 0, accessAppId: 'unauthorised-app' })),
-  c('queryDeviceGroups', '100405', 400, 'pageSize 501', () => api.get(P.groups, { pageNo: 0, pageSize: 501 })),
-  c('queryDeviceGroups', '100405', 400, 'pageNo -1', () => api.get(P.groups, { pageNo: -1 })),
+  c('queryDeviceGroups', '100203', 200, 'accessAppId of a missing app', () => api.get(PATH.groups, { pageNo: 0, accessAppId: 'no-such-app' })),
+  c('queryDeviceGroups', '100217', 200, 'accessAppId of an unauthorised app', () => api.get(PATH.groups, { pageNo: 0, accessAppId: 'unauthorised-app' })),
+  c('queryDeviceGroups', '100405', 400, 'pageSize 501', () => api.get(PATH.groups, { pageNo: 0, pageSize: 501 })),
+  c('queryDeviceGroups', '100405', 400, 'pageNo -1', () => api.get(PATH.groups, { pageNo: -1 })),
   fault500('queryDeviceGroups'),
-  c('querySingleDeviceGroup', '100203', 200, 'accessAppId of a missing app', () => api.get(`${P.groups}/${f.group.id}`, { accessAppId: 'no-such-app' })),
-  c('querySingleDeviceGroup', '100217', 200, 'accessAppId of an unauthorised app', () => api.get(`${P.groups}/${f.group.id}`, { accessAppId: 'unauthorised-app' })),
-  c('querySingleDeviceGroup', '100603', 200, 'unknown devGroupId', () => api.get(`${P.groups}/${UNKNOWN_HEX}`)),
+  c('querySingleDeviceGroup', '100203', 200, 'accessAppId of a missing app', () => api.get(`${PATH.groups}/${f.group.id}`, { accessAppId: 'no-such-app' })),
+  c('querySingleDeviceGroup', '100217', 200, 'accessAppId of an unauthorised app', () => api.get(`${PATH.groups}/${f.group.id}`, { accessAppId: 'unauthorised-app' })),
+  c('querySingleDeviceGroup', '100603', 200, 'unknown devGroupId', () => api.get(`${PATH.groups}/${UNKNOWN_HEX}`)),
   fault500('querySingleDeviceGroup'),
-  c('queryDeviceGroupMembers', '100203', 200, 'accessAppId of a missing app', () => api.get(P.members, { devGroupId: f.group.id, accessAppId: 'no-such-app' })),
-  c('queryDeviceGroupMembers', '107001', 400, 'unknown devGroupId', () => api.get(P.members, { devGroupId: UNKNOWN_HEX })),
-  c('queryDeviceGroupMembers', '107002', 400, 'devGroupId missing', () => api.get(P.members)),
-  c('queryDeviceGroupMembers', '107002', 400, 'devGroupId empty', () => api.get(P.members, { devGroupId: '' })),
+  c('queryDeviceGroupMembers', '100203', 200, 'accessAppId of a missing app', () => api.get(PATH.members, { devGroupId: f.group.id, accessAppId: 'no-such-app' })),
+  c('queryDeviceGroupMembers', '107001', 400, 'unknown devGroupId', () => api.get(PATH.members, { devGroupId: UNKNOWN_HEX })),
+  c('queryDeviceGroupMembers', '107002', 400, 'devGroupId missing', () => api.get(PATH.members)),
+  c('queryDeviceGroupMembers', '107002', 400, 'devGroupId empty', () => api.get(PATH.members, { devGroupId: '' })),
 
   // ---- subscription ----
   c('subscribeManagementData', '100222', 400, 'callback URL without a port', () =>
-    api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1/v1.0.0/messageReceiver' })),
+    api.post(PATH.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1/v1.0.0/messageReceiver' })),
   c('subscribeManagementData', '100222', 400, 'callback URL not http(s)', () =>
-    api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'ftp://127.0.0.1:21/cb' })),
-  c('subscribeManagementData', '100222', 400, 'callback URL missing', () => api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify' })),
+    api.post(PATH.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'ftp://127.0.0.1:21/cb' })),
+  c('subscribeManagementData', '100222', 400, 'callback URL missing', () => api.post(PATH.subscribe, { notifyType: 'fwUpgradeResultNotify' })),
   c('subscribeManagementData', '100228', 400, 'notifyType unknown', () =>
-    api.post(P.subscribe, { notifyType: 'deviceDataChanged', callbackUrl: 'http://127.0.0.1:9/cb' })),
-  c('subscribeManagementData', '100228', 400, 'notifyType missing', () => api.post(P.subscribe, { callbackUrl: 'http://127.0.0.1:9/cb' })),
-  c('subscribeManagementData', '100228', 400, 'body is a JSON array', () => api.post(P.subscribe, '[]')),
+    api.post(PATH.subscribe, { notifyType: 'deviceDataChanged', callbackUrl: 'http://127.0.0.1:9/cb' })),
+  c('subscribeManagementData', '100228', 400, 'notifyType missing', () => api.post(PATH.subscribe, { callbackUrl: 'http://127.0.0.1:9/cb' })),
+  c('subscribeManagementData', '100228', 400, 'body is a JSON array', () => api.post(PATH.subscribe, '[]')),
   c('subscribeManagementData', '100203', 403, 'appId query of a missing app', () =>
-    api.post(P.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1:9/cb' }, { query: { appId: 'no-such-app' } })),
+    api.post(PATH.subscribe, { notifyType: 'fwUpgradeResultNotify', callbackUrl: 'http://127.0.0.1:9/cb' }, { query: { appId: 'no-such-app' } })),
 
   // ---- service-data subscriptions (iocm v1.2.0) ----
   c('subscribeServiceData', '100222', 400, 'callback URL without a port', () =>
-    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'https://127.0.0.1/v1.0.0/messageReceiver' })),
+    api.post(PATH.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'https://127.0.0.1/v1.0.0/messageReceiver' })),
   c('subscribeServiceData', '100222', 400, 'callback URL with a port but no path', () =>
-    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'https://127.0.0.1:443' })),
+    api.post(PATH.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'https://127.0.0.1:443' })),
   c('subscribeServiceData', '100222', 400, 'callback URL not http(s)', () =>
-    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'ftp://127.0.0.1:21/cb' })),
+    api.post(PATH.subscriptions, { notifyType: 'deviceAdded', callbackUrl: 'ftp://127.0.0.1:21/cb' })),
   c('subscribeServiceData', '100222', 400, 'callback URL longer than 1024', () =>
-    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: `http://127.0.0.1:9/${'x'.repeat(1024)}` })),
-  c('subscribeServiceData', '100222', 400, 'callback URL missing', () => api.post(P.subscriptions, { notifyType: 'deviceAdded' })),
+    api.post(PATH.subscriptions, { notifyType: 'deviceAdded', callbackUrl: `http://127.0.0.1:9/${'x'.repeat(1024)}` })),
+  c('subscribeServiceData', '100222', 400, 'callback URL missing', () => api.post(PATH.subscriptions, { notifyType: 'deviceAdded' })),
   c('subscribeServiceData', '100228', 400, 'an upgrade notifyType (those use the iodm subscribe)', () =>
-    api.post(P.subscriptions, { notifyType: 'fwUpgradeResultNotify', callbackUrl: CALLBACK })),
+    api.post(PATH.subscriptions, { notifyType: 'fwUpgradeResultNotify', callbackUrl: CALLBACK })),
   c('subscribeServiceData', '100228', 400, 'channel unknown', () =>
-    api.post(P.subscriptions, { notifyType: 'deviceAdded', callbackUrl: CALLBACK, channel: 'SMS' })),
+    api.post(PATH.subscriptions, { notifyType: 'deviceAdded', callbackUrl: CALLBACK, channel: 'SMS' })),
   c('subscribeServiceData', '100217', 403, 'appId of an unauthorised app', () =>
-    api.post(P.subscriptions, { appId: 'unauthorised-app', notifyType: 'deviceAdded', callbackUrl: CALLBACK })),
+    api.post(PATH.subscriptions, { appId: 'unauthorised-app', notifyType: 'deviceAdded', callbackUrl: CALLBACK })),
   c('subscribeServiceData', '100203', 403, 'appId of a missing app', () =>
-    api.post(P.subscriptions, { appId: 'no-such-app', notifyType: 'deviceAdded', callbackUrl: CALLBACK })),
+    api.post(PATH.subscriptions, { appId: 'no-such-app', notifyType: 'deviceAdded', callbackUrl: CALLBACK })),
   c('subscribeServiceData', '100227', 409, 'ruleEvent already subscribed (even with another URL)', () =>
-    api.post(P.subscriptions, { notifyType: 'ruleEvent', callbackUrl: 'http://127.0.0.1:10/other' })),
-  c('queryBatchSubscriptions', '100224', 400, 'pageSize 1001: a page of more than 1000 records', () => api.get(P.subscriptions, { pageSize: 1001 })),
-  c('queryBatchSubscriptions', '100217', 403, 'appId of an unauthorised app', () => api.get(P.subscriptions, { appId: 'unauthorised-app' })),
-  c('queryBatchSubscriptions', '100228', 400, 'notifyType unknown', () => api.get(P.subscriptions, { notifyType: 'everything' })),
-  c('queryBatchSubscriptions', '100228', 400, 'pageNo -1', () => api.get(P.subscriptions, { pageNo: -1 })),
-  c('deleteBatchSubscriptions', '100217', 403, 'appId of an unauthorised app', () => api.delete(P.subscriptions, { appId: 'unauthorised-app' })),
-  c('deleteBatchSubscriptions', '100225', 404, 'no subscription of that notifyType', () => api.delete(P.subscriptions, { notifyType: 'bindDevice' })),
+    api.post(PATH.subscriptions, { notifyType: 'ruleEvent', callbackUrl: 'http://127.0.0.1:10/other' })),
+  c('queryBatchSubscriptions', '100224', 400, 'pageSize 1001: a page of more than 1000 records', () => api.get(PATH.subscriptions, { pageSize: 1001 })),
+  c('queryBatchSubscriptions', '100217', 403, 'appId of an unauthorised app', () => api.get(PATH.subscriptions, { appId: 'unauthorised-app' })),
+  c('queryBatchSubscriptions', '100228', 400, 'notifyType unknown', () => api.get(PATH.subscriptions, { notifyType: 'everything' })),
+  c('queryBatchSubscriptions', '100228', 400, 'pageNo -1', () => api.get(PATH.subscriptions, { pageNo: -1 })),
+  c('deleteBatchSubscriptions', '100217', 403, 'appId of an unauthorised app', () => api.delete(PATH.subscriptions, { appId: 'unauthorised-app' })),
+  c('deleteBatchSubscriptions', '100225', 404, 'no subscription of that notifyType', () => api.delete(PATH.subscriptions, { notifyType: 'bindDevice' })),
   c('deleteBatchSubscriptions', '100225', 404, 'no subscription with that callbackUrl', () =>
-    api.delete(P.subscriptions, { callbackUrl: 'http://127.0.0.1:10/nobody' })),
+    api.delete(PATH.subscriptions, { callbackUrl: 'http://127.0.0.1:10/nobody' })),
   c('querySingleSubscription', '100217', 403, 'appId of an unauthorised app', () =>
-    api.get(`${P.subscriptions}/${f.subscriptionId}`, { appId: 'unauthorised-app' })),
-  c('querySingleSubscription', '100225', 404, 'unknown subscriptionId', () => api.get(`${P.subscriptions}/${UNKNOWN_HEX}`)),
+    api.get(`${PATH.subscriptions}/${f.subscriptionId}`, { appId: 'unauthorised-app' })),
+  c('querySingleSubscription', '100225', 404, 'unknown subscriptionId', () => api.get(`${PATH.subscriptions}/${UNKNOWN_HEX}`)),
   c('querySingleSubscription', '100225', 404, 'a subscription of another app (authorised-app)', () =>
-    api.get(`${P.subscriptions}/${f.subscriptionId}`, { appId: 'authorised-app' })),
+    api.get(`${PATH.subscriptions}/${f.subscriptionId}`, { appId: 'authorised-app' })),
   c('deleteSingleSubscription', '100217', 403, 'appId of an unauthorised app', () =>
-    api.delete(`${P.subscriptions}/${f.subscriptionId}`, { appId: 'unauthorised-app' })),
-  c('deleteSingleSubscription', '100225', 404, 'unknown subscriptionId', () => api.delete(`${P.subscriptions}/${UNKNOWN_HEX}`)),
+    api.delete(`${PATH.subscriptions}/${f.subscriptionId}`, { appId: 'unauthorised-app' })),
+  c('deleteSingleSubscription', '100225', 404, 'unknown subscriptionId', () => api.delete(`${PATH.subscriptions}/${UNKNOWN_HEX}`)),
 
   // ---- every non-auth endpoint: token and throttle ----
   ...nonAuthOps.flatMap((id) => [
@@ -313,7 +314,7 @@ const cases: Case[] = [
     c(id, '1010009', 403, 'budget of 1 call/min already used', async () => {
       await api.addFault({ throttlePerMinute: 1 });
       try {
-        await api.get(P.packages); // fills the one-call budget (earlier calls in the window count too)
+        await api.get(PATH.packages); // fills the one-call budget (earlier calls in the window count too)
         return await validRequest[id]!();
       } finally { await api.clearFaults(); }
     }),
@@ -343,9 +344,9 @@ const readmePairs = [
 beforeAll(async () => {
   emu = await startTestEmulator({ seed: 11 });
   api = emu.api;
-  const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 250 })).devices;
-  const fw: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
-  const sw: Json[] = (await api.ok(P.packages, { fileType: 'softwarePackage', pageSize: 100 })).data;
+  const devices: Json[] = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 250 })).devices;
+  const fw: Json[] = (await api.ok(PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+  const sw: Json[] = (await api.ok(PATH.packages, { fileType: 'softwarePackage', pageSize: 100 })).data;
   const pick = (pkgs: Json[]) => {
     for (const p of pkgs) {
       const d = devices.find((x) => sameProduct(x, p));
@@ -356,9 +357,9 @@ beforeAll(async () => {
   };
   const fwPick = pick(fw);
   const swPick = pick(sw);
-  const groups: Json[] = (await api.ok(P.groups, { pageNo: 0, pageSize: 500 })).list;
-  const ops: Json[] = (await api.ok(P.operations, { pageSize: 1 })).data;
-  const other: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 1, appId: 'authorised-app' })).devices;
+  const groups: Json[] = (await api.ok(PATH.groups, { pageNo: 0, pageSize: 500 })).list;
+  const ops: Json[] = (await api.ok(PATH.operations, { pageSize: 1 })).data;
+  const other: Json[] = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 1, appId: 'authorised-app' })).devices;
   const spare = [...fw, ...sw].find((p) => p.fileId !== fwPick.p.fileId && p.fileId !== swPick.p.fileId);
   expect(groups.length, 'the fleet has groups').toBeGreaterThan(0);
   expect(ops.length, 'the fleet has historical operations').toBeGreaterThan(0);
@@ -369,10 +370,10 @@ beforeAll(async () => {
     spareFileId: spare.fileId, group: groups[0], operationId: ops[0].operationId,
     otherAppDeviceId: other[0].deviceId, batchTaskId: '', subscriptionId: '',
   };
-  const subscribed = await api.post(P.subscriptions, { notifyType: 'ruleEvent', callbackUrl: CALLBACK });
+  const subscribed = await api.post(PATH.subscriptions, { notifyType: 'ruleEvent', callbackUrl: CALLBACK });
   expect(subscribed.status, subscribed.text).toBe(201);
   f.subscriptionId = subscribed.body.subscriptionId;
-  const created = await api.post(P.batchTasks, batchBody());
+  const created = await api.post(PATH.batchTasks, batchBody());
   expect(created.status, created.text).toBe(200);
   f.batchTaskId = created.body.taskID;
 });
@@ -411,22 +412,22 @@ describe('error table', () => {
 describe('rejected requests change nothing', () => {
   test('a throttled, unauthenticated or faulted delete leaves the package in place; a real delete removes it', async () => {
     // The 1010005/1010009/50252 rows above sent DELETE for the spare package: it must still exist.
-    expect((await api.get(`${P.packages}/${f.spareFileId}`)).status).toBe(200);
-    const del = await api.call('DELETE', `${P.packages}/${f.spareFileId}`);
+    expect((await api.get(`${PATH.packages}/${f.spareFileId}`)).status).toBe(200);
+    const del = await api.call('DELETE', `${PATH.packages}/${f.spareFileId}`);
     expect(del.status).toBe(200);
     expect(del.text).toBe('');
-    const after = await api.get(`${P.packages}/${f.spareFileId}`);
+    const after = await api.get(`${PATH.packages}/${f.spareFileId}`);
     expect([after.status, after.body?.error_code]).toEqual([404, '123002']);
   });
 
   test('refused subscription calls left the fixture subscription alone and added none', async () => {
-    const list = await api.ok(P.subscriptions, { pageSize: 100 });
+    const list = await api.ok(PATH.subscriptions, { pageSize: 100 });
     expect(list.subscriptions).toEqual([{ subscriptionId: f.subscriptionId, notifyType: 'ruleEvent', callbackUrl: CALLBACK }]);
   });
 
   test('rejected creates made no upgrade task for the fixture device', async () => {
     // Only the valid creates of this file may have produced tasks; none of the 400/404 rows may have.
-    const list = await api.ok(P.operations, { deviceId: f.mismatchFw.deviceId, pageSize: 100 });
+    const list = await api.ok(PATH.operations, { deviceId: f.mismatchFw.deviceId, pageSize: 100 });
     const mine = (list.data as Json[]).filter((o) => Date.parse(compactToIso(o.createTime)) >= Date.parse(emu.options.startTime as string));
     expect(mine).toEqual([]);
   });

@@ -16,7 +16,8 @@ import {
   type OperationStatus,
   type SubtaskStatus,
 } from '../generated/graphql.js';
-import { Api } from '../helpers/emulator.js';
+import { Api } from '../harness/emulator.js';
+import { PATH, ROUTE } from '../harness/routes.js';
 import {
   DETAIL_STATUS,
   expectedBatchDetail,
@@ -27,15 +28,11 @@ import {
   expectedPackage,
   expectedSubtask,
   OPERATION_STATUS_PARAM,
-  PATH,
   present,
   sameSecondTimes,
-  ROUTE,
-  startGraphStack,
   SUBTASK_STATUS_PARAM,
-  type GraphStack,
-  type Json,
-} from './support.js';
+} from './expected.js';
+import { startGraphStack, type GraphStack, type Json } from './support.js';
 
 /** The application that authorised the gateway's (see the emulator's README); its secret is the emulator's fixture. */
 const AUTHORISED_APP = { appId: 'authorised-app', secret: 'authorised-secret' };
@@ -55,7 +52,7 @@ const device = async (id: string) => expectedDevice(await stack.truth.state('dev
 
 /** Runs a document; times in the answer compared to the second (their format has a test of its own). */
 async function run<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
-  const response = await stack.run(document, variables);
+  const response = await stack.gateway.run(document, variables);
   return { ...response, data: sameSecondTimes(response.data) };
 }
 
@@ -84,7 +81,7 @@ beforeAll(async () => {
   batchTaskId = created.taskID;
 
   // A batch task of the application that authorised ours.
-  authorisedApi = new Api(stack.emulator.url, AUTHORISED_APP.appId, AUTHORISED_APP.secret);
+  authorisedApi = new Api(stack.platform.url, AUTHORISED_APP.appId, AUTHORISED_APP.secret);
   await authorisedApi.login();
   authorisedDevices = (await authorisedApi.ok(PATH.devices, { pageNo: 0, pageSize: 5 })).devices;
   const authorisedTask = await authorisedApi.post(PATH.batchTasks, {
@@ -96,7 +93,7 @@ beforeAll(async () => {
   });
   authorisedTaskId = authorisedTask.body.taskID;
 
-  await stack.control('clock', { advanceSeconds: 90 });
+  await stack.platform.control('clock', { advanceSeconds: 90 });
 
   operations = await truth.operations();
   packages = await truth.list(PATH.packages, 'data', 100);
@@ -259,7 +256,7 @@ describe('Operation.subtasks', () => {
 
     const calls = await stack.callsDuring(() => run(OperationSubtasksDocument, { id: raw.operationId, first: 100 }));
 
-    expect(calls.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subtasks]: 1, [ROUTE.device]: distinct });
+    expect(calls.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 1, [ROUTE.device]: distinct });
   });
 });
 
@@ -455,11 +452,11 @@ describe('DateTime', () => {
   it('is written as the contract shows: 2015-12-12T12:12:12Z, no milliseconds', async () => {
     const custom = operations.find((o) => o.policy.executeType === 'custom' && o.stopTime);
     const responses = await Promise.all([
-      stack.run(OperationByIdDocument, { id: custom.operationId }),
-      stack.run(OperationSubtasksDocument, { id: custom.operationId, first: 5 }),
-      stack.run(PackageByIdDocument, { id: packages[0].fileId }),
-      stack.run(BatchTaskByIdDocument, { id: batchTaskId }),
-      stack.run(HealthCheckDocument),
+      stack.gateway.run(OperationByIdDocument, { id: custom.operationId }),
+      stack.gateway.run(OperationSubtasksDocument, { id: custom.operationId, first: 5 }),
+      stack.gateway.run(PackageByIdDocument, { id: packages[0].fileId }),
+      stack.gateway.run(BatchTaskByIdDocument, { id: batchTaskId }),
+      stack.gateway.run(HealthCheckDocument),
     ]);
     const times: string[] = [];
     const collect = (value: unknown, key = ''): void => {
@@ -480,7 +477,7 @@ describe('health', () => {
     const { data, errors } = await run(HealthCheckDocument);
 
     expect(errors).toBeUndefined();
-    expect(data?.health).toMatchObject({ platformUrl: stack.tap.url, emulator: false, loginOk: true, error: null, upstreamCode: null });
+    expect(data?.health).toMatchObject({ platformUrl: stack.proxy.url, emulator: false, loginOk: true, error: null, upstreamCode: null });
     expect(Date.parse(data?.health?.checkedAt ?? '')).not.toBeNaN();
   });
 });

@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/graphql/context.js';
-import type { RunningEmulator } from '../../src/emulator/index.js';
-import { remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { startPlatform, type Platform } from '../harness/platform.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const READ_KEY = 'read-key-7f3a91c2d4';
 const OPERATE_KEY = 'operate-key-b82e55f0a1';
@@ -37,15 +38,14 @@ describe('ApiKeys', () => {
 });
 
 describe('API keys and roles on a running gateway', () => {
-  let platform: RunningEmulator;
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    platform = await startPlatform({ devices: 50 });
-    ops = await startOpsGateway(remoteEnv(platform.url, platform.credentials, `${READ_KEY}:read,${OPERATE_KEY}:operate`));
+    stack = await startStack({ platform: { devices: 50 }, env: { LOG_LEVEL: 'debug', GATEWAY_API_KEYS: `${READ_KEY}:read,${OPERATE_KEY}:operate` } });
+    ops = stack.gateway;
   });
   afterAll(async () => {
-    await ops?.close();
-    await platform?.close();
+    await stack?.close();
   });
 
   const QUERY = '{ operations(first: 1) { totalCount } }';
@@ -71,9 +71,9 @@ describe('API keys and roles on a running gateway', () => {
   });
 
   it('refuses a mutation with a read key: FORBIDDEN, before any platform call', async () => {
-    const before = (await (await fetch(`${platform.url}/_emulator/stats`)).json()) as { total: number };
+    const before = await stack.platform.stats();
     const reply = await ops.graphql(MUTATION, { apiKey: READ_KEY });
-    const after = (await (await fetch(`${platform.url}/_emulator/stats`)).json()) as { total: number };
+    const after = await stack.platform.stats();
     expect(reply.json.data).toBeNull();
     expect(reply.json.errors).toEqual([expect.objectContaining({ path: ['createFirmwareUpgradeTask'], extensions: { code: 'FORBIDDEN' } })]);
     expect(reply.json.errors[0].message).toMatch(/role operate/);
@@ -88,9 +88,9 @@ describe('API keys and roles on a running gateway', () => {
 
 describe('start-up on a real platform without API keys', () => {
   const main = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
-  let platform: RunningEmulator;
+  let platform: Platform;
   beforeAll(async () => {
-    if (!existsSync(main)) throw new Error('dist/src/main.js is missing: run `npm run compile` (npm test does) before these tests');
+    if (!existsSync(main)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
     platform = await startPlatform({ devices: 20 });
   });
   afterAll(() => platform?.close());

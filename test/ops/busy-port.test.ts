@@ -32,7 +32,7 @@ describe('a busy port at start-up', () => {
   let taken: Server;
   let port: string;
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run `npm run compile` (npm test does) before these tests');
+    if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
     taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     port = String((taken.address() as AddressInfo).port);

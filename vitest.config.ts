@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds what tests read from disk (generated documents, dist/, bundles) when missing or stale.
+    globalSetup: ['test/harness/build.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

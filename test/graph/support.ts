@@ -1,11 +1,13 @@
 // Shared by the graph tests: their stack (a recording proxy between gateway and emulator, a gateway logging at debug
 // level without shared caches) and a reader of the emulator's own data, the truth the gateway's answers are compared
 // with (expected.ts converts it as the contract says).
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { Env } from '../../src/config.js';
 import { Api } from '../harness/emulator.js';
 import type { Platform, PlatformOptions } from '../harness/platform.js';
 import { PATH } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { sameSecondTimes } from './expected.js';
 
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -28,6 +30,15 @@ export interface GraphStack extends Stack {
 export async function startGraphStack(platform: PlatformOptions = {}): Promise<GraphStack> {
   const stack = await startStack({ platform, proxy: true, env: GRAPH_ENV });
   return Object.assign(stack, { truth: new Truth(stack.platform) });
+}
+
+/** The application that authorised the gateway's (see the emulator's README); its secret is the emulator's fixture. */
+export const AUTHORISED_APP = { appId: 'authorised-app', secret: 'authorised-secret' };
+
+/** Runs a document; times in the answer compared to the second (their format has a test of its own). */
+export async function runToTheSecond<TData, TVariables>(stack: Stack, document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
+  const response = await stack.gateway.run(document, variables);
+  return { ...response, data: sameSecondTimes(response.data) };
 }
 
 // The truth: the emulator's data, read over its REST API (as the gateway's own application) or its state views.

@@ -1,8 +1,8 @@
 // A gateway under test, in this process (createGateway) or as its own process (the built dist/src/main.js, as
 // `npm start` runs it: for restarts, kills and replicas), and the HTTP client the tests reach it with.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type GraphQLFormattedError, print } from 'graphql';
@@ -69,8 +69,8 @@ export interface TestGateway {
   run<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLReply<TData>>;
   /** A typed document with another API key (undefined: none). */
   runAs<TData, TVariables>(apiKey: string | undefined, document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLReply<TData>>;
-  /** A GraphQL text with the gateway's API key unless `apiKey` says otherwise (null: none); returns the body. */
-  query(text: string, variables?: Record<string, unknown>, apiKey?: string | null): Promise<Json>;
+  /** A GraphQL text with the gateway's API key; returns the body. */
+  query(text: string, variables?: Record<string, unknown>): Promise<Json>;
   /** A GraphQL text with exactly the headers given (no API key unless `apiKey`). */
   graphql(text: string, options?: { variables?: Record<string, unknown>; apiKey?: string; headers?: Record<string, string> }): Promise<HttpReply>;
   /** Any request, the path relative to the base URL (e.g. `/health/ready`). */
@@ -124,7 +124,7 @@ function client(env: Env, url: string, baseUrl: string, log: CapturedLog, close:
     apiKey,
     run: (document, variables) => runAs(apiKey, document, variables),
     runAs,
-    query: async (text, variables, key = apiKey) => (await graphql(text, { variables, apiKey: key ?? undefined })).json,
+    query: async (text, variables) => (await graphql(text, { variables, apiKey })).json,
     graphql,
     request,
     // Once, however many owners close it (a test, then its stack).
@@ -185,13 +185,35 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   return { ...client(env, url, url.replace(/\/graphql$/, ''), capturedLog(lines), () => stop()), child, stop };
 }
 
-/** A port free now, for a gateway whose address must be known before it starts. */
+/**
+ * A port free now, for a gateway whose address must be known before it starts. Taken below the kernel's range for
+ * ephemeral ports, so that no server of a test running meanwhile (they listen on port 0) can take it first.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const below = ephemeralPortsFrom();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+  throw new Error('no free port found below the ephemeral range');
+}
+
+/** The lowest ephemeral port (Linux says; 32768, its default, elsewhere). */
+function ephemeralPortsFrom(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return low > 20_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
 }
 
 /** The environment of a gateway the platform can push to: a port known in advance, and its receiver's URL there. */

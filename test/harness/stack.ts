@@ -49,8 +49,6 @@ export interface Stack {
   store?: TestStoreLocation;
   /** The current gateway: the first, or the latest `useGateway`. */
   readonly gateway: TestGateway;
-  /** A gateway's environment on this stack: platform (through the proxy, if any), store, API key, budget. */
-  env(extra?: Env, bare?: boolean): Record<string, string>;
   /** Another gateway on this platform and store, closed with the stack. */
   startGateway(spec: GatewaySpec & { process: true }): Promise<GatewayProcess>;
   startGateway(spec?: GatewaySpec): Promise<TestGateway>;
@@ -90,6 +88,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
   const store = options.store ? await testStoreLocation(options.store) : undefined;
   if (store) closers.push(() => store.drop());
 
+  /** A gateway's environment on this stack: platform (through the proxy, if any), store, API key, budget. */
   const env = (extra: Env = {}, bare = false): Record<string, string> => {
     const location: Env = platform
       ? { NORTHBOUND_URL: proxy?.url ?? platform.url, NORTHBOUND_APP_ID: platform.credentials.appId, NORTHBOUND_SECRET: platform.credentials.secret }
@@ -157,7 +156,6 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
     get gateway() {
       return gatewayNow();
     },
-    env,
     startGateway: startGateway as Stack['startGateway'],
     useGateway,
     async callsDuring(action, { warm = true } = {}) {
@@ -176,7 +174,7 @@ async function build(options: StackOptions, closers: (() => Promise<void>)[], cl
 }
 
 /** The counters' difference: what happened between two stats readings. */
-export function difference(before: EmulatorStats, after: EmulatorStats): { total: number; byRoute: Record<string, number>; throttled: number } {
+function difference(before: EmulatorStats, after: EmulatorStats): { total: number; byRoute: Record<string, number>; throttled: number } {
   const byRoute: Record<string, number> = {};
   for (const [route, count] of Object.entries(after.byRoute)) {
     const delta = count - (before.byRoute[route] ?? 0);

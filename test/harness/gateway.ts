@@ -222,6 +222,33 @@ export async function reachableEnv(): Promise<Record<string, string>> {
   return { PORT: String(port), GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * Runs the built entry point with exactly this environment (and PATH) until it exits, as an operator starts it: for
+ * starts that must fail. Once it prints its health URL it is told to stop (SIGTERM); after 20 s it is killed.
+ */
+export function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no exit and no endpoint within 20 s:\n${stdout}\n${stderr}`));
+    }, 20_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('Health:')) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Waits until the gateway's fleet mirror answers for the whole fleet (state READY). */
 export async function mirrorReady(gateway: TestGateway, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

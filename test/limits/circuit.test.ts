@@ -103,15 +103,17 @@ describe.each([
 
 describe('the budget during an outage', () => {
   it('reads the open circuit holds back do not spend the call budget (the platform saw none of them)', async () => {
-    // A budget of 40 calls a minute; the outage's failed calls (10 and a health check) take some of it.
-    await stack.useGateway({ env: { NORTHBOUND_RATE_LIMIT: '40/60s', GATEWAY_REQUEST_DEADLINE_MS: '2000' } });
+    // A budget of 40 calls a minute; the outage's failed calls (10 and a health check) take some of it. The circuit
+    // stays open 3 s: time for the reads below on a busy machine, before a probe may go out.
+    const resetMs = 3000;
+    await stack.useGateway({ env: { NORTHBOUND_RATE_LIMIT: '40/60s', GATEWAY_REQUEST_DEADLINE_MS: '2000', NORTHBOUND_CIRCUIT_RESET_MS: String(resetMs) } });
     const before = await stack.platform.stats();
     await outage({ errorStatus: 503 });
     // Clients keep asking while the circuit is open: 40 reads, none of which reaches the platform.
     const held = await stack.callsDuring(() => read(nextDevices(40)), { warm: false });
     expect(held.total).toBe(0);
     await stack.platform.clearFaults();
-    await sleep(RESET_MS + 100);
+    await sleep(resetMs + 100);
     // The platform is back and has seen far fewer than 40 calls this minute: a read must get through.
     const seen = (await stack.platform.stats()).total - before.total;
     expect(seen).toBeLessThan(20);

@@ -1,11 +1,8 @@
 // Client authentication: API keys and roles, compared in constant time; and the refusal to start a gateway on a
 // real platform without keys unless an operator opens it on purpose.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/graphql/context.js';
-import type { TestGateway } from '../harness/gateway.js';
+import { runMain, type TestGateway } from '../harness/gateway.js';
 import { startPlatform, type Platform } from '../harness/platform.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
@@ -87,37 +84,14 @@ describe('API keys and roles on a running gateway', () => {
 });
 
 describe('start-up on a real platform without API keys', () => {
-  const main = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
   let platform: Platform;
   beforeAll(async () => {
-    if (!existsSync(main)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
     platform = await startPlatform({ devices: 20 });
   });
   afterAll(() => platform?.close());
 
-  /** Runs the real entry point with only the given variables; resolves on exit or once it prints its endpoint. */
-  function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`no exit and no endpoint within 20 s:\n${stdout}\n${stderr}`));
-      }, 20_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        // Started: stop it the way an operator would.
-        if (stdout.includes('Health:')) child.kill('SIGTERM');
-      });
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  /** The real entry point with only the given variables, on any port. */
+  const run = (env: Record<string, string>) => runMain({ PORT: '0', ...env });
 
   it('refuses to start, with one line naming GATEWAY_API_KEYS and why', async () => {
     const { code, stdout, stderr } = await run({

@@ -216,7 +216,7 @@ describe('PlatformClient', () => {
 
     await failure(client.health());
 
-    expect(platform.seen[0]?.url).toBe('/prefix/iocm/app/sec/v1.1.0/login');
+    expect(platform.seen[0]?.url).toBe(`/prefix${PATH.login}`);
   });
 });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,6 +10,13 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds what tests read from disk (generated documents, dist/, bundles) when missing or stale.
+    globalSetup: ['test/harness/build.ts'],
+    // A test file mostly waits (timers, sockets, child processes): run more of them at once than there are cores.
+    maxWorkers: Math.max(4, availableParallelism()),
+    // The files of one worker share what they import (the gateway's modules load once per worker, not per file):
+    // on two cores that is minutes of CPU. No test changes global state, so none sees another's.
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mirrorReady, startStack, TEST_API_KEY, type Stack } from '../gateway/helpers.js';
-import { openBrowser, type TestBrowser } from '../helpers/browser.js';
+import { mirrorReady, TEST_API_KEY } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { openBrowser, type TestBrowser } from '../harness/browser.js';
 
 /** Written by every run for a person to look at; git-ignored. */
 const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.url));
@@ -76,15 +77,14 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // A platform whose clock moves only when told, so the test decides when upgrades advance. Without push the mirror
   // reads running tasks again every second: what the page shows lags the platform by about that.
-  stack = await startStack(
-    {},
-    {
+  stack = await startStack({
+    env: {
       GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${OPERATOR}:operate,${READER}:read`,
       MIRROR_BUDGET_SHARE: '0.5',
       MIRROR_POLL_SECONDS: '1',
     },
-  );
-  await mirrorReady(stack.gateway.url, { 'x-api-key': TEST_API_KEY });
+  });
+  await mirrorReady(stack.gateway);
   consoleUrl = `${stack.gateway.baseUrl}/console`;
   browser = await openBrowser();
 }, 60_000);
@@ -110,7 +110,7 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
     const { fleet, fleetSummary } = await graphql('query($f: DeviceFilter) { fleet(filter: $f, first: 500) { nodes { id name } } fleetSummary(filter: $f) { total } }', { f: filter });
     // The first wave is the first 4 targets by name; the second of them is made to fail.
     const failing = fleet.nodes[1] as Json;
-    await stack.control('outcomes', { upgradeFailureRate: 1, deviceIds: [failing.id] });
+    await stack.platform.control('outcomes', { upgradeFailureRate: 1, deviceIds: [failing.id] });
 
     const { page, errors } = await openPage();
     const loadStarted = Date.now();
@@ -160,7 +160,7 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
     expect(seen[0]).toBe(0);
     // An upgrade starts 5-30 s after its task and runs 30-300 s (platform time).
     for (let step = 0; step < 20 && seen.at(-1) !== 100; step++) {
-      await stack.control('clock', { advanceSeconds: 30 });
+      await stack.platform.control('clock', { advanceSeconds: 30 });
       // Give the mirror's poll and the subscription a moment before the next step.
       await page.waitForTimeout(1100);
       const now = await progressOf(page, 'Wave 1 progress');

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/server.js';
-import { mirrorReady, startGateway } from '../gateway/helpers.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../harness/browser.js';
+import { mirrorReady, type TestGateway } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 // Every host but this machine's fails to resolve (see below).
 const ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'];
@@ -59,7 +59,8 @@ async function servePage(html: string): Promise<{ port: number; server: Server }
 }
 
 describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   let allowed: { port: number; server: Server };
   let other: { port: number; server: Server };
   let context: BrowserContext;
@@ -71,10 +72,10 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
     allowed = await servePage('');
     // The gateway needs the allowed page's origin, and the page the gateway's URL: the page is set once both exist.
-    gateway = await startGateway({ GATEWAY_CORS_ORIGINS: `http://localhost:${allowed.port}`, GATEWAY_API_KEYS: `${API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' });
-    await mirrorReady(gateway.url, { 'x-api-key': API_KEY });
-    const listed = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query: '{ fleet(first: 1) { nodes { id } } }' }) });
-    deviceId = ((await listed.json()) as { data: { fleet: { nodes: Array<{ id: string }> } } }).data.fleet.nodes[0]?.id ?? '';
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_CORS_ORIGINS: `http://localhost:${allowed.port}`, GATEWAY_API_KEYS: `${API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' } });
+    gateway = stack.gateway;
+    await mirrorReady(gateway);
+    deviceId = (await gateway.query('{ fleet(first: 1) { nodes { id } } }')).data.fleet.nodes[0]?.id ?? '';
     allowed.server.removeAllListeners('request');
     allowed.server.on('request', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(pageQuerying(gateway.url, deviceId)));
     other = await servePage(pageQuerying(gateway.url));
@@ -89,7 +90,7 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-    await gateway?.close();
+    await stack?.close();
     allowed?.server.close();
     other?.server.close();
     expect(elsewhere).toEqual([]);
@@ -103,8 +104,7 @@ describe('cross-origin pages in a browser', { timeout: 60_000 }, () => {
     // The page's subscription hears of a change the platform pushes.
     await expect.poll(() => page.locator('#live').innerText()).toBe('subscribed');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const renamed = await fetch(`${gateway.emulator?.url}/_emulator/devices/${deviceId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'renamed-live' }) });
-    expect(renamed.status).toBe(200);
+    await stack.platform.control(`devices/${deviceId}`, { name: 'renamed-live' });
     await expect.poll(() => page.locator('#live').innerText(), { timeout: 10_000 }).toBe(`update: {"data":{"deviceUpdated":{"id":"${deviceId}","name":"renamed-live"}}}`);
   });
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../src/playground/examples.js';
-import type { Gateway } from '../../src/server.js';
-import { mirrorReady, startGateway } from '../gateway/helpers.js';
-import { openBrowser } from '../helpers/browser.js';
+import { openBrowser } from '../harness/browser.js';
+import { mirrorReady, type TestGateway } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 /** Left behind for a person to look at (and for a failed CI run). */
 const SCREENSHOT = join(tmpdir(), 'playground.png');
@@ -31,19 +31,24 @@ function normalise(text: string): string {
 
 // Each test waits for a browser and, in turn, for three editors: more than the suite's default allows under load.
 describe('the playground in a browser', { timeout: 90_000 }, () => {
-  let gateway: Gateway | undefined;
+  let stack: Stack | undefined;
   let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   afterEach(async () => {
     await browser?.close();
-    await gateway?.close();
+    await stack?.close();
     browser = undefined;
-    gateway = undefined;
+    stack = undefined;
   });
+  /** A gateway with its own emulator and the mirror on, READY. */
+  async function startGateway(env: Record<string, string>): Promise<TestGateway> {
+    stack = await startStack({ platform: 'embedded', env: { MIRROR_BUDGET_SHARE: '0.5', ...env } });
+    await mirrorReady(stack.gateway);
+    return stack.gateway;
+  }
 
   it('opens on the dashboard query and shows its result from the gateway, needing nothing from elsewhere', async () => {
     // As on a first run: the fleet mirror answers the dashboard once it is ready.
-    gateway = await startGateway({ MIRROR_BUDGET_SHARE: '0.5' });
-    await mirrorReady(gateway.url);
+    const gateway = await startGateway({});
     browser = await openBrowser();
     const expected = (await (
       await fetch(gateway.url, {
@@ -81,8 +86,7 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
   });
 
   it('runs the live tab: a subscription over graphql-ws shows a task created meanwhile', async () => {
-    gateway = await startGateway({ MIRROR_BUDGET_SHARE: '0.5' });
-    await mirrorReady(gateway.url);
+    const gateway = await startGateway({});
     browser = await openBrowser();
     const page = await browser.context.newPage();
     const consoleErrors: string[] = [];
@@ -98,7 +102,7 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
     // Give the socket a moment, then create a task elsewhere (as another user would).
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const post = (query: string, variables?: unknown) =>
-      fetch(gateway?.url ?? '', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+      fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
     const { data } = (await post('{ fleet(first: 20) { nodes { id deviceType model fwVersion } } upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model version } } }')) as {
       data: { fleet: { nodes: Array<Record<string, string>> }; upgradePackages: { nodes: Array<Record<string, string>> } };
     };
@@ -116,8 +120,7 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
   });
 
   it('lets the user send an API key in the headers editor when the gateway requires one', async () => {
-    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read', MIRROR_BUDGET_SHARE: '0.5' });
-    await mirrorReady(gateway.url, { 'x-api-key': 'reader-key' });
+    const gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read' });
     browser = await openBrowser();
     const page = await browser.context.newPage();
     await page.goto(gateway.url);

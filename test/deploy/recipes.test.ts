@@ -4,30 +4,20 @@
 // database and the emulator: every replica is ready, answers, and they log in once between them.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
-import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const read = (file: string) => readFileSync(fileURLToPath(new URL(`../../deploy/${file}`, import.meta.url)), 'utf8');
 
-let emulator: RunningEmulator;
-let store: TestStoreLocation | undefined;
-const processes: GatewayProcess[] = [];
+let stack: Stack | undefined;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, seed: 7, devices: 200, clock: 'realtime' });
-});
 afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
-  await store?.drop();
-  store = undefined;
-});
-afterAll(async () => {
-  await emulator?.close();
+  await stack?.close();
+  stack = undefined;
 });
 
 /**
@@ -35,11 +25,11 @@ afterAll(async () => {
  * and checks they behave as one: ready, answering with the recipe's key, one login between them.
  */
 async function startTopology(replicas: number, env: Record<string, string>): Promise<void> {
-  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seed: 7, devices: 200 }) });
-  store = await testStoreLocation('postgres');
-  const { appId, secret } = emulator.credentials;
-  const local = { ...env, ...store.env, NORTHBOUND_URL: emulator.url, NORTHBOUND_APP_ID: appId, NORTHBOUND_SECRET: secret, HOST: '127.0.0.1', PORT: '0', GATEWAY_PUBLIC_URL: '' };
-  for (let i = 0; i < replicas; i++) processes.push(await startGatewayProcess(local));
+  stack = await startStack({ platform: { clock: 'realtime', startTime: undefined, devices: 200, throttlePerMinute: 100 }, store: 'postgres', gateway: 'none' });
+  // The recipe's environment, with this test's platform, database and address.
+  const local = { ...env, HOST: '127.0.0.1', PORT: '0', GATEWAY_PUBLIC_URL: '' };
+  const processes = [];
+  for (let i = 0; i < replicas; i++) processes.push(await stack.startGateway({ process: true, bare: true, env: local }));
   const key = (env.GATEWAY_API_KEYS ?? '').split(',')[0]?.split(':')[0] ?? '';
   for (const gateway of processes) {
     const base = gateway.url.replace(/\/graphql$/, '');
@@ -49,8 +39,8 @@ async function startTopology(replicas: number, env: Record<string, string>): Pro
     expect(reply.errors).toBeUndefined();
     expect(reply.data.operations.totalCount).toBeGreaterThan(0);
   }
-  const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as Json;
-  expect(stats.byRoute['POST /iocm/app/sec/v1.1.0/login']).toBe(1);
+  const stats = await stack.platform.stats();
+  expect(stats.byRoute[ROUTE.login]).toBe(1);
   expect(stats.tokenRejected).toBe(0);
 }
 

@@ -2,27 +2,32 @@
 // and two gateway processes on one PostgreSQL database share one budget. Either way the platform (the emulator's
 // real sliding-window throttle, on the wall clock) never has to say 1010009.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
-import { Api } from '../helpers/emulator.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
-import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { Api } from '../harness/emulator.js';
+import type { GatewayProcess } from '../harness/gateway.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const BUDGET = 30;
-const EMULATOR = { port: 0, seed: 7, devices: 400, clock: 'realtime' as const, throttlePerMinute: BUDGET };
 
-let emulator: RunningEmulator;
+let stack: Stack;
 let deviceIds: string[];
 const processes: GatewayProcess[] = [];
 const stores: TestStoreLocation[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator(EMULATOR);
-  const api = new Api(emulator.url, emulator.credentials.appId, emulator.credentials.secret);
+  stack = await startStack({
+    platform: { clock: 'realtime', startTime: undefined, throttlePerMinute: BUDGET },
+    // One client drives the load here; refusals come fast.
+    env: { GATEWAY_CLIENT_BUDGET_SHARE: '1', GATEWAY_REQUEST_DEADLINE_MS: '1500' },
+    gateway: 'none',
+  });
+  const { platform } = stack;
+  const api = new Api(platform.url, platform.credentials.appId, platform.credentials.secret);
   await api.login();
-  const page = await api.ok('/iocm/app/dm/v1.4.0/devices', { pageNo: 0, pageSize: 100 });
+  const page = await api.ok(PATH.devices, { pageNo: 0, pageSize: 100 });
   deviceIds = (page.devices as Json[]).map((d) => d.deviceId as string);
 });
 afterEach(async () => {
@@ -30,41 +35,20 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.drop()));
 });
 afterAll(async () => {
-  await emulator?.close();
+  await stack?.close();
 });
 
-async function freshPlatform(): Promise<void> {
-  // Same data; counters and the throttle's window start from zero.
-  const { port: _port, ...options } = EMULATOR;
-  const response = await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(options) });
-  expect(response.status).toBe(200);
-}
-async function stats(): Promise<{ total: number; throttled: number }> {
-  return (await fetch(`${emulator.url}/_emulator/stats`)).json() as Promise<{ total: number; throttled: number }>;
-}
+/** Same data; counters and the throttle's window start from zero. */
+const freshPlatform = () => stack.platform.reset();
+const stats = () => stack.platform.stats();
 async function gatewayOn(store: TestStoreLocation): Promise<GatewayProcess> {
-  const gateway = await startGatewayProcess({
-    ...(platformEnv(emulator.url, emulator.credentials, BUDGET) as Record<string, string>),
-    ...store.env,
-    // One client drives the load here; refusals come fast.
-    GATEWAY_CLIENT_BUDGET_SHARE: '1',
-    GATEWAY_REQUEST_DEADLINE_MS: '1500',
-  });
+  const gateway = await stack.startGateway({ process: true, env: store.env });
   processes.push(gateway);
   return gateway;
 }
 /** Reads each device once through the gateways in turn; how many came back (the others must be RATE_LIMITED). */
 async function readDevices(gateways: GatewayProcess[], ids: string[], refusals = ['RATE_LIMITED']): Promise<number> {
-  const replies = await Promise.all(
-    ids.map(async (id, i) => {
-      const response = await fetch(gateways[i % gateways.length]!.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
-        body: JSON.stringify({ query: 'query($id: ID!) { device(id: $id) { id } }', variables: { id } }),
-      });
-      return (await response.json()) as Json;
-    }),
-  );
+  const replies: Json[] = await Promise.all(ids.map((id, i) => gateways[i % gateways.length]!.query('query($id: ID!) { device(id: $id) { id } }', { id })));
   for (const reply of replies) if (!reply.data?.device) expect(refusals).toContain(reply.errors?.[0]?.extensions?.code);
   return replies.filter((r) => r.data?.device).length;
 }
@@ -94,9 +78,9 @@ describe('the call budget kept in the store', () => {
     // They share one token too: one login between them, so no read fails on auth.
     const served = await readDevices(gateways, deviceIds.slice(0, 80));
     expect(served).toBeLessThanOrEqual(BUDGET);
-    const { total, throttled, byRoute } = (await stats()) as { total: number; throttled: number; byRoute: Record<string, number> };
-    expect(byRoute['POST /iocm/app/sec/v1.1.0/login']).toBe(1);
-    const budgeted = total - (byRoute['POST /iocm/app/sec/v1.1.0/login'] ?? 0) - (byRoute['POST /iocm/app/sec/v1.1.0/refreshToken'] ?? 0);
+    const { total, throttled, byRoute } = await stats();
+    expect(byRoute[ROUTE.login]).toBe(1);
+    const budgeted = total - (byRoute[ROUTE.login] ?? 0) - (byRoute[ROUTE.refresh] ?? 0);
     expect(budgeted).toBeGreaterThan(BUDGET / 2);
     expect(budgeted).toBeLessThanOrEqual(BUDGET);
     expect(throttled).toBe(0);

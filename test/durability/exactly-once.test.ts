@@ -4,26 +4,29 @@
 // The emulator runs on the wall clock here: reconciles match tasks by the platform's createTime.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { platformEnv } from '../gateway/helpers.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
-import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
-import { callsDuring, CREATE_ROUTE, loadFixtures, startMutationStack, TEST_API_KEY, type Fixtures, type MutationStack } from '../mutations/support.js';
+import { TEST_API_KEY, type GatewayProcess } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { testStoreLocation, type TestStoreLocation } from '../harness/store.js';
+import { callsDuring, loadFixtures, type Fixtures } from '../mutations/support.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const CREATE = `mutation Create($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }`;
 
-let stack: MutationStack;
+let stack: Stack;
 let f: Fixtures;
 const processes: GatewayProcess[] = [];
 const stores: TestStoreLocation[] = [];
 
 beforeAll(async () => {
-  stack = await startMutationStack({ emulator: { clock: 'realtime', startTime: undefined }, env: { NORTHBOUND_TIMEOUT_MS: '500' } });
+  stack = await startStack({ platform: { clock: 'realtime', startTime: undefined }, gateway: 'none' });
+  // A short platform timeout for this one; the processes keep the default (a drained create takes 1 s).
+  await stack.useGateway({ env: { NORTHBOUND_TIMEOUT_MS: '500' } });
   f = await loadFixtures(stack);
 });
 afterEach(async () => {
-  await stack?.control('faults', undefined, 'DELETE');
+  await stack?.platform.clearFaults();
   await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
   await Promise.all(stores.splice(0).map((s) => s.drop()));
 });
@@ -41,8 +44,8 @@ const operationIdOf = (reply: Json): string | undefined => reply.data?.createFir
 const codeOf = (reply: Json) => reply.errors?.[0]?.extensions;
 const device = (i: number) => f.devices[i] as string;
 
-async function gatewayProcess(store: TestStoreLocation, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const gateway = await startGatewayProcess({ ...(platformEnv(stack.emulator.url, stack.emulator.credentials) as Record<string, string>), ...store.env, ...env });
+async function gatewayProcess(store: TestStoreLocation): Promise<GatewayProcess> {
+  const gateway = await stack.startGateway({ process: true, env: store.env });
   processes.push(gateway);
   return gateway;
 }
@@ -60,21 +63,21 @@ describe('a reconcile', () => {
     expect(t).toBeDefined();
 
     const k2 = randomUUID();
-    await stack.control('faults', { dropConnections: true, routes: [CREATE_ROUTE.firmware] });
+    await stack.platform.control('faults', { dropConnections: true, routes: [ROUTE.createFirmwareUpgrade] });
     expect(codeOf(await create(stack.gateway.url, devices, k2))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.clearFaults();
 
     const retry = await callsDuring(stack, () => create(stack.gateway.url, devices, k2));
     expect(operationIdOf(retry.result)).toBeUndefined();
     expect(codeOf(retry.result)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
     expect(retry.result.errors[0].message).toMatch(/belong to other requests/);
-    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 });
 
 describe('a create without a key', () => {
   it('that times out answers UPSTREAM_TIMEOUT with outcome UNKNOWN and says to send an idempotencyKey', async () => {
-    await stack.control('faults', { latencyMs: 1500, routes: [CREATE_ROUTE.firmware] });
+    await stack.platform.control('faults', { latencyMs: 1500, routes: [ROUTE.createFirmwareUpgrade] });
     const reply = await create(stack.gateway.url, [device(1)]);
     expect(codeOf(reply)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
     expect(reply.errors[0].message).toMatch(/idempotencyKey/);
@@ -88,7 +91,7 @@ describe('the same key', () => {
     expect(operationIdOf(first)).toBeDefined();
     const again = await callsDuring(stack, () => create(stack.gateway.url, [device(3), device(2)], key));
     expect(operationIdOf(again.result)).toBe(operationIdOf(first));
-    expect(again.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(again.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 
   it('survives a gateway restart on the same data dir, a create answered during the drain included', async () => {
@@ -99,19 +102,19 @@ describe('the same key', () => {
     expect(created).toBeDefined();
 
     // A slow create (1 s) is under way when the gateway is told to stop: the drain lets it finish.
-    await stack.control('faults', { latencyMs: 1000, routes: [CREATE_ROUTE.firmware] });
+    await stack.platform.control('faults', { latencyMs: 1000, routes: [ROUTE.createFirmwareUpgrade] });
     const drainedKey = randomUUID();
     const during = create(before.url, [device(5)], drainedKey);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await before.stop('SIGTERM');
     const drained = operationIdOf(await during);
     expect(drained).toBeDefined();
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.clearFaults();
 
     const after = await gatewayProcess(store);
     const retried = await callsDuring(stack, () => Promise.all([create(after.url, [device(4)], key), create(after.url, [device(5)], drainedKey)]));
     expect(retried.result.map(operationIdOf)).toEqual([created, drained]);
-    expect(retried.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(retried.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 
   it('is honoured by a second gateway process on the same PostgreSQL database; 20 sends across both make one task', async () => {
@@ -122,13 +125,13 @@ describe('the same key', () => {
     expect(created).toBeDefined();
     const onB = await callsDuring(stack, () => create(b!.url, [device(6)], key));
     expect(operationIdOf(onB.result)).toBe(created);
-    expect(onB.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(onB.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
 
     // A slow create, so that all 20 are in flight together.
-    await stack.control('faults', { latencyMs: 300, routes: [CREATE_ROUTE.firmware] });
+    await stack.platform.control('faults', { latencyMs: 300, routes: [ROUTE.createFirmwareUpgrade] });
     const shared = randomUUID();
     const burst = await callsDuring(stack, () => Promise.all(Array.from({ length: 20 }, (_, i) => create((i % 2 ? a : b)!.url, [device(7)], shared))));
-    expect(burst.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(burst.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     const ids = new Set(burst.result.map(operationIdOf));
     expect(ids.size, JSON.stringify(burst.result.filter((r) => !operationIdOf(r)))).toBe(1);
     expect([...ids][0]).toBeDefined();

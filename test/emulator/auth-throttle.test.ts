@@ -1,12 +1,13 @@
 // Acceptance item 3: the per-application throttle (sliding 60 s window of emulated time) and access-token rules.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Api, P, START_TIME, startTestEmulator, type Res, type Started } from '../helpers/emulator.js';
+import { Api, START_TIME, startTestEmulator, type Res, type Started } from '../harness/emulator.js';
+import { PATH, ROUTE } from '../harness/routes.js';
 
 let emu: Started;
 let api: Api;
 
-const ROUTE = 'GET /iodm/northbound/v1.5.0/category';
-const call = () => api.get(P.packages, { pageSize: 1 });
+const PACKAGES_ROUTE = ROUTE.packages;
+const call = () => api.get(PATH.packages, { pageSize: 1 });
 const outcome = (r: Res) => (r.status === 200 ? 'ok' : `${r.status} ${r.body?.error_code}`);
 const THROTTLED = '403 1010009';
 const BAD_TOKEN = '403 1010005';
@@ -49,7 +50,7 @@ describe('throttle', () => {
     expect(res.body).toEqual({ error_code: '1010009', error_desc: expect.any(String) });
     const stats = await api.stats();
     expect(stats.throttled - before.throttled).toBe(2);
-    expect(stats.byRoute[ROUTE]).toBeGreaterThanOrEqual(7); // every call to the route is counted, refused or not
+    expect(stats.byRoute[PACKAGES_ROUTE]).toBeGreaterThanOrEqual(7); // every call to the route is counted, refused or not
     expect(stats.total - before.total).toBeGreaterThanOrEqual(7);
     await api.advance(60);
     expect(await calls(5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
@@ -106,7 +107,7 @@ describe('access token', () => {
     expect(await calls(1)).toEqual(['ok']);
     await api.advance(2);
     expect(await calls(1)).toEqual([BAD_TOKEN]);
-    const res = await api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false });
+    const res = await api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false });
     expect(res.status, res.text).toBe(200);
     expect(res.body.expiresIn).toBe(3600);
     expect(res.body.accessToken).not.toBe(api.accessToken);
@@ -116,7 +117,7 @@ describe('access token', () => {
 
   test('a refresh before expiry also gives a working token', async () => {
     await api.advance(1800);
-    const res = await api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false });
+    const res = await api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false });
     expect(res.status, res.text).toBe(200);
     api.accessToken = res.body.accessToken;
     await api.advance(3000); // 4800 s after login, 3000 s after the refresh
@@ -125,7 +126,7 @@ describe('access token', () => {
 
   test('the refresh token itself expires after 24 h', async () => {
     await api.advance(24 * 3600 + 1);
-    const res = await api.post(P.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false });
+    const res = await api.post(PATH.refresh, { appId: api.appId, secret: api.secret, refreshToken: api.refreshToken }, { token: false });
     expect([res.status, res.body?.error_code]).toEqual([401, '100208']);
   });
 
@@ -133,14 +134,14 @@ describe('access token', () => {
     const older = api.accessToken;
     expect((await api.login()).status).toBe(200);
     expect(api.accessToken).not.toBe(older);
-    expect(outcome(await api.get(P.packages, {}, { token: older }))).toBe(BAD_TOKEN);
+    expect(outcome(await api.get(PATH.packages, {}, { token: older }))).toBe(BAD_TOKEN);
     expect(await calls(1)).toEqual(['ok']);
   });
 
   test('app_key must be the token owner: another app or a missing app_key gives 1010005', async () => {
-    expect(outcome(await api.get(P.packages, {}, { appKey: 'authorised-app' }))).toBe(BAD_TOKEN);
-    expect(outcome(await api.get(P.packages, {}, { appKey: 'no-such-app' }))).toBe(BAD_TOKEN);
-    expect(outcome(await api.get(P.packages, {}, { headers: { authorization: `Bearer ${api.accessToken}` }, token: false }))).toBe(BAD_TOKEN);
+    expect(outcome(await api.get(PATH.packages, {}, { appKey: 'authorised-app' }))).toBe(BAD_TOKEN);
+    expect(outcome(await api.get(PATH.packages, {}, { appKey: 'no-such-app' }))).toBe(BAD_TOKEN);
+    expect(outcome(await api.get(PATH.packages, {}, { headers: { authorization: `Bearer ${api.accessToken}` }, token: false }))).toBe(BAD_TOKEN);
     expect(await calls(1)).toEqual(['ok']);
   });
 

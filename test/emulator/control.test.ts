@@ -1,13 +1,14 @@
 // The control API of DESIGN.md §4 / the emulator README: clock, stats, credentials, reset and fault rules, seen
 // through what a client of the platform API would observe.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Api, P, START_TIME, compact, sleep, startTestEmulator, type Started } from '../helpers/emulator.js';
+import { Api, START_TIME, compact, sleep, startTestEmulator, type Started } from '../harness/emulator.js';
+import { PATH, ROUTE } from '../harness/routes.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const OPTIONS = { seed: 9, devices: 100, clock: 'manual', startTime: START_TIME, throttlePerMinute: 1_000_000 };
-const DEVICE_ROUTE = 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}';
-const PACKAGES_ROUTE = 'GET /iodm/northbound/v1.5.0/category';
+const DEVICE_ROUTE = ROUTE.device;
+const PACKAGES_ROUTE = ROUTE.packages;
 
 let emu: Started;
 let api: Api;
@@ -16,7 +17,7 @@ let deviceId: string;
 beforeAll(async () => {
   emu = await startTestEmulator(OPTIONS);
   api = emu.api;
-  deviceId = (await api.ok(P.devices, { pageNo: 0, pageSize: 1 })).devices[0].deviceId;
+  deviceId = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).devices[0].deviceId;
 });
 afterAll(async () => { await emu?.close(); });
 beforeEach(async () => {
@@ -41,7 +42,7 @@ describe('clock', () => {
     await api.reset({ ...OPTIONS, clock: 'realtime' });
     // A platform call first: the emulator brings its clock up to date on each platform call (the control
     // read alone may lag by up to its 1 s tick).
-    const read = async () => { await api.get(P.packages); return api.clock(); };
+    const read = async () => { await api.get(PATH.packages); return api.clock(); };
     const c0 = await read();
     expect(c0.mode).toBe('realtime');
     const wall0 = Date.now();
@@ -64,9 +65,9 @@ describe('clock', () => {
 describe('stats and credentials', () => {
   test('counts platform calls by route template; control calls are not counted', async () => {
     await api.reset(OPTIONS); // zeroes the counters (the login of beforeEach was counted)
-    await api.get(`${P.devices}/${deviceId}`);
-    await api.get(`${P.devices}/${deviceId}`);
-    await api.get(P.packages);
+    await api.get(`${PATH.devices}/${deviceId}`);
+    await api.get(`${PATH.devices}/${deviceId}`);
+    await api.get(PATH.packages);
     await api.clock();
     await api.control('GET', '/credentials');
     const stats = await api.stats();
@@ -85,8 +86,8 @@ describe('stats and credentials', () => {
 
   test('the control API is not throttled', async () => {
     await api.reset({ ...OPTIONS, throttlePerMinute: 1 });
-    expect((await api.get(P.packages)).status).toBe(200);
-    expect((await api.get(P.packages)).body?.error_code).toBe('1010009');
+    expect((await api.get(PATH.packages)).status).toBe(200);
+    expect((await api.get(PATH.packages)).body?.error_code).toBe('1010009');
     for (let i = 0; i < 5; i++) await api.stats();
     expect((await api.clock()).mode).toBe('manual');
   });
@@ -94,8 +95,8 @@ describe('stats and credentials', () => {
 
 describe('state views', () => {
   test('devices/{id}, operations/{id} and batchTasks/{id} answer for known ids, 404 otherwise, and are not counted', async () => {
-    const op = (await api.ok(P.operations, { pageSize: 1 })).data[0];
-    const batch = await api.post(P.batchTasks, {
+    const op = (await api.ok(PATH.operations, { pageSize: 1 })).data[0];
+    const batch = await api.post(PATH.batchTasks, {
       appId: api.appId, taskName: 'state', taskType: 'DeviceCmd', timeout: 10,
       param: { type: 'DeviceList', deviceList: [deviceId], command: { serviceId: 'Sensor', method: 'RESET' } },
     });
@@ -116,20 +117,20 @@ describe('faults', () => {
   test('errorStatus 500 answers 50252 on the listed routes only; DELETE clears it; reset clears it too', async () => {
     const { faults } = await api.addFault({ errorStatus: 500, routes: [DEVICE_ROUTE] });
     expect(faults.length).toBe(1);
-    const hit = await api.get(`${P.devices}/${deviceId}`);
+    const hit = await api.get(`${PATH.devices}/${deviceId}`);
     expect([hit.status, hit.body?.error_code]).toEqual([500, '50252']);
-    expect((await api.get(P.packages)).status).toBe(200);
+    expect((await api.get(PATH.packages)).status).toBe(200);
     await api.clearFaults();
-    expect((await api.get(`${P.devices}/${deviceId}`)).status).toBe(200);
+    expect((await api.get(`${PATH.devices}/${deviceId}`)).status).toBe(200);
     await api.addFault({ errorStatus: 500 });
-    expect((await api.get(P.packages)).status).toBe(500);
+    expect((await api.get(PATH.packages)).status).toBe(500);
     await api.reset(OPTIONS);
-    expect((await api.get(P.packages)).status).toBe(200);
+    expect((await api.get(PATH.packages)).status).toBe(200);
   });
 
   test('another errorStatus sends a proxy-style text body, not a platform error', async () => {
     await api.addFault({ errorStatus: 503, routes: [PACKAGES_ROUTE] });
-    const res = await api.get(P.packages);
+    const res = await api.get(PATH.packages);
     expect(res.status).toBe(503);
     expect(res.body).toBeUndefined(); // not JSON
     expect(res.text.length).toBeGreaterThan(0);
@@ -138,7 +139,7 @@ describe('faults', () => {
   test('errorRate 0.5 fails some calls and lets others through', async () => {
     await api.addFault({ errorStatus: 500, errorRate: 0.5, routes: [PACKAGES_ROUTE] });
     const statuses = [];
-    for (let i = 0; i < 40; i++) statuses.push((await api.get(P.packages)).status);
+    for (let i = 0; i < 40; i++) statuses.push((await api.get(PATH.packages)).status);
     const failed = statuses.filter((s) => s === 500).length;
     expect(failed).toBeGreaterThan(5);
     expect(failed).toBeLessThan(35);
@@ -147,30 +148,30 @@ describe('faults', () => {
 
   test('dropConnections resets the socket without an answer', async () => {
     await api.addFault({ dropConnections: true, routes: [DEVICE_ROUTE] });
-    await expect(api.get(`${P.devices}/${deviceId}`)).rejects.toThrow();
-    expect((await api.get(P.packages)).status).toBe(200);
+    await expect(api.get(`${PATH.devices}/${deviceId}`)).rejects.toThrow();
+    expect((await api.get(PATH.packages)).status).toBe(200);
   });
 
   test('latencyMs delays the answer, and a create that the client gave up on still creates', async () => {
     await api.addFault({ latencyMs: 400, routes: [PACKAGES_ROUTE] });
     const t0 = performance.now();
-    expect((await api.get(P.packages)).status).toBe(200);
+    expect((await api.get(PATH.packages)).status).toBe(200);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(380);
 
-    const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 100 })).devices;
-    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const devices: Json[] = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 100 })).devices;
+    const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
     const pair = pkgs.flatMap((p) => devices.filter((d) => d.deviceInfo.deviceType === p.deviceType && d.deviceInfo.model === p.model
       && d.deviceInfo.manufacturerName === p.manufacturerName).map((d) => ({ p, d })))[0]!;
-    const route = 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade';
+    const route = ROUTE.createFirmwareUpgrade;
     await api.addFault({ latencyMs: 500, routes: [route] });
     const abort = AbortSignal.timeout(100);
-    await expect(fetch(api.url + P.fwUpgrade, {
+    await expect(fetch(api.url + PATH.fwUpgrade, {
       method: 'POST', signal: abort,
       headers: { app_key: api.appId, authorization: `Bearer ${api.accessToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ fileId: pair.p.fileId, targets: { devices: [pair.d.deviceId] } }),
     })).rejects.toThrow();
     await sleep(600);
-    const list = await api.ok(P.operations, { deviceId: pair.d.deviceId, pageSize: 100 });
+    const list = await api.ok(PATH.operations, { deviceId: pair.d.deviceId, pageSize: 100 });
     const now = (await api.clock()).compact;
     expect(list.data.filter((o: Json) => o.createTime === now).length, 'the abandoned create made its task').toBe(1);
   });
@@ -198,7 +199,7 @@ describe('devices/{deviceId}', () => {
     expect((await post('00000000-0000-4000-8000-000000000000', { name: 'x' })).status).toBe(404);
     const res = await post(deviceId, { status: 'OFFLINE', fwVersion: 'V0.0.1' });
     expect(res.status).toBe(200);
-    const read = await api.ok(`${P.devices}/${deviceId}`);
+    const read = await api.ok(`${PATH.devices}/${deviceId}`);
     expect(read.deviceInfo).toMatchObject({ status: 'OFFLINE', fwVersion: 'V0.0.1' });
     expect(read.lastModifiedTime).toBe(compact(START_TIME));
   });
@@ -209,11 +210,11 @@ describe('outcomes', () => {
 
   /** Creates a firmware task for up to `n` devices of the best-matching package; returns its id and devices. */
   async function fwTask(n: number): Promise<{ operationId: string; deviceIds: string[] }> {
-    const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 100 })).devices;
-    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const devices: Json[] = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 100 })).devices;
+    const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
     const best = pkgs.map((p) => ({ p, ds: devices.filter((d) => sameProduct(d, p)) })).sort((a, b) => b.ds.length - a.ds.length)[0]!;
     const deviceIds = best.ds.slice(0, n).map((d) => d.deviceId);
-    const res = await api.post(P.fwUpgrade, { fileId: best.p.fileId, targets: { devices: deviceIds } });
+    const res = await api.post(PATH.fwUpgrade, { fileId: best.p.fileId, targets: { devices: deviceIds } });
     expect(res.status, res.text).toBe(200);
     return { operationId: res.body.operationId, deviceIds };
   }
@@ -258,10 +259,10 @@ describe('outcomes', () => {
   });
 
   test('batchFailureRate 1 fails every command of a new batch task', async () => {
-    const devices: Json[] = (await api.ok(P.devices, { pageNo: 0, pageSize: 5 })).devices;
+    const devices: Json[] = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 5 })).devices;
     for (const d of devices) await api.control('POST', `/devices/${d.deviceId}`, { status: 'ONLINE' });
     const batch = async () => {
-      const res = await api.post(P.batchTasks, {
+      const res = await api.post(PATH.batchTasks, {
         appId: api.appId, taskName: 'outcomes', taskType: 'DeviceCmd', timeout: 10,
         param: { type: 'DeviceList', deviceList: devices.map((d) => d.deviceId), command: { serviceId: 'S', method: 'PING', paras: {} } },
       });
@@ -305,12 +306,12 @@ describe('reset throttlePerMinute', () => {
     expect((await api.reset({ ...OPTIONS, throttlePerMinute: 5_000_000 })).reset).toBe(true);
     await api.reset({ ...OPTIONS, throttlePerMinute: null });
     await api.login();
-    for (let i = 0; i < 150; i++) expect((await api.get(P.packages)).status).toBe(200);
+    for (let i = 0; i < 150; i++) expect((await api.get(PATH.packages)).status).toBe(200);
     expect((await api.stats()).throttled).toBe(0);
     await api.reset({ ...OPTIONS, throttlePerMinute: 100 });
     await api.login();
     const codes = [];
-    for (let i = 0; i < 101; i++) codes.push((await api.get(P.packages)).status);
+    for (let i = 0; i < 101; i++) codes.push((await api.get(PATH.packages)).status);
     expect(codes.filter((c) => c === 403)).toHaveLength(1);
     for (const bad of [0, 1.5, -3, '100']) {
       await expect(api.reset({ ...OPTIONS, throttlePerMinute: bad })).rejects.toThrow(/throttlePerMinute/);

@@ -1,6 +1,7 @@
 // Acceptance item 4: the same seed, fleet size and startTime give byte-identical responses; another seed does not.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Api, P, START_TIME, startTestEmulator, type Started } from '../helpers/emulator.js';
+import { Api, START_TIME, startTestEmulator, type Started } from '../harness/emulator.js';
+import { PATH } from '../harness/routes.js';
 
 let emu: Started;
 let api: Api;
@@ -15,31 +16,31 @@ async function snapshot(): Promise<Record<string, string>> {
     out[key] = r.text;
     return JSON.parse(r.text);
   };
-  await text('devices p0', P.devices, { pageNo: 0, pageSize: 250 });
-  const lastPage = await text('devices p1', P.devices, { pageNo: 1, pageSize: 250 });
-  await text('devices online', P.devices, { pageNo: 0, pageSize: 100, status: 'ONLINE' });
+  await text('devices p0', PATH.devices, { pageNo: 0, pageSize: 250 });
+  const lastPage = await text('devices p1', PATH.devices, { pageNo: 1, pageSize: 250 });
+  await text('devices online', PATH.devices, { pageNo: 0, pageSize: 100, status: 'ONLINE' });
   const firstDevice = lastPage.devices[0].deviceId;
-  await text('device', `${P.devices}/${firstDevice}`);
-  const ops = await text('operations p0', P.operations, { pageNo: 0, pageSize: 100 });
-  await text('operations p1', P.operations, { pageNo: 1, pageSize: 20 });
+  await text('device', `${PATH.devices}/${firstDevice}`);
+  const ops = await text('operations p0', PATH.operations, { pageNo: 0, pageSize: 100 });
+  await text('operations p1', PATH.operations, { pageNo: 1, pageSize: 20 });
   for (const o of ops.data.slice(0, 5)) {
-    await text(`operation ${o.operationId}`, `${P.operations}/${o.operationId}`);
-    await text(`subtasks ${o.operationId}`, `${P.operations}/${o.operationId}/subOperations`, { pageSize: 100 });
+    await text(`operation ${o.operationId}`, `${PATH.operations}/${o.operationId}`);
+    await text(`subtasks ${o.operationId}`, `${PATH.operations}/${o.operationId}/subOperations`, { pageSize: 100 });
   }
-  await text('firmware packages', P.packages, { fileType: 'firmwarePackage', pageSize: 100 });
-  await text('software packages', P.packages, { fileType: 'softwarePackage', pageSize: 100 });
-  const groups = await text('groups', P.groups, { pageNo: 0, pageSize: 500 });
-  for (const g of groups.list.slice(0, 3)) await text(`members ${g.id}`, P.members, { devGroupId: g.id, pageSize: 1000 });
+  await text('firmware packages', PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 });
+  await text('software packages', PATH.packages, { fileType: 'softwarePackage', pageSize: 100 });
+  const groups = await text('groups', PATH.groups, { pageNo: 0, pageSize: 500 });
+  for (const g of groups.list.slice(0, 3)) await text(`members ${g.id}`, PATH.members, { devGroupId: g.id, pageSize: 1000 });
   // Batch tasks have no list call: create one over a fixed device list and let it run for 5 minutes.
-  const created = await api.post(P.batchTasks, {
+  const created = await api.post(PATH.batchTasks, {
     appId: api.appId, taskName: 'determinism', taskType: 'DeviceCmd', timeout: 10,
     param: { type: 'DeviceList', deviceList: lastPage.devices.slice(0, 40).map((d: { deviceId: string }) => d.deviceId), command: { serviceId: 'Sensor', method: 'RESET' } },
   });
   expect(created.status, created.text).toBe(200);
   out['batch create'] = created.text;
   await api.advance(300);
-  await text('batch task', `${P.batchTasks}/${created.body.taskID}`);
-  await text('batch details', P.batchDetails, { taskId: created.body.taskID, pageSize: 250 });
+  await text('batch task', `${PATH.batchTasks}/${created.body.taskID}`);
+  await text('batch details', PATH.batchDetails, { taskId: created.body.taskID, pageSize: 250 });
   return out;
 }
 

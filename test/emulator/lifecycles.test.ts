@@ -1,7 +1,8 @@
 // Acceptance item 5: upgrade and batch task lifecycles under a manual clock, checked step by step against what a
 // client reads: staResult always equals the subtasks, statuses only move forward, outcomes change device versions.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Api, P, START_TIME, allPages, compact, startTestEmulator, type Started } from '../helpers/emulator.js';
+import { Api, START_TIME, allPages, compact, startTestEmulator, type Started } from '../harness/emulator.js';
+import { PATH } from '../harness/routes.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -16,13 +17,13 @@ const sameProduct = (d: Json, p: Json) =>
   d.deviceInfo?.deviceType === p.deviceType && d.deviceInfo?.model === p.model && d.deviceInfo?.manufacturerName === p.manufacturerName;
 
 async function fleet(): Promise<Json[]> {
-  return allPages(api, P.devices, {}, 'devices', 250);
+  return allPages(api, PATH.devices, {}, 'devices', 250);
 }
 
 /** The package of `kind` whose product has the most devices passing `keep`, with those devices. */
 async function pickPackage(kind: 'fw' | 'sw', keep: (d: Json, pkg: Json) => boolean): Promise<{ pkg: Json; devices: Json[] }> {
   const devices = await fleet();
-  const pkgs: Json[] = (await api.ok(P.packages, { fileType: kind === 'fw' ? 'firmwarePackage' : 'softwarePackage', pageSize: 100 })).data;
+  const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: kind === 'fw' ? 'firmwarePackage' : 'softwarePackage', pageSize: 100 })).data;
   const best = pkgs
     .map((pkg) => ({ pkg, devices: devices.filter((d) => sameProduct(d, pkg) && keep(d, pkg)) }))
     .sort((a, b) => b.devices.length - a.devices.length)[0];
@@ -34,9 +35,9 @@ const notYetOnVersion = (d: Json, pkg: Json) => d.deviceInfo.fwVersion !== pkg.v
 
 /** Reads the task and all its subtasks; asserts staResult equals the subtask counts and total = number of targets. */
 async function readTask(operationId: string, targets: number): Promise<{ task: Json; subs: Json[] }> {
-  const task = await api.ok(`${P.operations}/${operationId}`);
+  const task = await api.ok(`${PATH.operations}/${operationId}`);
   // Default page size (10): several pages per read, so paging is checked while the task changes state.
-  const subs: Json[] = await allPages(api, `${P.operations}/${operationId}/subOperations`, {}, 'data', 10);
+  const subs: Json[] = await allPages(api, `${PATH.operations}/${operationId}/subOperations`, {}, 'data', 10);
   const counts: Record<string, number> = { total: subs.length, wait: 0, processing: 0, success: 0, fail: 0, stop: 0, timeout: 0 };
   for (const s of subs) counts[s.status] = (counts[s.status] ?? 0) + 1;
   expect(subs.length).toBe(targets);
@@ -82,7 +83,7 @@ describe('firmware upgrade, executeType now', () => {
     const { pkg, devices } = await pickPackage('fw', notYetOnVersion);
     const targets = devices.slice(0, 30);
     const ids = targets.map((d) => d.deviceId);
-    const created = await api.post(P.fwUpgrade, { fileId: pkg.fileId, targets: { devices: ids }, policy: { executeType: 'now' } });
+    const created = await api.post(PATH.fwUpgrade, { fileId: pkg.fileId, targets: { devices: ids }, policy: { executeType: 'now' } });
     expect(created.status, created.text).toBe(200);
     const opId = created.body.operationId;
 
@@ -105,7 +106,7 @@ describe('firmware upgrade, executeType now', () => {
     expect(task.startTime <= task.stopTime && task.createTime <= task.startTime).toBe(true);
 
     for (const s of subs) {
-      const device = await api.ok(`${P.devices}/${s.deviceId}`);
+      const device = await api.ok(`${PATH.devices}/${s.deviceId}`);
       const before = targets.find((d) => d.deviceId === s.deviceId);
       if (s.status === 'success') expect(device.deviceInfo.fwVersion, s.deviceId).toBe(pkg.version);
       else expect(device.deviceInfo.fwVersion, s.deviceId).toBe(before.deviceInfo.fwVersion);
@@ -123,13 +124,13 @@ describe('group targets', () => {
     await api.reset(OPTIONS);
     const devices = await fleet();
     const byId = new Map(devices.map((d) => [d.deviceId, d]));
-    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
-    const groups: Json[] = (await api.ok(P.groups, { pageNo: 0, pageSize: 500 })).list;
+    const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const groups: Json[] = (await api.ok(PATH.groups, { pageNo: 0, pageSize: 500 })).list;
     // Prefer a group whose members are of several products, so the expansion is seen to filter by product.
     let chosen: { group: Json; pkg: Json; expected: string[] } | undefined;
     let fallback: typeof chosen;
     search: for (const group of groups) {
-      const members: string[] = (await api.ok(P.members, { devGroupId: group.id, pageSize: 1000 })).deviceIds;
+      const members: string[] = (await api.ok(PATH.members, { devGroupId: group.id, pageSize: 1000 })).deviceIds;
       for (const pkg of pkgs) {
         const expected = members.filter((id) => byId.has(id) && sameProduct(byId.get(id), pkg));
         if (expected.length === 0) continue;
@@ -140,7 +141,7 @@ describe('group targets', () => {
     chosen ??= fallback;
     expect(chosen, 'a group with a member matching a firmware package').toBeDefined();
     const { group, pkg, expected } = chosen!;
-    const created = await api.post(P.fwUpgrade, {
+    const created = await api.post(PATH.fwUpgrade, {
       fileId: pkg.fileId, targets: { deviceGroups: [group.name], deviceType: pkg.deviceType, model: pkg.model, manufacturerName: pkg.manufacturerName },
     });
     expect(created.status, created.text).toBe(200);
@@ -159,7 +160,7 @@ describe('custom window', () => {
     // A window just over 5 min, shorter than start delay + the longest processing, and failures retry 5 times:
     // some subtasks are still running when it closes.
     const endTime = compact(now, 600 + 301);
-    const created = await api.post(P.fwUpgrade, {
+    const created = await api.post(PATH.fwUpgrade, {
       fileId: pkg.fileId, targets: { devices: ids }, policy: { executeType: 'custom', startTime, endTime, retryType: true, retryTimes: 5 },
     });
     expect(created.status, created.text).toBe(200);
@@ -211,7 +212,7 @@ describe('device_online', () => {
     const offline = (d: Json, pkg: Json) => ['OFFLINE', 'ABNORMAL'].includes(d.deviceInfo.status) && notYetOnVersion(d, pkg);
     const { pkg, devices } = await pickPackage('fw', offline);
     const ids = devices.slice(0, 4).map((d) => d.deviceId);
-    const created = await api.post(P.fwUpgrade, { fileId: pkg.fileId, targets: { devices: ids }, policy: { executeType: 'device_online' } });
+    const created = await api.post(PATH.fwUpgrade, { fileId: pkg.fileId, targets: { devices: ids }, policy: { executeType: 'device_online' } });
     expect(created.status, created.text).toBe(200);
     const opId = created.body.operationId;
 
@@ -224,7 +225,7 @@ describe('device_online', () => {
       if (step > 0) await api.advance(300);
       const { subs } = await readTask(opId, ids.length);
       for (const id of ids) {
-        const status = (await api.ok(`${P.devices}/${id}`)).deviceInfo.status;
+        const status = (await api.ok(`${PATH.devices}/${id}`)).deviceInfo.status;
         const sub = subs.find((s) => s.deviceId === id);
         const before = prevSub.get(id);
         if (before === 'wait' && sub.status !== 'wait') {
@@ -247,7 +248,7 @@ describe('retries', () => {
     const { pkg, devices } = await pickPackage('fw', notYetOnVersion);
     const ids = devices.slice(0, 40).map((d) => d.deviceId);
     const retryTimes = 1; // small, so that some subtasks use up their retries (p=0.04 per device)
-    const created = await api.post(P.fwUpgrade, {
+    const created = await api.post(PATH.fwUpgrade, {
       fileId: pkg.fileId, targets: { devices: ids }, policy: { executeType: 'now', retryType: true, retryTimes },
     });
     expect(created.status, created.text).toBe(200);
@@ -297,7 +298,7 @@ describe('batch task', () => {
     const all = await fleet();
     const list = all.filter((_, i) => i % 20 === 0).slice(0, 15); // a spread of devices, online or not
     const ids = list.map((d) => d.deviceId);
-    const created = await api.post(P.batchTasks, {
+    const created = await api.post(PATH.batchTasks, {
       appId: api.appId, taskName: 'lifecycle', taskType: 'DeviceCmd', timeout: 10,
       param: { type: 'DeviceList', deviceList: ids, command: { serviceId: 'Sensor', method: 'RESET', paras: {} } },
     });
@@ -316,8 +317,8 @@ describe('batch task', () => {
     let details: Json[] = [];
     let elapsed = 0;
     for (;;) {
-      task = await api.ok(`${P.batchTasks}/${taskId}`);
-      details = await allPages(api, P.batchDetails, { taskId }, 'taskDetails', 250);
+      task = await api.ok(`${PATH.batchTasks}/${taskId}`);
+      details = await allPages(api, PATH.batchDetails, { taskId }, 'taskDetails', 250);
       const n = (s: string) => details.filter((d) => d.status === s).length;
       expect(details.length).toBe(ids.length);
       expect(task.totalCnt).toBe(ids.length);
@@ -333,7 +334,7 @@ describe('batch task', () => {
         if (before) expect(detailNext[before], `${id}: ${before} -> ${d.status}`).toContain(d.status);
         // A detail leaves Pending only once its device is online (ONLINE now or at the previous step, 30 s ago).
         if (before === 'Pending' && d.status !== 'Pending' && task.status !== 'Timeout') {
-          const online = (await api.ok(`${P.devices}/${id}`)).deviceInfo.status === 'ONLINE';
+          const online = (await api.ok(`${PATH.devices}/${id}`)).deviceInfo.status === 'ONLINE';
           expect(online || prevOnline.get(id), `${id} left Pending while offline`).toBe(true);
         }
         prevDetail.set(id, d.status);
@@ -341,7 +342,7 @@ describe('batch task', () => {
         if (d.status === 'Success') expect(d.error).toBeUndefined();
         if (d.error !== undefined) expect(JSON.parse(d.error)).toEqual({ error_code: expect.stringMatching(/^\d+$/), error_desc: expect.any(String) });
       }
-      for (const id of ids) prevOnline.set(id, (await api.ok(`${P.devices}/${id}`)).deviceInfo.status === 'ONLINE');
+      for (const id of ids) prevOnline.set(id, (await api.ok(`${PATH.devices}/${id}`)).deviceInfo.status === 'ONLINE');
       if (task.status === 'Complete' || task.status === 'Timeout') break;
       expect(elapsed, 'the task ends by its timeout (10 min)').toBeLessThan(630);
       await api.advance(30);
@@ -358,6 +359,6 @@ describe('batch task', () => {
       expect(task.expiredCnt).toBe(n('Pending')); // never reached: expired
     }
     await api.advance(600); // nothing changes after the end
-    expect(await api.ok(`${P.batchTasks}/${taskId}`)).toEqual(task);
+    expect(await api.ok(`${PATH.batchTasks}/${taskId}`)).toEqual(task);
   });
 });

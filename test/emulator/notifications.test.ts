@@ -1,9 +1,10 @@
 // Acceptance item 6: management notifications reach a subscribed callback with the right ids and validate
 // against the spec's Notify*DTO schemas; one result notice per run (so retries show up as extra notices).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Api, P, START_TIME, allPages, sleep, startTestEmulator, waitFor, type Started } from '../helpers/emulator.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { schemaErrors } from '../helpers/spec.js';
+import { Api, START_TIME, allPages, sleep, startTestEmulator, waitFor, type Started } from '../harness/emulator.js';
+import { PATH } from '../harness/routes.js';
+import { startReceiver, type Receiver } from '../harness/receiver.js';
+import { schemaErrors } from '../harness/spec.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,9 +25,9 @@ const sameProduct = (d: Json, p: Json) =>
   d.deviceInfo?.deviceType === p.deviceType && d.deviceInfo?.model === p.model && d.deviceInfo?.manufacturerName === p.manufacturerName;
 
 async function pick(kind: 'fw' | 'sw', n: number): Promise<{ pkg: Json; devices: Json[] }> {
-  const devices: Json[] = await allPages(api, P.devices, {}, 'devices', 250);
+  const devices: Json[] = await allPages(api, PATH.devices, {}, 'devices', 250);
   const versionField = kind === 'fw' ? 'fwVersion' : 'swVersion';
-  const pkgs: Json[] = (await api.ok(P.packages, { fileType: kind === 'fw' ? 'firmwarePackage' : 'softwarePackage', pageSize: 100 })).data;
+  const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: kind === 'fw' ? 'firmwarePackage' : 'softwarePackage', pageSize: 100 })).data;
   const best = pkgs
     .map((pkg) => ({ pkg, devices: devices.filter((d) => sameProduct(d, pkg) && d.deviceInfo[versionField] !== pkg.version) }))
     .sort((a, b) => b.devices.length - a.devices.length)[0]!;
@@ -36,7 +37,7 @@ async function pick(kind: 'fw' | 'sw', n: number): Promise<{ pkg: Json; devices:
 
 async function subscribe(...types: string[]) {
   for (const notifyType of types) {
-    const res = await api.post(P.subscribe, { notifyType, callbackUrl: rx.url });
+    const res = await api.post(PATH.subscribe, { notifyType, callbackUrl: rx.url });
     expect([res.status, res.text]).toEqual([200, '']);
   }
 }
@@ -49,10 +50,10 @@ async function runTask(path: string, body: Json): Promise<{ operationId: string;
   let task: Json = {};
   for (let i = 0; i < 200 && !['success', 'failed'].includes(task.status); i++) {
     await api.advance(30);
-    task = await api.ok(`${P.operations}/${operationId}`);
+    task = await api.ok(`${PATH.operations}/${operationId}`);
   }
   expect(['success', 'failed']).toContain(task.status);
-  const subs = await allPages<Json>(api, `${P.operations}/${operationId}/subOperations`, {}, 'data', 100);
+  const subs = await allPages<Json>(api, `${PATH.operations}/${operationId}/subOperations`, {}, 'data', 100);
   return { operationId, task, subs };
 }
 
@@ -84,7 +85,7 @@ describe('firmware task', () => {
   test('state-change and result notices for every subtask, with matching ids and versions', async () => {
     await subscribe('fwUpgradeStateChangeNotify', 'fwUpgradeResultNotify');
     const { pkg, devices } = await pick('fw', 6);
-    const { operationId, subs } = await runTask(P.fwUpgrade, { fileId: pkg.fileId, targets: { devices: devices.map((d) => d.deviceId) } });
+    const { operationId, subs } = await runTask(PATH.fwUpgrade, { fileId: pkg.fileId, targets: { devices: devices.map((d) => d.deviceId) } });
     // Tasks from the generated history that are still running notify too: look at this task's notices.
     const ours = () => rx.notices.filter((n) => n.operationId === operationId);
     const results = () => ours().filter((n) => n.notifyType === 'fwUpgradeResultNotify');
@@ -117,11 +118,11 @@ describe('firmware task', () => {
   test('only subscribed types are sent, and nothing before a subscription', async () => {
     const { pkg, devices } = await pick('fw', 3);
     const body = { fileId: pkg.fileId, targets: { devices: devices.map((d) => d.deviceId) } };
-    await runTask(P.fwUpgrade, body); // no subscription yet
+    await runTask(PATH.fwUpgrade, body); // no subscription yet
     await sleep(200);
     expect(rx.notices).toEqual([]);
     await subscribe('fwUpgradeResultNotify');
-    const { operationId, subs } = await runTask(P.fwUpgrade, body);
+    const { operationId, subs } = await runTask(PATH.fwUpgrade, body);
     const ours = () => rx.notices.filter((n) => n.operationId === operationId);
     expect(await waitFor(() => ours().length >= subs.length)).toBe(true);
     await sleep(100);
@@ -135,7 +136,7 @@ describe('software task', () => {
   test('swUpgradeStateChangeNotify and swUpgradeResultNotify validate and match the subtasks', async () => {
     await subscribe('swUpgradeStateChangeNotify', 'swUpgradeResultNotify', 'fwUpgradeResultNotify');
     const { pkg, devices } = await pick('sw', 5);
-    const { operationId, subs } = await runTask(P.swUpgrade, { fileId: pkg.fileId, targets: { devices: devices.map((d) => d.deviceId) } });
+    const { operationId, subs } = await runTask(PATH.swUpgrade, { fileId: pkg.fileId, targets: { devices: devices.map((d) => d.deviceId) } });
     const ours = () => rx.notices.filter((n) => n.operationId === operationId);
     const results = () => ours().filter((n) => n.notifyType === 'swUpgradeResultNotify');
     expect(await waitFor(() => results().length >= subs.length)).toBe(true);
@@ -150,7 +151,7 @@ describe('software task', () => {
       expect(result.length).toBe(1);
       const before = devices.find((d) => d.deviceId === s.deviceId).deviceInfo.swVersion;
       expect(result[0]).toMatchObject({ swUpgradeResult: s.status === 'success' ? 'SUCCESS' : 'FAIL', targetVersion: pkg.version, sourceVersion: before });
-      const device = await api.ok(`${P.devices}/${s.deviceId}`);
+      const device = await api.ok(`${PATH.devices}/${s.deviceId}`);
       expect(device.deviceInfo.swVersion).toBe(s.status === 'success' ? pkg.version : before);
     }
   });
@@ -164,7 +165,7 @@ describe('retries seen through notifications', () => {
     await subscribe('fwUpgradeStateChangeNotify', 'fwUpgradeResultNotify');
     const retryTimes = 2;
     const { pkg, devices } = await pick('fw', 40);
-    const { operationId, subs } = await runTask(P.fwUpgrade, {
+    const { operationId, subs } = await runTask(PATH.fwUpgrade, {
       fileId: pkg.fileId, targets: { devices: devices.map((d) => d.deviceId) }, policy: { executeType: 'now', retryType: true, retryTimes },
     });
     const ours = () => rx.notices.filter((n) => n.operationId === operationId);

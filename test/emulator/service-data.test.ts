@@ -2,9 +2,10 @@
 // receiver with the documented payloads; a finished upgrade, a control call and the devices' own connectivity
 // changes each cause a deviceInfoChanged; a refused push is re-sent for 10 minutes of emulated time, then dropped.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Api, P, START_TIME, allPages, sleep, startTestEmulator, waitFor, type Started } from '../helpers/emulator.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { schemaErrors } from '../helpers/spec.js';
+import { Api, START_TIME, allPages, sleep, startTestEmulator, waitFor, type Started } from '../harness/emulator.js';
+import { PATH } from '../harness/routes.js';
+import { startReceiver, type Receiver } from '../harness/receiver.js';
+import { schemaErrors } from '../harness/spec.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,8 +24,8 @@ let rx: Receiver;
 async function subscribe(...types: string[]) {
   for (const notifyType of types) {
     const res = notifyType.startsWith('fw')
-      ? await api.post(P.subscribe, { notifyType, callbackUrl: rx.url })
-      : await api.post(P.subscriptions, { notifyType, callbackUrl: rx.url });
+      ? await api.post(PATH.subscribe, { notifyType, callbackUrl: rx.url })
+      : await api.post(PATH.subscriptions, { notifyType, callbackUrl: rx.url });
     expect(res.status, res.text).toBe(notifyType.startsWith('fw') ? 200 : 201);
   }
 }
@@ -75,14 +76,14 @@ describe('pushes of each kind', () => {
     expect(n).toMatchObject({ notifyType: 'deviceAdded', deviceId: created.deviceId, gatewayId: created.deviceId, nodeType: 'ENDPOINT' });
     expect(n.deviceInfo).toMatchObject({ name: 'Pilot-meter-1', model: 'WM200', status: 'INACTIVE' });
     expect(n.deviceInfo).toEqual(created.deviceInfo);
-    const read = await api.ok(`${P.devices}/${created.deviceId}`);
+    const read = await api.ok(`${PATH.devices}/${created.deviceId}`);
     expect(read.deviceInfo).toEqual(created.deviceInfo);
   });
 
   test('deviceInfoChanged: a control call, once per real change, with the new values', async () => {
     await subscribe('deviceInfoChanged');
     rx.notices.length = 0; // subscribing does not push anything itself, but connectivity may change later
-    const device = (await api.ok(P.devices, { pageNo: 0, pageSize: 1 })).devices[0];
+    const device = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).devices[0];
     const change = { status: 'ABNORMAL', fwVersion: 'V9.9.9', swVersion: 'S9.9.9', name: 'Renamed' };
     const answer = await api.control('POST', `/devices/${device.deviceId}`, change);
     expect(answer.changed).toBe(true);
@@ -91,39 +92,39 @@ describe('pushes of each kind', () => {
     await expectValid([n]);
     expect(n).toMatchObject({ notifyType: 'deviceInfoChanged', deviceId: device.deviceId, gatewayId: device.gatewayId });
     expect(n.deviceInfo).toMatchObject(change);
-    expect((await api.ok(`${P.devices}/${device.deviceId}`)).deviceInfo).toMatchObject(change);
+    expect((await api.ok(`${PATH.devices}/${device.deviceId}`)).deviceInfo).toMatchObject(change);
     // The same values again change nothing and push nothing; the pinned status holds as time passes.
     expect((await api.control('POST', `/devices/${device.deviceId}`, change)).changed).toBe(false);
     await api.advance(6 * 3600);
     await sleep(200);
     expect(about(device.deviceId)).toHaveLength(1);
-    expect((await api.ok(`${P.devices}/${device.deviceId}`)).deviceInfo.status).toBe('ABNORMAL');
+    expect((await api.ok(`${PATH.devices}/${device.deviceId}`)).deviceInfo.status).toBe('ABNORMAL');
   });
 
   test('deviceDeleted: a device deleted through the control API is gone from reads and groups', async () => {
     await subscribe('deviceDeleted');
-    const groups: Json[] = (await api.ok(P.groups, { pageNo: 0, pageSize: 500 })).list;
+    const groups: Json[] = (await api.ok(PATH.groups, { pageNo: 0, pageSize: 500 })).list;
     const group = groups.find((g) => g.curDevNum > 0);
-    const deviceId = (await api.ok(P.members, { devGroupId: group.id, pageSize: 1 })).deviceIds[0];
-    const device = await api.ok(`${P.devices}/${deviceId}`);
+    const deviceId = (await api.ok(PATH.members, { devGroupId: group.id, pageSize: 1 })).deviceIds[0];
+    const device = await api.ok(`${PATH.devices}/${deviceId}`);
     await api.control('DELETE', `/devices/${deviceId}`);
     expect(await waitFor(() => rx.notices.length === 1)).toBe(true);
     await expectValid(rx.notices);
     expect(rx.notices[0]).toEqual({ notifyType: 'deviceDeleted', deviceId, gatewayId: device.gatewayId });
-    expect((await api.get(`${P.devices}/${deviceId}`)).body.error_code).toBe('100403');
-    const members = await api.ok(P.members, { devGroupId: group.id, pageSize: 1000 });
+    expect((await api.get(`${PATH.devices}/${deviceId}`)).body.error_code).toBe('100403');
+    const members = await api.ok(PATH.members, { devGroupId: group.id, pageSize: 1000 });
     expect(members.deviceIds).not.toContain(deviceId);
   });
 
   test('a finished upgrade pushes deviceInfoChanged with the new fwVersion, after its result notice', async () => {
     await subscribe('fwUpgradeResultNotify', 'deviceInfoChanged');
     await api.control('POST', '/outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
-    const devices: Json[] = await allPages(api, P.devices, {}, 'devices', 250);
-    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const devices: Json[] = await allPages(api, PATH.devices, {}, 'devices', 250);
+    const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
     const pair = pkgs.flatMap((pkg) => devices
       .filter((d) => d.deviceInfo.model === pkg.model && d.deviceInfo.fwVersion !== pkg.version)
       .map((d) => ({ pkg, d })))[0]!;
-    const created = await api.post(P.fwUpgrade, { fileId: pair.pkg.fileId, targets: { devices: [pair.d.deviceId] } });
+    const created = await api.post(PATH.fwUpgrade, { fileId: pair.pkg.fileId, targets: { devices: [pair.d.deviceId] } });
     expect(created.status, created.text).toBe(200);
     await api.advance(400);
     const result = () => about(pair.d.deviceId, 'fwUpgradeResultNotify').filter((n) => n.operationId === created.body.operationId);
@@ -135,10 +136,10 @@ describe('pushes of each kind', () => {
   });
 
   test('connectivity: while deviceInfoChanged is subscribed, each status change of each device is pushed', async () => {
-    const before: Json[] = await allPages(api, P.devices, {}, 'devices', 250);
+    const before: Json[] = await allPages(api, PATH.devices, {}, 'devices', 250);
     await subscribe('deviceInfoChanged');
     await api.advance(3 * 3600);
-    const after: Json[] = await allPages(api, P.devices, {}, 'devices', 250);
+    const after: Json[] = await allPages(api, PATH.devices, {}, 'devices', 250);
     const moved = after.filter((d, i) => d.deviceInfo.status !== before[i].deviceInfo.status);
     expect(moved.length, 'some devices changed status in 3 h').toBeGreaterThan(10);
     // Wait for the last push of every moved device to show its current status.
@@ -153,7 +154,7 @@ describe('pushes of each kind', () => {
       expect(states.at(-1)).toBe([d.deviceInfo.status, d.deviceInfo.fwVersion, d.deviceInfo.swVersion].join());
     }
     // Unsubscribed: no more pushes.
-    expect((await api.delete(P.subscriptions, { notifyType: 'deviceInfoChanged' })).status).toBe(204);
+    expect((await api.delete(PATH.subscriptions, { notifyType: 'deviceInfoChanged' })).status).toBe(204);
     await sleep(300);
     const count = rx.notices.length;
     await api.advance(3 * 3600);
@@ -164,7 +165,7 @@ describe('pushes of each kind', () => {
 
 describe('refused pushes', () => {
   const deleteOne = async () => {
-    const deviceId = (await api.ok(P.devices, { pageNo: 0, pageSize: 1 })).devices[0].deviceId;
+    const deviceId = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).devices[0].deviceId;
     await api.control('DELETE', `/devices/${deviceId}`);
   };
 
@@ -213,11 +214,11 @@ describe('refused pushes', () => {
 
 describe('control calls and waiting work', () => {
   test('a device_online subtask starts when a control call brings its device online', async () => {
-    const devices: Json[] = await allPages(api, P.devices, {}, 'devices', 250);
-    const pkgs: Json[] = (await api.ok(P.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
+    const devices: Json[] = await allPages(api, PATH.devices, {}, 'devices', 250);
+    const pkgs: Json[] = (await api.ok(PATH.packages, { fileType: 'firmwarePackage', pageSize: 100 })).data;
     const pair = pkgs.flatMap((pkg) => devices.filter((d) => d.deviceInfo.model === pkg.model && d.deviceInfo.fwVersion !== pkg.version).map((d) => ({ pkg, d })))[0]!;
     await api.control('POST', `/devices/${pair.d.deviceId}`, { status: 'OFFLINE' });
-    const created = await api.post(P.fwUpgrade, { fileId: pair.pkg.fileId, targets: { devices: [pair.d.deviceId] }, policy: { executeType: 'device_online' } });
+    const created = await api.post(PATH.fwUpgrade, { fileId: pair.pkg.fileId, targets: { devices: [pair.d.deviceId] }, policy: { executeType: 'device_online' } });
     await api.advance(3600);
     const state = () => api.control('GET', `/state/operations/${created.body.operationId}`);
     expect((await state()).subtasks[0].status).toBe('wait');
@@ -226,12 +227,12 @@ describe('control calls and waiting work', () => {
   });
 
   test('a device with an upgrade waiting on it cannot be deleted (409)', async () => {
-    const op = (await api.ok(P.operations, { operationStatus: 'wait', pageSize: 1 })).data[0]
-      ?? (await api.ok(P.operations, { operationStatus: 'processing', pageSize: 1 })).data[0];
-    const subs = await api.ok(`${P.operations}/${op.operationId}/subOperations`, { pageSize: 100 });
+    const op = (await api.ok(PATH.operations, { operationStatus: 'wait', pageSize: 1 })).data[0]
+      ?? (await api.ok(PATH.operations, { operationStatus: 'processing', pageSize: 1 })).data[0];
+    const subs = await api.ok(`${PATH.operations}/${op.operationId}/subOperations`, { pageSize: 100 });
     const active = subs.data.find((s: Json) => s.status === 'wait' || s.status === 'processing');
     const res = await fetch(`${api.url}/_emulator/devices/${active.deviceId}`, { method: 'DELETE' });
     expect(res.status).toBe(409);
-    expect((await api.get(`${P.devices}/${active.deviceId}`)).status).toBe(200);
+    expect((await api.get(`${PATH.devices}/${active.deviceId}`)).status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/server.js';
-import { startGateway } from './helpers.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 /** The assets the console's page links to, as absolute URLs. */
 function linkedAssets(html: string, base: string): string[] {
@@ -8,11 +8,13 @@ function linkedAssets(html: string, base: string): string[] {
 }
 
 describe('the console (GATEWAY_CONSOLE=on, the default)', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ GATEWAY_API_KEYS: 'k1:read' });
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_API_KEYS: 'k1:read' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('serves /console without a key, loading only from this server under a policy with no inline code or style', async () => {
     const response = await fetch(`${gateway.baseUrl}/console`);
@@ -41,11 +43,13 @@ describe('the console (GATEWAY_CONSOLE=on, the default)', () => {
 });
 
 describe('GATEWAY_CONSOLE=off', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ GATEWAY_CONSOLE: 'off' });
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_CONSOLE: 'off' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('serves no console', async () => {
     expect((await fetch(`${gateway.baseUrl}/console`)).status).toBe(404);

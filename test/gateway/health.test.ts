@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/server.js';
 import { HealthDocument } from '../generated/graphql.js';
-import { execute, startGateway } from './helpers.js';
+import { execute, type TestGateway } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 describe('health, with the embedded emulator', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway();
+    stack = await startStack({ platform: 'embedded' });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('logs in to the platform and reports it', async () => {
     const { status, data, errors } = await execute(gateway.url, HealthDocument);
@@ -18,7 +21,7 @@ describe('health, with the embedded emulator', () => {
     expect(data?.health).toMatchObject({
       loginOk: true,
       emulator: true,
-      platformUrl: gateway.emulator?.url,
+      platformUrl: stack.platform.url,
       error: null,
       upstreamCode: null,
     });
@@ -29,8 +32,7 @@ describe('health, with the embedded emulator', () => {
     await execute(gateway.url, HealthDocument);
     await execute(gateway.url, HealthDocument);
 
-    const stats = (await (await fetch(`${gateway.emulator?.url}/_emulator/stats`)).json()) as { byRoute: Record<string, number> };
-    expect(stats.byRoute['POST /iocm/app/sec/v1.1.0/login']).toBe(1);
+    expect((await stack.platform.stats()).byRoute[ROUTE.login]).toBe(1);
   });
 
   it('leaves GraphQL GETs to GraphQL', async () => {
@@ -44,11 +46,13 @@ describe('health, with the embedded emulator', () => {
 });
 
 describe('health, with a wrong platform secret', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ NORTHBOUND_SECRET: 'a-wrong-secret' });
+    stack = await startStack({ platform: 'embedded', env: { NORTHBOUND_SECRET: 'a-wrong-secret' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('reports the failed login as data: the mapped code and the platform code, no secret', async () => {
     const response = await execute(gateway.url, HealthDocument);
@@ -65,11 +69,13 @@ describe('health, with a wrong platform secret', () => {
 });
 
 describe('health, behind API keys', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read' });
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_API_KEYS: 'reader-key:read' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('refuses a request without a known key', async () => {
     const attempts: Array<Record<string, string>> = [{}, { 'x-api-key': 'not-a-key' }];

@@ -2,8 +2,8 @@ import { getVariableValues, parse, validate, type OperationDefinitionNode } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
 import { EXAMPLES } from '../../src/playground/examples.js';
-import type { Gateway } from '../../src/server.js';
-import { startGateway } from './helpers.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 /** What a browser sends when the user opens the endpoint's URL. */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -18,11 +18,13 @@ function linkedAssets(html: string, base: string): string[] {
 }
 
 describe('the playground (GATEWAY_PLAYGROUND=graphiql, the default)', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway();
+    stack = await startStack({ platform: 'embedded' });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('answers a browser at the endpoint with a page that loads only from this server, under a strict policy', async () => {
     const response = await openInBrowser(gateway.url);
@@ -82,11 +84,13 @@ describe('the playground (GATEWAY_PLAYGROUND=graphiql, the default)', () => {
 });
 
 describe('the playground behind API keys', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ GATEWAY_API_KEYS: 'reader-key:read' });
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_API_KEYS: 'reader-key:read' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('is served without a key (it holds no data) and tells the page which header carries one', async () => {
     const response = await openInBrowser(gateway.url);
@@ -97,11 +101,13 @@ describe('the playground behind API keys', () => {
 });
 
 describe('GATEWAY_PLAYGROUND=off', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ GATEWAY_PLAYGROUND: 'off' });
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_PLAYGROUND: 'off' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('answers a browser with a short page saying where the endpoint is, not a CSRF error', async () => {
     const response = await openInBrowser(gateway.url);
@@ -115,11 +121,13 @@ describe('GATEWAY_PLAYGROUND=off', () => {
 });
 
 describe('GATEWAY_PLAYGROUND=apollo-sandbox', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ GATEWAY_PLAYGROUND: 'apollo-sandbox' });
+    stack = await startStack({ platform: 'embedded', env: { GATEWAY_PLAYGROUND: 'apollo-sandbox' } });
+    gateway = stack.gateway;
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it("answers a browser with Apollo's page, which loads Apollo Sandbox from Apollo's CDN", async () => {
     const response = await openInBrowser(gateway.url);

@@ -15,7 +15,10 @@ import {
   RecentOperationsDocument,
   TaskWithDevicesDocument,
 } from '../generated/graphql.js';
-import { PATH, ROUTE, startGraphStack, startTestGateway, SUBTASK_STATUS, type GraphStack, type Json, type TestGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { SUBTASK_STATUS } from './expected.js';
+import { startGraphStack, type GraphStack, type Json } from './support.js';
 
 const UNKNOWN_HEX = 'ffffffffffffffffffffffff';
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
@@ -29,12 +32,12 @@ let task: { id: string; packageId: string; version: string; subtasks: Json[] };
 let deviceIds: string[];
 /** A device of the application that authorised ours: not ours to read without its appId. */
 let foreignDeviceId: string;
-/** Gateways started by single tests, closed at the end; their responses and logs are checked for leaks too. */
+/** Gateways started by single tests (closed with the stack); their responses and logs are checked for leaks too. */
 const extraGateways: TestGateway[] = [];
 
 beforeAll(async () => {
   stack = await startGraphStack(EMULATOR_OPTIONS);
-  credentials = await stack.control('credentials');
+  credentials = await stack.platform.control('credentials');
   const operations = await stack.truth.operations();
   const raw = operations.find((o) => o.staResult.total >= 3 && o.staResult.total <= 20 && o.targets.devices);
   const state = await stack.truth.state('operations', raw.operationId);
@@ -43,16 +46,15 @@ beforeAll(async () => {
   foreignDeviceId = (await stack.truth.get(PATH.devices, { appId: 'authorised-app', pageNo: 0, pageSize: 1 })).devices[0].deviceId;
 });
 afterEach(async () => {
-  await stack.control('faults', undefined, 'DELETE');
+  await stack.platform.control('faults', undefined, 'DELETE');
 });
 afterAll(async () => {
-  for (const gateway of extraGateways) await gateway.close();
   await stack?.close();
 });
 
-/** Another gateway in front of the same emulator (through the tap), e.g. with other credentials. */
+/** Another gateway in front of the same emulator (through the proxy), e.g. with other credentials. */
 async function gatewayWith(env: Record<string, string>, as = credentials): Promise<TestGateway> {
-  const gateway = await startTestGateway(stack.tap.url, as, env);
+  const gateway = await stack.startGateway({ env: { NORTHBOUND_APP_ID: as.appId, NORTHBOUND_SECRET: as.secret, ...env } });
   extraGateways.push(gateway);
   return gateway;
 }
@@ -89,12 +91,12 @@ describe('a lookup of something the platform does not have', () => {
   ];
 
   it.each(cases)('answers null without an error: %s', async (_name, document, variables, platformCode) => {
-    const { result, tapped } = await stack.callsDuring(() => stack.run(document, variables()));
+    const { result, recorded } = await stack.callsDuring(() => stack.gateway.run(document, variables()));
 
     expect(result.errors).toBeUndefined();
     expect(Object.values(result.data ?? { none: 'no data' })).toEqual([null]);
     // The platform was asked, and said so.
-    expect(tapped.map((c) => c.errorCode)).toEqual([platformCode]);
+    expect(recorded.map((c) => c.errorCode)).toEqual([platformCode]);
   });
 });
 
@@ -106,7 +108,7 @@ describe('invalid arguments the platform rejects', () => {
   ];
 
   it.each(cases)('%s: BAD_USER_INPUT with the platform’s answer', async (_name, document, field, code, endpoint) => {
-    const response = await stack.run(document, { id: 'NOT-AN-ID' });
+    const response = await stack.gateway.run(document, { id: 'NOT-AN-ID' });
 
     expect(response.data).toEqual({ [field]: null });
     const error = onlyError(response);
@@ -120,7 +122,7 @@ describe('invalid arguments the platform rejects', () => {
   it('a malformed id among devices(ids) fails that item alone', async () => {
     const [a, b] = deviceIds as [string, string];
 
-    const response = await stack.run(DeviceLookupsDocument, { ids: [a, 'NOT-AN-ID', b] });
+    const response = await stack.gateway.run(DeviceLookupsDocument, { ids: [a, 'NOT-AN-ID', b] });
 
     expect(response.data?.devices.map((d) => d?.id ?? null)).toEqual([a, null, b]);
     const error = onlyError(response);
@@ -129,7 +131,7 @@ describe('invalid arguments the platform rejects', () => {
   });
 
   it('filtering operations by a device that does not exist is NOT_FOUND', async () => {
-    const response = await stack.run(OperationsOfDeviceDocument, { deviceId: UNKNOWN_UUID });
+    const response = await stack.gateway.run(OperationsOfDeviceDocument, { deviceId: UNKNOWN_UUID });
 
     const error = onlyError(response);
     expect(error.path).toEqual(['operations']);
@@ -142,9 +144,9 @@ describe('invalid arguments the platform rejects', () => {
 
 describe('the platform failing', () => {
   it('a platform 500 (50252) is UPSTREAM_UNAVAILABLE', async () => {
-    await stack.control('faults', { errorStatus: 500, routes: [ROUTE.operations] });
+    await stack.platform.control('faults', { errorStatus: 500, routes: [ROUTE.operations] });
 
-    const error = onlyError(await stack.run(RecentOperationsDocument));
+    const error = onlyError(await stack.gateway.run(RecentOperationsDocument));
 
     expect(error.path).toEqual(['operations']);
     expect(error.extensions).toEqual({
@@ -154,9 +156,9 @@ describe('the platform failing', () => {
   });
 
   it('a failing root field leaves its siblings: health survives a failing upgradePackages', async () => {
-    await stack.control('faults', { errorStatus: 500, routes: [ROUTE.packages] });
+    await stack.platform.control('faults', { errorStatus: 500, routes: [ROUTE.packages] });
 
-    const response = await stack.run(HealthBesidePackagesDocument);
+    const response = await stack.gateway.run(HealthBesidePackagesDocument);
 
     expect(response.data).toEqual({ health: { loginOk: true }, upgradePackages: null });
     const error = onlyError(response);
@@ -165,9 +167,9 @@ describe('the platform failing', () => {
   });
 
   it.each([502, 503])('a proxy’s %i page without a platform body is UPSTREAM_UNAVAILABLE', async (status) => {
-    await stack.control('faults', { errorStatus: status, routes: [ROUTE.operations] });
+    await stack.platform.control('faults', { errorStatus: status, routes: [ROUTE.operations] });
 
-    const error = onlyError(await stack.run(RecentOperationsDocument));
+    const error = onlyError(await stack.gateway.run(RecentOperationsDocument));
 
     expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { status, endpoint: ROUTE.operations } });
     // The proxy's HTML is not passed on.
@@ -175,11 +177,13 @@ describe('the platform failing', () => {
   });
 
   it('a dropped connection is UPSTREAM_UNAVAILABLE', async () => {
-    await stack.control('faults', { dropConnections: true, routes: [ROUTE.operations] });
+    const { result, recorded } = await stack.callsDuring(async () => {
+      // After the warm-up: its health check reads the same route.
+      await stack.platform.fault({ dropConnections: true, routes: [ROUTE.operations] });
+      return stack.gateway.run(RecentOperationsDocument);
+    });
 
-    const { result, tapped } = await stack.callsDuring(() => stack.run(RecentOperationsDocument));
-
-    expect(tapped.some((c) => c.dropped)).toBe(true);
+    expect(recorded.some((c) => c.dropped)).toBe(true);
     expect(onlyError(result).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { endpoint: ROUTE.operations } });
   });
 
@@ -192,20 +196,21 @@ describe('the platform failing', () => {
     expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { code: 'ECONNREFUSED' } });
   });
 
-  it('no answer in time is UPSTREAM_TIMEOUT', { timeout: 20_000 }, async () => {
-    // The gateway waits 10 s for an answer.
-    await stack.control('faults', { latencyMs: 10_500, routes: [ROUTE.operations] });
+  it('no answer in time is UPSTREAM_TIMEOUT', async () => {
+    // A gateway that waits 300 ms for an answer (NORTHBOUND_TIMEOUT_MS), before a platform that answers in 2 s.
+    const gateway = await gatewayWith({ NORTHBOUND_TIMEOUT_MS: '300' });
+    await stack.platform.fault({ latencyMs: 2000, routes: [ROUTE.operations] });
 
-    const error = onlyError(await stack.run(RecentOperationsDocument));
+    const error = onlyError(await gateway.run(RecentOperationsDocument));
 
     expect(error.path).toEqual(['operations']);
     expect(error.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', upstream: { endpoint: ROUTE.operations } });
   });
 
   it('a throttled call (1010009) is RATE_LIMITED', async () => {
-    await stack.control('faults', { throttlePerMinute: 0 });
+    await stack.platform.control('faults', { throttlePerMinute: 0 });
 
-    const error = onlyError(await stack.run(RecentOperationsDocument));
+    const error = onlyError(await stack.gateway.run(RecentOperationsDocument));
 
     expect(error.extensions).toMatchObject({
       code: 'RATE_LIMITED',
@@ -214,9 +219,9 @@ describe('the platform failing', () => {
   });
 
   it('RATE_LIMITED tells the client when to retry', async () => {
-    await stack.control('faults', { throttlePerMinute: 0 });
+    await stack.platform.control('faults', { throttlePerMinute: 0 });
 
-    const error = onlyError(await stack.run(RecentOperationsDocument));
+    const error = onlyError(await stack.gateway.run(RecentOperationsDocument));
 
     expect(error.extensions?.code).toBe('RATE_LIMITED');
     expect(error.extensions?.retryAfterSeconds).toBeGreaterThan(0);
@@ -226,19 +231,19 @@ describe('the platform failing', () => {
     // The platform's real limit (100 calls a minute, sliding), a fresh window, and a gateway with the default
     // budget; the query needs 150 device lookups.
     const ids = (await stack.truth.list(PATH.devices, 'devices', 250)).slice(0, 150).map((d) => d.deviceId);
-    await stack.control('clock', { advanceSeconds: 61 });
-    await stack.control('faults', { throttlePerMinute: 100 });
+    await stack.platform.control('clock', { advanceSeconds: 61 });
+    await stack.platform.control('faults', { throttlePerMinute: 100 });
     const gateway = await gatewayWith({ NORTHBOUND_RATE_LIMIT: '100/60s' });
-    const before = await stack.stats();
+    const before = await stack.platform.stats();
 
     await gateway.run(DeviceLookupsDocument, { ids });
 
-    const after = await stack.stats();
+    const after = await stack.platform.stats();
     expect(after.throttled - before.throttled).toBe(0);
   });
 
   it('an application that did not authorise ours is FORBIDDEN (100217)', async () => {
-    const error = onlyError(await stack.run(BatchTaskLookupDocument, { id: UNKNOWN_HEX, appId: 'unauthorised-app' }));
+    const error = onlyError(await stack.gateway.run(BatchTaskLookupDocument, { id: UNKNOWN_HEX, appId: 'unauthorised-app' }));
 
     expect(error.path).toEqual(['batchTask']);
     expect(error.extensions).toEqual({
@@ -248,7 +253,7 @@ describe('the platform failing', () => {
   });
 
   it('an application that does not exist is FORBIDDEN (100203)', async () => {
-    const error = onlyError(await stack.run(BatchTaskLookupDocument, { id: UNKNOWN_HEX, appId: 'no-such-app' }));
+    const error = onlyError(await stack.gateway.run(BatchTaskLookupDocument, { id: UNKNOWN_HEX, appId: 'no-such-app' }));
 
     expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', upstream: { status: 403, code: '100203' } });
   });
@@ -278,9 +283,9 @@ describe('the platform failing', () => {
 
 describe('partial results', () => {
   it('devices failing leave the task, its subtasks and the other root field intact', async () => {
-    await stack.control('faults', { errorStatus: 500, routes: [ROUTE.device] });
+    await stack.platform.control('faults', { errorStatus: 500, routes: [ROUTE.device] });
 
-    const response = await stack.run(TaskWithDevicesDocument, { id: task.id, packageId: task.packageId });
+    const response = await stack.gateway.run(TaskWithDevicesDocument, { id: task.id, packageId: task.packageId });
 
     const state = await stack.truth.state('operations', task.id);
     expect(response.data?.upgradePackage).toEqual({ id: task.packageId, version: task.version });
@@ -296,15 +301,15 @@ describe('partial results', () => {
       expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { code: expect.stringMatching(/^(50252|CIRCUIT_OPEN)$/), endpoint: ROUTE.device } });
     }
     // Close the circuit again before the next test: once it half-opens, one call probes the healed platform.
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.control('faults', undefined, 'DELETE');
     await new Promise((resolve) => setTimeout(resolve, 250));
-    expect((await stack.run(RecentOperationsDocument)).errors).toBeUndefined();
+    expect((await stack.gateway.run(RecentOperationsDocument)).errors).toBeUndefined();
   });
 
   it('a root field failing leaves the other root field intact', async () => {
-    await stack.control('faults', { dropConnections: true, routes: [ROUTE.operation] });
+    await stack.platform.control('faults', { dropConnections: true, routes: [ROUTE.operation] });
 
-    const response = await stack.run(TaskWithDevicesDocument, { id: task.id, packageId: task.packageId });
+    const response = await stack.gateway.run(TaskWithDevicesDocument, { id: task.id, packageId: task.packageId });
 
     expect(response.data).toEqual({ operation: null, upgradePackage: { id: task.packageId, version: task.version } });
     expect(onlyError(response)).toMatchObject({ path: ['operation'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
@@ -315,36 +320,36 @@ describe('a resource that disappears mid-query', () => {
   it('is NOT_FOUND at its own path, with the platform code; the log has it with the request id', async () => {
     // A group deleted between the groups page and its members page: the members call answers 107001, which the
     // error model reads as "does not exist". The groups page is held back while the fleet is regenerated under it.
-    await stack.control('faults', { latencyMs: 300, routes: [ROUTE.groups] });
-    const before = (await stack.stats()).byRoute[ROUTE.groups] ?? 0;
-    const pending = stack.run(GroupMembersDocument, { group: 0, first: 5 });
-    while (((await stack.stats()).byRoute[ROUTE.groups] ?? 0) === before) await new Promise((r) => setTimeout(r, 10));
-    await stack.control('reset', { ...EMULATOR_OPTIONS, seed: 8 });
+    await stack.platform.control('faults', { latencyMs: 300, routes: [ROUTE.deviceGroups] });
+    const before = (await stack.platform.stats()).byRoute[ROUTE.deviceGroups] ?? 0;
+    const pending = stack.gateway.run(GroupMembersDocument, { group: 0, first: 5 });
+    while (((await stack.platform.stats()).byRoute[ROUTE.deviceGroups] ?? 0) === before) await new Promise((r) => setTimeout(r, 10));
+    await stack.platform.control('reset', { ...EMULATOR_OPTIONS, seed: 8 });
     const response = await pending;
-    await stack.control('reset', EMULATOR_OPTIONS);
+    await stack.platform.control('reset', EMULATOR_OPTIONS);
 
     const error = response.errors?.[0];
-    expect(error?.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { code: '107001', endpoint: 'GET /iocm/app/dm/v1.2.0/devices/ids' } });
+    expect(error?.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { code: '107001', endpoint: ROUTE.deviceGroupMembers } });
     expect(error?.path?.slice(-1)).toEqual(['devices']);
     const requestId = response.headers.get('x-request-id');
     expect(requestId).toBeTruthy();
-    expect(stack.logs.some((l) => l.text.includes(requestId as string) && l.text.includes('107001'))).toBe(true);
+    expect(stack.gateway.log.lines.some((line) => line.includes(requestId as string) && line.includes('107001'))).toBe(true);
   });
 });
 
 describe('secrets', () => {
   it('no response and no log line of any gateway here carries the platform secret or an access token', async () => {
     // A fresh token, and an error to log, whatever ran before.
-    await stack.run(RecentOperationsDocument);
-    await stack.control('faults', { expireTokens: true });
-    await stack.run(RecentOperationsDocument);
-    await stack.run(OperationLookupDocument, { id: 'NOT-AN-ID' });
-    const gateways: TestGateway[] = [stack, ...extraGateways];
-    const text = gateways.flatMap((g) => [...g.responses, ...g.logs.map((l) => l.text)]).join('\n');
-    const tokens = new Set([...stack.tap.tokens, ...stack.tap.calls.map((c) => c.token).filter((t): t is string => t !== undefined)]);
+    await stack.gateway.run(RecentOperationsDocument);
+    await stack.platform.control('faults', { expireTokens: true });
+    await stack.gateway.run(RecentOperationsDocument);
+    await stack.gateway.run(OperationLookupDocument, { id: 'NOT-AN-ID' });
+    const gateways: TestGateway[] = [stack.gateway, ...extraGateways];
+    const text = gateways.flatMap((g) => [...g.responses, ...g.log.lines]).join('\n');
+    const tokens = new Set([...stack.proxy.tokens, ...stack.proxy.calls.map((c) => c.token).filter((t): t is string => t !== undefined)]);
     // The check means something only if there was something to leak.
     expect(tokens.size).toBeGreaterThanOrEqual(2);
-    expect(stack.logs.length).toBeGreaterThan(0);
+    expect(stack.gateway.log.lines.length).toBeGreaterThan(0);
 
     for (const secret of [credentials.secret, WRONG_SECRET, 'frozen-secret']) expect(text).not.toContain(secret);
     for (const token of tokens) expect(text).not.toContain(token);

@@ -10,7 +10,9 @@ import {
   PackageWindowDocument,
   SubtaskWindowDocument,
 } from '../generated/graphql.js';
-import { overlapped, pagesOf, PATH, ROUTE, startGraphStack, type GraphStack, type Json } from './support.js';
+import { overlapped, pagesOf } from '../harness/proxy.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { startGraphStack, type GraphStack, type Json } from './support.js';
 
 let stack: GraphStack;
 /** Every operation id, newest first, as the platform lists them. */
@@ -46,20 +48,20 @@ beforeAll(async () => {
   bigBatch = { id: created.taskID, commandIds: batch.details.map((d: Json) => d.commandId) };
 });
 afterEach(async () => {
-  await stack.control('faults', undefined, 'DELETE');
+  await stack.platform.control('faults', undefined, 'DELETE');
 });
 afterAll(async () => {
   await stack?.close();
 });
 
 /** Slows a route down, so that calls made in parallel are visibly in flight together. */
-const slow = (route: string) => stack.control('faults', { latencyMs: 150, routes: [route] });
+const slow = (route: string) => stack.platform.control('faults', { latencyMs: 150, routes: [route] });
 
 describe('a window wider than the platform’s page', () => {
   it('operations(first: 150) reads two pages of 100 in parallel', async () => {
     expect(operationIds.length).toBeGreaterThan(400);
     await slow(ROUTE.operations);
-    const calls = await stack.callsDuring(() => stack.run(OperationWindowDocument, { first: 150 }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(OperationWindowDocument, { first: 150 }));
     const result = calls.result;
 
     const { data, errors } = result;
@@ -75,11 +77,11 @@ describe('a window wider than the platform’s page', () => {
     });
     expect(new Set(edges.map((e) => e.cursor)).size).toBe(150);
     expect(calls.byRoute).toEqual({ [ROUTE.operations]: 2 });
-    expect(pagesOf(calls.tapped)).toEqual([
+    expect(pagesOf(calls.recorded)).toEqual([
       { pageNo: 0, pageSize: 100 },
       { pageNo: 1, pageSize: 100 },
     ]);
-    expect(overlapped(calls.tapped)).toBe(true);
+    expect(overlapped(calls.recorded)).toBe(true);
   });
 
   it('operations(first: 250) reads three pages in parallel', async () => {
@@ -87,17 +89,17 @@ describe('a window wider than the platform’s page', () => {
     let ids: string[] = [];
 
     const calls = await stack.callsDuring(async () => {
-      const { data } = await stack.run(OperationWindowDocument, { first: 250 });
+      const { data } = await stack.gateway.run(OperationWindowDocument, { first: 250 });
       ids = data?.operations?.edges.map((e) => e.node.id) ?? [];
     });
 
     expect(ids).toEqual(operationIds.slice(0, 250));
     expect(calls.byRoute).toEqual({ [ROUTE.operations]: 3 });
-    expect(overlapped(calls.tapped)).toBe(true);
+    expect(overlapped(calls.recorded)).toBe(true);
   });
 
   it('operations(first: 30, offset: 90) crosses item 100 with one page that covers the window', async () => {
-    const calls = await stack.callsDuring(() => stack.run(OperationWindowDocument, { first: 30, offset: 90 }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(OperationWindowDocument, { first: 30, offset: 90 }));
     const result = calls.result;
 
     const { data } = result;
@@ -105,15 +107,15 @@ describe('a window wider than the platform’s page', () => {
     expect(data?.operations?.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
     expect(calls.byRoute).toEqual({ [ROUTE.operations]: 1 });
     // Whatever page size the gateway chose, its page holds items 90..119.
-    const [page] = pagesOf(calls.tapped);
+    const [page] = pagesOf(calls.recorded);
     expect(page && page.pageNo * page.pageSize).toBeLessThanOrEqual(90);
     expect(page && (page.pageNo + 1) * page.pageSize).toBeGreaterThanOrEqual(120);
   });
 
   it('subtasks(first: 250) of a task with more than 250 subtasks reads three pages in parallel', async () => {
     expect(bigTask.subtaskIds.length).toBeGreaterThan(250);
-    await slow(ROUTE.subtasks);
-    const calls = await stack.callsDuring(() => stack.run(SubtaskWindowDocument, { id: bigTask.id, first: 250 }));
+    await slow(ROUTE.subOperations);
+    const calls = await stack.callsDuring(() => stack.gateway.run(SubtaskWindowDocument, { id: bigTask.id, first: 250 }));
     const result = calls.result;
 
     const { data, errors } = result;
@@ -122,13 +124,13 @@ describe('a window wider than the platform’s page', () => {
     expect(subtasks?.edges.map((e) => e.node.id)).toEqual(bigTask.subtaskIds.slice(0, 250));
     expect(subtasks?.totalCount).toBe(bigTask.subtaskIds.length);
     expect(subtasks?.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    expect(calls.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subtasks]: 3 });
-    const pages = pagesOf(calls.tapped.filter((c) => c.path.endsWith('/subOperations')));
+    expect(calls.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 3 });
+    const pages = pagesOf(calls.recorded.filter((c) => c.path.endsWith('/subOperations')));
     expect(pages).toEqual([0, 1, 2].map((pageNo) => ({ pageNo, pageSize: 100 })));
-    expect(overlapped(calls.tapped.filter((c) => c.path.endsWith('/subOperations')))).toBe(true);
+    expect(overlapped(calls.recorded.filter((c) => c.path.endsWith('/subOperations')))).toBe(true);
 
     // The rest, after the last cursor.
-    const rest = await stack.run(SubtaskWindowDocument, { id: bigTask.id, first: 250, after: subtasks?.pageInfo.endCursor });
+    const rest = await stack.gateway.run(SubtaskWindowDocument, { id: bigTask.id, first: 250, after: subtasks?.pageInfo.endCursor });
     expect(rest.data?.operation?.subtasks!.edges.map((e) => e.node.id)).toEqual(bigTask.subtaskIds.slice(250));
     expect(rest.data?.operation?.subtasks!.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
   });
@@ -136,16 +138,16 @@ describe('a window wider than the platform’s page', () => {
   it('a window wider than a task’s subtasks costs one page: the task’s stats say how many there are', async () => {
     const small = (await stack.truth.operations()).find((o) => o.staResult.total > 10 && o.staResult.total <= 100);
 
-    const calls = await stack.callsDuring(() => stack.run(SubtaskWindowDocument, { id: small.operationId, first: 500 }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(SubtaskWindowDocument, { id: small.operationId, first: 500 }));
 
     expect(calls.result.data?.operation?.subtasks!.edges).toHaveLength(small.staResult.total);
-    expect(calls.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subtasks]: 1 });
+    expect(calls.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 1 });
   });
 
   it('batch task details(first: 300, offset: 100) reads two pages of 250 in parallel', async () => {
     expect(bigBatch.commandIds.length).toBeGreaterThan(400);
-    await slow(ROUTE.batchDetails);
-    const calls = await stack.callsDuring(() => stack.run(DetailWindowDocument, { id: bigBatch.id, first: 300, offset: 100 }));
+    await slow(ROUTE.batchTaskDetails);
+    const calls = await stack.callsDuring(() => stack.gateway.run(DetailWindowDocument, { id: bigBatch.id, first: 300, offset: 100 }));
     const result = calls.result;
 
     const { data, errors } = result;
@@ -154,8 +156,8 @@ describe('a window wider than the platform’s page', () => {
     expect(data?.batchTask?.details!.totalCount).toBe(bigBatch.commandIds.length);
     // A task that targets a device type has no device list.
     expect(data?.batchTask?.devices).toEqual([]);
-    expect(calls.byRoute).toEqual({ [ROUTE.batchTask]: 1, [ROUTE.batchDetails]: 2 });
-    const detailCalls = calls.tapped.filter((c) => c.path === PATH.batchDetails);
+    expect(calls.byRoute).toEqual({ [ROUTE.batchTask]: 1, [ROUTE.batchTaskDetails]: 2 });
+    const detailCalls = calls.recorded.filter((c) => c.path === PATH.batchDetails);
     expect(pagesOf(detailCalls)).toEqual([
       { pageNo: 0, pageSize: 250 },
       { pageNo: 1, pageSize: 250 },
@@ -165,7 +167,7 @@ describe('a window wider than the platform’s page', () => {
 
   it('a group’s members beyond the first 1000: one members page, one call per device shown', async () => {
     expect(bigGroup.members.length).toBeGreaterThan(1000);
-    const calls = await stack.callsDuring(() => stack.run(GroupMemberWindowDocument, { group: bigGroup.index, first: 200, offset: 1000 }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(GroupMemberWindowDocument, { group: bigGroup.index, first: 200, offset: 1000 }));
     const result = calls.result;
 
     const { data, errors } = result;
@@ -176,8 +178,8 @@ describe('a window wider than the platform’s page', () => {
     expect(devices?.edges.every((e) => e.node.name)).toBe(true);
     expect(devices?.totalCount).toBe(bigGroup.members.length);
     expect(devices?.pageInfo).toMatchObject({ hasNextPage: bigGroup.members.length > 1200, hasPreviousPage: true });
-    expect(calls.byRoute).toEqual({ [ROUTE.groups]: 1, [ROUTE.members]: 1, [ROUTE.device]: expected.length });
-    const [page] = pagesOf(calls.tapped.filter((c) => c.path === PATH.members));
+    expect(calls.byRoute).toEqual({ [ROUTE.deviceGroups]: 1, [ROUTE.deviceGroupMembers]: 1, [ROUTE.device]: expected.length });
+    const [page] = pagesOf(calls.recorded.filter((c) => c.path === PATH.members));
     expect(page && page.pageNo * page.pageSize).toBeLessThanOrEqual(1000);
     expect(page && (page.pageNo + 1) * page.pageSize).toBeGreaterThanOrEqual(Math.min(1200, bigGroup.members.length));
   });
@@ -185,12 +187,12 @@ describe('a window wider than the platform’s page', () => {
 
 describe('cursors', () => {
   it('after the end cursor continues where offset would', async () => {
-    const first = await stack.run(OperationWindowDocument, { first: 40 });
+    const first = await stack.gateway.run(OperationWindowDocument, { first: 40 });
     const endCursor = first.data?.operations?.pageInfo.endCursor;
 
     const [byCursor, byOffset] = await Promise.all([
-      stack.run(OperationWindowDocument, { first: 40, after: endCursor }),
-      stack.run(OperationWindowDocument, { first: 40, offset: 40 }),
+      stack.gateway.run(OperationWindowDocument, { first: 40, after: endCursor }),
+      stack.gateway.run(OperationWindowDocument, { first: 40, offset: 40 }),
     ]);
 
     expect(byCursor.data?.operations?.edges.map((e) => e.node.id)).toEqual(operationIds.slice(40, 80));
@@ -198,9 +200,9 @@ describe('cursors', () => {
   });
 
   it('an offset after a cursor skips from the cursor', async () => {
-    const first = await stack.run(OperationWindowDocument, { first: 40 });
+    const first = await stack.gateway.run(OperationWindowDocument, { first: 40 });
 
-    const { data } = await stack.run(OperationWindowDocument, { first: 10, after: first.data?.operations?.pageInfo.endCursor, offset: 5 });
+    const { data } = await stack.gateway.run(OperationWindowDocument, { first: 10, after: first.data?.operations?.pageInfo.endCursor, offset: 5 });
 
     expect(data?.operations?.edges.map((e) => e.node.id)).toEqual(operationIds.slice(45, 55));
   });
@@ -210,7 +212,7 @@ describe('cursors', () => {
     let after: string | null | undefined;
     let pages = 0;
     for (;;) {
-      const { data } = await stack.run(OperationWindowDocument, { first: 100, after });
+      const { data } = await stack.gateway.run(OperationWindowDocument, { first: 100, after });
       seen.push(...(data?.operations?.edges.map((e) => e.node.id) ?? []));
       pages += 1;
       if (!data?.operations?.pageInfo.hasNextPage || pages > 10) break;
@@ -228,13 +230,13 @@ describe('cursors', () => {
     let calls = 0;
     while (hasNextPage && calls < 10) {
       const counted = await stack.callsDuring(async () => {
-        const { data } = await stack.run(GroupWindowDocument, { first: 10, after });
+        const { data } = await stack.gateway.run(GroupWindowDocument, { first: 10, after });
         seen.push(...(data?.deviceGroups?.edges.map((e) => e.node.id) ?? []));
         hasNextPage = data?.deviceGroups?.pageInfo.hasNextPage ?? false;
         after = data?.deviceGroups?.pageInfo.endCursor;
         expect(data?.deviceGroups?.totalCount).toBe(groups.length);
       });
-      expect(counted.byRoute).toEqual({ [ROUTE.groups]: 1 });
+      expect(counted.byRoute).toEqual({ [ROUTE.deviceGroups]: 1 });
       calls += 1;
     }
 
@@ -243,7 +245,7 @@ describe('cursors', () => {
   });
 
   it('a window past the end of the list is empty and says so', async () => {
-    const { data, errors } = await stack.run(GroupWindowDocument, { first: 10, offset: groups.length + 5 });
+    const { data, errors } = await stack.gateway.run(GroupWindowDocument, { first: 10, offset: groups.length + 5 });
 
     expect(errors).toBeUndefined();
     expect(data?.deviceGroups).toEqual({
@@ -256,7 +258,7 @@ describe('cursors', () => {
   it('the last partial window of a list has no next page', async () => {
     const packages = await stack.truth.list(PATH.packages, 'data', 100);
 
-    const { data } = await stack.run(PackageWindowDocument, { first: 20, offset: packages.length - 7 });
+    const { data } = await stack.gateway.run(PackageWindowDocument, { first: 20, offset: packages.length - 7 });
 
     expect(data?.upgradePackages?.edges.map((e) => e.node.id)).toEqual(packages.slice(-7).map((p) => p.fileId));
     expect(data?.upgradePackages?.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
@@ -265,7 +267,7 @@ describe('cursors', () => {
 
 describe('window arguments', () => {
   it('first: 0 answers the total alone, with one platform call', async () => {
-    const calls = await stack.callsDuring(() => stack.run(OperationWindowDocument, { first: 0 }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(OperationWindowDocument, { first: 0 }));
     const result = calls.result;
 
     expect(result).toMatchObject({
@@ -287,7 +289,7 @@ describe('window arguments', () => {
     ['a cursor this gateway never issued', { after: 'not-a-cursor' }, 'after'],
     ['a forged cursor (negative position)', { after: Buffer.from('i:-4').toString('base64url') }, 'after'],
   ])('rejects %s as BAD_USER_INPUT without calling the platform', async (_name, window, argument) => {
-    const calls = await stack.callsDuring(() => stack.run(OperationWindowDocument, window));
+    const calls = await stack.callsDuring(() => stack.gateway.run(OperationWindowDocument, window));
     const result = calls.result;
 
     const { data, errors } = result;
@@ -302,7 +304,7 @@ describe('window arguments', () => {
 
   it('rejects more than 500 ids in devices(ids) without calling the platform', async () => {
     const ids = Array.from({ length: 501 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-    const calls = await stack.callsDuring(() => stack.run(ManyDevicesDocument, { ids }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(ManyDevicesDocument, { ids }));
     const result = calls.result;
 
     const { errors } = result;
@@ -311,12 +313,12 @@ describe('window arguments', () => {
   });
 
   it('rejects a nested window the same way, leaving no platform call for it', async () => {
-    const calls = await stack.callsDuring(() => stack.run(SubtaskWindowDocument, { id: bigTask.id, first: 501 }));
+    const calls = await stack.callsDuring(() => stack.gateway.run(SubtaskWindowDocument, { id: bigTask.id, first: 501 }));
     const result = calls.result;
 
     const { errors } = result;
     expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(errors?.[0]?.path).toEqual(['operation', 'subtasks']);
-    expect(calls.byRoute[ROUTE.subtasks]).toBeUndefined();
+    expect(calls.byRoute[ROUTE.subOperations]).toBeUndefined();
   });
 });

@@ -5,7 +5,9 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchTaskLookupDocument, DeviceLookupDocument, DeviceLookupsDocument, HealthDocument, OperationLookupDocument, PackageLookupDocument } from '../generated/graphql.js';
-import { ROUTE, startGraphStack, startTestGateway, type GraphStack, type Json, type TestGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { startGraphStack, type GraphStack, type Json } from './support.js';
 
 const MALFORMED: [string, string, string][] = [
   ['empty', '', 'must not be empty'],
@@ -35,14 +37,14 @@ afterAll(async () => {
 
 describe.each(LOOKUPS)('%s(id:)', (field, document) => {
   it.each(MALFORMED)('an id that is %s: BAD_USER_INPUT naming the argument, no platform call', async (_name, id, problem) => {
-    const { result, total, tapped } = await stack.callsDuring(() => stack.run(document, { id }));
+    const { result, total, recorded } = await stack.callsDuring(() => stack.gateway.run(document, { id }));
 
     expect(result.data).toEqual({ [field]: null });
     expect(result.errors).toHaveLength(1);
     expect(result.errors?.[0]?.message).toBe(`Invalid arguments: id: ${problem}`);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [{ path: 'id', rule: 'platformId', message: problem }] });
     expect(total).toBe(0);
-    expect(tapped).toEqual([]);
+    expect(recorded).toEqual([]);
   });
 });
 
@@ -50,7 +52,7 @@ describe('devices(ids:)', () => {
   it.each(MALFORMED)('an id that is %s fails its item alone, before any call for it', async (_name, id, problem) => {
     const [a, b] = deviceIds as [string, string];
 
-    const { result, byRoute } = await stack.callsDuring(() => stack.run(DeviceLookupsDocument, { ids: [a, id, b] }));
+    const { result, byRoute } = await stack.callsDuring(() => stack.gateway.run(DeviceLookupsDocument, { ids: [a, id, b] }));
 
     expect(result.data?.devices.map((d: Json) => d?.id ?? null)).toEqual([a, null, b]);
     expect(result.errors).toHaveLength(1);
@@ -64,17 +66,17 @@ describe('devices(ids:)', () => {
 
 describe('ids that are sent', () => {
   it('an id with a slash or dots inside stays one segment: the platform is asked about it, and the log names that route', async () => {
-    const { result, byRoute, tapped } = await stack.callsDuring(() => stack.run(DeviceLookupDocument, { id: '../devices' }));
+    const { result, byRoute, recorded } = await stack.callsDuring(() => stack.gateway.run(DeviceLookupDocument, { id: '../devices' }));
 
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(byRoute).toEqual({ [ROUTE.device]: 1 });
-    expect(tapped.map((c) => c.path)).toEqual(['/iocm/app/dm/v1.4.0/devices/..%2Fdevices']);
-    const line = stack.logs.findLast((l) => l.text.includes('platform call'));
-    expect(line?.text).toContain(`route: '${ROUTE.device}'`);
+    expect(recorded.map((c) => c.path)).toEqual([`${PATH.devices}/..%2Fdevices`]);
+    const line = stack.gateway.log.records().findLast((r) => String(r.msg).startsWith('platform call'));
+    expect(line?.route).toBe(ROUTE.device);
   });
 
   it('a well-formed id the platform does not know is still null without an error', async () => {
-    const { result, total } = await stack.callsDuring(() => stack.run(OperationLookupDocument, { id: 'ffffffffffffffffffffffff' }));
+    const { result, total } = await stack.callsDuring(() => stack.gateway.run(OperationLookupDocument, { id: 'ffffffffffffffffffffffff' }));
 
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ operation: null });
@@ -89,8 +91,7 @@ describe('the call budget', () => {
   });
 
   it('malformed ids take no slot: with a budget of one call, the call is still free after them', async () => {
-    const credentials = await stack.control('credentials');
-    gateway = await startTestGateway(stack.tap.url, credentials, { NORTHBOUND_RATE_LIMIT: '1/60s', GATEWAY_REQUEST_DEADLINE_MS: '500' });
+    gateway = await stack.startGateway({ env: { NORTHBOUND_RATE_LIMIT: '1/60s', GATEWAY_REQUEST_DEADLINE_MS: '500' } });
 
     for (const [, document] of LOOKUPS) {
       const response = await gateway.run(document, { id: '..' });

@@ -5,7 +5,8 @@
  */
 import { serverAudits, type AuditResult } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, TEST_API_KEY, type Stack } from '../gateway/helpers.js';
+import { TEST_API_KEY } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 /** Non-required audits Apollo Server 5 does not meet as the gateway configures it: audit id → what it answers. */
 const KNOWN_MISSES: Record<string, { why: string; status: number; body: RegExp }> = {
@@ -41,7 +42,7 @@ const audits = serverAudits({
 const results: AuditResult[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ devices: 20 });
+  stack = await startStack({ platform: { devices: 20 } });
 });
 
 afterAll(async () => {

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimitsCreateFirmwareDocument, LimitsDeviceDocument, LimitsDevicesDocument } from '../generated/graphql.js';
-import { expectRateLimited, readFleet, ROUTE, sleep, startLimitsStack, tasksCreatedFor, type Fleet, type LimitsStack, type Reply } from './support.js';
+import type { GraphQLReply as Reply } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { expectRateLimited, readFleet, sleep, startLimitsStack, tasksCreatedFor, type Fleet, type LimitsStack } from './support.js';
 
 describe('a storm of 10× the budget (the platform allows 30 calls a minute)', () => {
   /** The platform's (and so the gateway's) budget: calls per 60 s. */
@@ -20,13 +22,13 @@ describe('a storm of 10× the budget (the platform allows 30 calls a minute)', (
   beforeAll(async () => {
     // The throttle runs on the emulator's clock: a realtime one, so its window is the wall clock's 60 s.
     stack = await startLimitsStack({
-      emulator: { clock: 'realtime', throttlePerMinute: 1_000_000 },
+      platform: { clock: 'realtime', throttlePerMinute: 1_000_000 },
       env: { NORTHBOUND_RATE_LIMIT: `${BUDGET}/60s`, GATEWAY_REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
       deferGateway: true,
     });
     fleet = await readFleet(stack.api);
     // The same data again (same seed, start and size), with the throttle window empty and the throttle at BUDGET.
-    await stack.control('reset', { throttlePerMinute: BUDGET });
+    await stack.platform.control('reset', { throttlePerMinute: BUDGET });
     await stack.useGateway();
   });
   afterAll(async () => {
@@ -41,10 +43,10 @@ describe('a storm of 10× the budget (the platform allows 30 calls a minute)', (
     expect(readIds).toHaveLength(QUERIES * IDS_PER_QUERY);
     // The offered load, in platform calls: one per create, one per distinct device read.
     expect(KEYS + readIds.length).toBeGreaterThanOrEqual(9.5 * BUDGET);
-    const since = (await stack.control('clock')).compact as string;
+    const since = (await stack.platform.control('clock')).compact as string;
     const keys = targets.map((_, i) => `storm-${i}-${randomUUID()}`);
     const create = (i: number) =>
-      stack.run(LimitsCreateFirmwareDocument, {
+      stack.gateway.run(LimitsCreateFirmwareDocument, {
         input: { fileId: product.firmware, targets: { deviceIds: [targets[i] as string] }, idempotencyKey: keys[i] },
       });
 
@@ -54,12 +56,12 @@ describe('a storm of 10× the budget (the platform allows 30 calls a minute)', (
     const reads = Promise.all(
       Array.from({ length: QUERIES }, (_, q) => {
         const ids = readIds.slice(q * IDS_PER_QUERY, (q + 1) * IDS_PER_QUERY);
-        return stack.run(LimitsDevicesDocument, { ids }).then((reply) => ({ ids, reply }));
+        return stack.gateway.run(LimitsDevicesDocument, { ids }).then((reply) => ({ ids, reply }));
       }),
     );
     const [created, read] = await Promise.all([creates, reads]);
     const elapsed = performance.now() - started;
-    const stats = await stack.stats();
+    const stats = await stack.platform.stats();
 
     // The platform never throttled, and never saw more than the budget.
     expect(stats.throttled).toBe(0);
@@ -117,7 +119,7 @@ describe('a storm of 10× the budget (the platform allows 30 calls a minute)', (
     // already answered is answered again from the gateway's memory, without a call.
     const late = product.devices.slice(KEYS, KEYS + 3);
     const lateReplies = await Promise.all(
-      late.map((device) => stack.run(LimitsCreateFirmwareDocument, { input: { fileId: product.firmware, targets: { deviceIds: [device] }, idempotencyKey: randomUUID() } })),
+      late.map((device) => stack.gateway.run(LimitsCreateFirmwareDocument, { input: { fileId: product.firmware, targets: { deviceIds: [device] }, idempotencyKey: randomUUID() } })),
     );
     for (const reply of lateReplies) {
       expect(reply.data ?? null).toBeNull();
@@ -126,12 +128,12 @@ describe('a storm of 10× the budget (the platform allows 30 calls a minute)', (
     }
     const again = await create(0);
     expect(again.data?.createFirmwareUpgradeTask.operationId).toBe(createdIds.get(0));
-    const afterwards = await stack.stats();
+    const afterwards = await stack.platform.stats();
     expect(afterwards.total - (afterwards.byRoute[ROUTE.login] ?? 0)).toBe(platformCalls);
     expect(afterwards.throttled).toBe(0);
 
     // The truth: let the platform answer freely now, and look for each key's task.
-    await stack.fault({ throttlePerMinute: 1_000_000 });
+    await stack.platform.fault({ throttlePerMinute: 1_000_000 });
     for (const [i, device] of targets.entries()) {
       const tasks = await tasksCreatedFor(stack.api, device, since);
       const id = createdIds.get(i);
@@ -160,20 +162,20 @@ describe('the order of the queue (5 calls per 2 s, a generous platform)', () => 
     const { product } = fleet;
     const targets = product.devices.slice(0, 2);
     const ids = fleet.devices.map((d) => d.deviceId as string).filter((id) => !targets.includes(id)).slice(0, 20);
-    const since = (await stack.control('clock')).compact as string;
-    const before = await stack.stats();
+    const since = (await stack.platform.control('clock')).compact as string;
+    const before = await stack.platform.stats();
     const t0 = performance.now();
     // 20 reads: 5 go at once, 15 wait for the next windows (each 2 s, plus the gateway's 1 s arrival margin).
-    const reads = ids.map((id) => stack.run(LimitsDeviceDocument, { id }).then((reply) => ({ reply, at: performance.now() - t0 })));
+    const reads = ids.map((id) => stack.gateway.run(LimitsDeviceDocument, { id }).then((reply) => ({ reply, at: performance.now() - t0 })));
     await sleep(300);
     // Then 2 creates, behind 15 waiting reads.
     const creates = targets.map((device) =>
-      stack
+      stack.gateway
         .run(LimitsCreateFirmwareDocument, { input: { fileId: product.firmware, targets: { deviceIds: [device] }, idempotencyKey: randomUUID() } })
         .then((reply) => ({ reply, at: performance.now() - t0 })),
     );
     const [read, created] = await Promise.all([Promise.all(reads), Promise.all(creates)]);
-    const after = await stack.stats();
+    const after = await stack.platform.stats();
 
     for (const { reply } of created) expect(reply.data?.createFirmwareUpgradeTask.operationId, JSON.stringify(reply.errors)).toBeTruthy();
     const lastCreate = Math.max(...created.map((c) => c.at));
@@ -194,9 +196,9 @@ describe('the order of the queue (5 calls per 2 s, a generous platform)', () => 
   });
 
   it('retryAfterSeconds is honest: after waiting that long, the refused reads get through', async () => {
-    await stack.useGateway({ NORTHBOUND_RATE_LIMIT: '5/2s', GATEWAY_REQUEST_DEADLINE_MS: '500', GATEWAY_CLIENT_BUDGET_SHARE: '1' });
+    await stack.useGateway({ env: { NORTHBOUND_RATE_LIMIT: '5/2s', GATEWAY_REQUEST_DEADLINE_MS: '500', GATEWAY_CLIENT_BUDGET_SHARE: '1' } });
     const ids = fleet.devices.map((d) => d.deviceId as string).slice(100, 110);
-    const first = await Promise.all(ids.map((id) => stack.run(LimitsDeviceDocument, { id })));
+    const first = await Promise.all(ids.map((id) => stack.gateway.run(LimitsDeviceDocument, { id })));
     const refused = ids.filter((_, i) => !first[i]?.data?.device);
     expect(refused).toHaveLength(5);
     const waits = first.flatMap((reply) => reply.errors ?? []).map((error) => {
@@ -205,7 +207,7 @@ describe('the order of the queue (5 calls per 2 s, a generous platform)', () => 
     });
     expect(waits).toHaveLength(5);
     await sleep(Math.max(...waits) * 1000);
-    const retried = await Promise.all(refused.map((id) => stack.run(LimitsDeviceDocument, { id })));
+    const retried = await Promise.all(refused.map((id) => stack.gateway.run(LimitsDeviceDocument, { id })));
     retried.forEach((reply, i) => {
       expect(reply.errors).toBeUndefined();
       expect(reply.data?.device?.id).toBe(refused[i]);

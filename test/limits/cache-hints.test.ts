@@ -8,8 +8,8 @@ import {
   LimitsOperationStatusDocument,
   LimitsRecentOperationsDocument,
 } from '../generated/graphql.js';
-import { P } from '../helpers/emulator.js';
-import { readFleet, ROUTE, startLimitsStack, type Json, type LimitsStack } from './support.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { readFleet, startLimitsStack, type Json, type LimitsStack } from './support.js';
 
 let stack: LimitsStack;
 let deviceId: string;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const { devices } = await readFleet(stack.api);
   deviceId = devices[0].deviceId;
   otherDeviceId = devices[1].deviceId;
-  const recent: Json[] = (await stack.api.ok(P.operations, { pageNo: 0, pageSize: 100 })).data;
+  const recent: Json[] = (await stack.api.ok(PATH.operations, { pageNo: 0, pageSize: 100 })).data;
   ended = recent.find((o) => o.status === 'success');
   running = recent.find((o) => o.status === 'processing' || o.status === 'wait');
   if (!ended || !running) throw new Error('fixtures: no ended and running task among the 100 newest');
@@ -34,43 +34,43 @@ afterAll(async () => {
 
 describe('Cache-Control of query answers', () => {
   it('device(id): max-age=60, public (the default GATEWAY_CACHE_TTL_SECONDS)', async () => {
-    const reply = await stack.run(LimitsDeviceDocument, { id: deviceId });
+    const reply = await stack.gateway.run(LimitsDeviceDocument, { id: deviceId });
     expect(reply.data?.device?.id).toBe(deviceId);
     expect(reply.headers.get('cache-control')).toBe('max-age=60, public');
   });
 
   it('a running task: no max-age (no-store)', async () => {
-    const reply = await stack.run(LimitsOperationStatusDocument, { id: running.operationId });
+    const reply = await stack.gateway.run(LimitsOperationStatusDocument, { id: running.operationId });
     expect(['WAIT', 'PROCESSING']).toContain(reply.data?.operation?.status);
     expect(reply.headers.get('cache-control')).toBe('no-store');
   });
 
   it('an ended task with its subtasks: max-age=3600, public', async () => {
-    const reply = await stack.run(LimitsOperationDocument, { id: ended.operationId });
+    const reply = await stack.gateway.run(LimitsOperationDocument, { id: ended.operationId });
     expect(reply.data?.operation?.status).toBe('SUCCESS');
     expect(reply.headers.get('cache-control')).toBe('max-age=3600, public');
   });
 
   it('a device and a running task in one query: the stricter wins (no-store)', async () => {
-    const reply = await stack.run(LimitsDeviceAndOperationDocument, { deviceId, operationId: running.operationId });
+    const reply = await stack.gateway.run(LimitsDeviceAndOperationDocument, { deviceId, operationId: running.operationId });
     expect(reply.data?.device?.id).toBe(deviceId);
     expect(reply.headers.get('cache-control')).toBe('no-store');
   });
 
   it('the task list: no-store (a new task may appear any time)', async () => {
-    const reply = await stack.run(LimitsRecentOperationsDocument);
+    const reply = await stack.gateway.run(LimitsRecentOperationsDocument);
     expect(reply.data?.operations?.nodes.length).toBeGreaterThan(0);
     expect(reply.headers.get('cache-control')).toBe('no-store');
   });
 
   it('a failed read is never cacheable', async () => {
-    await stack.fault({ errorStatus: 500, routes: [ROUTE.device] });
+    await stack.platform.fault({ errorStatus: 500, routes: [ROUTE.device] });
     try {
-      const reply = await stack.run(LimitsDeviceDocument, { id: otherDeviceId });
+      const reply = await stack.gateway.run(LimitsDeviceDocument, { id: otherDeviceId });
       expect(reply.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
       expect(reply.headers.get('cache-control')).toBe('no-store');
     } finally {
-      await stack.clearFaults();
+      await stack.platform.clearFaults();
     }
   });
 });

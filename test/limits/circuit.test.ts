@@ -2,7 +2,9 @@
 // UPSTREAM_UNAVAILABLE (upstream.code CIRCUIT_OPEN); once the platform is back, one probe closes the circuit.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LimitsDeviceDocument } from '../generated/graphql.js';
-import { readFleet, ROUTE, sleep, startLimitsStack, type LimitsStack, type Reply } from './support.js';
+import type { GraphQLReply as Reply } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { readFleet, sleep, startLimitsStack, type LimitsStack } from './support.js';
 
 /** How long the circuit stays open before one call probes the platform again. */
 const RESET_MS = 1000;
@@ -15,7 +17,7 @@ beforeAll(async () => {
   unread = (await readFleet(stack.api)).devices.map((d) => d.deviceId as string);
 });
 beforeEach(async () => {
-  await stack.clearFaults();
+  await stack.platform.clearFaults();
   await stack.useGateway();
 });
 afterAll(async () => {
@@ -27,7 +29,7 @@ const nextDevices = (n: number): string[] => {
   if (ids.length < n) throw new Error('out of devices');
   return ids;
 };
-const read = (ids: string[]) => Promise.all(ids.map((id) => stack.run(LimitsDeviceDocument, { id })));
+const read = (ids: string[]) => Promise.all(ids.map((id) => stack.gateway.run(LimitsDeviceDocument, { id })));
 const upstreamCode = (reply: Reply<unknown>) => (reply.errors?.[0]?.extensions?.upstream as { code?: string } | undefined)?.code;
 
 function expectCircuitOpen(replies: Reply<{ device?: unknown }>[]): void {
@@ -46,7 +48,7 @@ async function outage(fault: Record<string, unknown>): Promise<{ failures: Reply
   // The gateway holds a token before the outage, so no login is involved.
   const health = await stack.callsDuring(async () => undefined);
   expect(health.total).toBe(0);
-  await stack.fault(fault);
+  await stack.platform.fault(fault);
   const failures = await read(nextDevices(10));
   for (const reply of failures) expect(reply.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
   // The failures opened the circuit: the retries of the reads that failed first were already held back.
@@ -79,7 +81,7 @@ describe.each([
 
   it('closes again when the platform is back: one probe, then every read succeeds', async () => {
     await outage(fault);
-    await stack.clearFaults();
+    await stack.platform.clearFaults();
     // Still open until the reset time has passed, fault or not.
     const early = await stack.callsDuring(() => read(nextDevices(2)), { warm: false });
     expectCircuitOpen(early.result);
@@ -101,17 +103,19 @@ describe.each([
 
 describe('the budget during an outage', () => {
   it('reads the open circuit holds back do not spend the call budget (the platform saw none of them)', async () => {
-    // A budget of 40 calls a minute; the outage's failed calls (10 and a health check) take some of it.
-    await stack.useGateway({ NORTHBOUND_RATE_LIMIT: '40/60s', GATEWAY_REQUEST_DEADLINE_MS: '2000' });
-    const before = await stack.stats();
+    // A budget of 40 calls a minute; the outage's failed calls (10 and a health check) take some of it. The circuit
+    // stays open 3 s: time for the reads below on a busy machine, before a probe may go out.
+    const resetMs = 3000;
+    await stack.useGateway({ env: { NORTHBOUND_RATE_LIMIT: '40/60s', GATEWAY_REQUEST_DEADLINE_MS: '2000', NORTHBOUND_CIRCUIT_RESET_MS: String(resetMs) } });
+    const before = await stack.platform.stats();
     await outage({ errorStatus: 503 });
     // Clients keep asking while the circuit is open: 40 reads, none of which reaches the platform.
     const held = await stack.callsDuring(() => read(nextDevices(40)), { warm: false });
     expect(held.total).toBe(0);
-    await stack.clearFaults();
-    await sleep(RESET_MS + 100);
+    await stack.platform.clearFaults();
+    await sleep(resetMs + 100);
     // The platform is back and has seen far fewer than 40 calls this minute: a read must get through.
-    const seen = (await stack.stats()).total - before.total;
+    const seen = (await stack.platform.stats()).total - before.total;
     expect(seen).toBeLessThan(20);
     const [reply] = await read(nextDevices(1));
     expect(reply?.errors?.[0]?.extensions?.code).toBeUndefined();

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimitsCreateFirmwareDocument, LimitsDevicesDocument, LimitsTargetDevicesDocument } from '../generated/graphql.js';
-import { readFleet, ROUTE, startLimitsStack, type Fleet, type LimitsStack } from './support.js';
+import { ROUTE } from '../harness/routes.js';
+import { readFleet, startLimitsStack, type Fleet, type LimitsStack } from './support.js';
 
 /** The most devices one upgrade task may target. */
 const MAX_TARGETS = 256;
@@ -17,20 +18,20 @@ let small: { operationId: string; deviceIds: string[] };
 const fwVersion = new Map<string, string | null>();
 
 beforeAll(async () => {
-  stack = await startLimitsStack({ emulator: { devices: 1500 }, deferGateway: true });
+  stack = await startLimitsStack({ platform: { devices: 1500 }, deferGateway: true });
   fleet = await readFleet(stack.api);
   await stack.useGateway();
   const { product } = fleet;
   if (product.devices.length < MAX_TARGETS + 3) throw new Error(`fixtures: ${product.model} has only ${product.devices.length} devices`);
   const create = async (deviceIds: string[]) => {
-    const reply = await stack.run(LimitsCreateFirmwareDocument, { input: { fileId: product.firmware, targets: { deviceIds }, idempotencyKey: randomUUID() } });
+    const reply = await stack.gateway.run(LimitsCreateFirmwareDocument, { input: { fileId: product.firmware, targets: { deviceIds }, idempotencyKey: randomUUID() } });
     const operationId = reply.data?.createFirmwareUpgradeTask.operationId;
     if (!operationId) throw new Error(`create: ${JSON.stringify(reply.errors)}`);
     return { operationId, deviceIds };
   };
   big = await create(product.devices.slice(0, MAX_TARGETS));
   small = await create(product.devices.slice(MAX_TARGETS, MAX_TARGETS + 3));
-  for (const id of [...big.deviceIds, ...small.deviceIds]) fwVersion.set(id, (await stack.state('devices', id)).deviceInfo.fwVersion ?? null);
+  for (const id of [...big.deviceIds, ...small.deviceIds]) fwVersion.set(id, (await stack.platform.state('devices', id)).deviceInfo.fwVersion ?? null);
 });
 afterAll(async () => {
   await stack?.close();
@@ -43,7 +44,7 @@ describe('Operation.targets.devices', () => {
     const pages = Math.ceil(fleet.product.typeSize / DEVICE_PAGE);
     expect(pages + 2).toBeLessThan(MAX_TARGETS / 10);
 
-    const { result, byRoute, total } = await stack.callsDuring(() => stack.run(LimitsTargetDevicesDocument, { id: big.operationId }));
+    const { result, byRoute, total } = await stack.callsDuring(() => stack.gateway.run(LimitsTargetDevicesDocument, { id: big.operationId }));
 
     expect(result.errors).toBeUndefined();
     const targets = result.data?.operation?.targets;
@@ -56,7 +57,7 @@ describe('Operation.targets.devices', () => {
   });
 
   it('a second view of the task finds every device in the cache the listing filled', async () => {
-    const { result, byRoute } = await stack.callsDuring(() => stack.run(LimitsTargetDevicesDocument, { id: big.operationId }));
+    const { result, byRoute } = await stack.callsDuring(() => stack.gateway.run(LimitsTargetDevicesDocument, { id: big.operationId }));
     expect(result.data?.operation?.targets.devices.map((d) => d?.id)).toEqual(big.deviceIds);
     // The task is still running (the clock has not moved): it is read again, its devices are not.
     expect(byRoute).toEqual({ [ROUTE.operation]: 1 });
@@ -64,7 +65,7 @@ describe('Operation.targets.devices', () => {
 
   it(`the same ${MAX_TARGETS} devices read by id on a fresh gateway: ${MAX_TARGETS} calls, the same data`, async () => {
     await stack.useGateway();
-    const { result, byRoute } = await stack.callsDuring(() => stack.run(LimitsDevicesDocument, { ids: big.deviceIds }));
+    const { result, byRoute } = await stack.callsDuring(() => stack.gateway.run(LimitsDevicesDocument, { ids: big.deviceIds }));
     expect(result.errors).toBeUndefined();
     expect(result.data?.devices.map((d) => d?.id)).toEqual(big.deviceIds);
     expect(result.data?.devices.map((d) => d?.fwVersion ?? null)).toEqual(big.deviceIds.map((id) => fwVersion.get(id)));
@@ -73,7 +74,7 @@ describe('Operation.targets.devices', () => {
 
   it('at 3 devices, reading them one by one is cheaper, and that is what the gateway does', async () => {
     await stack.useGateway();
-    const { result, byRoute } = await stack.callsDuring(() => stack.run(LimitsTargetDevicesDocument, { id: small.operationId }));
+    const { result, byRoute } = await stack.callsDuring(() => stack.gateway.run(LimitsTargetDevicesDocument, { id: small.operationId }));
     expect(result.errors).toBeUndefined();
     expect(result.data?.operation?.targets.devices.map((d) => d?.id)).toEqual(small.deviceIds);
     expect(result.data?.operation?.targets.devices.map((d) => d?.fwVersion ?? null)).toEqual(small.deviceIds.map((id) => fwVersion.get(id)));

@@ -1,7 +1,7 @@
 // One client cannot spend the application's budget for everyone: a query whose worst case exceeds a client's share
 // is refused before any call, and a client beyond its share waits while another client is served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_API_KEY } from '../gateway/helpers.js';
+import { TEST_API_KEY } from '../harness/gateway.js';
 import { readFleet, startLimitsStack, type Fleet, type LimitsStack } from './support.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -13,12 +13,12 @@ let stack: LimitsStack;
 let fleet: Fleet;
 beforeAll(async () => {
   stack = await startLimitsStack({
-    emulator: { clock: 'realtime', startTime: undefined, throttlePerMinute: BUDGET },
+    platform: { clock: 'realtime', startTime: undefined, throttlePerMinute: BUDGET },
     env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:read,${OTHER_KEY}:read`, GATEWAY_REQUEST_DEADLINE_MS: '2000', GATEWAY_CACHE_TTL_SECONDS: '0' },
     deferGateway: true,
   });
   fleet = await readFleet(stack.api);
-  await stack.control('reset', { seed: 7, devices: 400, clock: 'realtime', throttlePerMinute: BUDGET });
+  await stack.platform.control('reset', { seed: 7, devices: 400, clock: 'realtime', throttlePerMinute: BUDGET });
   await stack.useGateway();
 });
 afterAll(async () => {
@@ -37,11 +37,11 @@ async function devices(apiKey: string, ids: string[]): Promise<Json> {
 describe('a client share of the budget (GATEWAY_CLIENT_BUDGET_SHARE 0.5 of 20 calls)', () => {
   it("refuses one key's 500-id query before any platform call, and serves another key's small query", async () => {
     const ids = fleet.devices.map((d) => d.deviceId as string);
-    const before = await stack.stats();
+    const before = await stack.platform.stats();
     const big = await devices(TEST_API_KEY, [...ids, ...ids].slice(0, 500));
     expect(big.status).toBe(429);
     expect(big.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', estimatedPlatformCalls: 500, maxPlatformCalls: 10 });
-    expect((await stack.stats()).total).toBe(before.total);
+    expect((await stack.platform.stats()).total).toBe(before.total);
 
     const small = await devices(OTHER_KEY, ids.slice(0, 2));
     expect(small.errors).toBeUndefined();
@@ -61,6 +61,6 @@ describe('a client share of the budget (GATEWAY_CLIENT_BUDGET_SHARE 0.5 of 20 ca
     const newcomer = await devices(OTHER_KEY, ids.slice(40, 42));
     expect(newcomer.errors).toBeUndefined();
     expect(newcomer.data.devices.map((d: Json) => d.id)).toEqual(ids.slice(40, 42));
-    expect((await stack.stats()).throttled).toBe(0);
+    expect((await stack.platform.stats()).throttled).toBe(0);
   });
 });

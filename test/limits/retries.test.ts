@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LimitsCreateFirmwareDocument, LimitsDeviceDocument } from '../generated/graphql.js';
-import { readFleet, ROUTE, sleep, startLimitsStack, tasksCreatedFor, until, type Fleet, type LimitsStack } from './support.js';
+import { ROUTE } from '../harness/routes.js';
+import { readFleet, sleep, startLimitsStack, tasksCreatedFor, until, type Fleet, type LimitsStack } from './support.js';
 
 /** One call of the platform: how long a call may take before it counts as unanswered. */
 const TIMEOUT_MS = 400;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   unread = fleet.devices.map((d) => d.deviceId as string).filter((id) => !fleet.product.devices.includes(id));
 });
 beforeEach(async () => {
-  await stack.clearFaults();
+  await stack.platform.clearFaults();
   // A fresh gateway per test: its circuit breaker has seen none of the other tests' failures.
   await stack.useGateway();
 });
@@ -36,14 +37,14 @@ const nextDevice = (): string => {
 /** Runs a read with a fault on the device route that is lifted once the platform has seen `failures` calls. */
 async function readThrough(fault: Record<string, unknown>, failures: number) {
   const id = nextDevice();
-  const truth = await stack.state('devices', id);
+  const truth = await stack.platform.state('devices', id);
   return stack.callsDuring(async () => {
-    const base = (await stack.stats()).byRoute[ROUTE.device] ?? 0;
-    await stack.fault({ ...fault, routes: [ROUTE.device] });
-    const reply = stack.run(LimitsDeviceDocument, { id });
+    const base = (await stack.platform.stats()).byRoute[ROUTE.device] ?? 0;
+    await stack.platform.fault({ ...fault, routes: [ROUTE.device] });
+    const reply = stack.gateway.run(LimitsDeviceDocument, { id });
     // The backoff before a retry is at least 100 ms: time enough to lift the fault once the failures were seen.
-    await until(async () => ((await stack.stats()).byRoute[ROUTE.device] ?? 0) - base >= failures);
-    await stack.clearFaults();
+    await until(async () => ((await stack.platform.stats()).byRoute[ROUTE.device] ?? 0) - base >= failures);
+    await stack.platform.clearFaults();
     return { reply: await reply, truth, id };
   });
 }
@@ -80,11 +81,11 @@ describe('reads are retried within the deadline', () => {
   it('half the calls failing (errorRate 0.5): reads that meet a failure are retried and succeed', async () => {
     const ids = Array.from({ length: 10 }, nextDevice);
     await stack.useGateway();
-    await stack.fault({ errorStatus: 500, errorRate: 0.5, routes: [ROUTE.device] });
+    await stack.platform.fault({ errorStatus: 500, errorRate: 0.5, routes: [ROUTE.device] });
     // One read at a time, so each read's calls can be counted.
     const reads = [];
     for (const id of ids) {
-      const { result, byRoute } = await stack.callsDuring(() => stack.run(LimitsDeviceDocument, { id }), { warm: false });
+      const { result, byRoute } = await stack.callsDuring(() => stack.gateway.run(LimitsDeviceDocument, { id }), { warm: false });
       reads.push({ id, reply: result, calls: byRoute[ROUTE.device] ?? 0 });
     }
     for (const { id, reply, calls } of reads) {
@@ -106,8 +107,8 @@ describe('reads are retried within the deadline', () => {
   it('a lasting 5xx: three attempts, then UPSTREAM_UNAVAILABLE with the platform code', async () => {
     const id = nextDevice();
     const { result, byRoute } = await stack.callsDuring(async () => {
-      await stack.fault({ errorStatus: 500, routes: [ROUTE.device] });
-      return stack.run(LimitsDeviceDocument, { id });
+      await stack.platform.fault({ errorStatus: 500, routes: [ROUTE.device] });
+      return stack.gateway.run(LimitsDeviceDocument, { id });
     });
     expect(result.data?.device ?? null).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { status: 500, code: '50252' } });
@@ -115,12 +116,12 @@ describe('reads are retried within the deadline', () => {
   });
 
   it('no retry the deadline cannot hold: with GATEWAY_REQUEST_DEADLINE_MS=100 a 5xx is final after one call', async () => {
-    await stack.useGateway({ GATEWAY_REQUEST_DEADLINE_MS: '100' });
+    await stack.useGateway({ env: { GATEWAY_REQUEST_DEADLINE_MS: '100' } });
     const id = nextDevice();
     const { result, byRoute } = await stack.callsDuring(async () => {
-      await stack.fault({ errorStatus: 500, routes: [ROUTE.device] });
+      await stack.platform.fault({ errorStatus: 500, routes: [ROUTE.device] });
       const started = performance.now();
-      const reply = await stack.run(LimitsDeviceDocument, { id });
+      const reply = await stack.gateway.run(LimitsDeviceDocument, { id });
       return { reply, elapsed: performance.now() - started };
     });
     expect(result.reply.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -132,7 +133,7 @@ describe('reads are retried within the deadline', () => {
 
 describe('creates are never retried: exactly one POST', () => {
   const create = (device: string) =>
-    stack.run(LimitsCreateFirmwareDocument, { input: { fileId: fleet.product.firmware, targets: { deviceIds: [device] }, idempotencyKey: randomUUID() } });
+    stack.gateway.run(LimitsCreateFirmwareDocument, { input: { fileId: fleet.product.firmware, targets: { deviceIds: [device] }, idempotencyKey: randomUUID() } });
   const nextTarget = (() => {
     let next = 0;
     return () => fleet.product.devices[next++] as string;
@@ -140,23 +141,23 @@ describe('creates are never retried: exactly one POST', () => {
 
   it('a 500 on the create: one POST, UPSTREAM_UNAVAILABLE, no task', async () => {
     const device = nextTarget();
-    const since = (await stack.control('clock')).compact as string;
+    const since = (await stack.platform.control('clock')).compact as string;
     const { result, byRoute } = await stack.callsDuring(async () => {
-      await stack.fault({ errorStatus: 500, routes: [ROUTE.createFirmware] });
+      await stack.platform.fault({ errorStatus: 500, routes: [ROUTE.createFirmwareUpgrade] });
       return create(device);
     });
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { code: '50252' } });
-    expect(byRoute).toEqual({ [ROUTE.createFirmware]: 1 });
-    await stack.clearFaults();
+    expect(byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
+    await stack.platform.clearFaults();
     expect(await tasksCreatedFor(stack.api, device, since)).toHaveLength(0);
   });
 
   it('half the creates failing (errorRate 0.5): each create is at most one POST, and only the answered ones exist', async () => {
     const devices = Array.from({ length: 6 }, nextTarget);
-    const since = (await stack.control('clock')).compact as string;
+    const since = (await stack.platform.control('clock')).compact as string;
     const { result, byRoute } = await stack.callsDuring(async () => {
-      await stack.fault({ errorStatus: 500, errorRate: 0.5, routes: [ROUTE.createFirmware] });
+      await stack.platform.fault({ errorStatus: 500, errorRate: 0.5, routes: [ROUTE.createFirmwareUpgrade] });
       const replies = [];
       for (const device of devices) replies.push(await create(device));
       return replies;
@@ -164,11 +165,11 @@ describe('creates are never retried: exactly one POST', () => {
     const upstream = (r: (typeof result)[number]) => (r.errors?.[0]?.extensions?.upstream as { code?: string } | undefined)?.code;
     // Failures may open the circuit (its threshold is 50 %): a create it holds back is not sent at all.
     const sent = result.filter((r) => upstream(r) !== 'CIRCUIT_OPEN');
-    expect(byRoute).toEqual({ [ROUTE.createFirmware]: sent.length });
+    expect(byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: sent.length });
     // With the emulator's seeded draws some creates fail; each failure is final (a retry would be a second POST).
     expect(result.filter((r) => upstream(r) === '50252').length).toBeGreaterThan(0);
     for (const reply of result.filter((r) => r.errors)) expect(reply.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
-    await stack.clearFaults();
+    await stack.platform.clearFaults();
     for (const [i, device] of devices.entries()) {
       const tasks = await tasksCreatedFor(stack.api, device, since);
       const id = result[i]?.data?.createFirmwareUpgradeTask.operationId;
@@ -178,32 +179,32 @@ describe('creates are never retried: exactly one POST', () => {
 
   it('a reset connection on the create: one POST, the outcome reported unknown', async () => {
     const device = nextTarget();
-    const since = (await stack.control('clock')).compact as string;
+    const since = (await stack.platform.control('clock')).compact as string;
     const { result, byRoute } = await stack.callsDuring(async () => {
-      await stack.fault({ dropConnections: true, routes: [ROUTE.createFirmware] });
+      await stack.platform.fault({ dropConnections: true, routes: [ROUTE.createFirmwareUpgrade] });
       return create(device);
     });
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
-    expect(byRoute).toEqual({ [ROUTE.createFirmware]: 1 });
-    await stack.clearFaults();
+    expect(byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
+    await stack.platform.clearFaults();
     // The emulator resets before handling: nothing was created.
     expect(await tasksCreatedFor(stack.api, device, since)).toHaveLength(0);
   });
 
   it('a create answered too late: one POST, the outcome reported unknown, and exactly one task on the platform', async () => {
     const device = nextTarget();
-    const since = (await stack.control('clock')).compact as string;
+    const since = (await stack.platform.control('clock')).compact as string;
     const { result, byRoute } = await stack.callsDuring(async () => {
-      await stack.fault({ latencyMs: TIMEOUT_MS * 3, routes: [ROUTE.createFirmware] });
+      await stack.platform.fault({ latencyMs: TIMEOUT_MS * 3, routes: [ROUTE.createFirmwareUpgrade] });
       const reply = await create(device);
       // Let the emulator send its late answer before counting.
       await sleep(TIMEOUT_MS * 3);
       return reply;
     });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
-    expect(byRoute).toEqual({ [ROUTE.createFirmware]: 1 });
-    await stack.clearFaults();
+    expect(byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
+    await stack.platform.clearFaults();
     expect(await tasksCreatedFor(stack.api, device, since)).toHaveLength(1);
   });
 });

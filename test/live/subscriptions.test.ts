@@ -3,22 +3,15 @@
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createGateway, type Gateway } from '../../src/server.js';
-import { mirrorReady, platformEnv, startGateway, TEST_API_KEY } from '../gateway/helpers.js';
+import { mirrorReady, TEST_API_KEY, type TestGateway } from '../harness/gateway.js';
+import type { Platform } from '../harness/platform.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Stats = { total: number; byRoute: Record<string, number> };
-const SUBTASKS_ROUTE = 'GET /iodm/northbound/v1.5.0/operations/{operationId}/subOperations';
-const DEVICE_ROUTE = 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}';
+const { subOperations: SUBTASKS_ROUTE, device: DEVICE_ROUTE } = ROUTE;
 
-async function graphql(gateway: Gateway, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<Json> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) };
-  return (await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) })).json();
-}
-function wsClient(gateway: Gateway, apiKey?: string): Client {
+function wsClient(gateway: TestGateway, apiKey?: string): Client {
   return createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: apiKey ? { 'x-api-key': apiKey } : {}, retryAttempts: 0 });
 }
 /** Collects what a subscription sends until `done` says so (or the time is up). */
@@ -46,19 +39,19 @@ function collect(client: Client, query: string, variables: Record<string, unknow
     );
   });
 }
-const stats = async (url: string): Promise<Stats> => (await fetch(`${url}/_emulator/stats`)).json() as Promise<Stats>;
-const control = async (url: string, path: string, body: unknown) => {
-  const response = await fetch(`${url}/_emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-};
+/** Moves the platform's clock on by `seconds` every `ms` until stopped. */
+function keepAdvancing(platform: Platform, seconds: number, ms: number): () => void {
+  const clock = setInterval(() => void platform.advance(seconds).catch(() => undefined), ms);
+  return () => clearInterval(clock);
+}
 
 /** A device that will take an upgrade now, and a firmware package of its product it does not run. */
-async function upgradable(gateway: Gateway, emulatorUrl: string, apiKey?: string): Promise<{ deviceId: string; fileId: string }> {
-  const { data } = await graphql(gateway, '{ fleet(first: 50) { nodes { id deviceType model fwVersion } } upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model version } } }', undefined, apiKey);
+async function upgradable(stack: Stack): Promise<{ deviceId: string; fileId: string }> {
+  const { data } = await stack.gateway.query('{ fleet(first: 50) { nodes { id deviceType model fwVersion } } upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model version } } }');
   for (const device of data.fleet.nodes) {
     const pkg = data.upgradePackages.nodes.find((p: Json) => p.deviceType === device.deviceType && p.model === device.model && p.version !== device.fwVersion);
     if (pkg) {
-      await control(emulatorUrl, `devices/${device.id}`, { status: 'ONLINE' });
+      await stack.platform.control(`devices/${device.id}`, { status: 'ONLINE' });
       return { deviceId: device.id, fileId: pkg.id };
     }
   }
@@ -66,17 +59,18 @@ async function upgradable(gateway: Gateway, emulatorUrl: string, apiKey?: string
 }
 
 describe('operationUpdated with push (the embedded emulator)', () => {
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startGateway({ MIRROR_BUDGET_SHARE: '0.5' });
-    await mirrorReady(gateway.url);
+    stack = await startStack({ platform: 'embedded', env: { MIRROR_BUDGET_SHARE: '0.5' } });
+    gateway = stack.gateway;
+    await mirrorReady(gateway);
   });
-  afterAll(() => gateway?.close());
+  afterAll(() => stack?.close());
 
   it('follows a task created here through to SUCCESS, with no platform call for the subscription', async () => {
-    const emulatorUrl = gateway.emulator?.url as string;
-    const target = await upgradable(gateway, emulatorUrl);
-    const created = await graphql(gateway, 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+    const target = await upgradable(stack);
+    const created = await gateway.query('mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
       input: { fileId: target.fileId, targets: { deviceIds: [target.deviceId] } },
     });
     const id = created.data.createFirmwareUpgradeTask.operationId as string;
@@ -84,12 +78,12 @@ describe('operationUpdated with push (the embedded emulator)', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const client = wsClient(gateway);
     try {
-      const before = await stats(emulatorUrl);
+      const before = await stack.platform.stats();
       const updates = collect(client, 'subscription($id: ID!) { operationUpdated(id: $id) { id status stats { total success progress } } }', { id }, (v) => v.data?.operationUpdated?.status === 'SUCCESS');
       // Move the platform's clock on until the upgrade is done.
-      const clock = setInterval(() => void control(emulatorUrl, 'clock', { advanceSeconds: 10 }).catch(() => undefined), 100);
-      const received = await updates.finally(() => clearInterval(clock));
-      const after = await stats(emulatorUrl);
+      const stop = keepAdvancing(stack.platform, 10, 100);
+      const received = await updates.finally(stop);
+      const after = await stack.platform.stats();
       expect(received.at(-1).data.operationUpdated).toMatchObject({ id, status: 'SUCCESS', stats: { total: 1, success: 1, progress: 1 } });
       for (const value of received) expect(value.errors).toBeUndefined();
       // What the platform was asked meanwhile is the mirror's own work, none of it for the subscriber's sake.
@@ -100,7 +94,8 @@ describe('operationUpdated with push (the embedded emulator)', () => {
   });
 
   it('refuses a connection without a valid key when keys are configured, and applies the query limits to subscriptions', async () => {
-    const keyed = await startGateway({ GATEWAY_API_KEYS: `${TEST_API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' });
+    const keyedStack = await startStack({ platform: 'embedded', env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' } });
+    const keyed = keyedStack.gateway;
     try {
       const anonymous = wsClient(keyed);
       await expect(collect(anonymous, 'subscription { deviceUpdated(id: "x") { id } }', {}, () => true, 5_000)).rejects.toThrow();
@@ -110,37 +105,34 @@ describe('operationUpdated with push (the embedded emulator)', () => {
       await expect(collect(client, tooDeep, {}, () => true, 5_000)).rejects.toThrow(/depth/i);
       await client.dispose();
     } finally {
-      await keyed.close();
+      await keyedStack.close();
     }
   });
 });
 
 describe('without push', () => {
-  let emulator: RunningEmulator;
-  let gateway: Gateway;
+  let stack: Stack;
+  let gateway: TestGateway;
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, seed: 7, devices: 200, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: null });
-    const loaded = loadConfig({ ...platformEnv(emulator.url, emulator.credentials), MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '1' });
-    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-    gateway = await createGateway(loaded.config, { logger: createLogger('error') });
-    await mirrorReady(gateway.url, { 'x-api-key': TEST_API_KEY }, 60_000);
+    stack = await startStack({ platform: { devices: 200, throttlePerMinute: null }, env: { MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '1' } });
+    gateway = stack.gateway;
+    await mirrorReady(gateway, 60_000);
   });
   afterAll(async () => {
-    await gateway?.close();
-    await emulator?.close();
+    await stack?.close();
   });
 
   it('a hundred subscribers of one running task cost the platform what one does, and all hear of its end', async () => {
-    const target = await upgradable(gateway, emulator.url, TEST_API_KEY);
-    const created = await graphql(gateway, 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+    const target = await upgradable(stack);
+    const created = await gateway.query('mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
       input: { fileId: target.fileId, targets: { deviceIds: [target.deviceId] } },
-    }, TEST_API_KEY);
+    });
     const id = created.data.createFirmwareUpgradeTask.operationId as string;
     const query = 'subscription($id: ID!) { subtaskUpdated(operationId: $id, status: [SUCCESS, FAILED, TIMEOUT]) { status deviceId } }';
     const subtaskCalls = async (during: () => Promise<unknown>) => {
-      const before = await stats(emulator.url);
+      const before = await stack.platform.stats();
       await during();
-      const after = await stats(emulator.url);
+      const after = await stack.platform.stats();
       return (after.byRoute[SUBTASKS_ROUTE] ?? 0) - (before.byRoute[SUBTASKS_ROUTE] ?? 0);
     };
     const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -160,8 +152,8 @@ describe('without push', () => {
       const hundred = await subtaskCalls(() => wait(3_000));
       expect(hundred).toBeLessThanOrEqual(Math.ceil(one * 1.5));
       // The upgrade ends; every subscriber hears it from the one read.
-      const clock = setInterval(() => void control(emulator.url, 'clock', { advanceSeconds: 10 }).catch(() => undefined), 200);
-      const results = await Promise.all(ended).finally(() => clearInterval(clock));
+      const stop = keepAdvancing(stack.platform, 10, 200);
+      const results = await Promise.all(ended).finally(stop);
       for (const values of results) expect(values[0].data?.subtaskUpdated, JSON.stringify(values[0])).toEqual({ status: 'SUCCESS', deviceId: target.deviceId });
     } finally {
       await Promise.all(clients.map((client) => client.dispose()));
@@ -169,27 +161,27 @@ describe('without push', () => {
   });
 
   it('batchTaskUpdated: one poll of the batch task a second for three subscribers, each hearing it complete', async () => {
-    const target = await upgradable(gateway, emulator.url, TEST_API_KEY);
-    const created = await graphql(gateway, 'mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
+    const target = await upgradable(stack);
+    const created = await gateway.query('mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
       input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [target.deviceId] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
-    }, TEST_API_KEY);
+    });
     expect(created.errors).toBeUndefined();
     const id = created.data.createBatchTask.taskId as string;
-    const route = 'GET /iocm/app/batchtask/v1.1.0/tasks/{taskId}';
+    const route = ROUTE.batchTask;
     const clients = Array.from({ length: 3 }, () => wsClient(gateway, TEST_API_KEY));
     try {
       const completed = clients.map((client) =>
         collect(client, 'subscription($id: ID!) { batchTaskUpdated(id: $id) { id status stats { total success } } }', { id }, (v) => v.data?.batchTaskUpdated?.status === 'COMPLETE', 60_000),
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const before = await stats(emulator.url);
+      const before = await stack.platform.stats();
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      const polls = ((await stats(emulator.url)).byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
+      const polls = ((await stack.platform.stats()).byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
       // One poller at 1 s: about three reads in three seconds, not three per subscriber.
       expect(polls).toBeGreaterThanOrEqual(2);
       expect(polls).toBeLessThanOrEqual(4);
-      const clock = setInterval(() => void control(emulator.url, 'clock', { advanceSeconds: 30 }).catch(() => undefined), 200);
-      const results = await Promise.all(completed).finally(() => clearInterval(clock));
+      const stop = keepAdvancing(stack.platform, 30, 200);
+      const results = await Promise.all(completed).finally(stop);
       for (const values of results) {
         for (const value of values) expect(value.errors).toBeUndefined();
         expect(values.at(-1).data.batchTaskUpdated).toMatchObject({ id, status: 'COMPLETE', stats: { total: 1 } });

@@ -6,23 +6,18 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createGateway, type Gateway } from '../../src/server.js';
-import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
-import { Api } from '../helpers/emulator.js';
+import { Api } from '../harness/emulator.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 import { DASHBOARD } from '../ops/support.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Stats = { total: number; throttled: number; byRoute: Record<string, number> };
 
-const DEVICE_ROUTE = 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}';
-const SUBTASKS_ROUTE = 'GET /iodm/northbound/v1.5.0/operations/{operationId}/subOperations';
-const LIST_ROUTE = 'GET /iodm/northbound/v1.5.0/operations';
+const { device: DEVICE_ROUTE, subOperations: SUBTASKS_ROUTE, operations: LIST_ROUTE } = ROUTE;
 
-let emulator: RunningEmulator;
-let gateway: Gateway;
+let stack: Stack;
+let gateway: TestGateway;
 let proxy: Server;
 let api: Api;
 /** Pushes the proxy refuses (answers 500 without passing them on) while this returns true. */
@@ -33,16 +28,9 @@ let platformDevices: Json[];
 /** The receiver's path, as the proxy saw the platform use it. */
 let receiverPath: string | undefined;
 
-async function graphql(query: string, variables?: Record<string, unknown>): Promise<Json> {
-  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY }, body: JSON.stringify({ query, variables }) });
-  return response.json();
-}
-const stats = async (): Promise<Stats> => (await fetch(`${emulator.url}/_emulator/stats`)).json() as Promise<Stats>;
-const control = async (path: string, body: unknown) => {
-  const response = await fetch(`${emulator.url}/_emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(response.status, await response.clone().text()).toBeLessThan(300);
-  return response.json() as Promise<Json>;
-};
+const graphql = (query: string, variables?: Record<string, unknown>): Promise<Json> => gateway.query(query, variables);
+const stats = () => stack.platform.stats();
+const control = (path: string, body: unknown): Promise<Json> => stack.platform.control(path, body);
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<{ value: T; afterMs: number }> {
   const started = Date.now();
   for (;;) {
@@ -53,14 +41,15 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, 
   }
 }
 const deviceQuery = (id: string) => graphql('query($id: ID!) { device(id: $id) { id fwVersion status syncedAt } }', { id });
-const emulatorDevice = async (id: string): Promise<Json> => (await fetch(`${emulator.url}/_emulator/state/devices/${id}`)).json();
+const emulatorDevice = (id: string): Promise<Json> => stack.platform.state('devices', id);
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, seed: 1, devices: 2000, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: 100 });
-  api = new Api(emulator.url, emulator.credentials.appId, emulator.credentials.secret);
+  stack = await startStack({ platform: { seed: 1, devices: 2000, throttlePerMinute: 100 }, gateway: 'none' });
+  const { platform } = stack;
+  api = new Api(platform.url, platform.credentials.appId, platform.credentials.secret);
   await api.login();
   platformDevices = [];
-  for (let page = 0; page < 8; page++) platformDevices.push(...(await api.ok('/iocm/app/dm/v1.4.0/devices', { pageNo: page, pageSize: 250 })).devices);
+  for (let page = 0; page < 8; page++) platformDevices.push(...(await api.ok(PATH.devices, { pageNo: page, pageSize: 250 })).devices);
   // Those 9 calls leave the throttle's window a minute later.
   await control('clock', { advanceSeconds: 61 });
   proxy = createServer((req, res) => {
@@ -89,22 +78,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  const env = {
-    ...platformEnv(emulator.url, emulator.credentials, 100),
-    // The defaults a user gets: the mirror on, half the budget for it while clients wait.
-    MIRROR_BUDGET_SHARE: '0.5',
-    GATEWAY_PUBLIC_URL: proxyUrl,
-  };
-  const loaded = loadConfig(env);
-  if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   const started = Date.now();
-  gateway = await createGateway(loaded.config, { logger: createLogger('error') });
+  // The defaults a user gets: the mirror on, half the budget (100 calls a minute) for it while clients wait.
+  gateway = await stack.useGateway({ env: { MIRROR_BUDGET_SHARE: '0.5', GATEWAY_PUBLIC_URL: proxyUrl } });
   await eventually(() => graphql('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 60_000);
   readyAfterMs = Date.now() - started;
 }, 90_000);
 afterAll(async () => {
-  await gateway?.close();
-  await emulator?.close();
+  await stack?.close();
   await new Promise((resolve) => proxy?.close(resolve));
 });
 
@@ -153,7 +134,7 @@ describe('the fleet mirror on the default fleet, with the real budget and thrott
     expect(reply.data.operation.targets.devices.map((d: Json) => d.id)).toEqual(task.targets.deviceIds);
     const delta = (route: string) => (after.byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
     expect(delta(DEVICE_ROUTE)).toBe(0);
-    expect(delta('GET /iocm/app/dm/v1.4.0/devices')).toBe(0);
+    expect(delta(ROUTE.devices)).toBe(0);
   });
 
   it('fleet(filter: { deviceType, fwVersionNot }) and fleetSummary match the platform’s own data exactly', async () => {

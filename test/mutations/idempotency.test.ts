@@ -10,9 +10,11 @@ import {
   type CreateBatchTaskInput,
   type CreateUpgradeTaskInput,
 } from '../generated/graphql.js';
-import { callsDuring, CREATE_ROUTE, loadFixtures, onlyError, startMutationStack, type Fixtures, type MutationStack } from './support.js';
+import { ROUTE } from '../harness/routes.js';
+import type { Stack } from '../harness/stack.js';
+import { callsDuring, loadFixtures, onlyError, startMutationStack, type Fixtures } from './support.js';
 
-let stack: MutationStack;
+let stack: Stack;
 let f: Fixtures;
 beforeAll(async () => {
   stack = await startMutationStack();
@@ -27,11 +29,11 @@ const upgrade = (device: number, idempotencyKey?: string): CreateUpgradeTaskInpu
   targets: { deviceIds: [f.devices[device] as string] },
   ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
 });
-const create = (input: CreateUpgradeTaskInput) => stack.run(CreateFirmwareUpgradeDocument, { input });
+const create = (input: CreateUpgradeTaskInput) => stack.gateway.run(CreateFirmwareUpgradeDocument, { input });
 
 /** The ids of the tasks the platform lists, newest first. */
 async function listedIds(): Promise<{ total: number; ids: string[] }> {
-  const response = await stack.run(CreatedOperationsDocument, { first: 50 });
+  const response = await stack.gateway.run(CreatedOperationsDocument, { first: 50 });
   expect(response.errors).toBeUndefined();
   return { total: response.data?.operations?.totalCount ?? -1, ids: response.data?.operations?.nodes.map((o) => o.id) ?? [] };
 }
@@ -48,8 +50,8 @@ describe('createFirmwareUpgradeTask with an idempotencyKey', () => {
     const id = first.result.data?.createFirmwareUpgradeTask.operationId;
     expect(second.result.data?.createFirmwareUpgradeTask.operationId).toBe(id);
     expect(second.result.data?.createFirmwareUpgradeTask.operation?.id).toBe(id);
-    expect(first.byRoute[CREATE_ROUTE.firmware]).toBe(1);
-    expect(second.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(first.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
+    expect(second.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
     const after = await listedIds();
     expect(after.total).toBe(before.total + 1);
     expect(after.ids[0]).toBe(id);
@@ -63,7 +65,7 @@ describe('createFirmwareUpgradeTask with an idempotencyKey', () => {
     for (const response of calls.result) expect(response.errors).toBeUndefined();
     const ids = new Set(calls.result.map((r) => r.data?.createFirmwareUpgradeTask.operationId));
     expect(ids.size).toBe(1);
-    expect(calls.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(calls.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     const after = await listedIds();
     expect(after.total).toBe(before.total + 1);
     expect(after.ids.filter((id) => !before.ids.includes(id))).toEqual([...ids]);
@@ -83,7 +85,7 @@ describe('createFirmwareUpgradeTask with an idempotencyKey', () => {
     expect(otherPolicy.total).toBe(0);
 
     // The same input on the other mutation is another request too.
-    const onSoftware = await callsDuring(stack, () => stack.run(CreateSoftwareUpgradeDocument, { input: { ...upgrade(2, key), fileId: f.firmware } }));
+    const onSoftware = await callsDuring(stack, () => stack.gateway.run(CreateSoftwareUpgradeDocument, { input: { ...upgrade(2, key), fileId: f.firmware } }));
     expect(onlyError(onSoftware.result).extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.idempotencyKey' });
     expect(onSoftware.total).toBe(0);
   });
@@ -94,7 +96,7 @@ describe('createFirmwareUpgradeTask with an idempotencyKey', () => {
     const calls = await callsDuring(stack, () => create({ ...upgrade(4, key), policy: { executeType: 'NOW', retry: false } }));
     expect(calls.result.errors).toBeUndefined();
     expect(calls.result.data?.createFirmwareUpgradeTask.operationId).toBe(first.data?.createFirmwareUpgradeTask.operationId);
-    expect(calls.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(calls.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 
   it('without a key, the same input twice creates two tasks', async () => {
@@ -104,7 +106,7 @@ describe('createFirmwareUpgradeTask with an idempotencyKey', () => {
     expect(a).toBeTruthy();
     expect(b).toBeTruthy();
     expect(a).not.toBe(b);
-    expect(calls.byRoute[CREATE_ROUTE.firmware]).toBe(2);
+    expect(calls.byRoute[ROUTE.createFirmwareUpgrade]).toBe(2);
     expect((await listedIds()).total).toBe(before.total + 2);
   });
 
@@ -114,21 +116,21 @@ describe('createFirmwareUpgradeTask with an idempotencyKey', () => {
     expect(onlyError(invalid).extensions?.code).toBe('BAD_USER_INPUT');
     const valid = await callsDuring(stack, () => create(upgrade(7, key)));
     expect(valid.result.errors).toBeUndefined();
-    expect(valid.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(valid.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
   });
 
   it('a create the platform refused frees the key: the corrected input may use it', async () => {
     const key = randomUUID();
     const refused = await callsDuring(stack, () => create({ ...upgrade(6, key), fileId: f.otherFirmware }));
     expect(onlyError(refused.result).extensions?.upstream).toMatchObject({ code: '123016' });
-    expect(refused.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(refused.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
 
     const corrected = await callsDuring(stack, () => create(upgrade(6, key)));
     expect(corrected.result.errors).toBeUndefined();
-    expect(corrected.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(corrected.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     const again = await callsDuring(stack, () => create(upgrade(6, key)));
     expect(again.result.data?.createFirmwareUpgradeTask.operationId).toBe(corrected.result.data?.createFirmwareUpgradeTask.operationId);
-    expect(again.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(again.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 });
 
@@ -143,12 +145,12 @@ describe('createBatchTask with an idempotencyKey', () => {
 
   it('concurrent submissions with one key create one task; another input under the key is refused', async () => {
     const key = randomUUID();
-    const calls = await callsDuring(stack, () => Promise.all(Array.from({ length: 5 }, () => stack.run(CreateBatchDocument, { input: input(key) }))));
+    const calls = await callsDuring(stack, () => Promise.all(Array.from({ length: 5 }, () => stack.gateway.run(CreateBatchDocument, { input: input(key) }))));
     for (const response of calls.result) expect(response.errors).toBeUndefined();
     expect(new Set(calls.result.map((r) => r.data?.createBatchTask.taskId)).size).toBe(1);
-    expect(calls.byRoute[CREATE_ROUTE.batch]).toBe(1);
+    expect(calls.byRoute[ROUTE.createBatchTask]).toBe(1);
 
-    const renamed = await callsDuring(stack, () => stack.run(CreateBatchDocument, { input: input(key, 'another name') }));
+    const renamed = await callsDuring(stack, () => stack.gateway.run(CreateBatchDocument, { input: input(key, 'another name') }));
     expect(onlyError(renamed.result).extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.idempotencyKey' });
     expect(renamed.total).toBe(0);
   });

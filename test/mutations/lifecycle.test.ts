@@ -13,9 +13,11 @@ import {
   type CreatedBatchTaskFragment,
   type CreatedOperationFragment,
 } from '../generated/graphql.js';
-import { callsDuring, CREATE_ROUTE, loadFixtures, startMutationStack, type Fixtures, type MutationStack } from './support.js';
+import { ROUTE } from '../harness/routes.js';
+import type { Stack } from '../harness/stack.js';
+import { callsDuring, loadFixtures, startMutationStack, type Fixtures } from './support.js';
 
-let stack: MutationStack;
+let stack: Stack;
 let f: Fixtures;
 beforeAll(async () => {
   stack = await startMutationStack();
@@ -26,7 +28,7 @@ afterAll(async () => {
 });
 
 const operation = async (id: string) => {
-  const response = await stack.run(CreatedOperationByIdDocument, { id });
+  const response = await stack.gateway.run(CreatedOperationByIdDocument, { id });
   expect(response.errors).toBeUndefined();
   return response.data?.operation as CreatedOperationFragment;
 };
@@ -51,9 +53,9 @@ function expectStatsMatchSubtasks(o: CreatedOperationFragment): void {
 describe('createFirmwareUpgradeTask on a device list', () => {
   it('creates one task, shown alike by the payload, operation(id) and operations, that runs to its end', async () => {
     const devices = f.devices.slice(0, 3);
-    const calls = await callsDuring(stack, () => stack.run(CreateFirmwareUpgradeDocument, { input: { fileId: f.firmware, targets: { deviceIds: devices } } }));
+    const calls = await callsDuring(stack, () => stack.gateway.run(CreateFirmwareUpgradeDocument, { input: { fileId: f.firmware, targets: { deviceIds: devices } } }));
     expect(calls.result.errors).toBeUndefined();
-    expect(calls.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(calls.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     const payload = calls.result.data?.createFirmwareUpgradeTask;
     const created = payload?.operation as CreatedOperationFragment;
     expect(created.id).toBe(payload?.operationId);
@@ -72,11 +74,11 @@ describe('createFirmwareUpgradeTask on a device list', () => {
 
     expect(await operation(created.id)).toEqual(created);
     // Newest first: the new task heads the list.
-    const list = await stack.run(CreatedOperationsDocument, { first: 5 });
+    const list = await stack.gateway.run(CreatedOperationsDocument, { first: 5 });
     expect(list.data?.operations?.nodes[0]).toEqual(created);
 
     // Each subtask starts 5–30 s after creation.
-    await stack.advance(31);
+    await stack.platform.advance(31);
     const running = await operation(created.id);
     expect(running.status).toBe('PROCESSING');
     expect(running.startedAt).not.toBeNull();
@@ -84,7 +86,7 @@ describe('createFirmwareUpgradeTask on a device list', () => {
     expectStatsMatchSubtasks(running);
 
     // ... and takes 30–300 s.
-    await stack.advance(300);
+    await stack.platform.advance(300);
     const done = await operation(created.id);
     expect(done.stats).toMatchObject({ total: 3, wait: 0, processing: 0, completed: 3, progress: 1 });
     expectStatsMatchSubtasks(done);
@@ -92,15 +94,15 @@ describe('createFirmwareUpgradeTask on a device list', () => {
     expect(done.stoppedAt).not.toBeNull();
     // A device whose subtask succeeded now runs the package's version.
     const succeeded = done.subtasks!.nodes.filter((s) => s.status === 'SUCCESS').map((s) => s.deviceId);
-    const read = await stack.run(MutationFixtureDevicesDocument, { ids: succeeded });
+    const read = await stack.gateway.run(MutationFixtureDevicesDocument, { ids: succeeded });
     expect(read.data?.devices.map((d) => d?.fwVersion)).toEqual(succeeded.map(() => f.firmwareVersion));
     // The list shows the same end state as operation(id).
-    const listed = await stack.run(CreatedOperationsDocument, { first: 5 });
+    const listed = await stack.gateway.run(CreatedOperationsDocument, { first: 5 });
     expect(listed.data?.operations?.nodes.find((o) => o.id === created.id)).toEqual(done);
   });
 
   it('keeps the retry policy it was given', async () => {
-    const response = await stack.run(CreateFirmwareUpgradeDocument, {
+    const response = await stack.gateway.run(CreateFirmwareUpgradeDocument, {
       input: { fileId: f.firmware, targets: { deviceIds: [f.devices[3] as string] }, policy: { executeType: 'DEVICE_ONLINE', retry: true, retryTimes: 2 } },
     });
     expect(response.errors).toBeUndefined();
@@ -113,10 +115,10 @@ describe('createFirmwareUpgradeTask on a device list', () => {
 describe('createSoftwareUpgradeTask on a device group', () => {
   it('targets every device of the group and runs to its end', async () => {
     const calls = await callsDuring(stack, () =>
-      stack.run(CreateSoftwareUpgradeDocument, { input: { fileId: f.software, targets: { deviceGroups: [f.group], ...f.product } } }),
+      stack.gateway.run(CreateSoftwareUpgradeDocument, { input: { fileId: f.software, targets: { deviceGroups: [f.group], ...f.product } } }),
     );
     expect(calls.result.errors).toBeUndefined();
-    expect(calls.byRoute[CREATE_ROUTE.software]).toBe(1);
+    expect(calls.byRoute[ROUTE.createSoftwareUpgrade]).toBe(1);
     const created = calls.result.data?.createSoftwareUpgradeTask.operation as CreatedOperationFragment;
     expect(created).toMatchObject({
       type: 'SOFTWARE_UPGRADE',
@@ -129,7 +131,7 @@ describe('createSoftwareUpgradeTask on a device group', () => {
     expect(created.stats.wait).toBe(created.stats.total);
     expect(await operation(created.id)).toEqual(created);
 
-    await stack.advance(331);
+    await stack.platform.advance(331);
     const done = await operation(created.id);
     expect(done.stats).toMatchObject({ total: created.stats.total, wait: 0, processing: 0, completed: created.stats.total });
     expect(done.status).toBe(done.stats.success === done.stats.total ? 'SUCCESS' : 'FAILED');
@@ -139,7 +141,7 @@ describe('createSoftwareUpgradeTask on a device group', () => {
 
 describe('createBatchTask', () => {
   const batch = async (id: string) => {
-    const response = await stack.run(CreatedBatchTaskByIdDocument, { id });
+    const response = await stack.gateway.run(CreatedBatchTaskByIdDocument, { id });
     expect(response.errors).toBeUndefined();
     return response.data?.batchTask as CreatedBatchTaskFragment;
   };
@@ -158,7 +160,7 @@ describe('createBatchTask', () => {
   it('creates a task, shown alike by the payload and batchTask(id), whose details progress to the end', async () => {
     const devices = f.devices.slice(0, 4);
     const calls = await callsDuring(stack, () =>
-      stack.run(CreateBatchDocument, {
+      stack.gateway.run(CreateBatchDocument, {
         input: {
           name: 'meter self-test',
           timeout: 10,
@@ -170,7 +172,7 @@ describe('createBatchTask', () => {
       }),
     );
     expect(calls.result.errors).toBeUndefined();
-    expect(calls.byRoute[CREATE_ROUTE.batch]).toBe(1);
+    expect(calls.byRoute[ROUTE.createBatchTask]).toBe(1);
     const payload = calls.result.data?.createBatchTask;
     const created = payload?.batchTask as CreatedBatchTaskFragment;
     expect(created.id).toBe(payload?.taskId);
@@ -187,14 +189,14 @@ describe('createBatchTask', () => {
     expect(await batch(created.id)).toEqual(created);
 
     // It starts 2–10 s after creation; the commands go to the devices that are online.
-    await stack.advance(10);
+    await stack.platform.advance(10);
     const running = await batch(created.id);
     expect(running.status).not.toBe('PENDING');
     expect(running.details!.nodes.some((d) => d.status !== 'PENDING')).toBe(true);
     expectStatsMatchDetails(running);
 
     // Past its 10 minutes nothing is still waiting for an answer.
-    await stack.advance(600);
+    await stack.platform.advance(600);
     const done = await batch(created.id);
     expect(['COMPLETE', 'TIMEOUT']).toContain(done.status);
     expect(done.details!.nodes.filter((d) => d.status === 'WAIT_RESULT')).toEqual([]);
@@ -205,7 +207,7 @@ describe('createBatchTask', () => {
 
   it('sends each target type as the platform’s selector', async () => {
     const create = async (target: CreateBatchTaskInput['target']) => {
-      const response = await stack.run(CreateBatchDocument, { input: { name: `by ${target.type}`, timeout: 60, target, command: { serviceId: 'Maintenance', method: 'PING' } } });
+      const response = await stack.gateway.run(CreateBatchDocument, { input: { name: `by ${target.type}`, timeout: 60, target, command: { serviceId: 'Maintenance', method: 'PING' } } });
       expect(response.errors).toBeUndefined();
       return response.data?.createBatchTask.batchTask as CreatedBatchTaskFragment;
     };

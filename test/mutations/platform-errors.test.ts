@@ -9,9 +9,10 @@ import {
   CreatedOperationsDocument,
   type CreateUpgradeTaskInput,
 } from '../generated/graphql.js';
+import { ROUTE } from '../harness/routes.js';
+import type { Stack } from '../harness/stack.js';
 import {
   callsDuring,
-  CREATE_ROUTE,
   loadFixtures,
   onlyError,
   READ_ONLY_KEY,
@@ -19,10 +20,9 @@ import {
   UNKNOWN_DEVICE_ID,
   UNKNOWN_FILE_ID,
   type Fixtures,
-  type MutationStack,
 } from './support.js';
 
-let stack: MutationStack;
+let stack: Stack;
 let f: Fixtures;
 beforeAll(async () => {
   stack = await startMutationStack();
@@ -32,8 +32,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const firmware = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.run(CreateFirmwareUpgradeDocument, { input }));
-const software = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.run(CreateSoftwareUpgradeDocument, { input }));
+const firmware = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.gateway.run(CreateFirmwareUpgradeDocument, { input }));
+const software = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.gateway.run(CreateSoftwareUpgradeDocument, { input }));
 
 describe('a package that does not fit the targets (123016) is BAD_USER_INPUT about input.fileId', () => {
   it('devices of another product than the package', async () => {
@@ -42,11 +42,11 @@ describe('a package that does not fit the targets (123016) is BAD_USER_INPUT abo
     expect(error.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.fileId',
-      upstream: { status: 400, code: '123016', endpoint: CREATE_ROUTE.firmware },
+      upstream: { status: 400, code: '123016', endpoint: ROUTE.createFirmwareUpgrade },
     });
     expect(calls.result.data ?? null).toBeNull();
     // One attempt, nothing read back: there is nothing to read.
-    expect(calls.byRoute).toEqual({ [CREATE_ROUTE.firmware]: 1 });
+    expect(calls.byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
   });
 
   it('groups whose deviceType, model and manufacturerName are not the package’s', async () => {
@@ -54,9 +54,9 @@ describe('a package that does not fit the targets (123016) is BAD_USER_INPUT abo
     expect(onlyError(calls.result).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.fileId',
-      upstream: { status: 400, code: '123016', endpoint: CREATE_ROUTE.firmware },
+      upstream: { status: 400, code: '123016', endpoint: ROUTE.createFirmwareUpgrade },
     });
-    expect(calls.byRoute).toEqual({ [CREATE_ROUTE.firmware]: 1 });
+    expect(calls.byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
   });
 
   it('on the software route too', async () => {
@@ -64,26 +64,26 @@ describe('a package that does not fit the targets (123016) is BAD_USER_INPUT abo
     expect(onlyError(calls.result).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       argument: 'input.fileId',
-      upstream: { status: 400, code: '123016', endpoint: CREATE_ROUTE.software },
+      upstream: { status: 400, code: '123016', endpoint: ROUTE.createSoftwareUpgrade },
     });
-    expect(calls.byRoute).toEqual({ [CREATE_ROUTE.software]: 1 });
+    expect(calls.byRoute).toEqual({ [ROUTE.createSoftwareUpgrade]: 1 });
   });
 });
 
 describe('what does not exist (123002) is NOT_FOUND', () => {
-  const notFound = { code: 'NOT_FOUND', upstream: { status: 404, code: '123002', endpoint: CREATE_ROUTE.firmware } };
+  const notFound = { code: 'NOT_FOUND', upstream: { status: 404, code: '123002', endpoint: ROUTE.createFirmwareUpgrade } };
 
   it('an unknown package', async () => {
     const calls = await firmware({ fileId: UNKNOWN_FILE_ID, targets: { deviceIds: [f.devices[0] as string] } });
     expect(onlyError(calls.result).extensions).toMatchObject(notFound);
     expect(calls.result.data ?? null).toBeNull();
-    expect(calls.byRoute).toEqual({ [CREATE_ROUTE.firmware]: 1 });
+    expect(calls.byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
   });
 
   it('an unknown device among known ones', async () => {
     const calls = await firmware({ fileId: f.firmware, targets: { deviceIds: [f.devices[0] as string, UNKNOWN_DEVICE_ID] } });
     expect(onlyError(calls.result).extensions).toMatchObject(notFound);
-    expect(calls.byRoute).toEqual({ [CREATE_ROUTE.firmware]: 1 });
+    expect(calls.byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
   });
 
   it('an unknown group', async () => {
@@ -101,14 +101,14 @@ it('a malformed fileId the gateway cannot judge (the platform’s 120015) is BAD
   const calls = await firmware({ fileId: 'not-a-file-id', targets: { deviceIds: [f.devices[0] as string] } });
   expect(onlyError(calls.result).extensions).toMatchObject({
     code: 'BAD_USER_INPUT',
-    upstream: { status: 400, code: '120015', endpoint: CREATE_ROUTE.firmware },
+    upstream: { status: 400, code: '120015', endpoint: ROUTE.createFirmwareUpgrade },
   });
-  expect(calls.byRoute).toEqual({ [CREATE_ROUTE.firmware]: 1 });
+  expect(calls.byRoute).toEqual({ [ROUTE.createFirmwareUpgrade]: 1 });
 });
 
 it('no task is left behind by a refused create', async () => {
   // The refusals above created nothing: the device's history has no task of this run.
-  const history = await stack.run(CreatedOperationsDocument, { first: 100 });
+  const history = await stack.gateway.run(CreatedOperationsDocument, { first: 100 });
   const refusedTargets = new Set([f.devices[0], f.devices[1], UNKNOWN_DEVICE_ID]);
   const start = Date.parse('2026-03-01T00:00:00Z');
   const created = history.data?.operations?.nodes.filter(
@@ -120,24 +120,24 @@ it('no task is left behind by a refused create', async () => {
 
 describe('a read-only API key', () => {
   it('may read but not create: FORBIDDEN, and the platform is not asked', async () => {
-    const read = await stack.runAs(READ_ONLY_KEY, CreatedOperationsDocument, { first: 1 });
+    const read = await stack.gateway.runAs(READ_ONLY_KEY, CreatedOperationsDocument, { first: 1 });
     expect(read.errors).toBeUndefined();
 
     const upgrade = await callsDuring(stack, () =>
-      stack.runAs(READ_ONLY_KEY, CreateFirmwareUpgradeDocument, { input: { fileId: f.firmware, targets: { deviceIds: [f.devices[0] as string] } } }),
+      stack.gateway.runAs(READ_ONLY_KEY, CreateFirmwareUpgradeDocument, { input: { fileId: f.firmware, targets: { deviceIds: [f.devices[0] as string] } } }),
     );
     expect(onlyError(upgrade.result).extensions?.code).toBe('FORBIDDEN');
     expect(upgrade.result.data ?? null).toBeNull();
     expect(upgrade.total).toBe(0);
 
     const softwareUpgrade = await callsDuring(stack, () =>
-      stack.runAs(READ_ONLY_KEY, CreateSoftwareUpgradeDocument, { input: { fileId: f.software, targets: { deviceIds: [f.devices[0] as string] } } }),
+      stack.gateway.runAs(READ_ONLY_KEY, CreateSoftwareUpgradeDocument, { input: { fileId: f.software, targets: { deviceIds: [f.devices[0] as string] } } }),
     );
     expect(onlyError(softwareUpgrade.result).extensions?.code).toBe('FORBIDDEN');
     expect(softwareUpgrade.total).toBe(0);
 
     const batch = await callsDuring(stack, () =>
-      stack.runAs(READ_ONLY_KEY, CreateBatchDocument, {
+      stack.gateway.runAs(READ_ONLY_KEY, CreateBatchDocument, {
         input: { name: 'reboot', timeout: 10, target: { type: 'BROADCAST' }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
       }),
     );
@@ -145,7 +145,7 @@ describe('a read-only API key', () => {
     expect(batch.total).toBe(0);
 
     // The role is checked before the input: a read-only caller learns nothing about the rules.
-    const invalid = await callsDuring(stack, () => stack.runAs(READ_ONLY_KEY, CreateFirmwareUpgradeDocument, { input: { fileId: '', targets: {} } }));
+    const invalid = await callsDuring(stack, () => stack.gateway.runAs(READ_ONLY_KEY, CreateFirmwareUpgradeDocument, { input: { fileId: '', targets: {} } }));
     expect(onlyError(invalid.result).extensions).toEqual({ code: 'FORBIDDEN' });
     expect(invalid.total).toBe(0);
   });

@@ -1,73 +1,33 @@
 // Shared by the mutation tests: a stack whose gateway can be given extra environment (a short platform timeout)
 // and a read-only key besides the operate key, call counting around one action, the fleet data the creates need,
 // and the shape of a violation caught before any platform call.
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
 import type { Env } from '../../src/config.js';
-import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { MutationFixtureDevicesDocument as MutationFixtureDevices, MutationFixturesDocument } from '../generated/graphql.js';
-import { execute, startStack, TEST_API_KEY, type GraphQLResponse, type Stack } from '../gateway/helpers.js';
+import { TEST_API_KEY, type GraphQLReply } from '../harness/gateway.js';
+import type { PlatformOptions } from '../harness/platform.js';
+import { startStack, type Calls, type Stack } from '../harness/stack.js';
 
-export { TEST_API_KEY };
 export const READ_ONLY_KEY = 'read-only-test-key';
 
-/** The emulator's route keys of the creates, as its stats name them. */
-export const CREATE_ROUTE = {
-  firmware: 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade',
-  software: 'POST /iodm/northbound/v1.5.0/operations/softwareUpgrade',
-  batch: 'POST /iocm/app/batchtask/v1.1.0/tasks',
-} as const;
-
-export interface MutationStack extends Stack {
-  /** Runs a document with another API key. */
-  runAs<TData, TVariables>(apiKey: string, document: TypedDocumentNode<TData, TVariables>, variables?: TVariables): Promise<GraphQLResponse<TData>>;
-  /** Moves the emulated clock on, running what falls due. */
-  advance(seconds: number): Promise<void>;
-}
-
 export interface MutationStackOptions {
-  /** Overrides the defaults of `startStack` (manual clock, fixed start 2026-03-01). */
-  emulator?: EmulatorOptions;
+  /** On top of TEST_EMULATOR (manual clock, fixed start 2026-03-01). */
+  platform?: PlatformOptions;
   /** Extra gateway environment, e.g. `NORTHBOUND_TIMEOUT_MS`. */
   env?: Env;
 }
 
-/** As `startStack`, plus an extra environment for the gateway and a read-only key. */
-export async function startMutationStack({ emulator: options = {}, env = {} }: MutationStackOptions = {}): Promise<MutationStack> {
-  const stack = await startStack(options, { GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${READ_ONLY_KEY}:read`, ...env });
-  return {
-    ...stack,
-    runAs: (apiKey, document, variables) => execute(stack.gateway.url, document, variables, { 'x-api-key': apiKey }),
-    advance: async (seconds) => {
-      await stack.control('clock', { advanceSeconds: seconds });
-    },
-  };
+/** The emulator on its own and a gateway with the test's operate key and a read-only key. */
+export function startMutationStack({ platform, env = {} }: MutationStackOptions = {}): Promise<Stack> {
+  return startStack({ platform, env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${READ_ONLY_KEY}:read`, ...env } });
 }
 
-export interface Calls<T> {
-  result: T;
-  /** Platform calls made during the action. */
-  total: number;
-  /** Per route, only the routes that were called. */
-  byRoute: Record<string, number>;
-}
-
-/** The platform calls one action makes (the counters' difference, so earlier calls do not matter). */
-export async function callsDuring<T>(stack: Stack, action: () => Promise<T>): Promise<Calls<T>> {
-  const before = await stack.stats();
-  const result = await action();
-  const after = await stack.stats();
-  const byRoute: Record<string, number> = {};
-  for (const [route, count] of Object.entries(after.byRoute)) {
-    const delta = count - (before.byRoute[route] ?? 0);
-    if (delta > 0) byRoute[route] = delta;
-  }
-  return { result, total: after.total - before.total, byRoute };
-}
+/** The platform calls one action makes, with no warm-up: every call counts, a login too. */
+export const callsDuring = <T>(stack: Stack, action: () => Promise<T>): Promise<Calls<T>> => stack.callsDuring(action, { warm: false });
 
 /** The single error of a response (a create answers one field, so one error). */
-export function onlyError(response: GraphQLResponse<unknown>): GraphQLFormattedError {
+export function onlyError(response: GraphQLReply<unknown>): GraphQLFormattedError {
   expect(response.errors, JSON.stringify(response.data)).toHaveLength(1);
   return response.errors?.[0] as GraphQLFormattedError;
 }
@@ -85,7 +45,7 @@ export interface ExpectedViolation {
  * as `extensions.upstream.code` (the first in the platform's order, `answered`), and no platform call at all.
  */
 export function expectRefusedBeforePlatform(
-  calls: Calls<GraphQLResponse<unknown>>,
+  calls: Calls<GraphQLReply<unknown>>,
   violation: ExpectedViolation,
   answered: string | undefined = violation.upstreamCode,
 ): void {
@@ -129,13 +89,13 @@ export interface Fixtures {
 
 /** Picks what the creates need from the fleet, read through the gateway: the product with the most known devices. */
 export async function loadFixtures(stack: Stack): Promise<Fixtures> {
-  const response = await stack.run(MutationFixturesDocument);
+  const response = await stack.gateway.run(MutationFixturesDocument);
   if (!response.data) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
   const { upgradePackages, deviceGroups, operations } = response.data;
   if (!upgradePackages || !deviceGroups || !operations) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
   // Devices are found through the fleet's upgrade history, then read by id.
   const ids = [...new Set(operations.nodes.flatMap((o) => o.subtasks!.nodes.map((s) => s.deviceId)))].slice(0, 500);
-  const read = await stack.run(MutationFixtureDevices, { ids });
+  const read = await stack.gateway.run(MutationFixtureDevices, { ids });
   const known = (read.data?.devices ?? []).filter((d) => d !== null);
   const byModel = new Map<string, typeof known>();
   for (const device of known) byModel.set(device.model ?? '', [...(byModel.get(device.model ?? '') ?? []), device]);

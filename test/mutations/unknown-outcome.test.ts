@@ -5,18 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBatchDocument, CreatedOperationsDocument, CreateFirmwareUpgradeDocument, type CreateUpgradeTaskInput } from '../generated/graphql.js';
-import { callsDuring, CREATE_ROUTE, loadFixtures, onlyError, startMutationStack, type Fixtures, type MutationStack } from './support.js';
+import { ROUTE } from '../harness/routes.js';
+import type { Stack } from '../harness/stack.js';
+import { callsDuring, loadFixtures, onlyError, startMutationStack, type Fixtures } from './support.js';
 
 const TIMEOUT_MS = 500;
 
-let stack: MutationStack;
+let stack: Stack;
 let f: Fixtures;
 beforeAll(async () => {
-  stack = await startMutationStack({ emulator: { clock: 'realtime', startTime: undefined }, env: { NORTHBOUND_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  stack = await startMutationStack({ platform: { clock: 'realtime', startTime: undefined }, env: { NORTHBOUND_TIMEOUT_MS: String(TIMEOUT_MS) } });
   f = await loadFixtures(stack);
 });
 afterEach(async () => {
-  await stack?.control('faults', undefined, 'DELETE');
+  await stack?.platform.clearFaults();
 });
 afterAll(async () => {
   await stack?.close();
@@ -27,12 +29,12 @@ const upgrade = (device: number, idempotencyKey: string): CreateUpgradeTaskInput
   targets: { deviceIds: [f.devices[device] as string] },
   idempotencyKey,
 });
-const create = (input: CreateUpgradeTaskInput) => stack.run(CreateFirmwareUpgradeDocument, { input });
-const onCreateRoute = (rule: Record<string, unknown>) => stack.control('faults', { ...rule, routes: [CREATE_ROUTE.firmware] });
+const create = (input: CreateUpgradeTaskInput) => stack.gateway.run(CreateFirmwareUpgradeDocument, { input });
+const onCreateRoute = (rule: Record<string, unknown>) => stack.platform.control('faults', { ...rule, routes: [ROUTE.createFirmwareUpgrade] });
 
 /** The tasks on one device created since `since` (epoch ms), newest first. */
 async function tasksOn(deviceId: string, since: number): Promise<string[]> {
-  const response = await stack.run(CreatedOperationsDocument, { filter: { deviceId }, first: 20 });
+  const response = await stack.gateway.run(CreatedOperationsDocument, { filter: { deviceId }, first: 20 });
   expect(response.errors).toBeUndefined();
   // The emulator's clock may trail the wall clock by up to a minute (its start is rounded down).
   return (response.data?.operations?.nodes ?? [])
@@ -50,26 +52,26 @@ describe('a create answered too late', () => {
 
     const late = await callsDuring(stack, () => create(upgrade(0, key)));
     const error = onlyError(late.result);
-    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN', upstream: { endpoint: CREATE_ROUTE.firmware } });
+    expect(error.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN', upstream: { endpoint: ROUTE.createFirmwareUpgrade } });
     expect(late.result.data ?? null).toBeNull();
-    expect(late.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(late.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     // The platform did create it.
     const [made, ...more] = await tasksOn(device, since);
     expect(made).toBeDefined();
     expect(more).toEqual([]);
 
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.control('faults', undefined, 'DELETE');
     const retry = await callsDuring(stack, () => create(upgrade(0, key)));
     expect(retry.result.errors).toBeUndefined();
     expect(retry.result.data?.createFirmwareUpgradeTask.operationId).toBe(made);
     expect(retry.result.data?.createFirmwareUpgradeTask.operation?.id).toBe(made);
-    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
     expect(await tasksOn(device, since)).toEqual([made]);
 
     // From then on the key answers from memory.
     const again = await callsDuring(stack, () => create(upgrade(0, key)));
     expect(again.result.data?.createFirmwareUpgradeTask.operationId).toBe(made);
-    expect(again.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(again.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 
   it('a retry under the same key while the outcome is still unknown does not POST again', async () => {
@@ -82,7 +84,7 @@ describe('a create answered too late', () => {
 
     // The fault is still there: the retry looks for the task (a read), and finds it.
     const retry = await callsDuring(stack, () => create(upgrade(1, key)));
-    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
     const made = await tasksOn(device, since);
     expect(made).toHaveLength(1);
     expect(retry.result.data?.createFirmwareUpgradeTask.operationId).toBe(made[0]);
@@ -97,18 +99,18 @@ describe('a create whose connection was reset before the platform handled it', (
     await onCreateRoute({ dropConnections: true });
     const dropped = await callsDuring(stack, () => create(upgrade(2, key)));
     expect(onlyError(dropped.result).extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
-    expect(dropped.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(dropped.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
 
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.control('faults', undefined, 'DELETE');
     const retry = await callsDuring(stack, () => create(upgrade(2, key)));
     expect(onlyError(retry.result).extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
-    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
     expect(await tasksOn(device, since)).toEqual([]);
 
     // A new key is a new request.
     const fresh = await callsDuring(stack, () => create(upgrade(2, randomUUID())));
     expect(fresh.result.errors).toBeUndefined();
-    expect(fresh.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(fresh.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
   });
 });
 
@@ -121,23 +123,23 @@ describe('a create refused with HTTP 500', () => {
     const refused = await callsDuring(stack, () => create(upgrade(3, key)));
     expect(onlyError(refused.result).extensions).toMatchObject({
       code: 'UPSTREAM_UNAVAILABLE',
-      upstream: { status: 500, code: '50252', endpoint: CREATE_ROUTE.firmware },
+      upstream: { status: 500, code: '50252', endpoint: ROUTE.createFirmwareUpgrade },
     });
-    expect(refused.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(refused.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     expect(await tasksOn(device, since)).toEqual([]);
 
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.control('faults', undefined, 'DELETE');
     const retry = await callsDuring(stack, () => create(upgrade(3, key)));
     expect(retry.result.errors).toBeUndefined();
-    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     expect(await tasksOn(device, since)).toEqual([retry.result.data?.createFirmwareUpgradeTask.operationId]);
   });
 
   it('a 502 from something in between (no platform body) is UPSTREAM_UNAVAILABLE and not retried', async () => {
     await onCreateRoute({ errorStatus: 502 });
     const refused = await callsDuring(stack, () => create(upgrade(4, randomUUID())));
-    expect(onlyError(refused.result).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { status: 502, endpoint: CREATE_ROUTE.firmware } });
-    expect(refused.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(onlyError(refused.result).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { status: 502, endpoint: ROUTE.createFirmwareUpgrade } });
+    expect(refused.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
   });
 });
 
@@ -146,7 +148,7 @@ describe('concurrent submissions of one key when the create goes unanswered', ()
     const key = randomUUID();
     await onCreateRoute({ latencyMs: 1500 });
     const calls = await callsDuring(stack, () => Promise.all(Array.from({ length: 5 }, () => create(upgrade(5, key)))));
-    expect(calls.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(calls.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     // Every submitter is told the same thing: the task may exist, retry with the key to find out.
     for (const response of calls.result) {
       expect(onlyError(response).extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
@@ -166,12 +168,12 @@ describe('reconciling an unanswered create claims only a task that matches it', 
     const lost = await create(upgrade(6, key));
     expect(onlyError(lost).extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
 
-    await stack.control('faults', undefined, 'DELETE');
+    await stack.platform.control('faults', undefined, 'DELETE');
     const retry = await callsDuring(stack, () => create(upgrade(6, key)));
     // Our package was never installed by any task: the answer must not name the other package's task.
     expect(retry.result.data?.createFirmwareUpgradeTask.operationId).not.toBe(earlier.data?.createFirmwareUpgradeTask.operationId);
     expect(onlyError(retry.result).extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
-    expect(retry.byRoute[CREATE_ROUTE.firmware]).toBeUndefined();
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
     expect(await tasksOn(device, since)).toEqual([earlier.data?.createFirmwareUpgradeTask.operationId]);
   });
 });
@@ -180,7 +182,7 @@ describe('a create that succeeded but could not be read back', () => {
   it('still answers its operationId (the task exists), with operation null and an error on that field', async () => {
     const device = f.devices[7] as string;
     const since = Date.now();
-    await stack.control('faults', { errorStatus: 500, routes: ['GET /iodm/northbound/v1.5.0/operations/{operationId}'] });
+    await stack.platform.control('faults', { errorStatus: 500, routes: [ROUTE.operation] });
     const response = await create(upgrade(7, randomUUID()));
     const [made] = await tasksOn(device, since);
     expect(made).toBeDefined();
@@ -189,13 +191,13 @@ describe('a create that succeeded but could not be read back', () => {
   });
 
   it('likewise for a batch task: its taskId, with batchTask null and an error on that field', async () => {
-    await stack.control('faults', { latencyMs: 1500, routes: ['GET /iocm/app/batchtask/v1.1.0/tasks/{taskId}'] });
+    await stack.platform.control('faults', { latencyMs: 1500, routes: [ROUTE.batchTask] });
     const calls = await callsDuring(stack, () =>
-      stack.run(CreateBatchDocument, {
+      stack.gateway.run(CreateBatchDocument, {
         input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [f.devices[8] as string] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
       }),
     );
-    expect(calls.byRoute[CREATE_ROUTE.batch]).toBe(1);
+    expect(calls.byRoute[ROUTE.createBatchTask]).toBe(1);
     const payload = calls.result.data?.createBatchTask;
     expect(payload?.taskId).toMatch(/^[0-9a-f]{24}$/);
     expect(payload?.batchTask).toBeNull();

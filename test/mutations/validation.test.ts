@@ -10,9 +10,10 @@ import {
   type CreateUpgradeTaskInput,
   type OperationPolicyInput,
 } from '../generated/graphql.js';
+import { ROUTE } from '../harness/routes.js';
+import type { Stack } from '../harness/stack.js';
 import {
   callsDuring,
-  CREATE_ROUTE,
   expectRefusedBeforePlatform,
   fromNow,
   loadFixtures,
@@ -20,13 +21,12 @@ import {
   startMutationStack,
   type ExpectedViolation,
   type Fixtures,
-  type MutationStack,
 } from './support.js';
 
-let stack: MutationStack;
+let stack: Stack;
 let f: Fixtures;
 beforeAll(async () => {
-  stack = await startMutationStack({ emulator: { clock: 'realtime', startTime: undefined } });
+  stack = await startMutationStack({ platform: { clock: 'realtime', startTime: undefined } });
   f = await loadFixtures(stack);
 });
 afterAll(async () => {
@@ -45,8 +45,8 @@ const custom = (startsIn: number, minutes: number): OperationPolicyInput => {
   return { executeType: 'CUSTOM', startTime: new Date(start).toISOString(), endTime: new Date(start + minutes * 60_000).toISOString() };
 };
 
-const firmware = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.run(CreateFirmwareUpgradeDocument, { input }));
-const software = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.run(CreateSoftwareUpgradeDocument, { input }));
+const firmware = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.gateway.run(CreateFirmwareUpgradeDocument, { input }));
+const software = (input: CreateUpgradeTaskInput) => callsDuring(stack, () => stack.gateway.run(CreateSoftwareUpgradeDocument, { input }));
 
 interface UpgradeCase extends ExpectedViolation {
   name: string;
@@ -262,7 +262,7 @@ describe('inputs just inside the limits reach the platform, which agrees', () =>
     const policy: OperationPolicyInput = { ...custom(2, 5 + 1 / 60), retry: true, retryTimes: 5 };
     const calls = await firmware({ ...withPolicy(policy), targets: { deviceIds: [f.devices[1] as string] } });
     expect(calls.result.errors).toBeUndefined();
-    expect(calls.byRoute[CREATE_ROUTE.firmware]).toBe(1);
+    expect(calls.byRoute[ROUTE.createFirmwareUpgrade]).toBe(1);
     const operation = calls.result.data?.createFirmwareUpgradeTask.operation;
     expect(operation?.status).toBe('WAIT');
     // The window comes back as sent (to the second: the platform's times have no milliseconds).
@@ -279,7 +279,7 @@ const batchInput = (): CreateBatchTaskInput => ({
   target: { type: 'DEVICE_LIST', deviceIds: [f.devices[0] as string] },
   command: { serviceId: 'Maintenance', method: 'REBOOT', paras: { delay: 5 } },
 });
-const batch = (input: CreateBatchTaskInput) => callsDuring(stack, () => stack.run(CreateBatchDocument, { input }));
+const batch = (input: CreateBatchTaskInput) => callsDuring(stack, () => stack.gateway.run(CreateBatchDocument, { input }));
 
 interface BatchCase extends ExpectedViolation {
   name: string;
@@ -325,7 +325,7 @@ describe('createBatchTask refuses (100022), without calling the platform', () =>
     for (const timeout of [10, 2880]) {
       const calls = await batch({ ...batchInput(), timeout, callbackUrl: 'http://localhost:9000/results' });
       expect(calls.result.errors).toBeUndefined();
-      expect(calls.byRoute[CREATE_ROUTE.batch]).toBe(1);
+      expect(calls.byRoute[ROUTE.createBatchTask]).toBe(1);
       expect(calls.result.data?.createBatchTask.batchTask?.status).toBe('PENDING');
     }
   });

@@ -1,12 +1,10 @@
 // Client authentication: API keys and roles, compared in constant time; and the refusal to start a gateway on a
 // real platform without keys unless an operator opens it on purpose.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/graphql/auth.js';
-import type { RunningEmulator } from '../../src/emulator/index.js';
-import { remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
+import { runMain, type TestGateway } from '../harness/gateway.js';
+import { startPlatform, type Platform } from '../harness/platform.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const READ_KEY = 'read-key-7f3a91c2d4';
 const OPERATE_KEY = 'operate-key-b82e55f0a1';
@@ -37,15 +35,14 @@ describe('ApiKeys', () => {
 });
 
 describe('API keys and roles on a running gateway', () => {
-  let platform: RunningEmulator;
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    platform = await startPlatform({ devices: 50 });
-    ops = await startOpsGateway(remoteEnv(platform.url, platform.credentials, `${READ_KEY}:read,${OPERATE_KEY}:operate`));
+    stack = await startStack({ platform: { devices: 50 }, env: { LOG_LEVEL: 'debug', GATEWAY_API_KEYS: `${READ_KEY}:read,${OPERATE_KEY}:operate` } });
+    ops = stack.gateway;
   });
   afterAll(async () => {
-    await ops?.close();
-    await platform?.close();
+    await stack?.close();
   });
 
   const QUERY = '{ operations(first: 1) { totalCount } }';
@@ -71,9 +68,9 @@ describe('API keys and roles on a running gateway', () => {
   });
 
   it('refuses a mutation with a read key: FORBIDDEN, before any platform call', async () => {
-    const before = (await (await fetch(`${platform.url}/_emulator/stats`)).json()) as { total: number };
+    const before = await stack.platform.stats();
     const reply = await ops.graphql(MUTATION, { apiKey: READ_KEY });
-    const after = (await (await fetch(`${platform.url}/_emulator/stats`)).json()) as { total: number };
+    const after = await stack.platform.stats();
     expect(reply.json.data).toBeNull();
     expect(reply.json.errors).toEqual([expect.objectContaining({ path: ['createFirmwareUpgradeTask'], extensions: { code: 'FORBIDDEN' } })]);
     expect(reply.json.errors[0].message).toMatch(/role operate/);
@@ -87,37 +84,14 @@ describe('API keys and roles on a running gateway', () => {
 });
 
 describe('start-up on a real platform without API keys', () => {
-  const main = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
-  let platform: RunningEmulator;
+  let platform: Platform;
   beforeAll(async () => {
-    if (!existsSync(main)) throw new Error('dist/src/main.js is missing: run `npm run compile` (npm test does) before these tests');
     platform = await startPlatform({ devices: 20 });
   });
   afterAll(() => platform?.close());
 
-  /** Runs the real entry point with only the given variables; resolves on exit or once it prints its endpoint. */
-  function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`no exit and no endpoint within 20 s:\n${stdout}\n${stderr}`));
-      }, 20_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        // Started: stop it the way an operator would.
-        if (stdout.includes('Health:')) child.kill('SIGTERM');
-      });
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  /** The real entry point with only the given variables, on any port. */
+  const run = (env: Record<string, string>) => runMain({ PORT: '0', ...env });
 
   it('refuses to start, with one line naming GATEWAY_API_KEYS and why', async () => {
     const { code, stdout, stderr } = await run({

@@ -1,38 +1,15 @@
 // A port that is taken ends the start with one line naming its variable, and a non-zero exit: the real entry point.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../harness/gateway.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
-
-/** Runs the entry point until it exits (or, started after all, until killed at 20 s). */
-function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // No playground: an unbuilt one would add a warning line of its own.
-    const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', GATEWAY_DATA_DIR: ':memory:', GATEWAY_PLAYGROUND: 'off', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The entry point until it exits. No playground: an unbuilt one would add a warning line of its own. */
+const run = (env: Record<string, string>) => runMain({ GATEWAY_DATA_DIR: ':memory:', GATEWAY_PLAYGROUND: 'off', ...env });
 
 describe('a busy port at start-up', () => {
   let taken: Server;
   let port: string;
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run `npm run compile` (npm test does) before these tests');
     taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     port = String((taken.address() as AddressInfo).port);

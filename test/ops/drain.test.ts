@@ -2,22 +2,21 @@
 // says Connection: close (on the same connection, not a reset), and the slow request finishes too.
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../src/emulator/index.js';
-import { control, remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const API_KEY = 'drain-test-key-3e8a90';
-const OPERATIONS_ROUTE = 'GET /iodm/northbound/v1.5.0/operations';
 
-let platform: RunningEmulator;
-let ops: OpsGateway;
+let stack: Stack;
+let ops: TestGateway;
 
 beforeAll(async () => {
-  platform = await startPlatform({ devices: 20 });
-  ops = await startOpsGateway(remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`));
+  stack = await startStack({ platform: { devices: 20 }, env: { LOG_LEVEL: 'debug', GATEWAY_API_KEYS: `${API_KEY}:read` } });
+  ops = stack.gateway;
 });
 afterAll(async () => {
-  await ops?.close();
-  await platform?.close();
+  await stack?.close();
 });
 
 interface Answer {
@@ -29,7 +28,7 @@ interface Answer {
 
 /** A POST of `query` to /graphql through `agent`, as a kept-alive client sends it. */
 function post(agent: Agent, query: string): Promise<Answer> {
-  const url = new URL(ops.gateway.url);
+  const url = new URL(ops.url);
   return new Promise((resolve, reject) => {
     const req = request(
       { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': API_KEY } },
@@ -55,10 +54,10 @@ describe('closing', () => {
       expect(first.status).toBe(200);
       expect(first.connection).toBe('keep-alive');
 
-      await control(platform, 'faults', { latencyMs: 1500, routes: [OPERATIONS_ROUTE] });
+      await stack.platform.fault({ latencyMs: 1500, routes: [ROUTE.operations] });
       const slow = post(other, '{ operations(first: 1) { totalCount } }');
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const closing = ops.gateway.close();
+      const closing = ops.close();
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       // The slow request is still running: the drain has begun, and the kept-alive connection is still open.

@@ -2,14 +2,18 @@
 // Prometheus metrics, checked against what the platform itself counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformClient } from '../../src/datasources/platform/client.js';
-import type { RunningEmulator } from '../../src/emulator/index.js';
 import { RateBudget } from '../../src/datasources/platform/rate-budget.js';
 import { Readiness } from '../../src/observability/health.js';
-import { control, DASHBOARD, remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
 import { openStore } from '../../src/store/index.js';
+import type { TestGateway } from '../harness/gateway.js';
+import type { Platform } from '../harness/platform.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { DASHBOARD } from './support.js';
 
 const API_KEY = 'metrics-test-key-5d1c7e';
-const HEALTH_PROBE_ROUTE = 'GET /iodm/northbound/v1.5.0/operations';
+/** What the readiness probe reads. */
+const HEALTH_PROBE_ROUTE = ROUTE.operations;
 
 /** The value of one sample of the exposition text (labels in any order), or undefined. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -22,18 +26,21 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-let platform: RunningEmulator;
+/** The platform; each describe starts its own gateways on it. */
+let stack: Stack;
+let platform: Platform;
 beforeAll(async () => {
-  platform = await startPlatform({ devices: 100 });
+  stack = await startStack({ platform: { devices: 100 }, env: { LOG_LEVEL: 'debug', GATEWAY_API_KEYS: `${API_KEY}:read` }, gateway: 'none' });
+  platform = stack.platform;
 });
-afterAll(() => platform?.close());
+afterAll(() => stack?.close());
 
-const stats = async (): Promise<{ total: number; byRoute: Record<string, number> }> => control(platform, 'stats');
+const stats = () => platform.stats();
 
 describe('GET /health/live and /health/ready', () => {
-  let ops: OpsGateway;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway(remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`));
+    ops = await stack.startGateway();
   });
   afterAll(() => ops?.close());
 
@@ -74,7 +81,7 @@ describe('readiness probes', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 250));
     // A GraphQL request's call was just answered: that is the probe's answer too.
-    readiness.observe({ route: 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}', status: 200, durationMs: 3 });
+    readiness.observe({ route: ROUTE.device, status: 200, durationMs: 3 });
     expect((await readiness.check()).ready).toBe(true);
     expect(readiness.probes).toBe(1);
 
@@ -85,10 +92,10 @@ describe('readiness probes', () => {
 });
 
 describe('an exhausted call budget', () => {
-  let ops: OpsGateway;
+  let ops: TestGateway;
   beforeAll(async () => {
     // One client, allowed the whole budget.
-    ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`), NORTHBOUND_RATE_LIMIT: '2/60s', GATEWAY_CLIENT_BUDGET_SHARE: '1' });
+    ops = await stack.startGateway({ env: { NORTHBOUND_RATE_LIMIT: '2/60s', GATEWAY_CLIENT_BUDGET_SHARE: '1' } });
   });
   afterAll(() => ops?.close());
 
@@ -146,7 +153,7 @@ describe('an exhausted call budget', () => {
 
 describe('not ready', () => {
   it('503 with wrong credentials: the token check fails, and the platform check names the error', async () => {
-    const ops = await startOpsGateway(remoteEnv(platform.url, { appId: platform.credentials.appId, secret: 'wrong-secret-for-ready' }, `${API_KEY}:read`));
+    const ops = await stack.startGateway({ env: { NORTHBOUND_SECRET: 'wrong-secret-for-ready' } });
     try {
       const reply = await ops.request('/health/ready');
       expect(reply.status).toBe(503);
@@ -162,37 +169,36 @@ describe('not ready', () => {
   });
 
   it('503 while the circuit is open', async () => {
-    const ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`), NORTHBOUND_CIRCUIT_RESET_MS: '60000' });
+    const ops = await stack.startGateway({ env: { NORTHBOUND_CIRCUIT_RESET_MS: '60000' } });
     try {
-      await control(platform, 'faults', { errorRate: 1, errorStatus: 503 });
-      for (let i = 0; i < 4 && (await ops.request('/health/ready')).json?.checks?.circuit?.ok !== false; i++) {
-        await ops.graphql('{ operations(first: 1) { totalCount } }', { apiKey: API_KEY });
-      }
-      await control(platform, 'faults', undefined, 'DELETE');
+      await platform.fault({ errorRate: 1, errorStatus: 503 });
+      // Failing queries open the circuit. Watched on /metrics: a report of /health/ready would stand for 5 s.
+      const open = async () => sample((await ops.request('/metrics')).text, 'northbound_gateway_platform_circuit_state', { state: 'open' }) === 1;
+      for (let i = 0; i < 4 && !(await open()); i++) await ops.graphql('{ operations(first: 1) { totalCount } }', { apiKey: API_KEY });
+      await platform.clearFaults();
       // The platform is well again, but the circuit holds calls back until its reset time has passed.
-      await new Promise((resolve) => setTimeout(resolve, 5100));
       const reply = await ops.request('/health/ready');
       expect(reply.status).toBe(503);
       expect(reply.json.checks.circuit).toEqual({ ok: false, state: 'open' });
     } finally {
-      await control(platform, 'faults', undefined, 'DELETE');
+      await platform.clearFaults();
       await ops.close();
     }
   });
 });
 
 describe('GET /metrics', () => {
-  let ops: OpsGateway;
+  let ops: TestGateway;
   let text: string;
   let platformCounts: Record<string, number>;
   beforeAll(async () => {
-    await control(platform, 'reset', { seed: 7, devices: 100 });
-    ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${API_KEY}:read`), GATEWAY_CACHE_TTL_SECONDS: '600' });
+    await platform.reset({ seed: 7, devices: 100 });
+    ops = await stack.startGateway({ env: { GATEWAY_CACHE_TTL_SECONDS: '600' } });
     await ops.graphql(DASHBOARD, { apiKey: API_KEY });
     await ops.graphql(DASHBOARD, { apiKey: API_KEY });
     await ops.graphql('query Nope { operations(first: 1) { totalCount } }');
     await ops.graphql('query Broken { operation(id: "x") { nope } }', { apiKey: API_KEY });
-    await control(platform, 'faults', { expireTokens: true });
+    await platform.fault({ expireTokens: true });
     await ops.graphql('query AfterExpiry { operations(first: 1) { totalCount } }', { apiKey: API_KEY });
     platformCounts = (await stats()).byRoute;
     const reply = await ops.request('/metrics');
@@ -226,8 +232,8 @@ describe('GET /metrics', () => {
     expect(byRoute).toEqual(platformCounts);
     // The expired token: one call answered 1010005 (HTTP 401 on the emulator), then a second login.
     expect(counted.some(([, , status]) => status !== '200')).toBe(true);
-    expect(m('platform_calls_total', { route: 'POST /iocm/app/sec/v1.1.0/login', status: '200' })).toBe(2);
-    expect(m('platform_call_duration_seconds_count', { route: 'GET /iocm/app/dm/v1.4.0/devices/{deviceId}' })).toBe(platformCounts['GET /iocm/app/dm/v1.4.0/devices/{deviceId}']);
+    expect(m('platform_calls_total', { route: ROUTE.login, status: '200' })).toBe(2);
+    expect(m('platform_call_duration_seconds_count', { route: ROUTE.device })).toBe(platformCounts[ROUTE.device]);
   });
 
   it('reports logins and refreshes, the token and the circuit', () => {

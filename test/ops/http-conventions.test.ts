@@ -3,14 +3,15 @@
 // in production). The browser's own enforcement of CORS is in test/browser/cors.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREFLIGHT_MAX_AGE_SECONDS } from '../../src/http/cors.js';
-import type { RunningEmulator } from '../../src/emulator/index.js';
-import { remoteEnv, startOpsGateway, startPlatform, type OpsGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { startEmbedded } from './support.js';
 
 const ALLOWED = 'http://app.example.test:3000';
 const OTHER = 'http://evil.example.test';
 const QUERY = '{ health { loginOk } }';
 
-function preflight(ops: OpsGateway, origin: string) {
+function preflight(ops: TestGateway, origin: string) {
   return ops.request('/graphql', {
     method: 'OPTIONS',
     headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
@@ -18,11 +19,13 @@ function preflight(ops: OpsGateway, origin: string) {
 }
 
 describe('cross-origin access with GATEWAY_CORS_ORIGINS', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({ LOG_LEVEL: 'error', GATEWAY_CORS_ORIGINS: `${ALLOWED},http://other.example.test` });
+    stack = await startEmbedded({ LOG_LEVEL: 'error', GATEWAY_CORS_ORIGINS: `${ALLOWED},http://other.example.test` });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it('answers a listed origin’s preflight with its origin, the methods and headers a client sends, cached, and no credentials', async () => {
     const reply = await preflight(ops, ALLOWED);
@@ -52,11 +55,13 @@ describe('cross-origin access with GATEWAY_CORS_ORIGINS', () => {
 });
 
 describe('cross-origin access without GATEWAY_CORS_ORIGINS', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({ LOG_LEVEL: 'error' });
+    stack = await startEmbedded({ LOG_LEVEL: 'error' });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it('allows no origin', async () => {
     expect((await preflight(ops, ALLOWED)).headers.get('access-control-allow-origin')).toBeNull();
@@ -65,12 +70,12 @@ describe('cross-origin access without GATEWAY_CORS_ORIGINS', () => {
 });
 
 describe('Retry-After on RATE_LIMITED answers', () => {
-  let platform: RunningEmulator;
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   const KEY = 'retry-after-key-5d1f0a';
   beforeAll(async () => {
-    platform = await startPlatform({ devices: 20 });
-    ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${KEY}:read`), NORTHBOUND_RATE_LIMIT: '2/60s', GATEWAY_CLIENT_BUDGET_SHARE: '1', LOG_LEVEL: 'error' });
+    stack = await startStack({ platform: { devices: 20 }, env: { GATEWAY_API_KEYS: `${KEY}:read`, NORTHBOUND_RATE_LIMIT: '2/60s', GATEWAY_CLIENT_BUDGET_SHARE: '1', LOG_LEVEL: 'error' } });
+    ops = stack.gateway;
     // Spends the budget (the last of it may be kept for a newcomer).
     for (let spent = false; !spent; ) {
       const reply = await ops.graphql('{ operations(first: 1) { totalCount } }', { apiKey: KEY });
@@ -78,8 +83,7 @@ describe('Retry-After on RATE_LIMITED answers', () => {
     }
   });
   afterAll(async () => {
-    await ops?.close();
-    await platform?.close();
+    await stack?.close();
   });
 
   it('refuses a request that got nothing for want of budget with 429 and the error’s retryAfterSeconds as Retry-After', async () => {
@@ -108,11 +112,13 @@ describe('Retry-After on RATE_LIMITED answers', () => {
 });
 
 describe('the platform-call estimate refusal', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({ LOG_LEVEL: 'error' });
+    stack = await startEmbedded({ LOG_LEVEL: 'error' });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it('is 429 with Retry-After of one budget window, so automatic retries back off', async () => {
     const reply = await ops.graphql(`{ devices(ids: [${Array.from({ length: 60 }, (_, i) => `"d${i}"`).join(', ')}]) { id } }`);
@@ -126,18 +132,20 @@ describe('where a browser lands', () => {
   const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
   it('is sent from / to the playground', async () => {
-    const ops = await startOpsGateway({ LOG_LEVEL: 'error' });
+    const stack = await startEmbedded({ LOG_LEVEL: 'error' });
+    const ops = stack.gateway;
     try {
       const reply = await ops.request('/', { headers: html, redirect: 'manual' });
       expect(reply.status).toBe(302);
       expect(reply.headers.get('location')).toBe('/graphql');
     } finally {
-      await ops.close();
+      await stack.close();
     }
   });
 
   it('finds, in production without a playground, a page saying where the endpoint is, at / and at the endpoint', async () => {
-    const ops = await startOpsGateway({ LOG_LEVEL: 'error', NODE_ENV: 'production' });
+    const stack = await startEmbedded({ LOG_LEVEL: 'error', NODE_ENV: 'production' });
+    const ops = stack.gateway;
     try {
       for (const path of ['/', '/graphql']) {
         const reply = await ops.request(path, { headers: html });
@@ -149,7 +157,7 @@ describe('where a browser lands', () => {
       // Clients are answered as before.
       expect((await ops.graphql(QUERY)).json.data.health.loginOk).toBe(true);
     } finally {
-      await ops.close();
+      await stack.close();
     }
   });
 });

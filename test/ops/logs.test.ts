@@ -3,19 +3,11 @@
 // token expiry, a failing login, health and metrics) leaves no secret, token or API key in any log line or response.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/logging/logger.js';
-import {
-  control,
-  DASHBOARD,
-  remoteEnv,
-  startOpsGateway,
-  startPlatform,
-  startRecordingProxy,
-  type Json,
-  type OpsGateway,
-  type RecordingProxy,
-} from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { DASHBOARD, type Json } from './support.js';
 
 const READ_KEY = 'read-key-for-the-log-test-91f0c3';
 const OPERATE_KEY = 'operate-key-for-the-log-test-4be27a';
@@ -23,28 +15,23 @@ const UNKNOWN_KEY = 'unknown-key-for-the-log-test-6d02ee';
 const WRONG_SECRET = 'wrong-secret-for-the-log-test-33a8b1';
 const CLIENT_REQUEST_ID = 'client-request-0001';
 
-let platform: RunningEmulator;
-let proxy: RecordingProxy;
-let ops: OpsGateway;
-let failing: OpsGateway;
+let stack: Stack;
+let ops: TestGateway;
+let failing: TestGateway;
 
 beforeAll(async () => {
-  platform = await startPlatform({ devices: 200 });
-  proxy = await startRecordingProxy(platform.url);
-  ops = await startOpsGateway(remoteEnv(proxy.url, platform.credentials, `${READ_KEY}:read,${OPERATE_KEY}:operate`));
-  failing = await startOpsGateway(remoteEnv(proxy.url, { appId: platform.credentials.appId, secret: WRONG_SECRET }, `${READ_KEY}:read`));
+  stack = await startStack({ platform: { devices: 200 }, proxy: true, env: { LOG_LEVEL: 'debug', GATEWAY_API_KEYS: `${READ_KEY}:read,${OPERATE_KEY}:operate` } });
+  ops = stack.gateway;
+  failing = await stack.startGateway({ env: { NORTHBOUND_SECRET: WRONG_SECRET, GATEWAY_API_KEYS: `${READ_KEY}:read` } });
 });
 afterAll(async () => {
-  await ops?.close();
-  await failing?.close();
-  await proxy?.close();
-  await platform?.close();
+  await stack?.close();
 });
 
 describe('a realistic session', () => {
   const replies: Json[] = [];
   beforeAll(async () => {
-    const run = async (...args: Parameters<OpsGateway['graphql']>) => {
+    const run = async (...args: Parameters<TestGateway['graphql']>) => {
       const reply = await ops.graphql(...args);
       replies.push(reply);
       return reply;
@@ -69,7 +56,7 @@ describe('a realistic session', () => {
     await run(create, { apiKey: OPERATE_KEY, variables: { input } });
 
     // Every token the gateway holds is rejected; the next query logs in again.
-    await control(platform, 'faults', { expireTokens: true });
+    await stack.platform.fault({ expireTokens: true });
     await run('query AfterExpiry { operations(first: 2) { nodes { id } } }', { apiKey: READ_KEY });
     await run('query Lookup { operation(id: "ffffffffffffffffffffffff") { id } }', { apiKey: READ_KEY });
 
@@ -94,8 +81,8 @@ describe('a realistic session', () => {
     expect(lookup.json.data).toEqual({ operation: null });
     expect(failed.json.errors[0].extensions.code).toBe('UPSTREAM_AUTH_FAILED');
     // Two logins (the start, and after the expiry) issued an access and a refresh token each.
-    expect(proxy.requests.filter((r) => r === 'POST /iocm/app/sec/v1.1.0/login').length).toBeGreaterThanOrEqual(3);
-    expect(proxy.tokens.size).toBeGreaterThanOrEqual(4);
+    expect(stack.proxy.calls.filter((c) => `${c.method} ${c.path}` === ROUTE.login).length).toBeGreaterThanOrEqual(3);
+    expect(stack.proxy.tokens.size).toBeGreaterThanOrEqual(4);
   });
 
   it('wrote every log line as JSON with a level, a time and a message', () => {
@@ -117,24 +104,24 @@ describe('a realistic session', () => {
     for (const call of calls) expect(known, JSON.stringify(call)).toContain(call.requestId);
     // The id the client chose is the one on the dashboard's calls: one page of tasks, their subtasks, devices.
     const dashboardCalls = calls.filter((c) => c.requestId === CLIENT_REQUEST_ID);
-    expect(dashboardCalls.map((c) => c.route)).toContain('GET /iodm/northbound/v1.5.0/operations/{operationId}/subOperations');
-    expect(dashboardCalls.map((c) => c.route)).toContain('POST /iocm/app/sec/v1.1.0/login');
+    expect(dashboardCalls.map((c) => c.route)).toContain(ROUTE.subOperations);
+    expect(dashboardCalls.map((c) => c.route)).toContain(ROUTE.login);
     expect(requests.find((r) => r.requestId === CLIENT_REQUEST_ID)).toMatchObject({ operation: 'Dashboard', outcome: 'success', status: 200 });
     // The expired token: the rejected call and the new login, both under the request that met them.
     const expiry = replies[6].headers.get('x-request-id');
     expect(calls.filter((c) => c.requestId === expiry).map((c) => [c.route, c.code])).toEqual(
       expect.arrayContaining([
-        ['GET /iodm/northbound/v1.5.0/operations', '1010005'],
-        ['POST /iocm/app/sec/v1.1.0/login', undefined],
+        [ROUTE.operations, '1010005'],
+        [ROUTE.login, undefined],
       ]),
     );
     // The failed login is logged too, with its platform code but nothing of the form it sent.
-    expect(failing.log.records().find((r) => r.route === 'POST /iocm/app/sec/v1.1.0/login')).toMatchObject({ msg: 'platform call failed', code: expect.any(String) });
+    expect(failing.log.records().find((r) => r.route === ROUTE.login)).toMatchObject({ msg: 'platform call failed', code: expect.any(String) });
   });
 
   it('left no secret, token or API key in any log line, response or metric', () => {
     const text = [...ops.log.lines, ...failing.log.lines, ...ops.responses, ...failing.responses].join('\n');
-    const secrets = [platform.credentials.secret, WRONG_SECRET, READ_KEY, OPERATE_KEY, UNKNOWN_KEY, ...proxy.tokens];
+    const secrets = [stack.platform.credentials.secret, WRONG_SECRET, READ_KEY, OPERATE_KEY, UNKNOWN_KEY, ...stack.proxy.tokens];
     expect(secrets.length).toBeGreaterThanOrEqual(9);
     for (const secret of secrets) {
       expect(text.includes(secret), `found ${secret.slice(0, 6)}… in the output`).toBe(false);

@@ -5,7 +5,9 @@ import type { GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DASHBOARD, startOpsGateway, type Json, type OpsGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import type { Stack } from '../harness/stack.js';
+import { DASHBOARD, startEmbedded, type Json } from './support.js';
 
 const KEY = 'pipeline-test-key-5c1e';
 
@@ -14,9 +16,9 @@ interface Answer {
   errors?: GraphQLFormattedError[];
 }
 
-function wsClient(ops: OpsGateway, apiKey?: string): Client {
+function wsClient(ops: TestGateway, apiKey?: string): Client {
   return createClient({
-    url: ops.gateway.url.replace(/^http/, 'ws'),
+    url: ops.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     connectionParams: apiKey === undefined ? {} : { 'x-api-key': apiKey },
     retryAttempts: 0,
@@ -24,7 +26,7 @@ function wsClient(ops: OpsGateway, apiKey?: string): Client {
 }
 
 /** One operation over graphql-ws: its last result, or the errors of an `error` message. Rejects when the socket closes. */
-async function overWebSocket(ops: OpsGateway, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<Answer> {
+async function overWebSocket(ops: TestGateway, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<Answer> {
   const client = wsClient(ops, apiKey);
   try {
     return await new Promise<Answer>((resolve, reject) => {
@@ -44,7 +46,7 @@ async function overWebSocket(ops: OpsGateway, query: string, variables?: Record<
 }
 
 /** The same document over both transports. */
-async function overBoth(ops: OpsGateway, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<{ http: Answer; ws: Answer }> {
+async function overBoth(ops: TestGateway, query: string, variables?: Record<string, unknown>, apiKey?: string): Promise<{ http: Answer; ws: Answer }> {
   const reply = await ops.graphql(query, { variables, apiKey });
   return { http: reply.json as Answer, ws: await overWebSocket(ops, query, variables, apiKey) };
 }
@@ -58,11 +60,13 @@ const TOO_DEEP = '{ device(id: "x") { operations(first: 1) { nodes { subtasks(fi
 const WIDE = 'query Wide($n: Int) { operations(first: $n) { nodes { subtasks(first: $n) { nodes { device { name } } } } } }';
 
 describe('a development gateway (introspection on)', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({});
+    stack = await startEmbedded();
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it.each([
     ['a syntax error', '{ health { loginOk } ', undefined, 'GRAPHQL_PARSE_FAILED'],
@@ -100,7 +104,7 @@ describe('a development gateway (introspection on)', () => {
   });
 
   it('logs a refusal over WebSocket as it logs one over HTTP', async () => {
-    const logged = () => ops.log.records().filter((record) => record.code === 'GRAPHQL_PARSE_FAILED').length;
+    const logged = () => ops.log.records().filter((record: Json) => record.code === 'GRAPHQL_PARSE_FAILED').length;
     const before = logged();
     await ops.graphql('{ health ');
     expect(logged()).toBe(before + 1);
@@ -110,11 +114,13 @@ describe('a development gateway (introspection on)', () => {
 });
 
 describe('a production gateway (NODE_ENV=production) with API keys', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({ NODE_ENV: 'production', GATEWAY_API_KEYS: `${KEY}:read` });
+    stack = await startEmbedded({ NODE_ENV: 'production', GATEWAY_API_KEYS: `${KEY}:read` });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it.each([['{ __schema { types { name } } }'], ['{ __type(name: "Operation") { name } }']])('refuses introspection over both: %s', async (query) => {
     const { http, ws } = await overBoth(ops, query, undefined, KEY);

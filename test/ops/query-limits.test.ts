@@ -4,7 +4,9 @@ import { getIntrospectionQuery, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
 import { costLimitRule, documentCost, UNSIZED_LIST_COST } from '../../src/graphql/limits.js';
-import { DASHBOARD, startOpsGateway, type OpsGateway, type Reply } from './support.js';
+import type { HttpReply as Reply, TestGateway } from '../harness/gateway.js';
+import type { Stack } from '../harness/stack.js';
+import { DASHBOARD, startEmbedded } from './support.js';
 
 const schema = await buildGatewaySchema();
 
@@ -65,11 +67,13 @@ describe('the cost rule', () => {
 });
 
 describe('query limits with the defaults', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({ LOG_LEVEL: 'error' });
+    stack = await startEmbedded({ LOG_LEVEL: 'error' });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it('answer a dashboard of 4 tasks, whose worst case (45 platform calls) fits a client’s share of the budget', async () => {
     const reply = await ops.graphql(DASHBOARD.replace('operations(first: 20)', 'operations(first: 4)'));
@@ -137,9 +141,10 @@ describe('query limits with the defaults', () => {
 });
 
 describe('query limits set by the environment', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({
+    stack = await startEmbedded({
       LOG_LEVEL: 'error',
       GATEWAY_MAX_DEPTH: '5',
       GATEWAY_MAX_ALIASES: '1',
@@ -147,8 +152,9 @@ describe('query limits set by the environment', () => {
       GATEWAY_MAX_COST: '100',
       GATEWAY_MAX_BODY_BYTES: '2048',
     });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it('apply each variable', async () => {
     expectLimitError(await ops.graphql('{ operations(first: 1) { nodes { subtasks(first: 1) { nodes { device { name } } } } } }'), 'GATEWAY_MAX_DEPTH', /limit of 5 exceeded, found 6/);
@@ -169,15 +175,16 @@ describe('query limits set by the environment', () => {
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 describe('production mode (NODE_ENV=production)', () => {
-  let production: OpsGateway;
-  let opened: OpsGateway;
+  let stacks: Stack[];
+  let production: TestGateway;
+  let opened: TestGateway;
   beforeAll(async () => {
-    production = await startOpsGateway({ LOG_LEVEL: 'error', NODE_ENV: 'production' });
-    opened = await startOpsGateway({ LOG_LEVEL: 'error', NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true', GATEWAY_PLAYGROUND: 'graphiql' });
+    stacks = [await startEmbedded({ LOG_LEVEL: 'error', NODE_ENV: 'production' })];
+    stacks.push(await startEmbedded({ LOG_LEVEL: 'error', NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true', GATEWAY_PLAYGROUND: 'graphiql' }));
+    [production, opened] = stacks.map((stack) => stack.gateway) as [TestGateway, TestGateway];
   });
   afterAll(async () => {
-    await production?.close();
-    await opened?.close();
+    for (const stack of stacks ?? []) await stack.close();
   });
 
   it('answers no introspection, saying which variable enables it', async () => {
@@ -216,11 +223,13 @@ describe('production mode (NODE_ENV=production)', () => {
 });
 
 describe('CSRF prevention and error responses', () => {
-  let ops: OpsGateway;
+  let stack: Stack;
+  let ops: TestGateway;
   beforeAll(async () => {
-    ops = await startOpsGateway({ LOG_LEVEL: 'error' });
+    stack = await startEmbedded({ LOG_LEVEL: 'error' });
+    ops = stack.gateway;
   });
-  afterAll(() => ops?.close());
+  afterAll(() => stack?.close());
 
   it('blocks what a browser could send cross-site without a preflight', async () => {
     const simplePost = await ops.request('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ health { loginOk } }' }) });

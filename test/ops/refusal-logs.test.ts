@@ -1,23 +1,23 @@
 // Refused requests are logged per client and interval, not one warn line each: a burst of RATE_LIMITED answers
 // leaves the first refusal of each client at once and one line with the count of the rest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../src/emulator/index.js';
-import { remoteEnv, startOpsGateway, startPlatform, type Json, type OpsGateway } from './support.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import type { Json } from './support.js';
 
 const KEY_A = 'refusal-log-key-a-0b7e51';
 const KEY_B = 'refusal-log-key-b-9c2d44';
 const BURST = 120;
 
-let platform: RunningEmulator;
-let ops: OpsGateway;
+let stack: Stack;
+let ops: TestGateway;
 
 beforeAll(async () => {
-  platform = await startPlatform({ devices: 50 });
-  ops = await startOpsGateway({ ...remoteEnv(platform.url, platform.credentials, `${KEY_A}:read,${KEY_B}:read`), NORTHBOUND_RATE_LIMIT: '1/60s' });
+  stack = await startStack({ platform: { devices: 50 }, env: { LOG_LEVEL: 'debug', GATEWAY_API_KEYS: `${KEY_A}:read,${KEY_B}:read`, NORTHBOUND_RATE_LIMIT: '1/60s' } });
+  ops = stack.gateway;
 });
 afterAll(async () => {
-  await ops?.close();
-  await platform?.close();
+  await stack?.close();
 });
 
 describe('a burst of RATE_LIMITED requests', () => {

@@ -7,40 +7,29 @@ import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { mirrorReady, platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
-import { freePort, startEmulatorProcess, startGatewayProcess, type EmulatorProcess, type GatewayProcess } from '../helpers/process.js';
-import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { freePort, mirrorReady, TEST_API_KEY, type GatewayProcess } from '../harness/gateway.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The platform's throttle, calls a minute; the gateways' budget is a sixth of it every 10 s (short windows, short waits). */
-const THROTTLE = 100;
-const BUDGET = { calls: 15, windowSeconds: 10 };
-const LOGIN = 'POST /iocm/app/sec/v1.1.0/login';
-const CREATE = 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade';
+/**
+ * The platform's throttle, calls a minute; the gateways' budget is 15 calls every 5 s (180 a minute, under it): short
+ * windows, short waits, and a quick mirror sync of the small fleet below.
+ */
+const THROTTLE = 200;
+const BUDGET = { calls: 15, windowSeconds: 5 };
+const LOGIN = ROUTE.login;
+const CREATE = ROUTE.createFirmwareUpgrade;
 
-let emulator: EmulatorProcess;
-let store: TestStoreLocation;
-/** Every process started, in order, as soon as it runs: a failed start must not leave one behind. */
+/** The emulator as its own process (apart from this file's event loop), the gateways' database, the gateways. */
+let stack: Stack;
+/** Every process started, in order, as soon as it runs. */
 const gateways: GatewayProcess[] = [];
 /** A firmware package, and online devices it fits that do not run it yet. */
-/** Moves the platform's manual clock with the wall clock: its throttle's minute passes as the gateways' does. */
-let ticker: NodeJS.Timeout | undefined;
 let f: { firmware: string; devices: string[] };
 
-async function post(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Json> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY }, body: JSON.stringify({ query, variables }) });
-  return response.json();
-}
-async function control(path: string, body?: unknown): Promise<Json> {
-  const response = await fetch(`${emulator.url}/_emulator/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(response.ok).toBe(true);
-  return response.json();
-}
+const control = (path: string, body?: unknown): Promise<Json> => stack.platform.control(path, body);
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -52,50 +41,41 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 beforeAll(async () => {
-  emulator = await startEmulatorProcess({ EMULATOR_SEED: '7', EMULATOR_DEVICES: '400', EMULATOR_CLOCK: 'manual', EMULATOR_THROTTLE_PER_MINUTE: String(THROTTLE) });
-  const { appId, secret } = (await control('credentials')) as { appId: string; secret: string };
-  let ticked = Date.now();
-  ticker = setInterval(() => {
-    const seconds = Math.floor((Date.now() - ticked) / 1000);
-    ticked += seconds * 1000;
-    if (seconds > 0) void control('clock', { advanceSeconds: seconds }).catch(() => undefined);
-  }, 1000);
-  store = await testStoreLocation('postgres');
   // The platform pushes to one URL for all replicas (a load balancer's); here it is replica B's.
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   const env = {
-    ...(platformEnv(emulator.url, { appId, secret }) as Record<string, string>),
     NORTHBOUND_RATE_LIMIT: `${BUDGET.calls}/${BUDGET.windowSeconds}s`,
-    ...store.env,
     MIRROR_BUDGET_SHARE: '0.5',
     MIRROR_POLL_SECONDS: '2',
     GATEWAY_PUBLIC_URL: `http://127.0.0.1:${ports[1]}`,
     GATEWAY_REQUEST_DEADLINE_MS: '1500',
     GATEWAY_CACHE_TTL_SECONDS: '0',
   };
+  // 150 devices: enough products with six online devices to upgrade, and a mirror sync of some 60 calls.
+  stack = await startStack({ platform: { process: true, devices: 150, throttlePerMinute: THROTTLE }, store: 'postgres', env, gateway: 'none' });
+  // Its throttle's minute passes as the gateways' does.
+  stack.platform.followWallClock();
+  const start = (port: number | undefined) => stack.startGateway({ process: true, env: { PORT: String(port) } });
   // A first, alone: it takes the mirror's sync and the rollout orchestrator; B and C start together.
-  gateways.push(await startGatewayProcess({ ...env, PORT: String(ports[0]) }));
-  await Promise.all(ports.slice(1).map(async (port) => gateways.push(await startGatewayProcess({ ...env, PORT: String(port) }))));
+  gateways.push(await start(ports[0]));
+  await Promise.all(ports.slice(1).map(async (port) => gateways.push(await start(port))));
   // B and C in the order of their ports: B is the one the platform pushes to.
   gateways.sort((x, y) => ports.indexOf(Number(new URL(x.url).port)) - ports.indexOf(Number(new URL(y.url).port)));
   const a = gateways[0] as GatewayProcess;
-  await Promise.all(gateways.map((g) => mirrorReady(g.url, { 'x-api-key': TEST_API_KEY }, 60_000)));
-  f = await fixtures(a.url);
+  await Promise.all(gateways.map((g) => mirrorReady(g, 60_000)));
+  f = await fixtures(a);
 }, 120_000);
 
 afterAll(async () => {
-  clearInterval(ticker);
-  await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
-  await emulator?.stop();
-  await store?.drop();
+  await stack?.close();
 });
 
 /** From the mirror (no platform call): the budget is small here. */
-async function fixtures(url: string): Promise<{ firmware: string; devices: string[] }> {
-  const packages = (await post(url, '{ upgradePackages(first: 100) { nodes { id type deviceType model manufacturerName version } } }')).data.upgradePackages.nodes as Json[];
+async function fixtures(gateway: GatewayProcess): Promise<{ firmware: string; devices: string[] }> {
+  const packages = (await gateway.query('{ upgradePackages(first: 100) { nodes { id type deviceType model manufacturerName version } } }')).data.upgradePackages.nodes as Json[];
   for (const p of packages.filter((p) => p.type === 'FIRMWARE')) {
     const filter = { deviceType: p.deviceType, model: p.model, manufacturerName: p.manufacturerName, fwVersionNot: p.version, status: ['ONLINE'] };
-    const devices = (await post(url, 'query($filter: DeviceFilter) { fleet(filter: $filter, first: 6) { nodes { id } } }', { filter })).data.fleet.nodes as Json[];
+    const devices = (await gateway.query('query($filter: DeviceFilter) { fleet(filter: $filter, first: 6) { nodes { id } } }', { filter })).data.fleet.nodes as Json[];
     if (devices.length === 6) return { firmware: p.id as string, devices: devices.map((d) => d.id as string) };
   }
   throw new Error('fixtures: no firmware package with six online devices to install it on');
@@ -104,14 +84,14 @@ async function fixtures(url: string): Promise<{ firmware: string; devices: strin
 describe('three replicas on one PostgreSQL database', () => {
   it('log in once between them, and under ten times the budget offered never meet 1010005 or the throttle', async () => {
     // Each read is one platform call (batch tasks are always read from the platform), spread over the replicas: for
-    // 20 s, ten times what the budget allows in that time, in even steps (no request waits past its deadline for a
+    // two budget windows, ten times what the budget allows in that time, in even steps (no request waits past its deadline for a
     // gateway busy with the others).
     const seconds = 2 * BUDGET.windowSeconds;
     const offered = 10 * 2 * BUDGET.calls;
     const replies: Json[] = [];
     for (let second = 0; second < seconds; second++) {
       const started = Date.now();
-      const batch = Array.from({ length: offered / seconds }, (_, i) => post(gateways[i % 3]!.url, 'query($id: ID!) { batchTask(id: $id) { id } }', { id: randomBytes(12).toString('hex') }));
+      const batch = Array.from({ length: offered / seconds }, (_, i) => gateways[i % 3]!.query('query($id: ID!) { batchTask(id: $id) { id } }', { id: randomBytes(12).toString('hex') }));
       replies.push(...(await Promise.all(batch)));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
     }
@@ -137,7 +117,7 @@ describe('three replicas on one PostgreSQL database', () => {
     const mutation = 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }';
     // The budget may still be spent by the load before: wait for a slot rather than be refused.
     const replies = await Promise.all(gateways.map((g) => until('a create answered', 70_000, async () => {
-      const reply = await post(g.url, mutation, { input });
+      const reply = await g.query(mutation, { input });
       return reply.errors?.[0]?.extensions?.code === 'RATE_LIMITED' ? undefined : reply;
     })));
     const ids = replies.map((r) => r.data?.createFirmwareUpgradeTask?.operationId);
@@ -167,7 +147,7 @@ describe('three replicas on one PostgreSQL database', () => {
 
   it('tell subscribers on every replica that a watched batch task completed, with the data the polling replica read', async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
-    const created = await post(c.url, 'mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
+    const created = await c.query('mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
       input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [f.devices[2]] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
     });
     const id = created.data?.createBatchTask?.taskId as string;
@@ -199,7 +179,7 @@ describe('three replicas on one PostgreSQL database', () => {
   it('go on with a rollout within 30 s when the replica running its orchestrator is killed, creating no task twice', async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
     const leaseHolder = async () => {
-      const client = new pg.Client({ connectionString: store.env.DATABASE_URL });
+      const client = new pg.Client({ connectionString: stack.store?.env.DATABASE_URL });
       await client.connect();
       try {
         return (await client.query<{ holder: string }>("select holder from store_leases where name = 'rollout-orchestrator'")).rows[0]?.holder;
@@ -209,14 +189,14 @@ describe('three replicas on one PostgreSQL database', () => {
     };
     const creates = async () => ((await control('stats')).byRoute[CREATE] ?? 0) as number;
     const before = await creates();
-    const created = await post(b.url, 'mutation($input: CreateRolloutInput!) { createRollout(input: $input) { rollout { id } } }', {
+    const created = await b.query('mutation($input: CreateRolloutInput!) { createRollout(input: $input) { rollout { id } } }', {
       input: { fileId: f.firmware, targets: { deviceIds: f.devices.slice(2, 6) }, waves: [{ count: 2 }, { count: 2 }] },
     });
     const id = created.data?.createRollout?.rollout?.id as string;
     expect(id, JSON.stringify(created)).toBeDefined();
-    const waves = async (url: string) => (await post(url, 'query($id: ID!) { rollout(id: $id) { state waves { state operations { id } } } }', { id })).data?.rollout as Json;
-    await until('the first wave created', 30_000, async () => ((await waves(c.url))?.waves[0].operations.length === 1 ? true : undefined)).catch(async (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(await waves(c.url))}`);
+    const waves = async (g: GatewayProcess) => (await g.query('query($id: ID!) { rollout(id: $id) { state waves { state operations { id } } } }', { id })).data?.rollout as Json;
+    await until('the first wave created', 30_000, async () => ((await waves(c))?.waves[0].operations.length === 1 ? true : undefined)).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await waves(c))}`);
     });
     // A started first and holds the orchestrator's lease (and the mirror's sync).
     const holder = await leaseHolder();
@@ -225,10 +205,10 @@ describe('three replicas on one PostgreSQL database', () => {
     // The first wave's task ends on the platform (an upgrade takes at most 330 s; a jump past the tokens' hour would
     // void them); another replica must notice, and start the second wave.
     await control('clock', { advanceSeconds: 600 });
-    await until('the second wave created by another replica', 30_000, async () => ((await waves(c.url))?.waves[1].operations.length === 1 ? true : undefined));
+    await until('the second wave created by another replica', 30_000, async () => ((await waves(c))?.waves[1].operations.length === 1 ? true : undefined));
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     expect(await leaseHolder()).not.toBe(holder);
-    expect(await creates(), JSON.stringify(await waves(c.url))).toBe(before + 2);
+    expect(await creates(), JSON.stringify(await waves(c))).toBe(before + 2);
     const stats = await control('stats');
     expect(stats.byRoute[LOGIN]).toBe(1);
     expect(stats.tokenRejected).toBe(0);

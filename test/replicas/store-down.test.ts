@@ -4,20 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
-import { Api } from '../helpers/emulator.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
-import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { Api } from '../harness/emulator.js';
+import type { GatewayProcess } from '../harness/gateway.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const BUDGET = 20;
 const REPLICAS = 2;
-const CREATE = 'POST /iodm/northbound/v1.5.0/operations/firmwareUpgrade';
 
-let emulator: RunningEmulator;
-let store: TestStoreLocation;
+let stack: Stack;
 let proxy: Server;
 const sockets = new Set<Socket>();
 const gateways: GatewayProcess[] = [];
@@ -45,39 +42,33 @@ async function cut(): Promise<void> {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, seed: 7, devices: 400, clock: 'realtime', throttlePerMinute: BUDGET });
-  const api = new Api(emulator.url, emulator.credentials.appId, emulator.credentials.secret);
+  stack = await startStack({ platform: { clock: 'realtime', startTime: undefined, throttlePerMinute: BUDGET }, store: 'postgres', gateway: 'none' });
+  const { platform } = stack;
+  const api = new Api(platform.url, platform.credentials.appId, platform.credentials.secret);
   await api.login();
-  deviceIds = ((await api.ok('/iocm/app/dm/v1.4.0/devices', { pageNo: 0, pageSize: 100 })).devices as Json[]).map((d) => d.deviceId as string);
+  deviceIds = ((await api.ok(PATH.devices, { pageNo: 0, pageSize: 100 })).devices as Json[]).map((d) => d.deviceId as string);
   // The emulator's counters and throttle from zero; the login above is forgotten.
-  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seed: 7, devices: 400 }) });
-  store = await testStoreLocation('postgres');
-  const database = new URL(store.env.DATABASE_URL as string);
+  await platform.reset();
+  const database = new URL(stack.store?.env.DATABASE_URL as string);
   database.port = String(await startProxy(database));
   database.hostname = '127.0.0.1';
   const env = {
-    ...(platformEnv(emulator.url, emulator.credentials, BUDGET) as Record<string, string>),
     DATABASE_URL: database.toString(),
     GATEWAY_REPLICAS: String(REPLICAS),
     GATEWAY_CLIENT_BUDGET_SHARE: '1',
     GATEWAY_REQUEST_DEADLINE_MS: '1500',
   };
-  for (let i = 0; i < REPLICAS; i++) gateways.push(await startGatewayProcess(env));
+  for (let i = 0; i < REPLICAS; i++) gateways.push(await stack.startGateway({ process: true, env }));
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
   proxy?.close();
-  await store?.drop();
-  await emulator?.close();
+  await stack?.close();
 });
 
-async function post(url: string, query: string, variables: Record<string, unknown>): Promise<Json> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY }, body: JSON.stringify({ query, variables }) });
-  return response.json();
-}
-const readDevice = (i: number) => post(gateways[i % REPLICAS]!.url, 'query($id: ID!) { device(id: $id) { id fwVersion } }', { id: deviceIds[i] });
-const stats = async () => (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { throttled: number; byRoute: Record<string, number> };
+const readDevice = (i: number) => gateways[i % REPLICAS]!.query('query($id: ID!) { device(id: $id) { id fwVersion } }', { id: deviceIds[i] });
+const stats = () => stack.platform.stats();
 
 describe('replicas whose PostgreSQL database is down', () => {
   it('still read from the platform, within the budget together, and refuse creates', async () => {
@@ -93,11 +84,11 @@ describe('replicas whose PostgreSQL database is down', () => {
     expect(served).toBeLessThanOrEqual(BUDGET);
     expect((await stats()).throttled).toBe(0);
 
-    const created = await post(gateways[0]!.url, 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
+    const created = await gateways[0]!.query('mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }', {
       input: { fileId: 'a'.repeat(24), targets: { deviceIds: [deviceIds[0]] }, idempotencyKey: randomUUID() },
     });
     expect(created.data?.createFirmwareUpgradeTask ?? null).toBeNull();
     expect(created.errors?.[0]?.extensions?.code).toBeDefined();
-    expect((await stats()).byRoute[CREATE] ?? 0).toBe(0);
+    expect((await stats()).byRoute[ROUTE.createFirmwareUpgrade] ?? 0).toBe(0);
   }, 60_000);
 });

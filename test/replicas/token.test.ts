@@ -1,54 +1,39 @@
 // One token for three gateway processes on one PostgreSQL database: they log in once between them, and when the
 // platform voids it (every replica then meets 1010005 at once) one of them logs in again, not each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { platformEnv, TEST_API_KEY } from '../gateway/helpers.js';
-import { Api } from '../helpers/emulator.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/process.js';
-import { testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { Api } from '../harness/emulator.js';
+import type { TestGateway } from '../harness/gateway.js';
+import { PATH, ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const LOGIN = 'POST /iocm/app/sec/v1.1.0/login';
+const LOGIN = ROUTE.login;
 
-let emulator: RunningEmulator;
-let store: TestStoreLocation;
-const gateways: GatewayProcess[] = [];
+let stack: Stack;
+const gateways: TestGateway[] = [];
 let deviceIds: string[];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, seed: 7, devices: 400, clock: 'realtime', throttlePerMinute: null });
-  const api = new Api(emulator.url, emulator.credentials.appId, emulator.credentials.secret);
-  await api.login();
-  deviceIds = ((await api.ok('/iocm/app/dm/v1.4.0/devices', { pageNo: 0, pageSize: 100 })).devices as Json[]).map((d) => d.deviceId as string);
-  await control('reset', { seed: 7, devices: 400 });
-  store = await testStoreLocation('postgres');
   // No cache: every read is a platform call.
-  const env = { ...(platformEnv(emulator.url, emulator.credentials) as Record<string, string>), ...store.env, GATEWAY_CACHE_TTL_SECONDS: '0' };
-  await Promise.all([0, 1, 2].map(async () => gateways.push(await startGatewayProcess(env))));
+  stack = await startStack({ platform: { clock: 'realtime', startTime: undefined, throttlePerMinute: null }, store: 'postgres', env: { GATEWAY_CACHE_TTL_SECONDS: '0' }, gateway: 'none' });
+  const { platform } = stack;
+  const api = new Api(platform.url, platform.credentials.appId, platform.credentials.secret);
+  await api.login();
+  deviceIds = ((await api.ok(PATH.devices, { pageNo: 0, pageSize: 100 })).devices as Json[]).map((d) => d.deviceId as string);
+  await platform.reset();
+  await Promise.all([0, 1, 2].map(async () => gateways.push(await stack.startGateway({ process: true }))));
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.stop('SIGKILL')));
-  await store?.drop();
-  await emulator?.close();
+  await stack?.close();
 });
 
-async function control(path: string, body?: unknown): Promise<Json> {
-  const response = await fetch(`${emulator.url}/_emulator/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return response.json();
-}
+const control = (path: string, body?: unknown): Promise<Json> => stack.platform.control(path, body);
 /** `n` reads at once, spread over the replicas; every one must be answered. */
 async function readAll(n: number): Promise<void> {
   const replies = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const response = await fetch(gateways[i % gateways.length]!.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
-        body: JSON.stringify({ query: 'query($id: ID!) { device(id: $id) { id } }', variables: { id: deviceIds[i % deviceIds.length] } }),
-      });
-      return (await response.json()) as Json;
-    }),
+    Array.from({ length: n }, (_, i) => gateways[i % gateways.length]!.query('query($id: ID!) { device(id: $id) { id } }', { id: deviceIds[i % deviceIds.length] })),
   );
   for (const reply of replies) expect(reply.errors).toBeUndefined();
 }

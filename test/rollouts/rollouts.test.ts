@@ -5,9 +5,10 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { TEST_API_KEY } from '../gateway/helpers.js';
-import { ENGINES } from '../helpers/store.js';
-import { eventually, productFixture, ROLLOUT_FIELDS, startRolloutStack, UPGRADE_SECONDS, type Json, type RolloutStack } from './support.js';
+import { TEST_API_KEY } from '../harness/gateway.js';
+import type { Stack } from '../harness/stack.js';
+import { ENGINES } from '../harness/store.js';
+import { creates, eventually, finishUpgrades, productFixture, ROLLOUT_FIELDS, startRolloutStack, type Json } from './support.js';
 
 const CREATE = `mutation($input: CreateRolloutInput!) { createRollout(input: $input) { rolloutId rollout { ${ROLLOUT_FIELDS} } } }`;
 const ROLLOUT = `query($id: ID!) { rollout(id: $id) { ${ROLLOUT_FIELDS} } }`;
@@ -16,11 +17,11 @@ const WAVES = [{ count: 4 }, { percent: 50 }, { percent: 100 }];
 const sorted = (ids: readonly string[]) => [...ids].sort();
 
 describe.each(ENGINES)('rollouts on %s', (engine) => {
-  let stack: RolloutStack;
+  let stack: Stack;
   let fileId: string;
   let version: string;
   let devices: string[];
-  const graphql = (query: string, variables?: Record<string, unknown>) => stack.graphql(query, variables);
+  const graphql = (query: string, variables?: Record<string, unknown>) => stack.gateway.query(query, variables);
   const rollout = async (id: string): Promise<Json> => (await graphql(ROLLOUT, { id })).data.rollout;
   const create = async (input: Record<string, unknown>): Promise<Json> => graphql(CREATE, { input: { fileId, ...input } });
   const created = async (input: Record<string, unknown>): Promise<Json> => {
@@ -31,7 +32,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
   /** Waits for the wave to have its tasks on the platform, then lets the platform finish them. */
   async function runWave(id: string, index: number, tasks = 1): Promise<Json> {
     await eventually(() => rollout(id), (r) => r.waves[index].state === 'RUNNING' && r.waves[index].operations.length === tasks);
-    await stack.platform.advance(UPGRADE_SECONDS);
+    await finishUpgrades(stack.platform);
     return eventually(() => rollout(id), (r) => ['DONE', 'SOAKING'].includes(r.waves[index].state) || r.state === 'HALTED');
   }
 
@@ -47,7 +48,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
 
   it('runs waves [4, 50 %, 100 %] of 40 devices one after another to COMPLETED, each device upgraded, publishing each change', async () => {
     const targets = devices.slice(0, 40);
-    const before = await stack.platform.creates();
+    const before = await creates(stack.platform);
     const r = await created({ name: 'forty', targets: { deviceIds: targets }, waves: WAVES, failureThreshold: { percent: 50 } });
     expect(r).toMatchObject({ state: 'RUNNING', total: 40, targetVersion: version });
     expect(r.waves.map((w: Json) => w.size)).toEqual([4, 20, 16]);
@@ -73,7 +74,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
         expect(sorted(wave.operations.flatMap((o: Json) => o.targets.deviceIds))).toEqual(sorted(wave.deviceIds));
         if (index > 0) expect(Date.parse(wave.startedAt)).toBeGreaterThanOrEqual(Date.parse(done.waves[index - 1].finishedAt));
       }
-      expect((await stack.platform.creates()) - before).toBe(3);
+      expect((await creates(stack.platform)) - before).toBe(3);
       // Each device's new version, as the platform pushed it after the upgrade's result (the task's end may have
       // come first from the mirror's poll, while the receiver works through a fleet's worth of connectivity pushes).
       await eventually(() => graphql('query($ids: [ID!]!) { devices(ids: $ids) { id fwVersion syncedAt } }', { ids: targets }), (r) => r.data.devices.every((d: Json) => d.fwVersion === version), 15_000).catch(async (error: Error) => {
@@ -93,7 +94,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
   it('halts after the first wave when its upgrades fail, says why, and creates no further task', async () => {
     const targets = devices.slice(40, 80);
     await stack.platform.control('outcomes', { upgradeFailureRate: 1, deviceIds: targets });
-    const before = await stack.platform.creates();
+    const before = await creates(stack.platform);
     const r = await created({ targets: { deviceIds: targets }, waves: WAVES, failureThreshold: { percent: 50, minFinished: 1 } });
     const halted = await runWave(r.id, 0);
     expect(halted.state).toBe('HALTED');
@@ -101,10 +102,10 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
     expect(halted.haltReason).toMatch(/^([1-4]) of \1 finished devices failed or timed out \(100%\), reaching the failure threshold of 50%$/);
     expect(halted.waves[1].state).toBe('PENDING');
     // Time passes on the platform and in the gateway (several orchestrator ticks): nothing more is created.
-    await stack.platform.advance(UPGRADE_SECONDS);
+    await finishUpgrades(stack.platform);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     expect((await rollout(r.id)).state).toBe('HALTED');
-    expect((await stack.platform.creates()) - before).toBe(1);
+    expect((await creates(stack.platform)) - before).toBe(1);
 
     const cancelled = await graphql(`mutation($id: ID!) { cancelRollout(id: $id) { state waves { state } } }`, { id: r.id });
     expect(cancelled.data.cancelRollout.state).toBe('CANCELLED');
@@ -115,36 +116,36 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
 
   it('holds the next wave back while paused, and continues it on resume', async () => {
     const targets = devices.slice(80, 84);
-    const before = await stack.platform.creates();
+    const before = await creates(stack.platform);
     const r = await created({ targets: { deviceIds: targets }, waves: [{ count: 2 }, { count: 2 }] });
     await eventually(() => rollout(r.id), (x) => x.waves[0].operations.length === 1);
     const paused = await graphql(`mutation($id: ID!) { pauseRollout(id: $id) { state } }`, { id: r.id });
     expect(paused.data.pauseRollout.state).toBe('PAUSED');
     // The running wave goes on to its end; the next one does not start.
-    await stack.platform.advance(UPGRADE_SECONDS);
+    await finishUpgrades(stack.platform);
     await eventually(() => rollout(r.id), (x) => x.waves[0].state === 'DONE');
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const held = await rollout(r.id);
     expect(held).toMatchObject({ state: 'PAUSED' });
     expect(held.waves[1].state).toBe('PENDING');
-    expect((await stack.platform.creates()) - before).toBe(1);
+    expect((await creates(stack.platform)) - before).toBe(1);
 
     const resumed = await graphql(`mutation($id: ID!) { resumeRollout(id: $id) { state } }`, { id: r.id });
     expect(resumed.data.resumeRollout.state).toBe('RUNNING');
     await runWave(r.id, 1);
     await eventually(() => rollout(r.id), (x) => x.state === 'COMPLETED');
-    expect((await stack.platform.creates()) - before).toBe(2);
+    expect((await creates(stack.platform)) - before).toBe(2);
   }, 120_000);
 
   it('makes a wave of 600 devices three platform tasks of 256, 256 and 88', async () => {
     const targets = devices.slice(100, 700);
     expect(targets).toHaveLength(600);
-    const before = await stack.platform.creates();
+    const before = await creates(stack.platform);
     const r = await created({ targets: { deviceIds: targets }, waves: [{ percent: 100 }] });
     const running = await eventually(() => rollout(r.id), (x) => x.waves[0].operations.length === 3);
     expect(running.waves[0].operations.map((o: Json) => o.stats.total)).toEqual([256, 256, 88]);
     expect(sorted(running.waves[0].operations.flatMap((o: Json) => o.targets.deviceIds))).toEqual(sorted(targets));
-    expect((await stack.platform.creates()) - before).toBe(3);
+    expect((await creates(stack.platform)) - before).toBe(3);
     await graphql(`mutation($id: ID!) { cancelRollout(id: $id) { state } }`, { id: r.id });
   }, 60_000);
 
@@ -160,7 +161,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
     const early = await graphql(RETRY, { id: operationId });
     expect(early.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [expect.objectContaining({ path: 'operationId', rule: 'taskEnded' })] });
 
-    await stack.platform.advance(UPGRADE_SECONDS);
+    await finishUpgrades(stack.platform);
     await eventually(() => graphql('query($id: ID!) { operation(id: $id) { status } }', { id: operationId }), (x) => x.data.operation.status === 'FAILED');
     const retry = await graphql(RETRY, { id: operationId });
     expect(retry.errors).toBeUndefined();
@@ -178,7 +179,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
   }, 60_000);
 
   it('refuses bad input with every field path, before anything is stored or created', async () => {
-    const before = { creates: await stack.platform.creates(), rollouts: (await graphql('{ rollouts { totalCount } }')).data.rollouts.totalCount };
+    const before = { creates: await creates(stack.platform), rollouts: (await graphql('{ rollouts { totalCount } }')).data.rollouts.totalCount };
     const packages = await graphql('{ upgradePackages(first: 100) { nodes { id type model } } }');
     const otherProduct = (packages.data.upgradePackages.nodes as Json[]).find((p) => p.type === 'FIRMWARE' && p.model === 'GM10').id;
     const reply = await create({
@@ -206,7 +207,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
     const noMatch = await create({ targets: { filter: { model: 'WM100', nameContains: 'no device is called this' } }, waves: [{ percent: 100 }] });
     expect(noMatch.errors[0].extensions.validationErrors).toEqual([expect.objectContaining({ path: 'input.targets.filter', rule: 'matchesDevices' })]);
 
-    expect(await stack.platform.creates()).toBe(before.creates);
+    expect(await creates(stack.platform)).toBe(before.creates);
     expect((await graphql('{ rollouts { totalCount } }')).data.rollouts.totalCount).toBe(before.rollouts);
   });
 

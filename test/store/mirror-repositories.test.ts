@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Device } from '../../src/domain/devices.js';
 import type { Operation, Subtask } from '../../src/domain/upgrade-tasks.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { ENGINES, testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { ENGINES, testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 
 const opened: Store[] = [];
 const locations: TestStoreLocation[] = [];

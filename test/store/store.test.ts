@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { StoreSchemaError } from '../../src/store/migrate.js';
-import { ENGINES, testStoreLocation, type TestStoreLocation } from '../helpers/store.js';
+import { ENGINES, testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 
 const opened: Store[] = [];
 const locations: TestStoreLocation[] = [];

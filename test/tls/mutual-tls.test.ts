@@ -1,15 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Env, loadConfig } from '../../src/config.js';
-import { startEmulator, type EmulatorStats, type RunningEmulator } from '../../src/emulator/index.js';
-import { createGateway, type Gateway } from '../../src/server.js';
-import { execute } from '../gateway/helpers.js';
-import { createCertificateAuthority, type Pem } from './pki.js';
+import type { Env } from '../../src/config.js';
+import { ROUTE } from '../harness/routes.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { createCertificateAuthority } from './pki.js';
 
 const API_KEY = 'tls-test-key';
 const SECRET = 'tls-test-secret-0f3c9a';
@@ -24,8 +22,7 @@ const OPERATIONS = parse('{ operations(first: 2) { totalCount nodes { id status 
 >;
 
 let dir: string;
-let ca: Pem;
-let emulator: RunningEmulator;
+let stack: Stack;
 /** The gateway's TLS files, as an operator would configure them. */
 const files = { ca: '', cert: '', key: '', otherCert: '', otherKey: '' };
 
@@ -38,7 +35,6 @@ beforeAll(async () => {
   const client = await authority.issue('northbound-gateway', 'client');
   // A well-formed client certificate from a CA the emulator does not know.
   const stranger = await (await createCertificateAuthority('Some other CA')).issue('northbound-gateway', 'client');
-  ca = authority;
 
   dir = await mkdtemp(join(tmpdir(), 'gateway-tls-'));
   const write = async (name: string, contents: string) => {
@@ -52,77 +48,30 @@ beforeAll(async () => {
   files.otherCert = await write('other-client.pem', stranger.cert);
   files.otherKey = await write('other-client-key.pem', stranger.key);
 
-  emulator = await startEmulator({
-    port: 0,
-    seed: 7,
-    devices: 50,
-    clock: 'manual',
-    startTime: '2026-03-01T00:00:00Z',
-    throttlePerMinute: 1_000_000,
-    secret: SECRET,
-    tls: { key: server.key, cert: server.cert, ca: authority.cert },
+  stack = await startStack({
+    platform: { devices: 50, secret: SECRET, tls: { key: server.key, cert: server.cert, ca: authority.cert } },
+    env: { GATEWAY_API_KEYS: `${API_KEY}:read` },
+    gateway: 'none',
   });
 });
 
 afterAll(async () => {
-  await emulator?.close();
+  await stack?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The emulator's control API, over HTTPS trusting the test CA (fetch cannot take a CA). */
-function control(path: string, body?: unknown): Promise<unknown> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${emulator.url}/_emulator/${path}`,
-      { method: payload === undefined ? 'GET' : 'POST', ca: ca.cert, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`emulator control ${path}: ${res.statusCode} ${text}`));
-          else resolve(JSON.parse(text));
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-const stats = () => control('stats') as Promise<EmulatorStats>;
-
-let gateway: Gateway | undefined;
-
-async function startTlsGateway(tls: Env): Promise<Gateway> {
-  const loaded = loadConfig({
-    PORT: '0',
-    LOG_LEVEL: 'error',
-    NORTHBOUND_URL: emulator.url,
-    NORTHBOUND_APP_ID: emulator.credentials.appId,
-    NORTHBOUND_SECRET: SECRET,
-    GATEWAY_API_KEYS: `${API_KEY}:read`,
-    GATEWAY_DATA_DIR: ':memory:',
-    MIRROR_BUDGET_SHARE: '0',
-    ...tls,
-  });
-  if (!loaded.ok) throw new Error(`test configuration invalid:\n${loaded.errors.join('\n')}`);
-  gateway = await createGateway(loaded.config);
-  return gateway;
-}
-
-const run = <TData>(document: TypedDocumentNode<TData, Record<string, never>>) =>
-  execute(gateway?.url ?? '', document, undefined, { 'x-api-key': API_KEY });
+const stats = () => stack.platform.stats();
+/** A gateway on the HTTPS platform with these TLS settings. */
+const startTlsGateway = (tls: Env) => stack.useGateway({ env: tls });
+const run = <TData>(document: TypedDocumentNode<TData, Record<string, never>>) => stack.gateway.run(document);
 
 beforeEach(async () => {
   // Same data, counters from zero: each test sees only its own gateway's calls.
-  await control('reset', {});
+  await stack.platform.reset();
 });
 
 afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
+  await stack.gateway.close();
 });
 
 describe('mutual TLS to the platform', () => {
@@ -133,10 +82,10 @@ describe('mutual TLS to the platform', () => {
 
     expect(errors).toBeUndefined();
     expect(status).toBe(200);
-    expect(data?.health).toEqual({ platformUrl: emulator.url, loginOk: true, error: null, upstreamCode: null });
-    expect(emulator.url).toMatch(/^https:/);
+    expect(data?.health).toEqual({ platformUrl: stack.platform.url, loginOk: true, error: null, upstreamCode: null });
+    expect(stack.platform.url).toMatch(/^https:/);
     const seen = await stats();
-    expect(seen.byRoute['POST /iocm/app/sec/v1.1.0/login']).toBe(1);
+    expect(seen.byRoute[ROUTE.login]).toBe(1);
     // Every call (login and the health probe) came over a connection with the CA's client certificate.
     expect(seen.tls).toEqual({ clientCertificates: seen.total, untrusted: 0, anonymous: 0 });
   });
@@ -151,7 +100,7 @@ describe('mutual TLS to the platform', () => {
     expect(data?.operations.nodes).toHaveLength(2);
     expect(data?.operations.nodes[0]?.id).toMatch(/^[0-9a-f]{24}$/);
     const seen = await stats();
-    expect(seen.byRoute['GET /iodm/northbound/v1.5.0/operations']).toBeGreaterThanOrEqual(1);
+    expect(seen.byRoute[ROUTE.operations]).toBeGreaterThanOrEqual(1);
     expect(seen.tls?.clientCertificates).toBe(seen.total);
   });
 

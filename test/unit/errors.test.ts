@@ -2,15 +2,16 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../src/datasources/platform/errors.js';
 import { formatError } from '../../src/graphql/errors.js';
+import { ROUTE } from '../harness/routes.js';
 
 const formatted = (error: Error) => formatError({ message: error.message, path: ['field'] }, new GraphQLError(error.message, { originalError: error, path: ['field'] }));
 
 describe('formatError', () => {
   it('gives a platform failure its gateway code and the platform details, without credentials', () => {
-    const error = new PlatformError({ kind: 'platform', status: 404, code: '123009', description: 'The requested task does not exist.', endpoint: 'GET /iodm/northbound/v1.5.0/operations/{operationId}' });
+    const error = new PlatformError({ kind: 'platform', status: 404, code: '123009', description: 'The requested task does not exist.', endpoint: ROUTE.operation });
     expect(formatted(error).extensions).toEqual({
       code: 'NOT_FOUND',
-      upstream: { status: 404, code: '123009', description: 'The requested task does not exist.', endpoint: 'GET /iodm/northbound/v1.5.0/operations/{operationId}' },
+      upstream: { status: 404, code: '123009', description: 'The requested task does not exist.', endpoint: ROUTE.operation },
     });
   });
 

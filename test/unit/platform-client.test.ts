@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlatformClient } from '../../src/datasources/platform/client.js';
 import { gatewayCodeOf, PlatformError } from '../../src/datasources/platform/errors.js';
+import { PATH, ROUTE } from '../harness/routes.js';
 
 const SECRET = 'the-secret-value';
 const TOKEN = 'the-access-token';
@@ -44,7 +45,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 /** A platform whose login works and whose other calls answer with `other`. */
 function loginThen(other: (req: Seen, res: ServerResponse) => void) {
   return (req: Seen, res: ServerResponse) => {
-    if (req.url === '/iocm/app/sec/v1.1.0/login') {
+    if (req.url === PATH.login) {
       json(res, 200, { accessToken: TOKEN, tokenType: 'bearer', expiresIn: 3600, refreshToken: 'r', scope: 'default' });
     } else {
       other(req, res);
@@ -75,10 +76,10 @@ describe('PlatformClient', () => {
     await client.health();
 
     const [login, operations] = platform.seen;
-    expect(login).toMatchObject({ method: 'POST', url: '/iocm/app/sec/v1.1.0/login' });
+    expect(login).toMatchObject({ method: 'POST', url: PATH.login });
     expect(login?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(new URLSearchParams(login?.body))).toEqual({ appId: 'app-1', secret: SECRET });
-    expect(operations).toMatchObject({ method: 'GET', url: '/iodm/northbound/v1.5.0/operations?pageNo=0&pageSize=1' });
+    expect(operations).toMatchObject({ method: 'GET', url: `${PATH.operations}?pageNo=0&pageSize=1` });
     expect(operations?.headers).toMatchObject({ app_key: 'app-1', authorization: `Bearer ${TOKEN}` });
   });
 
@@ -110,10 +111,10 @@ describe('PlatformClient', () => {
     await client.health();
 
     expect(platform.seen.map((req) => req.url.split('?')[0])).toEqual([
-      '/iocm/app/sec/v1.1.0/login',
-      '/iodm/northbound/v1.5.0/operations',
-      '/iocm/app/sec/v1.1.0/refreshToken',
-      '/iodm/northbound/v1.5.0/operations',
+      PATH.login,
+      PATH.operations,
+      PATH.refresh,
+      PATH.operations,
     ]);
     expect(JSON.parse(platform.seen[2]?.body ?? '')).toEqual({ appId: 'app', secret: SECRET, refreshToken: 'refresh-1' });
     expect(platform.seen[3]?.headers.authorization).toBe('Bearer token-2');
@@ -127,10 +128,10 @@ describe('PlatformClient', () => {
 
     expect(gatewayCodeOf(error)).toBe('UPSTREAM_AUTH_FAILED');
     expect(platform.seen.map((req) => req.url.split('?')[0])).toEqual([
-      '/iocm/app/sec/v1.1.0/login',
-      '/iodm/northbound/v1.5.0/operations',
-      '/iocm/app/sec/v1.1.0/login',
-      '/iodm/northbound/v1.5.0/operations',
+      PATH.login,
+      PATH.operations,
+      PATH.login,
+      PATH.operations,
     ]);
   });
 
@@ -157,7 +158,7 @@ describe('PlatformClient', () => {
       status: 401,
       code: '100208',
       description: 'AppId or secret is not right.',
-      endpoint: 'POST /iocm/app/sec/v1.1.0/login',
+      endpoint: ROUTE.login,
     });
     expect(gatewayCodeOf(error)).toBe('UPSTREAM_AUTH_FAILED');
     expectNoCredentials(error);
@@ -169,7 +170,7 @@ describe('PlatformClient', () => {
 
     const error = await failure(client.health());
 
-    expect(error).toMatchObject({ kind: 'platform', status: 200, code: '1010009', endpoint: 'GET /iodm/northbound/v1.5.0/operations' });
+    expect(error).toMatchObject({ kind: 'platform', status: 200, code: '1010009', endpoint: ROUTE.operations });
     expect(gatewayCodeOf(error)).toBe('RATE_LIMITED');
     expectNoCredentials(error);
   });
@@ -193,7 +194,7 @@ describe('PlatformClient', () => {
     const noToken = await stubPlatform((_, res) => json(res, 200, { expiresIn: 3600 }));
     expect(await failure(new PlatformClient({ url: noToken.url, appId: 'a', secret: SECRET }).login())).toMatchObject({
       kind: 'invalid-response',
-      endpoint: 'POST /iocm/app/sec/v1.1.0/login',
+      endpoint: ROUTE.login,
     });
   });
 
@@ -204,7 +205,7 @@ describe('PlatformClient', () => {
 
     const error = await failure(client.health());
 
-    expect(error).toMatchObject({ kind: 'network', code: 'ECONNREFUSED', status: undefined, endpoint: 'POST /iocm/app/sec/v1.1.0/login' });
+    expect(error).toMatchObject({ kind: 'network', code: 'ECONNREFUSED', status: undefined, endpoint: ROUTE.login });
     expect(gatewayCodeOf(error)).toBe('UPSTREAM_UNAVAILABLE');
     expectNoCredentials(error);
   });
@@ -215,7 +216,7 @@ describe('PlatformClient', () => {
 
     await failure(client.health());
 
-    expect(platform.seen[0]?.url).toBe('/prefix/iocm/app/sec/v1.1.0/login');
+    expect(platform.seen[0]?.url).toBe(`/prefix${PATH.login}`);
   });
 });
 

@@ -1,5 +1,6 @@
 // Small HTTP client for the emulator tests: platform calls (with token handling) and the /_emulator control API.
-import { startEmulator } from '../../src/emulator/index.js';
+import { startPlatform } from './platform.js';
+import { PATH } from './routes.js';
 
 export const START_TIME = '2026-03-01T00:00:00Z';
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -17,21 +18,6 @@ export interface CallOptions {
   appKey?: string;
 }
 
-export const P = {
-  login: '/iocm/app/sec/v1.1.0/login',
-  refresh: '/iocm/app/sec/v1.1.0/refreshToken',
-  packages: '/iodm/northbound/v1.5.0/category',
-  operations: '/iodm/northbound/v1.5.0/operations',
-  fwUpgrade: '/iodm/northbound/v1.5.0/operations/firmwareUpgrade',
-  swUpgrade: '/iodm/northbound/v1.5.0/operations/softwareUpgrade',
-  batchTasks: '/iocm/app/batchtask/v1.1.0/tasks',
-  batchDetails: '/iocm/app/batchtask/v1.1.0/taskDetails',
-  devices: '/iocm/app/dm/v1.4.0/devices',
-  groups: '/iocm/app/devgroup/v1.3.0/devGroups',
-  members: '/iocm/app/dm/v1.2.0/devices/ids',
-  subscribe: '/iodm/app/sub/v1.1.0/subscribe',
-  subscriptions: '/iocm/app/sub/v1.2.0/subscriptions',
-} as const;
 
 async function send(url: string, method: string, init: { headers?: Record<string, string>; body?: string }): Promise<Res> {
   const r = await fetch(url, { method, headers: init.headers, body: init.body });
@@ -50,7 +36,7 @@ export class Api {
   constructor(readonly url: string, readonly appId: string, readonly secret: string) {}
 
   async login(appId = this.appId, secret = this.secret): Promise<Res> {
-    const res = await send(this.url + P.login, 'POST', {
+    const res = await send(this.url + PATH.login, 'POST', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ appId, secret }).toString(),
     });
@@ -115,10 +101,10 @@ export class Api {
 
 export interface Started { api: Api; close(): Promise<void>; options: Record<string, unknown> }
 
-/** Starts an emulator on a free port with a manual clock, logs in, and returns a client. */
+/** Starts an emulator (a manual clock from START_TIME; seed 1, 300 devices unless told), logs in, returns a client. */
 export async function startTestEmulator(options: Record<string, unknown> = {}): Promise<Started> {
-  const opts = { port: 0, seed: 1, devices: 300, clock: 'manual', startTime: START_TIME, throttlePerMinute: 1_000_000, ...options };
-  const emu = await startEmulator(opts as Parameters<typeof startEmulator>[0]);
+  const opts = { seed: 1, devices: 300, startTime: START_TIME, ...options };
+  const emu = await startPlatform(opts);
   const api = new Api(emu.url, emu.credentials.appId, emu.credentials.secret);
   const login = await api.login();
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);

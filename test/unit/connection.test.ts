@@ -11,7 +11,7 @@ describe('connections', () => {
 
   it('rejects a cursor it did not issue, as bad user input', () => {
     for (const after of ['nonsense', Buffer.from('i:-1').toString('base64url'), Buffer.from('x:3').toString('base64url')]) {
-      expect(() => windowOf({ first: 1, after })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+      expect(() => windowOf({ first: 1, after })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', details: { argument: 'after' } }));
     }
   });
 

@@ -12,8 +12,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Builds what tests read from disk (generated documents, dist/, bundles) when missing or stale.
     globalSetup: ['test/harness/build.ts'],
-    // A test file mostly waits (timers, sockets, child processes): run more of them at once than there are cores.
-    maxWorkers: Math.max(4, availableParallelism()),
+    // A test file mostly waits (timers, sockets, child processes): run more of them at once than there are cores,
+    // though not so many that the tests timing answers in milliseconds feel the contention.
+    maxWorkers: Math.max(3, availableParallelism()),
     // The files of one worker share what they import (the gateway's modules load once per worker, not per file):
     // on two cores that is minutes of CPU. No test changes global state, so none sees another's.
     isolate: false,

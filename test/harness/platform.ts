@@ -10,7 +10,7 @@ export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-an
 export type { EmulatorStats };
 
 /** The emulator the integration tests run against: manual clock, fixed start, a throttle that never bites. */
-export const TEST_EMULATOR = {
+const TEST_EMULATOR = {
   port: 0,
   seed: 7,
   devices: 400,

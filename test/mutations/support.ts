@@ -1,6 +1,7 @@
 // Shared by the mutation tests: a stack whose gateway can be given extra environment (a short platform timeout)
 // and a read-only key besides the operate key, call counting around one action, the fleet data the creates need,
 // and the shape of a violation caught before any platform call.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
 import type { Env } from '../../src/config.js';
@@ -89,13 +90,19 @@ export interface Fixtures {
 
 /** Picks what the creates need from the fleet, read through the gateway: the product with the most known devices. */
 export async function loadFixtures(stack: Stack): Promise<Fixtures> {
-  const response = await stack.gateway.run(MutationFixturesDocument);
-  if (!response.data) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
+  // Read again when a part failed: a gateway with a short platform timeout may miss one on a busy machine.
+  const readFully = async <TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) => {
+    let reply = await stack.gateway.run(document, variables);
+    for (let attempt = 1; attempt < 3 && reply.errors; attempt++) reply = await stack.gateway.run(document, variables);
+    return reply;
+  };
+  const response = await readFully(MutationFixturesDocument);
+  if (!response.data || response.errors) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
   const { upgradePackages, deviceGroups, operations } = response.data;
   if (!upgradePackages || !deviceGroups || !operations) throw new Error(`fixtures: ${JSON.stringify(response.errors)}`);
   // Devices are found through the fleet's upgrade history, then read by id.
   const ids = [...new Set(operations.nodes.flatMap((o) => o.subtasks!.nodes.map((s) => s.deviceId)))].slice(0, 500);
-  const read = await stack.gateway.run(MutationFixtureDevices, { ids });
+  const read = await readFully(MutationFixtureDevices, { ids });
   const known = (read.data?.devices ?? []).filter((d) => d !== null);
   const byModel = new Map<string, typeof known>();
   for (const device of known) byModel.set(device.model ?? '', [...(byModel.get(device.model ?? '') ?? []), device]);

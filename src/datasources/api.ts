@@ -3,6 +3,7 @@
  * read as domain objects. Lookups by id answer null when the platform says the thing does not exist; every other
  * failure is a PlatformError. The APIs know the platform only: the mirror is the services' business.
  */
+import pLimit from 'p-limit';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Cache, PlatformCaches } from './caches.js';
 import type { Normalizer } from './normalize.js';
@@ -14,6 +15,15 @@ import { fetchWindow } from './platform/paging.js';
 
 /** Single lookups in flight at once: enough to hide latency, few enough to leave the budget to others. */
 export const LOOKUP_CONCURRENCY = 8;
+
+/**
+ * One lookup per id, a bounded number at once (the platform has no multi-id lookup), in the order of `ids`: each id
+ * gets its value, null (does not exist) or its own error, as a DataLoader batch wants them.
+ */
+export function lookupEach<K, T>(ids: readonly K[], find: (id: K) => Promise<T | null>): Promise<(T | null | Error)[]> {
+  const limit = pLimit(LOOKUP_CONCURRENCY);
+  return Promise.all(ids.map((id) => limit(() => find(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+}
 
 /** Reads one list page: the array under `key` and the total (quoted on some pages, `totalSize` in some SDKs). */
 export function listPage<T>(body: unknown, key: string, convert: (item: unknown) => T): Page<T> {

@@ -2,7 +2,7 @@
 import pLimit from 'p-limit';
 import type { Device } from '../domain/devices.js';
 import type { ListWindow, Page } from '../domain/values.js';
-import { Api, learned, listPage, LOOKUP_CONCURRENCY } from './api.js';
+import { Api, learned, listPage, lookupEach, LOOKUP_CONCURRENCY } from './api.js';
 import { record } from './normalize.js';
 import { ENDPOINTS, pageLimit } from './platform/endpoints.js';
 
@@ -21,8 +21,7 @@ export class DevicesApi extends Api {
 
   /** Devices by id, in the order of `ids`, a bounded number at once; each id gets its device, null or its own error. */
   findMany(ids: readonly string[]): Promise<(Device | null | Error)[]> {
-    const limit = pLimit(LOOKUP_CONCURRENCY);
-    return Promise.all(ids.map((id) => limit(() => this.find(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+    return lookupEach(ids, (id) => this.find(id));
   }
 
   /**

@@ -7,16 +7,12 @@ import type { DevicesApi } from '../datasources/devices.api.js';
 import type { Device, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/devices.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
-import { readyMirror } from './mirror-access.js';
+import { mirroredFirst, readyMirror } from './mirror-access.js';
 
 export class DevicesService {
-  readonly #byId = new DataLoader<string, Device | null>(async (ids) => {
-    const mirrored = (await this.mirror?.repo.devices.devices(ids)) ?? new Map<string, Device>();
-    const missing = ids.filter((id) => !mirrored.has(id));
-    const read = new Map<string, Device | null | Error>();
-    (await this.api.findMany(missing)).forEach((device, i) => read.set(missing[i] as string, device));
-    return ids.map((id) => mirrored.get(id) ?? read.get(id) ?? null);
-  });
+  readonly #byId = new DataLoader<string, Device | null>(async (ids) =>
+    mirroredFirst<Device | Error>(ids, await this.mirror?.repo.devices.devices(ids), (missing) => this.api.findMany(missing)),
+  );
 
   constructor(
     private readonly api: DevicesApi,
@@ -39,11 +35,7 @@ export class DevicesService {
    * cheapest way (one by one, or the device type's list).
    */
   async ofOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
-    const mirrored = (await this.mirror?.repo.devices.devices(ids)) ?? new Map<string, Device>();
-    const missing = ids.filter((id) => !mirrored.has(id));
-    const read = new Map<string, Device | null>();
-    (await this.api.findOfOneProduct(missing)).forEach((device, i) => read.set(missing[i] as string, device));
-    const devices = ids.map((id) => mirrored.get(id) ?? read.get(id) ?? null);
+    const devices = await mirroredFirst<Device>(ids, await this.mirror?.repo.devices.devices(ids), (missing) => this.api.findOfOneProduct(missing));
     ids.forEach((id, i) => this.#byId.prime(id, devices[i] ?? null));
     return devices;
   }

@@ -1,7 +1,6 @@
 /** Upgrade packages and device groups for one request: from the mirror once its lists are complete, else the platform. */
 import DataLoader from 'dataloader';
-import pLimit from 'p-limit';
-import { LOOKUP_CONCURRENCY } from '../datasources/api.js';
+import { lookupEach } from '../datasources/api.js';
 import type { PackagesApi } from '../datasources/packages.api.js';
 import type { Device } from '../domain/devices.js';
 import type { DeviceGroup, UpgradePackage, UpgradePackageFilter } from '../domain/packages.js';
@@ -10,10 +9,7 @@ import type { Mirror } from '../sync/mirror.js';
 import type { DevicesService } from './devices.service.js';
 
 export class PackagesService {
-  readonly #byId = new DataLoader<string, UpgradePackage | null>(async (ids) => {
-    const limit = pLimit(LOOKUP_CONCURRENCY);
-    return Promise.all(ids.map((id) => limit(() => this.findOne(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
-  });
+  readonly #byId = new DataLoader<string, UpgradePackage | null>((ids) => lookupEach(ids, (id) => this.findOne(id)));
 
   constructor(
     private readonly api: PackagesApi,

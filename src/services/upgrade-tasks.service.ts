@@ -4,8 +4,8 @@
  * rollouts and retries alike, and followed by the mirror from their first moment.
  */
 import DataLoader from 'dataloader';
-import pLimit from 'p-limit';
-import { LOOKUP_CONCURRENCY } from '../datasources/api.js';
+import { lookupEach } from '../datasources/api.js';
+import { mirroredFirst } from './mirror-access.js';
 import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
 import { hasEnded, knownSubtaskCount, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
@@ -22,11 +22,9 @@ export interface CreateScope {
 }
 
 export class UpgradeTasksService {
-  readonly #byId = new DataLoader<string, Operation | null>(async (ids) => {
-    const mirrored = (await this.mirror?.repo.upgradeTasks.operationsById(ids)) ?? new Map<string, Operation>();
-    const limit = pLimit(LOOKUP_CONCURRENCY);
-    return Promise.all(ids.map((id) => mirrored.get(id) ?? limit(() => this.api.find(id)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
-  });
+  readonly #byId = new DataLoader<string, Operation | null>(async (ids) =>
+    mirroredFirst<Operation | Error>(ids, await this.mirror?.repo.upgradeTasks.operationsById(ids), (missing) => lookupEach(missing, (id) => this.api.find(id))),
+  );
 
   /** This request's reads of mirrored subtask pages: tasks asking for the same window share one read. */
   readonly #mirroredPages = new DataLoader<string, Page<Subtask> | undefined>(async (keys) => {

@@ -2,6 +2,8 @@
  * Batch tasks for one request. The platform pushes nothing about them and cannot list them: each read is asked of
  * the platform, and what it says is handed to the sync, which keeps it for `batchTasks` and tells subscribers.
  */
+import DataLoader from 'dataloader';
+import { lookupEach } from '../datasources/api.js';
 import type { BatchTasksApi } from '../datasources/batch-tasks.api.js';
 import type { BatchTask, BatchTaskDetail, BatchTaskDetailStatus, BatchTaskRequest } from '../domain/batch-tasks.js';
 import type { Device } from '../domain/devices.js';
@@ -13,6 +15,12 @@ import { mirrorOn } from './mirror-access.js';
 import type { CreateScope } from './upgrade-tasks.service.js';
 
 export class BatchTasksService {
+  /** Each task read once per request (a create reads what it made; its payload then finds it here). */
+  readonly #byId = new DataLoader<{ id: string; appId?: string }, BatchTask | null, string>(
+    (keys) => lookupEach(keys, ({ id, appId }) => this.read(id, appId)),
+    { cacheKeyFn: ({ id, appId }) => `${appId ?? ''}/${id}` },
+  );
+
   constructor(
     private readonly api: BatchTasksApi,
     private readonly devices: DevicesService,
@@ -22,7 +30,11 @@ export class BatchTasksService {
   ) {}
 
   /** `appId`: a task of another application that authorised ours. */
-  async find(id: string, appId?: string): Promise<BatchTask | null> {
+  find(id: string, appId?: string): Promise<BatchTask | null> {
+    return this.#byId.load({ id, appId });
+  }
+
+  private async read(id: string, appId: string | undefined): Promise<BatchTask | null> {
     const task = await this.api.find(id, appId);
     if (task) await this.mirror?.learnedBatchTask(task);
     return task;

@@ -162,10 +162,16 @@ describe('without push', () => {
 
   it('batchTaskUpdated: one poll of the batch task a second for three subscribers, each hearing it complete', async () => {
     const target = await upgradable(stack);
-    const created = await gateway.query('mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId } }', {
-      input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [target.deviceId] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
-    });
+    const create = await stack.callsDuring(() =>
+      gateway.query('mutation($input: CreateBatchTaskInput!) { createBatchTask(input: $input) { taskId batchTask { status } } }', {
+        input: { name: 'reboot', timeout: 10, target: { type: 'DEVICE_LIST', deviceIds: [target.deviceId] }, command: { serviceId: 'Maintenance', method: 'REBOOT' } },
+      }),
+    );
+    const created = create.result;
     expect(created.errors).toBeUndefined();
+    // Read once: the create keeps the new task for batchTasks, and its payload shows what that read found.
+    expect(create.byRoute[ROUTE.batchTask]).toBe(1);
+    expect(created.data.createBatchTask.batchTask.status).toBe('PENDING');
     const id = created.data.createBatchTask.taskId as string;
     const route = ROUTE.batchTask;
     const clients = Array.from({ length: 3 }, () => wsClient(gateway, TEST_API_KEY));

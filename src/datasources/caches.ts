@@ -41,6 +41,10 @@ export class Cache<V extends object> {
     this.lru?.set(key, value);
   }
 
+  delete(key: string): void {
+    this.lru?.delete(key);
+  }
+
   get size(): number {
     return this.lru?.size ?? 0;
   }

@@ -19,6 +19,12 @@ export class DevicesApi extends Api {
     return device;
   }
 
+  /** The platform's device now, whatever is cached (a repair of what a notification may have got wrong). */
+  readAgain(id: string): Promise<Device | null> {
+    this.caches.devices.delete(`|${id}`);
+    return this.find(id);
+  }
+
   /** Devices by id, in the order of `ids`, a bounded number at once; each id gets its device, null or its own error. */
   findMany(ids: readonly string[]): Promise<(Device | null | Error)[]> {
     return lookupEach(ids, (id) => this.find(id));

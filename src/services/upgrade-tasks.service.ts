@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import { lookupEach } from '../datasources/api.js';
 import { mirroredFirst } from './mirror-access.js';
 import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
-import { hasEnded, knownSubtaskCount, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
+import { hasEnded, knownSubtaskCount, statsOf, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import { idSet, type Idempotency } from './exactly-once.js';
@@ -89,7 +89,7 @@ export class UpgradeTasksService {
       {
         create: async () => {
           const id = await this.api.create(request);
-          await this.follow(id);
+          await this.follow(id, request);
           return id;
         },
         findCreated: (sentAt) => this.api.findCreated(request, sentAt),
@@ -97,10 +97,29 @@ export class UpgradeTasksService {
     );
   }
 
-  /** Subscribers follow a new task from the start, not from the mirror's next poll (a failed read leaves it to the poll). */
-  private async follow(id: string): Promise<void> {
+  /**
+   * The mirror follows a new task from its first moment: a task for a list of devices is handed over as the create
+   * asked for it (the next poll brings the platform's view of it); one for groups is read, since only the platform
+   * knows which devices its groups hold (a failed read leaves it to the poll).
+   */
+  private async follow(id: string, request: UpgradeTaskRequest): Promise<void> {
     if (!this.mirror) return;
-    const operation = await this.api.find(id).catch(() => null);
-    if (operation) await this.mirror.noticed(operation);
+    const deviceIds = [...new Set(request.targets.deviceIds ?? [])];
+    const operation = deviceIds.length > 0 ? requested(id, request, deviceIds) : await this.api.find(id).catch(() => null);
+    if (operation) await this.mirror.created(operation);
   }
+}
+
+/** A task as its create asked for it, before the platform has said anything more of it. */
+function requested(id: string, request: UpgradeTaskRequest, deviceIds: string[]): Operation {
+  const { targets, policy } = request;
+  return {
+    id,
+    type: request.type,
+    status: 'WAIT',
+    createdAt: new Date().toISOString(),
+    targets: { deviceIds, deviceGroups: [], deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName },
+    policy: { executeType: policy.executeType, startTime: policy.startTime?.toISOString(), endTime: policy.endTime?.toISOString(), retry: policy.retry, retryTimes: policy.retryTimes },
+    stats: statsOf({ wait: deviceIds.length }),
+  };
 }

@@ -1,8 +1,15 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Transaction } from 'kysely';
 import type { Device, DeviceFilter, DeviceOrder, DeviceStatus, FleetSummary } from '../domain/devices.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import { chunks, revive, time, type Mirrored } from './mirrored.js';
 import type { StoreDb, StoreSchema } from './schema.js';
+
+/** What became of a pushed device state. */
+export type PushOutcome = 'applied' | 'unchanged' | 'replayed' | 'stale';
+
+/** The platform re-sends an unanswered notification for 10 minutes: a replay comes within this. */
+const PUSHES_KEPT_MS = 15 * 60_000;
+const MAX_PUSHES_KEPT = 32;
 
 /** The mirrored devices: written by the sync, read by lookups and the fleet queries the platform cannot answer. */
 export class DevicesRepository {
@@ -11,45 +18,34 @@ export class DevicesRepository {
   /** Devices as read by a sync or a lookup; an older state never replaces a newer one. */
   async putDevices(devices: readonly Device[], syncedAt: number, round: number): Promise<void> {
     if (devices.length === 0) return;
-    const rows = devices.map((d) => deviceRow(d, syncedAt, round));
-    await this.db.transaction().execute(async (tx) => {
-      for (const chunk of chunks(rows, 200)) {
-        await tx
-          .insertInto('mirror_devices')
-          .values(chunk)
-          .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet((eb) => ({
-                name: eb.ref('excluded.name'),
-                name_lower: eb.ref('excluded.name_lower'),
-                gateway_id: eb.ref('excluded.gateway_id'),
-                device_type: eb.ref('excluded.device_type'),
-                model: eb.ref('excluded.model'),
-                manufacturer_name: eb.ref('excluded.manufacturer_name'),
-                protocol_type: eb.ref('excluded.protocol_type'),
-                fw_version: eb.ref('excluded.fw_version'),
-                sw_version: eb.ref('excluded.sw_version'),
-                status: eb.ref('excluded.status'),
-                created_at: eb.ref('excluded.created_at'),
-                last_modified_at: eb.ref('excluded.last_modified_at'),
-                data: eb.ref('excluded.data'),
-                synced_at: eb.ref('excluded.synced_at'),
-                sync_round: eb.ref('excluded.sync_round'),
-              }))
-              .where('mirror_devices.synced_at', '<=', (eb) => eb.ref('excluded.synced_at')),
-          )
-          .execute();
-      }
-    });
+    await this.db.transaction().execute((tx) => upsertDevices(tx, devices.map((d) => deviceRow(d, syncedAt, round))));
   }
 
-  /** A device a notification reported: applied unless what the mirror holds was learned later. */
+  /** A device state learned at `at` (a result notice's new version, say): applied unless the mirror learned a later one. */
   async applyDevice(device: Device, at: number): Promise<boolean> {
     const existing = await this.db.selectFrom('mirror_devices').select(['synced_at', 'sync_round']).where('id', '=', device.id).executeTakeFirst();
     if (existing && existing.synced_at > at) return false;
     await this.putDevices([device], at, existing?.sync_round ?? 0);
     return true;
+  }
+
+  /**
+   * A device as a notification reported it (`digest` names the notification's content). A push carries no time of
+   * its own: one applied before (the platform re-sends what it got no answer for) is `replayed`, never applied again,
+   * since a newer state may have followed it; `stale` when the mirror learned a later state by a read.
+   */
+  async applyPush(device: Device, digest: string, at: number): Promise<PushOutcome> {
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('mirror_devices').select(['synced_at', 'sync_round', 'recent_pushes']).where('id', '=', device.id).executeTakeFirst();
+      const recent = (JSON.parse(existing?.recent_pushes ?? '[]') as [string, number][]).filter(([, takenAt]) => takenAt > at - PUSHES_KEPT_MS);
+      if (recent.at(-1)?.[0] === digest) return 'unchanged';
+      if (recent.some(([seen]) => seen === digest)) return 'replayed';
+      if (existing && existing.synced_at > at) return 'stale';
+      await upsertDevices(tx, [deviceRow(device, at, existing?.sync_round ?? 0)]);
+      const pushes = JSON.stringify([...recent, [digest, at]].slice(-MAX_PUSHES_KEPT));
+      await tx.updateTable('mirror_devices').set({ recent_pushes: pushes }).where('id', '=', device.id).execute();
+      return 'applied';
+    });
   }
 
   async deleteDevice(id: string): Promise<void> {
@@ -122,6 +118,38 @@ export class DevicesRepository {
       bySwVersion: version(bySw),
       byDeviceType: byType.map((r) => ({ key: r.key, count: Number(r.n) })),
     };
+  }
+}
+
+/** Inserts or updates devices, unless the stored state was learned later. */
+async function upsertDevices(tx: Transaction<StoreSchema>, rows: ReturnType<typeof deviceRow>[]): Promise<void> {
+  for (const chunk of chunks(rows, 200)) {
+    await tx
+      .insertInto('mirror_devices')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            name_lower: eb.ref('excluded.name_lower'),
+            gateway_id: eb.ref('excluded.gateway_id'),
+            device_type: eb.ref('excluded.device_type'),
+            model: eb.ref('excluded.model'),
+            manufacturer_name: eb.ref('excluded.manufacturer_name'),
+            protocol_type: eb.ref('excluded.protocol_type'),
+            fw_version: eb.ref('excluded.fw_version'),
+            sw_version: eb.ref('excluded.sw_version'),
+            status: eb.ref('excluded.status'),
+            created_at: eb.ref('excluded.created_at'),
+            last_modified_at: eb.ref('excluded.last_modified_at'),
+            data: eb.ref('excluded.data'),
+            synced_at: eb.ref('excluded.synced_at'),
+            sync_round: eb.ref('excluded.sync_round'),
+          }))
+          .where('mirror_devices.synced_at', '<=', (eb) => eb.ref('excluded.synced_at')),
+      )
+      .execute();
   }
 }
 

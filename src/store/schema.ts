@@ -1,5 +1,5 @@
 /** The store's tables, as Kysely sees them. Times are epoch milliseconds, so both engines compare them alike. */
-import type { Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 
 export interface IdempotencyKeyTable {
   /** Who sent the key: keys are scoped per client, as payment APIs scope them per account. */
@@ -46,6 +46,8 @@ export interface MirrorDeviceTable {
   synced_at: number;
   /** The full sync that last saw it: a device no complete sync saw any more was deleted on the platform. */
   sync_round: number;
+  /** JSON `[digest, takenAt][]`: the notifications applied to it lately (a re-sent older one is not applied again). */
+  recent_pushes: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MirrorOperationTable {

@@ -1,12 +1,23 @@
 import { sql } from 'kysely';
 import type { ListWindow, Page } from '../domain/values.js';
-import type { Operation, OperationFilter, Subtask, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
+import type { Operation, OperationFilter, OperationType, Subtask, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 import { chunks, iso, revive, time, type Mirrored } from './mirrored.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 import type { ExpressionBuilder } from 'kysely';
 
 export type MirroredSubtask = Mirrored<Subtask> & { step: UpgradeStep | null };
 export type SubtaskPage = Page<MirroredSubtask>;
+
+/** What a notification says of one subtask. */
+export interface SubtaskChange {
+  operationId: string;
+  subtaskId: string;
+  deviceId: string;
+  type: OperationType;
+  status?: SubtaskStatus;
+  step?: UpgradeStep;
+  detail?: string;
+}
 
 const ENDED_SUBTASK: readonly string[] = ['SUCCESS', 'FAILED', 'STOPPED', 'TIMEOUT'];
 /** Waiting, running, ended: a subtask's state only moves up this scale. */
@@ -195,39 +206,85 @@ export class UpgradeTasksRepository {
   }
 
   /**
-   * A subtask's state from a notification. The state only moves forward (waiting, running, ended), so a late or
-   * repeated notice never undoes a newer one. Returns the subtask as it now stands, when something changed.
+   * A subtask's status or step from a notification, applied from the notice alone: a subtask the mirror does not hold
+   * yet is stored from it (and one held under its device, before its id was known, takes the id). A state only moves
+   * forward (waiting, running, ended; steps in order), so a late or repeated notice changes nothing. Returns the
+   * subtask when something changed, and whether it is new to the mirror.
    */
-  async applySubtask(
-    change: { operationId: string; subtaskId?: string; deviceId: string; status?: SubtaskStatus; step?: UpgradeStep; detail?: string },
-    at: number,
-  ): Promise<(Mirrored<Subtask> & { step: UpgradeStep | null }) | undefined> {
+  async applySubtask(change: SubtaskChange, at: number): Promise<{ subtask: MirroredSubtask; added: boolean } | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('mirror_subtasks')
         .select(['id', 'status', 'step', 'data'])
         .where('operation_id', '=', change.operationId)
-        .where((eb) => (change.subtaskId ? eb('id', '=', change.subtaskId) : eb('device_id', '=', change.deviceId)))
+        .where((eb) => eb.or([eb('id', '=', change.subtaskId), eb('device_id', '=', change.deviceId)]))
+        .orderBy(sql`case when id = ${change.subtaskId} then 0 else 1 end`)
         .executeTakeFirst();
-      if (!row) return undefined;
-      let status = row.status;
-      let step = row.step;
-      if (change.status && subtaskRank(change.status) > subtaskRank(status)) status = change.status;
-      if (change.step && subtaskRank(status) < 2 && STEPS.indexOf(change.step) >= STEPS.indexOf((step ?? 'IDLE') as UpgradeStep)) {
-        step = change.step;
-        if (subtaskRank(status) === 0 && change.step !== 'IDLE') status = 'PROCESSING';
+      const before = row ?? { id: change.subtaskId, status: 'WAIT', step: null, data: JSON.stringify(noticedSubtask(change)) };
+      const { status, step } = advanced(before, change);
+      const renamed = before.id !== change.subtaskId;
+      if (row && !renamed && status === row.status && step === row.step) return undefined;
+      const data: Subtask = {
+        ...(JSON.parse(before.data) as Subtask),
+        id: change.subtaskId,
+        status: status as SubtaskStatus,
+        ...(change.detail && status !== before.status ? { detail: change.detail } : {}),
+      };
+      const values = { id: change.subtaskId, status, step, data: JSON.stringify(data), synced_at: at };
+      if (row) {
+        await tx.updateTable('mirror_subtasks').set(values).where('id', '=', row.id).execute();
+      } else {
+        const last = await tx.selectFrom('mirror_subtasks').select((eb) => eb.fn.max('position').as('p')).where('operation_id', '=', change.operationId).executeTakeFirst();
+        const position = last?.p === null || last?.p === undefined ? 0 : Number(last.p) + 1;
+        await tx.insertInto('mirror_subtasks').values({ ...values, operation_id: change.operationId, position, device_id: change.deviceId }).execute();
       }
-      if (subtaskRank(status) === 2) step = null;
-      if (status === row.status && step === row.step) return undefined;
-      const data: Subtask = { ...(JSON.parse(row.data) as Subtask), status: status as SubtaskStatus, ...(change.detail && status !== row.status ? { detail: change.detail } : {}) };
-      await tx.updateTable('mirror_subtasks').set({ status, step, data: JSON.stringify(data), synced_at: at }).where('id', '=', row.id).execute();
-      return { ...data, syncedAt: iso(at), step: step as UpgradeStep | null };
+      return { subtask: { ...data, syncedAt: iso(at), step: step as UpgradeStep | null }, added: !row };
     });
   }
 
-  /** Whether the mirror holds any of the task's subtasks (they have been read). */
-  async holdsSubtasks(operationId: string): Promise<boolean> {
-    return (await this.db.selectFrom('mirror_subtasks').select('id').where('operation_id', '=', operationId).limit(1).executeTakeFirst()) !== undefined;
+  /**
+   * A task the gateway has just created, before any read: stored with a waiting subtask per target device (its id
+   * comes with the device's first notice, or a read), so that its notifications apply from the first one. What a
+   * poll or a notice stored first is kept; the task's subtasks are then held as they are.
+   */
+  async putCreated(operation: Operation, at: number): Promise<void> {
+    const devices = [...new Set(operation.targets.deviceIds)];
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('mirror_operations').values(operationRow(operation, at, 0)).onConflict((oc) => oc.column('id').doNothing()).execute();
+      for (const part of chunks(devices.map((device_id) => ({ operation_id: operation.id, device_id })), 500)) {
+        await tx.insertInto('mirror_operation_devices').values(part).onConflict((oc) => oc.columns(['operation_id', 'device_id']).doNothing()).execute();
+      }
+      const held = await tx.selectFrom('mirror_operations').select('subtasks_synced_at').where('id', '=', operation.id).executeTakeFirstOrThrow();
+      if (held.subtasks_synced_at !== null) return;
+      const noticed = new Map((await tx.selectFrom('mirror_subtasks').select(['id', 'device_id']).where('operation_id', '=', operation.id).execute()).map((r) => [r.device_id, r.id]));
+      const placeholders = [];
+      for (const [position, deviceId] of devices.entries()) {
+        const id = noticed.get(deviceId);
+        if (id !== undefined) {
+          await tx.updateTable('mirror_subtasks').set({ position }).where('id', '=', id).execute();
+          continue;
+        }
+        const subtask: Subtask = { id: `${operation.id}:${deviceId}`, operationId: operation.id, type: operation.type, status: 'WAIT', deviceId, createdAt: operation.createdAt };
+        placeholders.push({ id: subtask.id, operation_id: operation.id, position, device_id: deviceId, status: 'WAIT', step: null, data: JSON.stringify(subtask), synced_at: at });
+      }
+      for (const chunk of chunks(placeholders, 200)) await tx.insertInto('mirror_subtasks').values(chunk).execute();
+      await tx.updateTable('mirror_operations').set({ subtasks_synced_at: at, subtasks_status: 'WAIT', subtasks_total: devices.length }).where('id', '=', operation.id).execute();
+    });
+  }
+
+  /**
+   * Holds a task's subtasks once notifications have brought every one of them (as many as its stats count): lists
+   * are then answered from the mirror with no read. True when they are held (now or before).
+   */
+  async holdIfComplete(operationId: string, at: number): Promise<boolean> {
+    const operation = await this.db.selectFrom('mirror_operations').select(['data', 'status', 'subtasks_synced_at']).where('id', '=', operationId).executeTakeFirst();
+    if (!operation) return false;
+    if (operation.subtasks_synced_at !== null) return true;
+    const total = (JSON.parse(operation.data) as Operation).stats.total;
+    const held = await this.db.selectFrom('mirror_subtasks').select((eb) => eb.fn.countAll<number | string>().as('n')).where('operation_id', '=', operationId).executeTakeFirstOrThrow();
+    if (total === 0 || Number(held.n) !== total) return false;
+    await this.db.updateTable('mirror_operations').set({ subtasks_synced_at: at, subtasks_status: operation.status, subtasks_total: total }).where('id', '=', operationId).execute();
+    return true;
   }
 
   /** Counts of a task's mirrored subtasks by status (its stats, as notifications move them). */
@@ -253,4 +310,21 @@ function operationRow(o: Operation, syncedAt: number, round: number) {
     subtasks_status: null,
     subtasks_total: null,
   };
+}
+
+/** A subtask as its first notice tells of it. */
+function noticedSubtask(change: SubtaskChange): Subtask {
+  return { id: change.subtaskId, operationId: change.operationId, type: change.type, status: 'WAIT', deviceId: change.deviceId };
+}
+
+/** Where a notice moves a subtask: forward only. */
+function advanced(row: { status: string; step: string | null }, change: SubtaskChange): { status: string; step: string | null } {
+  let { status, step } = row;
+  if (change.status && subtaskRank(change.status) > subtaskRank(status)) status = change.status;
+  if (change.step && subtaskRank(status) < 2 && STEPS.indexOf(change.step) >= STEPS.indexOf((step ?? 'IDLE') as UpgradeStep)) {
+    step = change.step;
+    if (subtaskRank(status) === 0 && change.step !== 'IDLE') status = 'PROCESSING';
+  }
+  if (subtaskRank(status) === 2) step = null;
+  return { status, step };
 }

@@ -73,7 +73,7 @@ export class Mirror {
     this.repo = options.repo;
     this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
     const { apis, logger, replicas } = options;
-    this.#tasks = new TaskSync({ repo: this.repo, apis, events: this.events, pollMs: this.#pollMs, wake: () => this.#wake?.abort() });
+    this.#tasks = new TaskSync({ repo: this.repo, apis, events: this.events, logger, pollMs: this.#pollMs });
     this.#batchWatches = new BatchWatches({
       apis,
       logger,
@@ -181,12 +181,12 @@ export class Mirror {
     return this.#applying;
   }
 
-  async noticed(operation: Operation): Promise<void> {
-    const { syncedAt: _learned, ...fresh } = operation;
-    await this.repo.upgradeTasks.putOperation(fresh, Date.now());
-    this.events.emit('operation', { ...fresh, syncedAt: new Date().toISOString() });
-    // Its subtasks are read at once.
-    this.#wake?.abort();
+  /**
+   * A task the gateway has just created (as the create asked for it): the mirror holds it at once, with a waiting
+   * subtask per target device, so its notifications apply from the first one; the next poll brings the platform's view.
+   */
+  async created(operation: Operation): Promise<void> {
+    await this.#tasks.created(operation, Date.now());
   }
 
   /** Counts a notification that was not applied (since this process started, as `received` is). */

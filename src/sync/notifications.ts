@@ -4,13 +4,24 @@
  * all the same.
  */
 import type { Device } from '../domain/devices.js';
-import type { SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
+import type { OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 import type { Normalizer } from '../datasources/normalize.js';
 
 export type Change =
   | { kind: 'device'; device: Device }
   | { kind: 'deviceDeleted'; deviceId: string }
-  | { kind: 'subtask'; operationId: string; subtaskId: string; deviceId: string; status?: SubtaskStatus; step?: UpgradeStep; detail?: string };
+  | {
+      kind: 'subtask';
+      operationId: string;
+      subtaskId: string;
+      deviceId: string;
+      type: OperationType;
+      status?: SubtaskStatus;
+      step?: UpgradeStep;
+      detail?: string;
+      /** The version the device reports after a successful upgrade (a result notice's `curVersion`). */
+      version?: string;
+    };
 
 /** The notification types the gateway subscribes to, per API. */
 export const MANAGEMENT_TYPES = ['fwUpgradeStateChangeNotify', 'fwUpgradeResultNotify', 'swUpgradeStateChangeNotify', 'swUpgradeResultNotify'] as const;
@@ -49,7 +60,8 @@ export function parseNotification(body: unknown, normalize: Normalizer, appId: s
       const operationId = id(body.operationId);
       const subtaskId = id(body.subOperationId);
       if (operationId === undefined || subtaskId === undefined) return { refused: 'no valid operationId/subOperationId' };
-      const base = { kind: 'subtask' as const, operationId, subtaskId, deviceId };
+      const type: OperationType = notifyType.startsWith('fw') ? 'FIRMWARE_UPGRADE' : 'SOFTWARE_UPGRADE';
+      const base = { kind: 'subtask' as const, operationId, subtaskId, deviceId, type };
       if (notifyType === 'fwUpgradeStateChangeNotify' || notifyType === 'swUpgradeStateChangeNotify') {
         const step = notifyType === 'fwUpgradeStateChangeNotify' ? FW_STEPS[String(body.step)] : SW_STATES[String(body.swUpgradeState).toLowerCase()];
         return step ? { ...base, step } : { refused: 'unknown upgrade step' };
@@ -57,7 +69,9 @@ export function parseNotification(body: unknown, normalize: Normalizer, appId: s
       const result = String(notifyType === 'fwUpgradeResultNotify' ? body.status : body.swUpgradeResult).toUpperCase();
       if (result !== 'SUCCESS' && result !== 'FAIL') return { refused: 'unknown upgrade result' };
       const detail = [body.statusDesc, body.resultDesc].find((d): d is string => typeof d === 'string' && d !== '');
-      return { ...base, status: result === 'SUCCESS' ? 'SUCCESS' : 'FAILED', ...(detail && result === 'FAIL' ? { detail } : {}) };
+      const version = typeof body.curVersion === 'string' && body.curVersion !== '' && body.curVersion.length <= 256 ? body.curVersion : undefined;
+      if (result === 'SUCCESS') return { ...base, status: 'SUCCESS', ...(version ? { version } : {}) };
+      return { ...base, status: 'FAILED', ...(detail ? { detail } : {}) };
     }
     default:
       return { refused: 'unknown notifyType' };

@@ -3,34 +3,33 @@
  * of the newest tasks finds new ones and status changes (the platform pushes no task status), and the subtasks of
  * tasks that need it are read, newest first. Every change is published.
  */
+import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { PlatformApis } from '../datasources/index.js';
 import { ENDPOINTS, pageLimit } from '../datasources/platform/endpoints.js';
 import type { Device } from '../domain/devices.js';
-import { statsOf, statusOf, type Operation, type Subtask } from '../domain/upgrade-tasks.js';
-import type { Page } from '../domain/values.js';
+import { statsOf, statusOf, type Operation, type OperationType } from '../domain/upgrade-tasks.js';
+import type { Logger } from '../logging/logger.js';
 import type { MirrorRepositories } from '../store/index.js';
 import type { MirrorEvents } from './events.js';
 import type { Change } from './notifications.js';
-
-const UNPLACED_KEPT_MS = 10 * 60_000;
 
 export interface TaskSyncOptions {
   repo: MirrorRepositories;
   apis: PlatformApis;
   events: EventEmitter<MirrorEvents>;
+  logger: Logger;
   pollMs: number;
-  /** Asks the sync loop to read subtasks now (a notice came for a task whose subtasks are not held). */
-  wake(): void;
 }
 
 export class TaskSync {
-  /** Subtask notices that came before the mirror held the task's subtasks (by task: when): read again after them. */
-  readonly #unplaced = new Map<string, number>();
+  /** Devices whose pushed state must be read again (a push that may be a replay of an older one). */
+  readonly #repairs = new Set<string>();
+  #repairing: Promise<void> | undefined;
 
   constructor(private readonly options: TaskSyncOptions) {}
 
-  /** Applies one notification's change. */
+  /** Applies one notification's change, from its own content: nothing needs to be read first. */
   async apply(change: Change, at: number): Promise<void> {
     const { repo, events } = this.options;
     if (change.kind === 'deviceDeleted') {
@@ -42,20 +41,28 @@ export class TaskSync {
       const known = await repo.devices.device(change.device.id);
       const merged: Device = { ...known, ...definedOnly(change.device), id: change.device.id };
       delete (merged as Partial<Device>).syncedAt;
-      if (await repo.devices.applyDevice(merged, at)) events.emit('device', { ...merged, syncedAt: new Date(at).toISOString() });
+      const outcome = await repo.devices.applyPush(merged, digestOf(change.device), at);
+      if (outcome === 'applied') events.emit('device', { ...merged, syncedAt: new Date(at).toISOString() });
+      // The same state again after another: a re-send of an older push, or the device went back. The platform knows.
+      if (outcome === 'replayed') this.repairDevice(change.device.id);
       return;
     }
-    const { operationId, subtaskId, deviceId, status, step, detail } = change;
-    const subtask = await repo.upgradeTasks.applySubtask({ operationId, subtaskId, deviceId, status, step, detail }, at);
-    if (!subtask) {
-      if (!(await repo.upgradeTasks.holdsSubtasks(operationId))) {
-        this.#unplaced.set(operationId, at);
-        this.options.wake();
-      }
-      return;
-    }
-    events.emit('subtask', subtask);
-    await this.restat(operationId, at);
+    const { kind: _kind, version, ...subtaskChange } = change;
+    const applied = await repo.upgradeTasks.applySubtask(subtaskChange, at);
+    if (!applied) return;
+    // The device's new version first: a subscriber's `device { fwVersion }` on SUCCESS reads the new one.
+    if (applied.subtask.status === 'SUCCESS' && version !== undefined) await this.upgraded(change.deviceId, change.type, version, at);
+    events.emit('subtask', applied.subtask);
+    if (applied.added && !(await repo.upgradeTasks.holdIfComplete(change.operationId, at))) return;
+    await this.restat(change.operationId, at);
+  }
+
+  /** A task the gateway created: in the mirror at once, with a waiting subtask per target device. */
+  async created(operation: Operation, at: number): Promise<void> {
+    const { upgradeTasks } = this.options.repo;
+    if (operation.targets.deviceIds.length > 0) await upgradeTasks.putCreated(operation, at);
+    else await upgradeTasks.putOperation(operation, at);
+    this.options.events.emit('operation', { ...operation, syncedAt: new Date(at).toISOString() });
   }
 
   /** The newest tasks again: new ones, and status changes. */
@@ -65,8 +72,6 @@ export class TaskSync {
     const before = new Map((await repo.upgradeTasks.operationsById(listed.items.map((o) => o.id))).entries());
     const round = Number((await repo.syncState.meta('sync.round')) ?? 0);
     const now = Date.now();
-    // Notices of a task never listed, long ago: nothing will read it for them.
-    for (const [id, at] of this.#unplaced) if (now - at > UNPLACED_KEPT_MS) this.#unplaced.delete(id);
     await repo.upgradeTasks.putOperations(listed.items, now, round);
     for (const operation of listed.items) {
       const known = before.get(operation.id);
@@ -92,17 +97,11 @@ export class TaskSync {
       const total = operation.stats.total;
       const window = { start: 0, count: Math.max(1, total) };
       const known = new Map((await repo.upgradeTasks.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
-      let sentAt: number;
-      let page: Page<Subtask>;
-      do {
-        sentAt = Date.now();
-        page = await apis.upgradeTasks.subtasks(id, undefined, window, total);
-        await repo.upgradeTasks.putSubtasks(id, page.items, sentAt);
-        // A notice that found no subtask to move while this read was on its way: the read may predate it.
-      } while ((this.#unplaced.get(id) ?? -Infinity) >= sentAt);
-      this.#unplaced.delete(id);
+      const sentAt = Date.now();
+      const page = await apis.upgradeTasks.subtasks(id, undefined, window, total);
+      // Notices taken while the read was on its way are kept where they are further along.
+      await repo.upgradeTasks.putSubtasks(id, page.items, sentAt);
       const now = Date.now();
-      // Notifications taken while the read was on its way are kept: the task's counts follow what is stored.
       await this.restat(id, now);
       // Subscribers hear of what moved since the last read (nothing on a task's first read).
       if (known.size > 0) {
@@ -112,6 +111,41 @@ export class TaskSync {
       }
     }
     return due.length > limit;
+  }
+
+  /** A successful upgrade's device, at the version its result notice reports. */
+  private async upgraded(deviceId: string, type: OperationType, version: string, at: number): Promise<void> {
+    const { repo, events } = this.options;
+    const known = await repo.devices.device(deviceId);
+    if (!known) return;
+    const { syncedAt: _learned, ...device } = known;
+    const upgraded: Device = type === 'FIRMWARE_UPGRADE' ? { ...device, fwVersion: version } : { ...device, swVersion: version };
+    if (upgraded.fwVersion === device.fwVersion && upgraded.swVersion === device.swVersion) return;
+    if (await repo.devices.applyDevice(upgraded, at)) events.emit('device', { ...upgraded, syncedAt: new Date(at).toISOString() });
+  }
+
+  /** Reads a device again soon (within the mirror's share of the budget), one at a time. */
+  private repairDevice(id: string): void {
+    this.#repairs.add(id);
+    if (this.#repairing) return;
+    this.#repairing = this.repairDevices().finally(() => {
+      this.#repairing = undefined;
+    });
+  }
+
+  private async repairDevices(): Promise<void> {
+    const { repo, apis, events, logger } = this.options;
+    for (const id of this.#repairs) {
+      this.#repairs.delete(id);
+      const sentAt = Date.now();
+      try {
+        const device = await apis.devices.readAgain(id);
+        if (device && (await repo.devices.applyDevice(device, sentAt))) events.emit('device', { ...device, syncedAt: new Date(sentAt).toISOString() });
+      } catch (error) {
+        // The next full sync repairs it.
+        logger.debug({ deviceId: id, error: error instanceof Error ? error.message : String(error) }, 'device not read again');
+      }
+    }
   }
 
   /** A task's stats from its mirrored subtasks, as notifications move them. */
@@ -130,6 +164,11 @@ export class TaskSync {
     await repo.upgradeTasks.putOperation(updated, at);
     events.emit('operation', { ...updated, syncedAt: new Date(at).toISOString() });
   }
+}
+
+/** Names a pushed state: the same content pushed twice has the same digest. */
+function digestOf(device: Device): string {
+  return createHash('sha256').update(JSON.stringify(device)).digest('base64url').slice(0, 22);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

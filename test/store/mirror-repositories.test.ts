@@ -42,6 +42,59 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect(await mirror.devices.device('a')).toMatchObject({ fwVersion: 'V2.0.0', syncedAt: new Date(2_000).toISOString() });
   });
 
+  it('applies a pushed device state once: the same push re-sent after a newer one is a replay and changes nothing', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.devices.putDevices([device('a', { fwVersion: 'V1.0.0' })], 1_000, 1);
+    expect(await mirror.devices.applyPush(device('a', { fwVersion: 'V9.9.9' }), 'first', 2_000)).toBe('applied');
+    expect(await mirror.devices.applyPush(device('a', { fwVersion: 'V9.9.10' }), 'second', 3_000)).toBe('applied');
+    expect(await mirror.devices.applyPush(device('a', { fwVersion: 'V9.9.9' }), 'first', 4_000)).toBe('replayed');
+    expect(await mirror.devices.applyPush(device('a', { fwVersion: 'V9.9.10' }), 'second', 5_000)).toBe('unchanged');
+    expect(await mirror.devices.device('a')).toMatchObject({ fwVersion: 'V9.9.10', syncedAt: new Date(3_000).toISOString() });
+    // A read sent after the push was taken knows better; a push long after the re-send window is new again.
+    await mirror.devices.putDevices([device('a', { fwVersion: 'V3.0.0' })], 6_000, 1);
+    expect(await mirror.devices.applyPush(device('a', { fwVersion: 'V2.0.0' }), 'third', 5_500)).toBe('stale');
+    expect(await mirror.devices.applyPush(device('a', { fwVersion: 'V9.9.9' }), 'first', 3_000 + 16 * 60_000)).toBe('applied');
+  });
+
+  it('stores what a notification says of a subtask it has never read, and holds a task once every subtask is in', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.upgradeTasks.putOperations([operation('t', '2026-01-01T00:00:00Z', ['d1', 'd2'])], 1_000, 1);
+    const step = await mirror.upgradeTasks.applySubtask({ operationId: 't', subtaskId: 's2', deviceId: 'd2', type: 'FIRMWARE_UPGRADE', step: 'DOWNLOADING' }, 2_000);
+    expect(step).toMatchObject({ subtask: { id: 's2', operationId: 't', deviceId: 'd2', status: 'PROCESSING', step: 'DOWNLOADING' }, added: true });
+    expect(await mirror.upgradeTasks.holdIfComplete('t', 2_000)).toBe(false);
+    expect(await mirror.upgradeTasks.subtasks('t', undefined, { start: 0, count: 5 })).toBeUndefined();
+    await mirror.upgradeTasks.applySubtask({ operationId: 't', subtaskId: 's1', deviceId: 'd1', type: 'FIRMWARE_UPGRADE', status: 'SUCCESS' }, 3_000);
+    expect(await mirror.upgradeTasks.holdIfComplete('t', 3_000)).toBe(true);
+    const page = await mirror.upgradeTasks.subtasks('t', undefined, { start: 0, count: 5 });
+    expect(page?.totalCount).toBe(2);
+    expect(page?.items.map((s) => [s.id, s.deviceId, s.status])).toEqual([
+      ['s2', 'd2', 'PROCESSING'],
+      ['s1', 'd1', 'SUCCESS'],
+    ]);
+  });
+
+  it("holds a created task's subtasks at once, one waiting per device, and gives each its id from its first notice", async () => {
+    const { mirror } = await fresh(engine);
+    // A notice overtook the create's answer: it is kept, and placed where its device is in the targets.
+    await mirror.upgradeTasks.applySubtask({ operationId: 'c', subtaskId: 's3', deviceId: 'd3', type: 'FIRMWARE_UPGRADE', step: 'DOWNLOADING' }, 1_500);
+    await mirror.upgradeTasks.putCreated(operation('c', '2026-03-01T00:00:00Z', ['d1', 'd2', 'd3']), 2_000);
+    const before = await mirror.upgradeTasks.subtasks('c', undefined, { start: 0, count: 5 });
+    expect(before?.items.map((s) => [s.deviceId, s.status])).toEqual([
+      ['d1', 'WAIT'],
+      ['d2', 'WAIT'],
+      ['d3', 'PROCESSING'],
+    ]);
+    const moved = await mirror.upgradeTasks.applySubtask({ operationId: 'c', subtaskId: 's1', deviceId: 'd1', type: 'FIRMWARE_UPGRADE', status: 'FAILED', detail: 'no space' }, 3_000);
+    expect(moved).toMatchObject({ subtask: { id: 's1', status: 'FAILED', detail: 'no space' }, added: false });
+    const after = await mirror.upgradeTasks.subtasks('c', undefined, { start: 0, count: 5 });
+    expect(after?.items.map((s) => [s.id, s.deviceId, s.status])).toEqual([
+      ['s1', 'd1', 'FAILED'],
+      ['c:d2', 'd2', 'WAIT'],
+      ['s3', 'd3', 'PROCESSING'],
+    ]);
+    expect(Object.fromEntries(await mirror.upgradeTasks.subtaskCounts('c'))).toEqual({ FAILED: 1, WAIT: 1, PROCESSING: 1 });
+  });
+
   it('filters, sorts and counts the fleet as DeviceFilter and FleetSummary say', async () => {
     const { mirror } = await fresh(engine);
     await mirror.devices.putDevices(
@@ -94,11 +147,11 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect(await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 })).toBeUndefined();
 
     await mirror.upgradeTasks.putSubtasks('new', [subtask('s1', 'new', 'd1'), subtask('s2', 'new', 'd2')], 1_000);
-    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'DOWNLOADING' }, 2_000)).toMatchObject({ id: 's1', status: 'PROCESSING', step: 'DOWNLOADING' });
-    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 3_000)).toMatchObject({ id: 's1', status: 'SUCCESS', step: null });
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', type: 'FIRMWARE_UPGRADE', step: 'DOWNLOADING' }, 2_000)).toMatchObject({ subtask: { id: 's1', status: 'PROCESSING', step: 'DOWNLOADING' }, added: false });
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', type: 'FIRMWARE_UPGRADE', status: 'SUCCESS' }, 3_000)).toMatchObject({ subtask: { id: 's1', status: 'SUCCESS', step: null } });
     // Late: a step after the result, a repeat of the result.
-    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', step: 'UPDATING' }, 3_500)).toBeUndefined();
-    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', status: 'SUCCESS' }, 4_000)).toBeUndefined();
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', type: 'FIRMWARE_UPGRADE', step: 'UPDATING' }, 3_500)).toBeUndefined();
+    expect(await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's1', deviceId: 'd1', type: 'FIRMWARE_UPGRADE', status: 'SUCCESS' }, 4_000)).toBeUndefined();
     const page = await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 });
     expect(page?.items.map((s) => [s.id, s.status, s.step])).toEqual([
       ['s1', 'SUCCESS', null],
@@ -108,7 +161,7 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
 
     // A read sent at 3,200 and written later: s1's result (pushed at 3,000) came before it and is what the read
     // says; s2's result pushed at 5,000, after the read was sent, is kept over the read's older WAIT.
-    await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's2', deviceId: 'd2', status: 'FAILED' }, 5_000);
+    await mirror.upgradeTasks.applySubtask({ operationId: 'new', subtaskId: 's2', deviceId: 'd2', type: 'FIRMWARE_UPGRADE', status: 'FAILED' }, 5_000);
     await mirror.upgradeTasks.putSubtasks('new', [{ ...subtask('s1', 'new', 'd1'), status: 'SUCCESS' }, subtask('s2', 'new', 'd2')], 3_200);
     const reread = await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 });
     expect(reread?.items.map((s) => [s.id, s.status])).toEqual([
@@ -132,7 +185,7 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect(pages.get('a')?.items.map((s) => s.id)).toEqual(['a2', 'a3']);
     expect(pages.get('b')).toMatchObject({ totalCount: 1, items: [] });
     // With a status: the positions have gaps, and the count is of the matching ones.
-    await mirror.upgradeTasks.applySubtask({ operationId: 'a', subtaskId: 'a2', deviceId: 'd2', status: 'SUCCESS' }, 2_000);
+    await mirror.upgradeTasks.applySubtask({ operationId: 'a', subtaskId: 'a2', deviceId: 'd2', type: 'FIRMWARE_UPGRADE', status: 'SUCCESS' }, 2_000);
     const succeeded = await mirror.upgradeTasks.subtaskPages(['a', 'b'], 'SUCCESS', { start: 0, count: 5 });
     expect(succeeded.get('a')).toMatchObject({ totalCount: 1, items: [{ id: 'a2', status: 'SUCCESS' }] });
     expect(succeeded.get('b')).toMatchObject({ totalCount: 0, items: [] });

@@ -204,3 +204,35 @@ describe('a create that succeeded but could not be read back', () => {
     expect(onlyError(calls.result)).toMatchObject({ path: ['createBatchTask', 'batchTask'], extensions: { code: 'UPSTREAM_TIMEOUT' } });
   });
 });
+
+describe('reconciling with the fleet mirror on, right after start', () => {
+  it('asks the platform, not the mirror that has not seen the task yet, and finds it', async () => {
+    // The mirror polls the newest tasks once an hour here: it cannot have learned the task the create made.
+    const mirrored = await startMutationStack({
+      platform: { clock: 'realtime', startTime: undefined },
+      env: { NORTHBOUND_TIMEOUT_MS: String(TIMEOUT_MS), MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '3600' },
+    });
+    try {
+      const fixtures = await loadFixtures(mirrored);
+      const device = fixtures.devices[5] as string;
+      const input: CreateUpgradeTaskInput = { fileId: fixtures.firmware, targets: { deviceIds: [device] }, idempotencyKey: randomUUID() };
+      await mirrored.platform.control('faults', { latencyMs: 1500, routes: [ROUTE.createFirmwareUpgrade] });
+      const late = await mirrored.gateway.run(CreateFirmwareUpgradeDocument, { input });
+      expect(onlyError(late).extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+      await mirrored.platform.clearFaults();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const listed = await mirrored.gateway.run(CreatedOperationsDocument, { filter: { deviceId: device }, first: 20 });
+      const before = new Set((listed.data?.operations?.nodes ?? []).map((o) => o.id));
+
+      const retry = await callsDuring(mirrored, () => mirrored.gateway.run(CreateFirmwareUpgradeDocument, { input }));
+      expect(retry.result.errors).toBeUndefined();
+      const made = retry.result.data?.createFirmwareUpgradeTask.operationId as string;
+      expect(before.has(made)).toBe(false);
+      expect((await mirrored.platform.state('operations', made)).subtasks.map((s: { deviceId: string }) => s.deviceId)).toEqual([device]);
+      expect(retry.byRoute[ROUTE.operations]).toBeGreaterThanOrEqual(1);
+      expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
+    } finally {
+      await mirrored.close();
+    }
+  }, 60_000);
+});

@@ -8,6 +8,7 @@ import { lookupEach } from '../datasources/api.js';
 import { mirroredFirst } from './mirror-access.js';
 import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
 import { hasEnded, knownSubtaskCount, statsOf, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
+import type { UpgradePackage } from '../domain/packages.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import { idSet, type Idempotency } from './exactly-once.js';
@@ -105,13 +106,14 @@ export class UpgradeTasksService {
   private async follow(id: string, request: UpgradeTaskRequest): Promise<void> {
     if (!this.mirror) return;
     const deviceIds = [...new Set(request.targets.deviceIds ?? [])];
-    const operation = deviceIds.length > 0 ? requested(id, request, deviceIds) : await this.api.find(id).catch(() => null);
+    const pkg = await this.mirror.repo.packages.package(request.fileId);
+    const operation = deviceIds.length > 0 ? requested(id, request, deviceIds, pkg) : await this.api.find(id).catch(() => null);
     if (operation) await this.mirror.created(operation);
   }
 }
 
-/** A task as its create asked for it, before the platform has said anything more of it. */
-function requested(id: string, request: UpgradeTaskRequest, deviceIds: string[]): Operation {
+/** A task as its create asked for it (its package as the mirror knows it), before the platform says more of it. */
+function requested(id: string, request: UpgradeTaskRequest, deviceIds: string[], pkg: UpgradePackage | undefined): Operation {
   const { targets, policy } = request;
   return {
     id,
@@ -121,5 +123,8 @@ function requested(id: string, request: UpgradeTaskRequest, deviceIds: string[])
     targets: { deviceIds, deviceGroups: [], deviceType: targets.deviceType, model: targets.model, manufacturerName: targets.manufacturerName },
     policy: { executeType: policy.executeType, startTime: policy.startTime?.toISOString(), endTime: policy.endTime?.toISOString(), retry: policy.retry, retryTimes: policy.retryTimes },
     stats: statsOf({ wait: deviceIds.length }),
+    targetVersion: pkg?.version,
+    // As the platform names a task's package.
+    extendPara: { fileId: request.fileId, ...(pkg?.name === undefined ? {} : { fileName: pkg.name }), ...(pkg?.version === undefined ? {} : { fileVersion: pkg.version }) },
   };
 }

@@ -83,6 +83,17 @@ export interface Subtask {
   step?: UpgradeStep | null;
 }
 
+/** What a platform notification says of one subtask: a step while it runs, or its result. */
+export interface SubtaskNotice {
+  operationId: string;
+  subtaskId: string;
+  deviceId: string;
+  type: OperationType;
+  status?: SubtaskStatus;
+  step?: UpgradeStep;
+  detail?: string;
+}
+
 export interface OperationFilter {
   type?: OperationType;
   status?: OperationStatus;

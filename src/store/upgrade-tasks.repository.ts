@@ -1,23 +1,12 @@
 import { sql } from 'kysely';
 import type { ListWindow, Page } from '../domain/values.js';
-import type { Operation, OperationFilter, OperationType, Subtask, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
+import type { Operation, OperationFilter, Subtask, SubtaskNotice, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 import { chunks, iso, revive, time, type Mirrored } from './mirrored.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 import type { ExpressionBuilder } from 'kysely';
 
 export type MirroredSubtask = Mirrored<Subtask> & { step: UpgradeStep | null };
 export type SubtaskPage = Page<MirroredSubtask>;
-
-/** What a notification says of one subtask. */
-export interface SubtaskChange {
-  operationId: string;
-  subtaskId: string;
-  deviceId: string;
-  type: OperationType;
-  status?: SubtaskStatus;
-  step?: UpgradeStep;
-  detail?: string;
-}
 
 const ENDED_SUBTASK: readonly string[] = ['SUCCESS', 'FAILED', 'STOPPED', 'TIMEOUT'];
 /** Waiting, running, ended: a subtask's state only moves up this scale. */
@@ -211,7 +200,7 @@ export class UpgradeTasksRepository {
    * forward (waiting, running, ended; steps in order), so a late or repeated notice changes nothing. Returns the
    * subtask when something changed, and whether it is new to the mirror.
    */
-  async applySubtask(change: SubtaskChange, at: number): Promise<{ subtask: MirroredSubtask; added: boolean } | undefined> {
+  async applySubtask(change: SubtaskNotice, at: number): Promise<{ subtask: MirroredSubtask; added: boolean } | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('mirror_subtasks')
@@ -313,12 +302,12 @@ function operationRow(o: Operation, syncedAt: number, round: number) {
 }
 
 /** A subtask as its first notice tells of it. */
-function noticedSubtask(change: SubtaskChange): Subtask {
+function noticedSubtask(change: SubtaskNotice): Subtask {
   return { id: change.subtaskId, operationId: change.operationId, type: change.type, status: 'WAIT', deviceId: change.deviceId };
 }
 
 /** Where a notice moves a subtask: forward only. */
-function advanced(row: { status: string; step: string | null }, change: SubtaskChange): { status: string; step: string | null } {
+function advanced(row: { status: string; step: string | null }, change: SubtaskNotice): { status: string; step: string | null } {
   let { status, step } = row;
   if (change.status && subtaskRank(change.status) > subtaskRank(status)) status = change.status;
   if (change.step && subtaskRank(status) < 2 && STEPS.indexOf(change.step) >= STEPS.indexOf((step ?? 'IDLE') as UpgradeStep)) {

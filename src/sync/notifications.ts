@@ -4,24 +4,17 @@
  * all the same.
  */
 import type { Device } from '../domain/devices.js';
-import type { OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
+import type { OperationType, SubtaskNotice, UpgradeStep } from '../domain/upgrade-tasks.js';
 import type { Normalizer } from '../datasources/normalize.js';
 
 export type Change =
   | { kind: 'device'; device: Device }
   | { kind: 'deviceDeleted'; deviceId: string }
-  | {
+  | (SubtaskNotice & {
       kind: 'subtask';
-      operationId: string;
-      subtaskId: string;
-      deviceId: string;
-      type: OperationType;
-      status?: SubtaskStatus;
-      step?: UpgradeStep;
-      detail?: string;
       /** The version the device reports after a successful upgrade (a result notice's `curVersion`). */
       version?: string;
-    };
+    });
 
 /** The notification types the gateway subscribes to, per API. */
 export const MANAGEMENT_TYPES = ['fwUpgradeStateChangeNotify', 'fwUpgradeResultNotify', 'swUpgradeStateChangeNotify', 'swUpgradeResultNotify'] as const;

@@ -75,6 +75,8 @@ export class TaskSync {
     await repo.upgradeTasks.putOperations(listed.items, now, round);
     for (const operation of listed.items) {
       const known = before.get(operation.id);
+      // A new task whose notices brought every subtask before the task itself was listed.
+      if (!known) await repo.upgradeTasks.holdIfComplete(operation.id, now);
       if (!known || known.status !== operation.status || JSON.stringify(known.stats) !== JSON.stringify(operation.stats)) {
         events.emit('operation', { ...operation, syncedAt: new Date(now).toISOString() });
       }

@@ -262,6 +262,11 @@ describe('loadConfig', () => {
       expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway' }).store).toEqual({ engine: 'postgres', url: 'postgres://gw:pw@db:5432/gateway' });
     });
 
+    it('keeps GATEWAY_DATA_DIR with PostgreSQL too: each process keeps its notification journal there', () => {
+      expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway', GATEWAY_DATA_DIR: '/var/lib/gateway' }).dataDir).toBe('/var/lib/gateway');
+      expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway' }).dataDir).toBe('./data');
+    });
+
     it('refuses a DATABASE_URL that is not PostgreSQL without echoing it (it may hold a password)', () => {
       const lines = errors({ DATABASE_URL: 'mysql://gw:hunter2@db/gateway' });
       expect(lines).toEqual(['DATABASE_URL: expected a postgres:// or postgresql:// URL']);

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 } },
       rateLimit: { calls: 100, windowSeconds: 60 },
       store: { engine: 'sqlite', dataDir: './data' },
+      dataDir: './data',
       clientBudgetShare: 0.5,
       replicas: 1,
       mirror: { budgetShare: 0.5, fullSyncMinutes: 60, pollSeconds: 30 },

@@ -81,10 +81,8 @@ export class NotificationJournal {
   #listeners: (() => void)[] = [];
   #drains: { target: number; resolve(): void; reject(error: Error): void }[] = [];
   #closed = false;
-  /** Writes made (each one fsync'd): fewer than appends when appends arrive together. */
-  flushes = 0;
-  /** Complete lines that could not be read back at open (skipped). */
-  damaged = 0;
+  #flushes = 0;
+  #damaged = 0;
 
   private constructor(dir: string | undefined, options: JournalOptions) {
     this.#dir = dir;
@@ -98,6 +96,16 @@ export class NotificationJournal {
     const journal = new NotificationJournal(dir, options);
     if (dir !== undefined) await journal.#load(dir);
     return journal;
+  }
+
+  /** Writes made (each one fsync'd): fewer than appends when appends arrive together. */
+  get flushes(): number {
+    return this.#flushes;
+  }
+
+  /** Complete lines that could not be read back at open (skipped). */
+  get damaged(): number {
+    return this.#damaged;
   }
 
   /** Entries taken and not applied yet. */
@@ -159,7 +167,7 @@ export class NotificationJournal {
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = undefined;
       this.#checkpointing = this.#checkpointing.then(() => this.#checkpoint());
-    }, this.pending === 0 ? 0 : this.#checkpointEveryMs);
+    }, this.#checkpointEveryMs);
     this.#checkpointTimer.unref();
   }
 
@@ -205,7 +213,7 @@ export class NotificationJournal {
         for (const waiting of batch) waiting.reject(reason);
         continue;
       }
-      this.#held.push(...held);
+      for (const entry of held) this.#held.push(entry);
       for (const waiting of batch) waiting.resolve();
       for (const listener of this.#listeners.splice(0)) listener();
     }
@@ -220,7 +228,7 @@ export class NotificationJournal {
         written += (await segment.handle.write(data, written, data.length - written, segment.size + written)).bytesWritten;
       }
       await segment.handle.datasync();
-      this.flushes += 1;
+      this.#flushes += 1;
     } catch (error) {
       // What part of the batch reached the disk is unknown: the next batch goes to a new segment.
       await segment.handle.truncate(segment.size).catch(() => undefined);
@@ -284,7 +292,7 @@ export class NotificationJournal {
     for (const name of (await readdir(dir)).filter((n) => SEGMENT.test(n)).sort()) {
       const path = join(dir, name);
       const { entries, damaged } = readSegment(await readFile(path));
-      this.damaged += damaged;
+      this.#damaged += damaged;
       let segmentLast = 0;
       for (const entry of entries) {
         segmentLast = Math.max(segmentLast, entry.seq);

@@ -3,9 +3,10 @@
 // database is taken away for 20 s while devices are renamed and upgraded on the platform. Every notification is
 // answered 200 only once journaled (none refused, none dropped by the platform), the backlog shows as pending, and
 // once the database is back every change is in the mirror within seconds, without a full sync.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorReady, reachableEnv, type TestGateway } from '../harness/gateway.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -63,6 +64,10 @@ describe('the notification receiver while PostgreSQL is away', () => {
   it('answers 200 only for what it journaled, drops nothing, and applies it all within seconds of the store’s return', async () => {
     const devices: Json[] = (await gateway.query(`{ fleet(first: ${CHANGED}) { nodes { id name fwVersion } } }`)).data.fleet.nodes;
     expect(devices).toHaveLength(CHANGED);
+    const database = new pg.Client({ connectionString: store.url });
+    await database.connect();
+    const secret = (await database.query("select value from mirror_meta where key = 'receiver.secret'")).rows[0].value as string;
+    await database.end();
     const { mirror: before, ...pushesBefore } = await counted();
     expect(before.lastFullSyncAt).toBeTruthy();
     expect(before.notifications.pending).toBe(0);
@@ -74,6 +79,17 @@ describe('the notification receiver while PostgreSQL is away', () => {
       await stack.platform.control(`devices/${device.id}`, { name: `renamed-in-outage-${i}`, fwVersion: `V9.9.${i}` });
       await sleep((OUTAGE_MS * 0.8) / CHANGED);
     }
+    // What is refused keeps its answers, and is never journaled.
+    const post = (secretGiven: string, body: string) =>
+      gateway.request(`/mirror/notifications/${secretGiven}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const forged = { notifyType: 'deviceInfoChanged', deviceId: 'forged-device', deviceInfo: { name: 'forged' } };
+    const foreign = { notifyType: 'fwUpgradeResultNotify', appId: 'another-application', deviceId: 'forged-device', operationId: 'op', subOperationId: 'sub', status: 'SUCCESS' };
+    expect((await post('not-the-secret', JSON.stringify(forged))).status).toBe(404);
+    expect((await post(secret, JSON.stringify(foreign))).status).toBe(400);
+    expect((await post(secret, '{"notifyType": "deviceInfoChanged", "deviceId": "forged-device"}')).status).toBe(400);
+    expect((await post(secret, '{ not json')).status).toBe(400);
+    const journal = join(dataDir, 'notifications');
+    for (const file of readdirSync(journal).filter((f) => f.startsWith('segment-'))) expect(readFileSync(join(journal, file), 'utf8')).not.toContain('forged-device');
     // Every push of those changes taken (answered 200) while the store is away, and none applied.
     let during: Json;
     for (;;) {

@@ -284,7 +284,7 @@ export class NotificationJournal {
   }
 
   async #load(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => unwritable(dir, error));
     await claim(dir);
     const checkpoint = Number((await readFile(join(dir, CHECKPOINT), 'utf8').catch(() => '0')).trim());
     this.#appliedSeq = this.#checkpointedSeq = Number.isSafeInteger(checkpoint) && checkpoint > 0 ? checkpoint : 0;
@@ -343,7 +343,12 @@ async function claim(dir: string): Promise<void> {
   if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && running(holder)) {
     throw new Error(`${dir} holds the notification journal of another running gateway (pid ${holder}): give each gateway process its own GATEWAY_DATA_DIR`);
   }
-  await writeFile(owner, String(process.pid));
+  await writeFile(owner, String(process.pid)).catch((error: unknown) => unwritable(dir, error));
+}
+
+function unwritable(dir: string, error: unknown): never {
+  const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+  throw new Error(`the notification journal cannot be kept in ${dir} (${reason}): GATEWAY_DATA_DIR must be a directory this process may write`);
 }
 
 function running(pid: number): boolean {

@@ -200,4 +200,10 @@ describe('the notification journal', () => {
     await journal.close();
     expect(readdirSync(dir)).not.toContain('owner.pid');
   });
+
+  it('says in one line when its directory cannot be written', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-journal-')), 'a-file');
+    writeFileSync(file, '');
+    await expect(open(join(file, 'notifications'))).rejects.toThrow(/cannot be kept in .*a-file\/notifications \(ENOTDIR\): GATEWAY_DATA_DIR must be a directory this process may write/);
+  });
 });

@@ -52,6 +52,11 @@ export interface GatewayConfig {
   requestDeadlineMs: number;
   /** Where the durable store lives: idempotency keys, the call ledger. */
   store: StoreLocation;
+  /**
+   * This process's own directory (`GATEWAY_DATA_DIR`), with PostgreSQL too: the notification journal, and the SQLite
+   * store without DATABASE_URL. `:memory:` keeps nothing.
+   */
+  dataDir: string;
   /** The most of the call budget one client may hold while others wait, and spend on one request. */
   clientBudgetShare: number;
   /** How many gateways share the store: while it cannot be reached, each spends at most its part of the budget alone. */
@@ -239,6 +244,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       platform,
       rateLimit,
       store,
+      dataDir,
       clientBudgetShare,
       replicas,
       mirror,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import express from 'express';
 import { buildGatewaySchema } from './graphql/build-schema.js';
 import type { GatewayConfig, RemotePlatformConfig } from './config.js';
@@ -95,6 +96,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const observability = new Observability(logger);
     const platform = platformOf(config, settings, store, observability, parts);
     const mirror = startMirror(config, platform, settings.appId, store, parts);
+    if (mirror) observability.metrics.collectNotifications(() => mirror.notificationCounts);
     const idempotency = parts.idempotency as Idempotency;
     const rollouts = mirror && rolloutsOf(platform, store, mirror, idempotency, parts);
     if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
@@ -206,6 +208,8 @@ function startMirror(config: GatewayConfig, platform: Platform, appId: string, s
     fullSyncMinutes: config.mirror.fullSyncMinutes,
     pollSeconds: config.mirror.pollSeconds,
     replicas: mirrorSync && { sync: mirrorSync, claim: (name, ttlMs) => leases.acquire(name, replica, Date.now(), ttlMs) },
+    // Each process its own: replicas on one database each keep theirs in their own data dir.
+    journalDir: config.dataDir === ':memory:' ? undefined : join(config.dataDir, 'notifications'),
   }));
 }
 

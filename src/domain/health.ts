@@ -16,6 +16,24 @@ export interface NotificationStatus {
   received: number;
   rejected: number;
   lastReceivedAt?: IsoTime;
+  /** Taken (journaled, answered 200) and not applied to the store yet. */
+  pending: number;
+  oldestPendingAt?: IsoTime;
+}
+
+/** The receiver's counters as this process counts them, from its start (the metrics'). */
+export interface NotificationCounts {
+  /** Taken: journaled and answered 200. */
+  received: number;
+  /** Refused: a wrong secret, malformed, another application's (404, 400). */
+  rejected: number;
+  /** Answered 503 (the journal could not be written, or is full): the platform sends them again. */
+  deferred: number;
+  /** Set aside by the applier: they kept failing while the store answered. */
+  discarded: number;
+  pending: number;
+  /** Epoch ms. */
+  oldestPendingAt?: number;
 }
 
 export interface MirrorStatus extends MirrorCounts {

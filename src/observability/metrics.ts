@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { PlatformCaches } from '../datasources/caches.js';
 import type { PlatformCallEvent, PlatformClient } from '../datasources/platform/client.js';
 import type { RateBudget } from '../datasources/platform/rate-budget.js';
+import type { NotificationCounts } from '../domain/health.js';
 
 /** How a GraphQL request ended, as the `outcome` label says it. */
 export type GraphQLOutcome =
@@ -146,6 +147,38 @@ export class GatewayMetrics {
       registers,
       collect() {
         for (const cache of caches.all()) this.set({ cache: cache.name }, cache.size);
+      },
+    });
+  }
+
+  /** The mirror's notification receiver: what it took, refused or sent back, and the backlog not applied yet. */
+  collectNotifications(read: () => NotificationCounts): void {
+    const registers = [this.registry];
+    cumulativeByLabel(
+      registers,
+      `${PREFIX}mirror_notifications_total`,
+      "The platform's notifications by outcome: taken (journaled, 200), rejected (404/400), deferred (503: the platform sends them again), discarded (set aside after failing while the store answered).",
+      'outcome',
+      () => {
+        const { received, rejected, deferred, discarded } = read();
+        return [['taken', received], ['rejected', rejected], ['deferred', deferred], ['discarded', discarded]];
+      },
+    );
+    new Gauge({
+      name: `${PREFIX}mirror_notifications_pending`,
+      help: 'Notifications taken (journaled) and not applied to the mirror yet.',
+      registers,
+      collect() {
+        this.set(read().pending);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}mirror_notifications_oldest_pending_seconds`,
+      help: 'How long the oldest pending notification has waited to be applied (0: none pending).',
+      registers,
+      collect() {
+        const { oldestPendingAt } = read();
+        this.set(oldestPendingAt === undefined ? 0 : Math.max(0, (Date.now() - oldestPendingAt) / 1000));
       },
     });
   }

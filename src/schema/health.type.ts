@@ -45,9 +45,15 @@ export class Health implements domain.PlatformHealth {
 @ObjectType()
 export class NotificationStatus implements domain.NotificationStatus {
   @Field(() => [String], { description: 'the notification types the gateway is subscribed to' }) subscribed!: string[];
-  @Field(() => Int) received!: number;
+  @Field(() => Int, { description: 'notifications taken since this process started (kept in the journal, answered 200)' }) received!: number;
   @Field(() => Int, { description: 'malformed or forged notifications refused' }) rejected!: number;
   @Field(() => DateTimeScalar, { nullable: true }) lastReceivedAt?: string;
+  @Field(() => Int, {
+    description:
+      'notifications taken (kept in the journal, answered 200) and not applied to the mirror yet: above 0 while the store cannot take them, back to 0 within seconds of its return',
+  })
+  pending!: number;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'when the oldest pending notification was received' }) oldestPendingAt?: string;
 }
 
 @ObjectType({ description: 'The fleet mirror: what the gateway keeps of the platform, and how fresh it is.' })

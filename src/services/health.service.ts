@@ -5,7 +5,7 @@ import { RateLimitedError } from '../datasources/platform/rate-budget.js';
 import type { MirrorStatus, PlatformHealth } from '../domain/health.js';
 import type { Mirror } from '../sync/mirror.js';
 
-const MIRROR_OFF: MirrorStatus = { state: 'EMPTY', devices: 0, operations: 0, subtasks: 0, budgetShare: 0, notifications: { subscribed: [], received: 0, rejected: 0 } };
+const MIRROR_OFF: MirrorStatus = { state: 'EMPTY', devices: 0, operations: 0, subtasks: 0, budgetShare: 0, notifications: { subscribed: [], received: 0, rejected: 0, pending: 0 } };
 
 export class HealthService {
   constructor(

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformApis } from '../datasources/index.js';
 import type { Normalizer } from '../datasources/normalize.js';
-import type { MirrorState, MirrorStatus } from '../domain/health.js';
+import type { MirrorCounts, MirrorState, MirrorStatus, NotificationCounts } from '../domain/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { MirrorRepositories } from '../store/index.js';
 import { BatchWatches } from './batch-watches.js';
@@ -17,6 +17,7 @@ import type { MirrorEvents } from './events.js';
 import type { BatchTask } from '../domain/batch-tasks.js';
 import type { Operation } from '../domain/upgrade-tasks.js';
 import { fullSync } from './full-sync.js';
+import { NotificationApplier } from './applier.js';
 import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES } from './notifications.js';
 import { TaskSync } from './tasks.js';
 
@@ -37,7 +38,12 @@ export interface MirrorOptions {
    * does it all.
    */
   replicas?: { sync: { readonly held: boolean }; claim(name: string, ttlMs: number): Promise<boolean> };
+  /** Where the notification journal is kept (this process's own); unset: in memory. */
+  journalDir?: string;
 }
+
+/** What became of a notification the receiver was given: the answer it gets (200, 400, 503). */
+export type Reception = 'taken' | 'refused' | 'unavailable';
 
 
 /** The newest tasks whose subtasks must be in the mirror before it answers lists (a dashboard's worth and more). */
@@ -65,7 +71,9 @@ export class Mirror {
   #problem: string | undefined;
   readonly #pollMs: number;
   #publicUrl: string | undefined;
-  #applying: Promise<void> = Promise.resolve();
+  #deferred = 0;
+  #applier: NotificationApplier | undefined;
+  #counts: MirrorCounts | undefined;
   readonly #tasks: TaskSync;
   readonly #batchWatches: BatchWatches;
 
@@ -108,6 +116,14 @@ export class Mirror {
   /** `publicUrl`: the gateway's base URL as the platform reaches it (unset: no push). */
   async start(publicUrl?: string): Promise<void> {
     this.#publicUrl = publicUrl;
+    // With push only: what a previous run took and did not apply goes first.
+    if (publicUrl) {
+      this.#applier = await NotificationApplier.start(this.options.journalDir, {
+        logger: this.options.logger,
+        apply: (body, at) => this.applyNotification(body, at),
+        storeAnswers: () => this.repo.syncState.meta('receiver.secret').then(() => true, () => false),
+      });
+    }
     // Kept in the store: the platform's subscriptions go on pointing at the same URL after a restart, and every
     // replica behind that URL knows the secret.
     this.#secret = await this.repo.syncState.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
@@ -135,11 +151,18 @@ export class Mirror {
     this.#batchWatches.close();
     this.#wake?.abort();
     await this.#loop;
-    await this.#applying;
+    await this.#applier?.close();
   }
 
   async status(): Promise<MirrorStatus> {
-    const counts = await this.repo.syncState.counts();
+    // While the store is away the backlog matters most: the counts are then the last ones read.
+    const counts = await this.repo.syncState.counts().then(
+      (read) => (this.#counts = read),
+      (error: unknown) => {
+        if (this.#counts === undefined) throw error;
+        return this.#counts;
+      },
+    );
     const periodMs = this.options.fullSyncMinutes * 60_000;
     const stale = this.#lastFullSyncAt !== undefined && !this.push && Date.now() - this.#lastFullSyncAt > periodMs + this.#pollMs;
     const state: MirrorState = this.#ready ? (stale ? 'STALE' : 'READY') : counts.devices + counts.operations > 0 || this.#syncing ? 'SYNCING' : 'EMPTY';
@@ -150,35 +173,58 @@ export class Mirror {
       lastFullSyncAt: iso(this.#lastFullSyncAt),
       nextFullSyncAt: iso(this.#lastFullSyncAt === undefined ? undefined : this.#lastFullSyncAt + periodMs),
       budgetShare: this.options.budgetShare,
-      notifications: { subscribed: [...this.#subscribed], received: this.#received, rejected: this.#rejected, lastReceivedAt: iso(this.#lastReceivedAt) },
+      notifications: {
+        subscribed: [...this.#subscribed],
+        received: this.#received,
+        rejected: this.#rejected,
+        lastReceivedAt: iso(this.#lastReceivedAt),
+        pending: this.#applier?.journal.pending ?? 0,
+        oldestPendingAt: iso(this.#applier?.journal.oldestAt),
+      },
+    };
+  }
+
+  /** The receiver's counters, read without the store. */
+  get notificationCounts(): NotificationCounts {
+    const journal = this.#applier?.journal;
+    return {
+      received: this.#received,
+      rejected: this.#rejected,
+      deferred: this.#deferred,
+      discarded: this.#applier?.discarded ?? 0,
+      pending: journal?.pending ?? 0,
+      oldestPendingAt: journal?.oldestAt,
     };
   }
 
   /**
-   * Takes one notification: false (and counted) when it is refused. An accepted one is applied in order of arrival,
-   * right after the answer: the platform sends the next one to this URL only once this one is answered.
+   * Takes one notification: 'taken' once it is in the journal (written and fsync'd: the platform does not send again
+   * what it got a 200 for), 'refused' (and counted) when it is not one of ours, 'unavailable' when it could not be
+   * kept (the platform sends it again). The applier then applies it in order, whenever the store can take it.
    */
-  receive(body: unknown): boolean {
+  async receive(body: unknown): Promise<Reception> {
     const change = parseNotification(body, this.options.normalizer, this.options.appId);
     if ('refused' in change) {
       this.refuse(change.refused);
-      return false;
+      return 'refused';
+    }
+    const at = Date.now();
+    try {
+      if (!this.#applier) throw new Error('no notification journal: push is off');
+      await this.#applier.journal.append(body, at);
+    } catch (error) {
+      this.#deferred += 1;
+      this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'notification not taken: answered 503, the platform sends it again');
+      return 'unavailable';
     }
     this.#received += 1;
-    const at = Date.now();
-    this.#lastReceivedAt = at;
-    this.#applying = this.#applying.then(() =>
-      this.#tasks.apply(change, at).catch((error: unknown) => {
-        // Lost for now; the platform's data comes back with the next read or full sync.
-        this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'notification not applied');
-      }),
-    );
-    return true;
+    this.#lastReceivedAt = Math.max(this.#lastReceivedAt ?? 0, at);
+    return 'taken';
   }
 
   /** Resolves once every notification taken so far is in the store. */
-  applied(): Promise<void> {
-    return this.#applying;
+  async applied(): Promise<void> {
+    await this.#applier?.journal.drained();
   }
 
   /**
@@ -193,6 +239,13 @@ export class Mirror {
   refuse(reason: string): void {
     this.#rejected += 1;
     this.options.logger.debug({ reason }, 'notification refused');
+  }
+
+  /** A journaled notification, read again as the receiver did (a newer gateway may read an older one differently). */
+  private async applyNotification(body: unknown, at: number): Promise<void> {
+    const change = parseNotification(body, this.options.normalizer, this.options.appId);
+    if ('refused' in change) this.options.logger.warn({ reason: change.refused }, 'journaled notification no longer accepted: skipped');
+    else await this.#tasks.apply(change, at);
   }
 
   /** The loop: subscribe, full sync when due, follow tasks' subtasks, poll the newest tasks; never throws. */

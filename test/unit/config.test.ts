@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 } },
       rateLimit: { calls: 100, windowSeconds: 60 },
       store: { engine: 'sqlite', dataDir: './data' },
+      dataDir: './data',
       clientBudgetShare: 0.5,
       replicas: 1,
       mirror: { budgetShare: 0.5, fullSyncMinutes: 60, pollSeconds: 30 },
@@ -260,6 +261,11 @@ describe('loadConfig', () => {
       expect(ok({ GATEWAY_DATA_DIR: '/var/lib/gateway' }).store).toEqual({ engine: 'sqlite', dataDir: '/var/lib/gateway' });
       expect(ok({ GATEWAY_DATA_DIR: ':memory:' }).store).toEqual({ engine: 'sqlite', dataDir: ':memory:' });
       expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway' }).store).toEqual({ engine: 'postgres', url: 'postgres://gw:pw@db:5432/gateway' });
+    });
+
+    it('keeps GATEWAY_DATA_DIR with PostgreSQL too: each process keeps its notification journal there', () => {
+      expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway', GATEWAY_DATA_DIR: '/var/lib/gateway' }).dataDir).toBe('/var/lib/gateway');
+      expect(ok({ DATABASE_URL: 'postgres://gw:pw@db:5432/gateway' }).dataDir).toBe('./data');
     });
 
     it('refuses a DATABASE_URL that is not PostgreSQL without echoing it (it may hold a password)', () => {

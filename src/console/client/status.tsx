@@ -83,6 +83,7 @@ export function StatusPage() {
               <dd>
                 {mirror.notifications.subscribed.length > 0 ? `${mirror.notifications.subscribed.length} types subscribed` : 'none subscribed (polling)'}; {mirror.notifications.received} received,{' '}
                 {mirror.notifications.rejected} rejected; last {time(mirror.notifications.lastReceivedAt)}
+                {mirror.notifications.pending > 0 ? `; ${mirror.notifications.pending} not applied yet (the oldest received ${time(mirror.notifications.oldestPendingAt)})` : ''}
               </dd>
             </dl>
           </section>

@@ -57,8 +57,16 @@ export class Emulator implements ControlledEmulator {
   /** Serving HTTPS: `stats.tls` counts what client certificates the platform requests came with. */
   private readonly servesTls: boolean;
 
-  /** From the options, or going on from a saved state (whose options then apply). */
-  constructor(options: EmulatorSettings, servesTls = false, saved?: Snapshot) {
+  /**
+   * From the options, or going on from a saved state (whose options then apply). A state kept in a file draws the
+   * ids of what is created through the API from an unseeded stream (see Platform).
+   */
+  constructor(
+    options: EmulatorSettings,
+    servesTls = false,
+    saved?: Snapshot,
+    private readonly keptInFile = saved !== undefined,
+  ) {
     this.servesTls = servesTls;
     this.stats = emptyStats(servesTls);
     this.identity = saved?.identity ?? randomUUID();
@@ -78,7 +86,7 @@ export class Emulator implements ControlledEmulator {
   }
 
   private build(options: PlatformOptions, restored?: RestoredPlatform): Platform {
-    return new Platform(options, (url, payload) => this.notifier.send(url, payload), restored);
+    return new Platform(options, (url, payload) => this.notifier.send(url, payload), restored, this.keptInFile);
   }
 
   /** Moves with every change of the state (a saved state is out of date once it does). */
@@ -244,7 +252,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const saved = options.stateFile === undefined ? undefined : await readState(options.stateFile);
   let emulator: Emulator;
   try {
-    emulator = new Emulator(saved?.settings ?? platformOptions(options), options.tls !== undefined, saved);
+    emulator = new Emulator(saved?.settings ?? platformOptions(options), options.tls !== undefined, saved, options.stateFile !== undefined);
   } catch (error) {
     if (!saved) throw error;
     throw new EmulatorStateError(`${options.stateFile} does not hold a state this emulator can go on from (${(error as Error).message})`);

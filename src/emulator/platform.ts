@@ -62,18 +62,22 @@ export class Platform {
   /** Ids of devices registered through the control API. */
   private readonly registrations: Random;
 
-  /** Generated from the options (seed, fleet size, start time), or `restored` from a saved state. */
+  /**
+   * Generated from the options (seed, fleet size, start time), or `restored` from a saved state. A restored platform,
+   * and with `unseededIds` a generated one after its history, draws new ids from a fresh stream: a kept state never
+   * hands out again an id handed out after its last save, nor one an earlier platform of the same seed handed out.
+   */
   constructor(
     readonly options: PlatformOptions,
     private readonly deliver: Deliver,
     restored?: RestoredPlatform,
+    unseededIds = restored !== undefined,
   ) {
     this.fleet = restored?.fleet ?? generateFleet(options);
     this.clock = restored ? new Clock(restored.now, options.clock) : new Clock(options.startTime, options.clock, options.startTime - 31 * DAY);
-    // A restored platform draws new ids from a fresh stream: those handed out after its last save are never repeated.
     const ids = (stream: number) => (restored ? unseededRandom() : new Random(options.seed, stream));
-    this.subscriptions = new Subscriptions(ids(9), restored?.subscriptions);
-    this.registrations = ids(10);
+    this.subscriptions = new Subscriptions(unseededIds ? unseededRandom() : new Random(options.seed, 9), restored?.subscriptions);
+    this.registrations = unseededIds ? unseededRandom() : new Random(options.seed, 10);
     this.devices = new DeviceEvents(this.fleet, this.clock, this.subscriptions, deliver);
     const context: EngineContext = {
       clock: this.clock,
@@ -91,6 +95,7 @@ export class Platform {
     this.batches = new BatchEngine(context);
     if (!restored) {
       replayHistory(options, this.fleet, this.clock, this.upgrades, this.batches);
+      if (unseededIds) context.ids = unseededRandom();
       return;
     }
     this.steering.load(restored.steering);

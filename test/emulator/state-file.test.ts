@@ -1,7 +1,7 @@
-// The emulator's state file: an emulator stopped with work in flight and started again from its file ends exactly
-// where one that never stopped ends (same tasks, subtasks, outcomes, device versions, batch details and clock), its
-// identity goes with the file and changes with a reset, and the ids it hands out after the restart are new ones.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// The emulator's state file: an emulator started from a state saved with work in flight ends exactly where the one
+// that saved it ends (same tasks, subtasks, outcomes, device versions, batch details and clock), its identity goes
+// with the file and changes with a reset, and the ids it hands out are not those a seeded emulator hands out.
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,44 +75,60 @@ async function view(api: Api, created: { operations: string[]; batches: string[]
   };
 }
 
+/** Waits until the file holds the state at the emulator's current (manual) clock. */
+async function savedAt(file: string, api: Api): Promise<void> {
+  const now = Date.parse((await api.clock()).now);
+  for (let i = 0; i < 100; i++) {
+    const saved = await readFile(file, 'utf8').then((text) => JSON.parse(text).now as number, () => undefined);
+    if (saved === now) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${file} was not saved at the current clock`);
+}
+
 describe('the emulator state file', () => {
   let created: { operations: string[]; batches: string[] };
-  let unbroken: { emulator: RunningEmulator; api: Api };
-  let restarted: { emulator: RunningEmulator; api: Api };
+  let kept: { emulator: RunningEmulator; api: Api };
   let identity: string;
 
-  it('goes on after a restart exactly as an emulator that never stopped', { timeout: 60_000 }, async () => {
-    unbroken = await start();
-    const first = await start({ stateFile });
-    first.emulator.keepState();
-    identity = first.emulator.identity;
-    expect(first.emulator.restored).toBe(false);
-    created = await createWork(first.api);
-    expect(await createWork(unbroken.api)).toEqual(created);
+  it('goes on from a saved state exactly as the emulator that saved it', { timeout: 60_000 }, async () => {
+    kept = await start({ stateFile });
+    kept.emulator.keepState();
+    identity = kept.emulator.identity;
+    expect(kept.emulator.restored).toBe(false);
+    created = await createWork(kept.api);
     // Mid-flight: subtasks waiting and running, the batch task sending its commands.
-    for (const { api } of [first, unbroken]) await api.advance(40);
-    const before = await view(first.api, created);
+    await kept.api.advance(40);
+    const before = await view(kept.api, created);
     const flight = before.operations.flatMap((o: Json) => o.subtasks.map((s: Json) => s.status));
     expect(flight).toContain('processing');
     expect(flight).toContain('wait');
-    await first.emulator.close();
-    expect(JSON.parse(await readFile(stateFile, 'utf8')).identity).toBe(identity);
+    await savedAt(stateFile, kept.api);
+    const copy = join(dir, 'copy.json');
+    await copyFile(stateFile, copy);
 
-    restarted = await start({ stateFile, seed: 99, devices: 5 });
-    restarted.emulator.keepState();
-    expect(restarted.emulator.restored).toBe(true);
-    expect(restarted.emulator.identity).toBe(identity);
-    expect(await view(restarted.api, created)).toEqual(before);
+    // Its own options no longer matter: the state's apply.
+    const restored = await start({ stateFile: copy, seed: 99, devices: 5 });
+    restored.emulator.keepState();
+    expect(restored.emulator.restored).toBe(true);
+    expect(restored.emulator.identity).toBe(identity);
+    expect(await view(restored.api, created)).toEqual(before);
 
-    for (let i = 0; i < 24; i++) for (const { api } of [restarted, unbroken]) await api.advance(600);
-    const after = await view(restarted.api, created);
-    expect(after).toEqual(await view(unbroken.api, created));
+    for (let i = 0; i < 24; i++) for (const { api } of [restored, kept]) await api.advance(600);
+    const after = await view(kept.api, created);
+    expect(await view(restored.api, created)).toEqual(after);
     const ours = after.operations.filter((o: Json) => created.operations.includes(o.operationId));
     expect(ours.map((o: Json) => o.status).every((s: string) => s === 'success' || s === 'failed')).toBe(true);
     expect(after.batches[0].status).toMatch(/Complete|Timeout/);
+
+    // Closed and started again: the same state, the clock where it stood.
+    await kept.emulator.close();
+    kept = await start({ stateFile });
+    expect(await view(kept.api, created)).toEqual(after);
   });
 
-  it('hands out ids after the restart that the unbroken run did not', async () => {
+  it('hands out ids a seeded emulator of the same options does not', async () => {
+    const seeded = await start();
     const next = async (api: Api) => (await api.post(PATH.batchTasks, {
       appId: api.appId,
       taskName: 'after-restart',
@@ -120,14 +136,16 @@ describe('the emulator state file', () => {
       timeout: 10,
       param: { type: 'DeviceList', deviceList: ['00000000-0000-4000-8000-000000000000'], command: { serviceId: 'Meter', method: 'READ_NOW' } },
     })).body.taskID as string;
-    const ids = [await next(restarted.api), await next(unbroken.api)];
-    expect(ids[0]).toMatch(/^[0-9a-f]{24}$/);
-    expect(ids[0]).not.toBe(ids[1]);
+    const fresh = await start({ stateFile: join(dir, 'fresh.json') });
+    const ids = [await next(kept.api), await next(fresh.api), await next(seeded.api)];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[1]).not.toBe(await next((await start()).api));
   });
 
   it('takes a new identity with a reset', async () => {
-    await restarted.api.reset({});
-    expect(restarted.emulator.identity).not.toBe(identity);
+    await kept.api.reset({});
+    expect(kept.emulator.identity).not.toBe(identity);
   });
 
   it('refuses a damaged file, naming it', async () => {

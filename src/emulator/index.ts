@@ -31,7 +31,7 @@ export interface RunningEmulator {
   readonly identity: string;
   /** Whether it went on from the state in `stateFile` rather than starting from its seed. */
   restored: boolean;
-  /** From now on writes the state to `stateFile` after changes and at close (the caller decides when to start). */
+  /** From now on writes the state to `stateFile` (if given) after changes and at close; the caller decides when. */
   keepState(): void;
   close(): Promise<void>;
 }
@@ -287,8 +287,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     restored: saved !== undefined,
     keepState() {
-      if (options.stateFile === undefined) throw new Error('keepState needs the stateFile option');
-      keeper ??= new StateKeeper(options.stateFile, emulator);
+      if (options.stateFile !== undefined) keeper ??= new StateKeeper(options.stateFile, emulator);
     },
     async close() {
       clearInterval(ticker);

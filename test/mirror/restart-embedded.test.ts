@@ -4,7 +4,7 @@
 // platform or application is refused in one line naming its variable; an equivalent URL or another emulator port
 // is the same platform.
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -171,6 +171,20 @@ describe('a restart with the embedded emulator on a kept data dir', () => {
     expect(adopted).toHaveLength(1);
     expect(adopted[0].mirrors).toMatch(/^the embedded emulator [0-9a-f-]{36}, app emulator-app$/);
     await gateway.stop();
+  });
+});
+
+describe('a damaged emulator state', () => {
+  it('stops the start in one line naming GATEWAY_DATA_DIR and the file', async () => {
+    const dir = await dataDir();
+    await mkdir(join(dir, 'emulator'));
+    await writeFile(join(dir, STATE_FILE), '{"format":1,"identity":');
+    const { code, stdout, stderr } = await runMain(embeddedEnv(dir, 0));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      `GATEWAY_DATA_DIR: ${join(dir, STATE_FILE)} is not JSON (damaged or cut short); the embedded emulator cannot go on from it: move ${dir} away to start afresh (its store mirrors that emulator)`,
+    ]);
   });
 });
 

@@ -30,7 +30,7 @@ export interface RunningEmulator {
   /** The platform's identity: made with its data, kept in its state file, new after a reset. */
   readonly identity: string;
   /** Whether it went on from the state in `stateFile` rather than starting from its seed. */
-  restored: boolean;
+  readonly restored: boolean;
   /** From now on writes the state to `stateFile` (if given) after changes and at close; the caller decides when. */
   keepState(): void;
   close(): Promise<void>;

@@ -75,15 +75,16 @@ export class Platform {
   ) {
     this.fleet = restored?.fleet ?? generateFleet(options);
     this.clock = restored ? new Clock(restored.now, options.clock) : new Clock(options.startTime, options.clock, options.startTime - 31 * DAY);
-    const ids = (stream: number) => (restored ? unseededRandom() : new Random(options.seed, stream));
-    this.subscriptions = new Subscriptions(unseededIds ? unseededRandom() : new Random(options.seed, 9), restored?.subscriptions);
-    this.registrations = unseededIds ? unseededRandom() : new Random(options.seed, 10);
+    const stream = (seeded: number) => (unseededIds ? unseededRandom() : new Random(options.seed, seeded));
+    this.subscriptions = new Subscriptions(stream(9), restored?.subscriptions);
+    this.registrations = stream(10);
     this.devices = new DeviceEvents(this.fleet, this.clock, this.subscriptions, deliver);
     const context: EngineContext = {
       clock: this.clock,
       fleet: this.fleet,
       seed: options.seed,
-      ids: ids(7),
+      // A generated history draws its ids from the seeded stream.
+      ids: restored ? unseededRandom() : new Random(options.seed, 7),
       outcomes: options.outcomes,
       steering: this.steering,
       notify: (notice) => this.notify(notice),

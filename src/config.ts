@@ -39,7 +39,12 @@ export interface EmbeddedPlatformConfig {
   appId?: string;
   secret?: string;
   emulator: EmulatorSettings;
+  /** GATEWAY_DATA_DIR, where the emulator keeps its state; unset with `:memory:` (it starts from its seed every time). */
+  stateDir?: string;
 }
+
+/** A start refused for a setting's sake: main prints the message alone, one line naming the variable. */
+export class StartRefused extends Error {}
 
 export interface GatewayConfig {
   port: number;
@@ -211,7 +216,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
   let platform: GatewayConfig['platform'];
   const urlValue = raw('NORTHBOUND_URL');
   if (urlValue === undefined) {
-    platform = { kind: 'embedded', appId, secret, emulator };
+    platform = { kind: 'embedded', appId, secret, emulator, stateDir: dataDir === ':memory:' ? undefined : dataDir };
     for (const name of TLS_VARIABLES) {
       if (raw(name) !== undefined) errors.push(`${name}: only used with an https NORTHBOUND_URL, which is not set`);
     }

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { loadConfig } from './config.js';
+import { loadConfig, StartRefused } from './config.js';
 import { createLogger } from './logging/logger.js';
 import { PortInUseError } from './http/port-in-use.js';
 import { createGateway, type Gateway } from './server.js';
@@ -89,7 +89,7 @@ function main(): void {
       console.log(`Health:           ${gateway.baseUrl}/health/live, ${gateway.baseUrl}/health/ready; metrics: ${gateway.baseUrl}/metrics`);
     },
     (error: unknown) => {
-      if (error instanceof PortInUseError) console.error(error.message);
+      if (error instanceof PortInUseError || error instanceof StartRefused) console.error(error.message);
       else logger.error('start-up failed:', error);
       void exit(1);
     },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import { buildGatewaySchema } from './graphql/build-schema.js';
-import type { GatewayConfig, RemotePlatformConfig } from './config.js';
+import { StartRefused, type GatewayConfig, type RemotePlatformConfig } from './config.js';
 import { API_KEY_HEADER } from './graphql/auth.js';
 import type { ContextDependencies } from './graphql/context.js';
 import { startGraphQL, type GraphQLTransports } from './graphql/transports.js';
@@ -14,7 +14,8 @@ import { Idempotency } from './services/exactly-once.js';
 import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform/client.js';
 import { RateBudget } from './datasources/platform/rate-budget.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type Store, type StoreLocation } from './store/index.js';
+import { claimMirrorSource, describeSource, emulatorSource, remoteSource, type MirrorSource } from './store/mirror-source.js';
 import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
@@ -40,6 +41,8 @@ export const GRAPHQL_PATH = '/graphql';
 const BACKGROUND_DEADLINE_MS = 120_000;
 /** How long the replica that runs the mirror's sync keeps that role after its last sign of life. */
 const MIRROR_SYNC_LEASE_MS = 15_000;
+/** The embedded emulator's state, under GATEWAY_DATA_DIR. */
+const EMULATOR_STATE_FILE = join('emulator', 'state.json');
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -93,6 +96,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   try {
     const settings = await platformSettings(config, parts);
     const store = (parts.store = await openStore(config.store));
+    await claimStore(store, config.store, settings.source, logger);
+    // Only once the store agrees: a refused start writes nothing into the data dir.
+    parts.emulator?.keepState();
+    if (parts.emulator?.restored) logger.info('the embedded emulator goes on from its state in GATEWAY_DATA_DIR (EMULATOR_SEED and EMULATOR_DEVICES make a fresh one)');
     const observability = new Observability(logger);
     const platform = platformOf(config, settings, store, observability, parts);
     const mirror = startMirror(config, platform, settings.appId, store, parts);
@@ -145,23 +152,43 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
 }
 
-type PlatformSettings = { url: string; appId: string; secret: string; tls?: RemotePlatformConfig['tls'] };
+type PlatformSettings = { url: string; appId: string; secret: string; tls?: RemotePlatformConfig['tls']; source: MirrorSource };
 
-/** The platform to talk to: the configured one, or the emulator started here. */
+/** The platform to talk to: the configured one, or the emulator started here (going on from its state, if kept). */
 async function platformSettings(config: GatewayConfig, parts: Parts): Promise<PlatformSettings> {
   if (config.platform.kind === 'remote') {
     if (config.apiKeys === undefined) {
       parts.logger.warn('GATEWAY_ALLOW_ANONYMOUS=true: no API keys; anyone who reaches this gateway can query the platform and create tasks on it');
     }
-    return config.platform;
+    return { ...config.platform, source: remoteSource(config.platform.url, config.platform.appId) };
   }
   // Loaded only when needed: a gateway on a real platform never loads the emulator's code.
-  const { startEmulator, DEFAULTS } = await import('./emulator/index.js');
-  const { port, seed, devices } = config.platform.emulator;
-  const emulator = (parts.emulator = await startEmulator({ port, seed, devices }).catch((error: unknown) => {
+  const { startEmulator, DEFAULTS, EmulatorStateError } = await import('./emulator/index.js');
+  const { emulator: { port, seed, devices }, stateDir } = config.platform;
+  const stateFile = stateDir === undefined ? undefined : join(stateDir, EMULATOR_STATE_FILE);
+  const emulator = (parts.emulator = await startEmulator({ port, seed, devices, stateFile }).catch((error: unknown) => {
+    if (error instanceof EmulatorStateError) {
+      throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; the embedded emulator cannot go on from it: move ${stateDir} away to start afresh (its store mirrors that emulator)`);
+    }
     throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
   }));
-  return { url: emulator.url, appId: config.platform.appId ?? emulator.credentials.appId, secret: config.platform.secret ?? emulator.credentials.secret };
+  const appId = config.platform.appId ?? emulator.credentials.appId;
+  return { url: emulator.url, appId, secret: config.platform.secret ?? emulator.credentials.secret, source: emulatorSource(emulator.identity, appId) };
+}
+
+/** A store mirrors one platform and application, recorded at its first start: another's is refused, never mixed. */
+async function claimStore(store: Store, location: StoreLocation, source: MirrorSource, logger: Logger): Promise<void> {
+  const claim = await claimMirrorSource(store.mirror.syncState, source);
+  if (claim.outcome === 'recorded' && claim.adopted) {
+    logger.warn({ mirrors: describeSource(source) }, 'the store named no platform (it predates that record): it now mirrors this one, and its next full sync repairs what it holds');
+  }
+  if (claim.outcome !== 'other') return;
+  const held = `holds the mirror of ${describeSource(claim.recorded)}, not of this one (${describeSource(source)})`;
+  throw new StartRefused(
+    location.engine === 'sqlite'
+      ? `GATEWAY_DATA_DIR: ${location.dataDir} ${held}; move that directory away (or delete it) to start afresh, or set GATEWAY_DATA_DIR to this platform's own directory`
+      : `DATABASE_URL: the database ${held}; drop it and create it empty to start afresh, or set DATABASE_URL to this platform's own database`,
+  );
 }
 
 /** The platform's one client, its call budget (in the store), the payload reader and the shared caches. */

@@ -24,6 +24,9 @@ export interface ResolvedBatch {
   deviceIds: string[];
 }
 
+/** Commands go out in a stream, this far apart. */
+const COMMAND_SPACING_MS = 20;
+
 const NO_ANSWER = { error_code: '100435', error_desc: 'The device did not answer the command in time.' };
 
 const invalid = (what: string) => errors.batchInputInvalid(what);
@@ -136,10 +139,35 @@ export class BatchEngine {
     };
     this.tasks.push(task);
     this.byId.set(task.taskId, task);
-    const random = Random.derive(this.ctx.seed, task.taskId);
-    this.ctx.clock.schedule(now + random.int(2, 10) * SECOND, () => this.run(task));
-    this.ctx.clock.schedule(now + task.timeoutMinutes * MINUTE, () => this.expire(task));
+    this.ctx.clock.schedule(this.runAt(task), () => this.run(task));
+    this.ctx.clock.schedule(this.deadline(task), () => this.expire(task));
     return task;
+  }
+
+  /** Tasks of a saved state, in creation order: each unfinished one's next steps go back on the clock. */
+  restore(tasks: readonly BatchTask[]): void {
+    for (const task of tasks) {
+      this.tasks.push(task);
+      this.byId.set(task.taskId, task);
+      if (task.status === 'Pending') this.ctx.clock.schedule(this.runAt(task), () => this.run(task));
+      if (task.status === 'Running') {
+        const runAt = this.runAt(task);
+        task.details.forEach((detail, index) => {
+          if (detail.status === 'Pending') this.ctx.clock.schedule(runAt + index * COMMAND_SPACING_MS, () => this.deliver(task, detail));
+          if (detail.status === 'WaitResult') this.awaitAnswer(task, detail);
+        });
+      }
+      if (task.status === 'Pending' || task.status === 'Running') this.ctx.clock.schedule(this.deadline(task), () => this.expire(task));
+    }
+  }
+
+  /** When a task starts sending its commands: a seeded few seconds after its creation. */
+  private runAt(task: BatchTask): number {
+    return task.startTime + Random.derive(this.ctx.seed, task.taskId).int(2, 10) * SECOND;
+  }
+
+  private deadline(task: BatchTask): number {
+    return task.startTime + task.timeoutMinutes * MINUTE;
   }
 
   private run(task: BatchTask): void {
@@ -152,7 +180,7 @@ export class BatchEngine {
         return;
       }
       // Commands go out in a stream, not all in the same millisecond.
-      this.ctx.clock.schedule(this.ctx.clock.now() + index * 20, () => this.deliver(task, detail, device));
+      this.ctx.clock.schedule(this.ctx.clock.now() + index * COMMAND_SPACING_MS, () => this.deliver(task, detail));
     });
     this.completeIfDone(task);
   }
@@ -162,32 +190,41 @@ export class BatchEngine {
     for (const task of this.tasks) {
       if (task.status !== 'Running' || task.appId !== device.appId) continue;
       for (const detail of task.details) {
-        if (detail.deviceId === device.deviceId && detail.status === 'Pending') this.deliver(task, detail, device);
+        if (detail.deviceId === device.deviceId && detail.status === 'Pending') this.deliver(task, detail);
       }
     }
   }
 
   /** A command waits (Pending) until its device is online, then waits for the device's answer. */
-  private deliver(task: BatchTask, detail: BatchDetail, device: Device): void {
+  private deliver(task: BatchTask, detail: BatchDetail): void {
     if (task.status !== 'Running' || detail.status !== 'Pending') return;
-    if (this.ctx.fleet.devices.get(device.deviceId) !== device) {
+    const device = this.ctx.fleet.devices.get(detail.deviceId);
+    if (!device) {
       this.settle(task, detail, 'Fail', { error_code: '100403', error_desc: 'The device is not existed.' });
       return;
     }
     const now = this.ctx.clock.now();
     if (statusAt(device.connectivity, now) !== 'ONLINE') {
       const next = nextOnlineAt(device.connectivity, now);
-      if (next !== null) this.ctx.clock.schedule(next, () => this.deliver(task, detail, device));
+      if (next !== null) this.ctx.clock.schedule(next, () => this.deliver(task, detail));
       return;
     }
     detail.status = 'WaitResult';
-    const random = Random.derive(this.ctx.seed, detail.commandId);
+    detail.sentAt = now;
     // Steered: the command fails with that rate and otherwise succeeds.
-    const failureRate = this.ctx.steering.batchFailureRateFor(device.deviceId);
+    detail.failureRate = this.ctx.steering.batchFailureRateFor(device.deviceId);
+    this.awaitAnswer(task, detail);
+  }
+
+  /** The device's answer follows from the command's seeded draw and the rate steered when it was sent. */
+  private awaitAnswer(task: BatchTask, detail: BatchDetail): void {
+    const random = Random.derive(this.ctx.seed, detail.commandId);
+    const { failureRate } = detail;
     const weights = failureRate === undefined ? COMMAND_OUTCOMES : { success: 1 - failureRate, fail: failureRate };
-    this.ctx.clock.schedule(now + random.int(5, 120) * SECOND, () => {
+    const answerAt = (detail.sentAt ?? this.ctx.clock.now()) + random.int(5, 120) * SECOND;
+    const roll = random.next();
+    this.ctx.clock.schedule(answerAt, () => {
       if (detail.status !== 'WaitResult') return;
-      const roll = random.next();
       if (roll < weights.success) {
         this.settle(task, detail, 'Success', undefined, JSON.stringify({ result: 'SUCCESS', resultDetail: { code: 0 } }));
       } else if (roll < weights.success + weights.fail) {
@@ -208,6 +245,8 @@ export class BatchEngine {
     detail.status = status;
     detail.error = error;
     detail.output = output;
+    detail.sentAt = undefined;
+    detail.failureRate = undefined;
     task.counts[status === 'Success' ? 'success' : status === 'Fail' ? 'fail' : 'timeout'] += 1;
     this.completeIfDone(task);
   }

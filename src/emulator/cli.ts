@@ -67,8 +67,13 @@ try {
     clock,
     appId: process.env.EMULATOR_APP_ID || undefined,
     secret: process.env.EMULATOR_SECRET || undefined,
+    stateFile: process.env.EMULATOR_STATE_FILE || undefined,
   });
+  emulator.keepState();
   console.log(`Platform emulator ready in ${Date.now() - started} ms at ${emulator.url}`);
+  if (process.env.EMULATOR_STATE_FILE) {
+    console.log(`  state: ${process.env.EMULATOR_STATE_FILE} (${emulator.restored ? 'went on from it' : 'new'}; identity ${emulator.identity})`);
+  }
   console.log(`  credentials: appId=${emulator.credentials.appId} secret=${emulator.credentials.secret}`);
   console.log(`  control API: ${emulator.url}/_emulator/stats, /reset, /clock, /faults, /outcomes, /devices, /credentials`);
   const stop = () => {

@@ -10,6 +10,7 @@ interface ScheduledEvent {
   at: number;
   seq: number;
   run: () => void;
+  changesState: boolean;
 }
 
 export class Clock {
@@ -18,6 +19,8 @@ export class Clock {
   private advancedMs = 0;
   private seq = 0;
   private readonly heap: ScheduledEvent[] = [];
+  /** Events run so far that changed the platform's state: a saved state is out of date once this moves. */
+  changes = 0;
 
   /** `from` lies before the start when history is replayed up to it. */
   constructor(
@@ -54,13 +57,15 @@ export class Clock {
     for (let next = this.heap[0]; next && next.at <= until; next = this.heap[0]) {
       this.pop();
       if (next.at > this.current) this.current = next.at;
+      if (next.changesState) this.changes += 1;
       next.run();
     }
     if (until > this.current) this.current = until;
   }
 
-  schedule(at: number, run: () => void): void {
-    this.push({ at: Math.max(at, this.current), seq: this.seq++, run });
+  /** `changesState: false` for an event that only sends something (a notification), so no save is due for it. */
+  schedule(at: number, run: () => void, changesState = true): void {
+    this.push({ at: Math.max(at, this.current), seq: this.seq++, run, changesState });
   }
 
   pending(): number {

@@ -50,12 +50,14 @@ export class DeviceEvents {
   private watch(device: Device, generation: number): void {
     const at = nextChangeAt(device.connectivity, this.clock.now());
     if (at === null) return;
-    this.clock.schedule(at, () => {
+    const notice = () => {
       // A pinned or deleted device no longer follows its timeline; a control call reports its changes.
       if (this.watches.get(device.appId) !== generation || device.connectivity.pinned || this.fleet.devices.get(device.deviceId) !== device) return;
       this.changed(device);
       this.watch(device, generation);
-    });
+    };
+    // Connectivity is a function of time: the notice changes no state.
+    this.clock.schedule(at, notice, false);
   }
 
   private info(device: Device): unknown {

@@ -115,7 +115,7 @@ export function replayHistory(
           : { devices: targets.map((d) => d.deviceId) },
         devices: group ? group.members.map((id) => fleet.devices.get(id) as Device).filter((d) => d.product === product) : targets,
       });
-      if (stopAfter !== undefined) clock.schedule(at + stopAfter, () => upgrades.stop(operation));
+      if (stopAfter !== undefined) upgrades.planStop(operation, at + stopAfter);
     };
   }
 

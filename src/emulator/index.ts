@@ -1,4 +1,5 @@
 /** The platform emulator: an HTTP(S) server for the northbound API plus its control API under /_emulator. */
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,9 +10,11 @@ import { controlRoutes, type ControlledEmulator } from './control.js';
 import { PlatformError } from './errors.js';
 import { Faults } from './faults.js';
 import { DEFAULTS, platformOptions, type EmulatorOptions, type EmulatorSettings } from './options.js';
-import { Platform, type PlatformOptions } from './platform.js';
+import { Platform, type PlatformOptions, type RestoredPlatform } from './platform.js';
 import { Random } from './random.js';
 import { MALFORMED_BODY, ROUTES, type Reply, type Route } from './routes.js';
+import { restoredFrom, snapshotOf, type Snapshot } from './snapshot.js';
+import { EmulatorStateError, readState, StateKeeper } from './state-file.js';
 import { emptyStats, tlsClient, type EmulatorStats } from './stats.js';
 import { Throttle } from './throttle.js';
 import { Notifier } from './notifier.js';
@@ -19,10 +22,17 @@ import { Notifier } from './notifier.js';
 // The module's public face: callers (cli, server, tests) import the emulator from here alone.
 export { DEFAULTS, type EmulatorOptions } from './options.js';
 export type { EmulatorStats } from './stats.js';
+export { EmulatorStateError } from './state-file.js';
 
 export interface RunningEmulator {
   url: string;
   credentials: { appId: string; secret: string };
+  /** The platform's identity: made with its data, kept in its state file, new after a reset. */
+  readonly identity: string;
+  /** Whether it went on from the state in `stateFile` rather than starting from its seed. */
+  readonly restored: boolean;
+  /** From now on writes the state to `stateFile` (if given) after changes and at close; the caller decides when. */
+  keepState(): void;
   close(): Promise<void>;
 }
 
@@ -38,16 +48,29 @@ export class Emulator implements ControlledEmulator {
   /** Re-sends go on the clock of the platform in force (a reset brings a new one). */
   readonly notifier = new Notifier(() => this.platform.clock);
   stats: EmulatorStats;
+  identity: string;
+  /** Calls that may have changed the state (every one but GET), resets included. */
+  private edits = 0;
   private faultRandom: Random;
   private readonly routes: { route: Route; pattern: RegExp; keys: string[] }[];
 
   /** Serving HTTPS: `stats.tls` counts what client certificates the platform requests came with. */
   private readonly servesTls: boolean;
 
-  constructor(options: EmulatorSettings, servesTls = false) {
+  /**
+   * From the options, or going on from a saved state (whose options then apply). A state kept in a file draws the
+   * ids of what is created through the API from an unseeded stream (see Platform).
+   */
+  constructor(
+    options: EmulatorSettings,
+    servesTls = false,
+    saved?: Snapshot,
+    private readonly keptInFile = saved !== undefined,
+  ) {
     this.servesTls = servesTls;
     this.stats = emptyStats(servesTls);
-    this.platform = this.build(options);
+    this.identity = saved?.identity ?? randomUUID();
+    this.platform = this.build(options, saved && restoredFrom(saved));
     this.throttlePerMinute = options.throttlePerMinute;
     this.faultRandom = new Random(options.seed, 8);
     this.routes = ROUTES.map((route) => {
@@ -62,13 +85,23 @@ export class Emulator implements ControlledEmulator {
     });
   }
 
-  private build(options: PlatformOptions): Platform {
-    return new Platform(options, (url, payload) => this.notifier.send(url, payload));
+  private build(options: PlatformOptions, restored?: RestoredPlatform): Platform {
+    return new Platform(options, (url, payload) => this.notifier.send(url, payload), restored, this.keptInFile);
   }
 
-  /** Regenerates the data; tokens keep their remaining lifetime, counters and faults start from zero. */
+  /** Moves with every change of the state (a saved state is out of date once it does). */
+  revision(): string {
+    return `${this.edits}/${this.platform.clock.changes}`;
+  }
+
+  snapshot(): Snapshot {
+    return snapshotOf(this.platform, this.identity, this.throttlePerMinute);
+  }
+
+  /** A fresh platform, with a new identity; tokens keep their remaining lifetime, counters and faults start from zero. */
   reset(options: EmulatorSettings): void {
     const before = this.platform.clock.now();
+    this.identity = randomUUID();
     this.platform = this.build(options);
     this.tokens.shift(this.platform.clock.now() - before);
     this.throttlePerMinute = options.throttlePerMinute;
@@ -82,6 +115,7 @@ export class Emulator implements ControlledEmulator {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
+    if (method !== 'GET') this.edits += 1;
     if (url.pathname.startsWith('/_emulator/')) {
       await this.control(req, res, method, url);
       return;
@@ -215,7 +249,14 @@ function send(res: ServerResponse, reply: Reply): void {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const emulator = new Emulator(platformOptions(options), options.tls !== undefined);
+  const saved = options.stateFile === undefined ? undefined : await readState(options.stateFile);
+  let emulator: Emulator;
+  try {
+    emulator = new Emulator(saved?.settings ?? platformOptions(options), options.tls !== undefined, saved, options.stateFile !== undefined);
+  } catch (error) {
+    if (!saved) throw error;
+    throw new EmulatorStateError(`${options.stateFile} does not hold a state this emulator can go on from (${(error as Error).message})`);
+  }
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     emulator.handle(req, res).catch((error: unknown) => {
       console.error('emulator: request failed', error);
@@ -237,14 +278,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   ticker.unref();
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  let keeper: StateKeeper | undefined;
   return {
     url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     credentials: { appId: emulator.platform.options.appId, secret: emulator.platform.options.secret },
+    get identity() {
+      return emulator.identity;
+    },
+    restored: saved !== undefined,
+    keepState() {
+      if (options.stateFile !== undefined) keeper ??= new StateKeeper(options.stateFile, emulator);
+    },
     async close() {
       clearInterval(ticker);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.notifier.drain();
+      await keeper?.close();
     },
   };
 }

@@ -119,6 +119,8 @@ export interface Operation {
   stopTime?: number;
   subtasks: Subtask[];
   counts: StatusCounts;
+  /** Generated history: when an operator stops it (a restored state puts that back on the clock). */
+  stopAt?: number;
 }
 
 export interface Subtask {
@@ -135,6 +137,8 @@ export interface Subtask {
   attempts: number;
   /** Bumped whenever the subtask leaves a state, so events scheduled for the old state do nothing. */
   generation: number;
+  /** Waiting, not parked: when its scheduled start falls due (a restored state puts it back on the clock there). */
+  dueAt?: number;
   /** device_online: waiting for its device to come online (a control call that brings it online starts it). */
   parked?: boolean;
   /** Outcome rates steered by POST /_emulator/outcomes when this run started; absent: the seeded weights. */
@@ -159,6 +163,9 @@ export interface BatchDetail {
   output?: string;
   error?: { error_code: string; error_desc: string };
   expired: boolean;
+  /** WaitResult: when the command went to the device, and the failure rate steered then (the answer follows from both). */
+  sentAt?: number;
+  failureRate?: number;
 }
 
 export interface BatchTask {

@@ -13,7 +13,7 @@ const MAX_RETRY_MS = 160 * SECOND;
 /** The emulated clock of the platform in force (a reset brings a new one). */
 export interface PushClock {
   now(): number;
-  schedule(at: number, run: () => void): void;
+  schedule(at: number, run: () => void, changesState?: boolean): void;
 }
 
 interface Push {
@@ -61,11 +61,15 @@ export class Notifier {
       this.dropped += 1;
       return;
     }
-    clock.schedule(retryAt, () => {
-      if (epoch !== this.epoch) return;
-      this.retried += 1;
-      this.enqueue(push);
-    });
+    clock.schedule(
+      retryAt,
+      () => {
+        if (epoch !== this.epoch) return;
+        this.retried += 1;
+        this.enqueue(push);
+      },
+      false,
+    );
   }
 
   private async attempt(push: Push): Promise<boolean> {

@@ -24,6 +24,11 @@ export interface EmulatorOptions {
    * chains to `ca` counts as such in `GET /_emulator/stats` (`tls`).
    */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  /**
+   * A JSON file holding the emulator's state: when it exists the emulator goes on from it (its options then apply,
+   * not these), and `keepState()` writes it from then on. A restart then shows the same fleet, tasks and clock.
+   */
+  stateFile?: string;
 }
 
 export const DEFAULTS = {

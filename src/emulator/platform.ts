@@ -6,9 +6,9 @@ import { statusAt } from './device-status.js';
 import type { EngineContext, Outcomes, UpgradeNotice } from './engine.js';
 import { generateFleet, registerDevice, removeDevice, type Fleet } from './fleet.js';
 import { replayHistory } from './history.js';
-import type { Device, DeviceStatus, Product } from './model.js';
-import { Random } from './random.js';
-import { Steering } from './steering.js';
+import type { BatchTask, Device, DeviceStatus, Operation, Product } from './model.js';
+import { Random, unseededRandom } from './random.js';
+import { Steering, type SteeringView } from './steering.js';
 import { Subscriptions, type Deliver, type ManagementType, type Subscription } from './subscriptions.js';
 import { DAY, SECOND, toCompact } from './time.js';
 import { UpgradeEngine } from './upgrades.js';
@@ -32,6 +32,16 @@ export interface PlatformOptions {
   outcomes: Outcomes;
 }
 
+/** A saved platform's parts (snapshot.ts reads them from a file); its clock goes on from `now`. */
+export interface RestoredPlatform {
+  now: number;
+  fleet: Fleet;
+  operations: Operation[];
+  batchTasks: BatchTask[];
+  subscriptions: Subscription[];
+  steering: SteeringView;
+}
+
 export const DEFAULT_OUTCOMES: Outcomes = { success: 0.8, fail: 0.15, timeout: 0.05 };
 
 /** Now, to the second: a realtime emulator's clock then reads like the wall clock (tests pin a start instead). */
@@ -52,20 +62,29 @@ export class Platform {
   /** Ids of devices registered through the control API. */
   private readonly registrations: Random;
 
+  /**
+   * Generated from the options (seed, fleet size, start time), or `restored` from a saved state. A restored platform,
+   * and with `unseededIds` a generated one after its history, draws new ids from a fresh stream: a kept state never
+   * hands out again an id handed out after its last save, nor one an earlier platform of the same seed handed out.
+   */
   constructor(
     readonly options: PlatformOptions,
     private readonly deliver: Deliver,
+    restored?: RestoredPlatform,
+    unseededIds = restored !== undefined,
   ) {
-    this.fleet = generateFleet(options);
-    this.clock = new Clock(options.startTime, options.clock, options.startTime - 31 * DAY);
-    this.subscriptions = new Subscriptions(new Random(options.seed, 9));
-    this.registrations = new Random(options.seed, 10);
+    this.fleet = restored?.fleet ?? generateFleet(options);
+    this.clock = restored ? new Clock(restored.now, options.clock) : new Clock(options.startTime, options.clock, options.startTime - 31 * DAY);
+    const stream = (seeded: number) => (unseededIds ? unseededRandom() : new Random(options.seed, seeded));
+    this.subscriptions = new Subscriptions(stream(9), restored?.subscriptions);
+    this.registrations = stream(10);
     this.devices = new DeviceEvents(this.fleet, this.clock, this.subscriptions, deliver);
     const context: EngineContext = {
       clock: this.clock,
       fleet: this.fleet,
       seed: options.seed,
-      ids: new Random(options.seed, 7),
+      // A generated history draws its ids from the seeded stream.
+      ids: restored ? unseededRandom() : new Random(options.seed, 7),
       outcomes: options.outcomes,
       steering: this.steering,
       notify: (notice) => this.notify(notice),
@@ -75,7 +94,15 @@ export class Platform {
     };
     this.upgrades = new UpgradeEngine(context);
     this.batches = new BatchEngine(context);
-    replayHistory(options, this.fleet, this.clock, this.upgrades, this.batches);
+    if (!restored) {
+      replayHistory(options, this.fleet, this.clock, this.upgrades, this.batches);
+      if (unseededIds) context.ids = unseededRandom();
+      return;
+    }
+    this.steering.load(restored.steering);
+    this.upgrades.restore(restored.operations);
+    this.batches.restore(restored.batchTasks);
+    for (const appId of this.fleet.apps.keys()) this.devices.rewatch(appId);
   }
 
   /** Adds or replaces a subscription (the routes decide whether a repeat is allowed). */

@@ -1,4 +1,5 @@
 /** Seeded randomness: the same seed always yields the same fleet, history and outcomes. */
+import { randomBytes } from 'node:crypto';
 
 /** 32-bit finalizer (murmur3 fmix32): spreads every input bit over the output. */
 export function mix32(value: number): number {
@@ -108,6 +109,12 @@ export class Random {
     const s = h.join('');
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   }
+}
+
+/** A stream no seed gives: ids a restored state hands out never repeat those handed out before its last save. */
+export function unseededRandom(): Random {
+  const bytes = randomBytes(8);
+  return new Random(bytes.readInt32LE(0), bytes.readInt32LE(4));
 }
 
 /** Appends to the list kept under `key`, creating it on first use. */

@@ -7,7 +7,7 @@ import { ALL_TYPES, CHANNELS, MANAGEMENT_TYPES, SERVICE_TYPES, type Subscription
 import { parseCompact } from './time.js';
 import type { TokenStore } from './auth.js';
 import { isObject } from './json.js';
-import { HEX24 } from './upgrades.js';
+import { HEX24 } from './upgrade-requests.js';
 import { statusAt } from './device-status.js';
 
 export interface PlatformRequest {

@@ -43,6 +43,11 @@ export function parseSteering(body: unknown, knownDevice: (id: string) => boolea
   return { rule, deviceIds: deviceIds as string[] };
 }
 
+export interface SteeringView {
+  fleetWide: SteeringRule;
+  devices: Record<string, SteeringRule>;
+}
+
 export class Steering {
   private fleetWide: SteeringRule = {};
   private readonly perDevice = new Map<string, SteeringRule>();
@@ -69,7 +74,14 @@ export class Steering {
     return this.perDevice.get(deviceId)?.batchFailureRate ?? this.fleetWide.batchFailureRate;
   }
 
-  view(): { fleetWide: SteeringRule; devices: Record<string, SteeringRule> } {
+  view(): SteeringView {
     return { fleetWide: this.fleetWide, devices: Object.fromEntries(this.perDevice) };
+  }
+
+  /** Back to what a view of it said (a saved state). */
+  load(view: SteeringView): void {
+    this.fleetWide = view.fleetWide;
+    this.perDevice.clear();
+    for (const [id, rule] of Object.entries(view.devices)) this.perDevice.set(id, rule);
   }
 }

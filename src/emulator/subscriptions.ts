@@ -55,11 +55,16 @@ export interface SubscriptionFilter {
 }
 
 export class Subscriptions {
-  /** In creation order. */
-  private list: Subscription[] = [];
-
   /** Ids have their own seeded stream, so subscribing does not shift the ids of tasks created later. */
-  constructor(private readonly ids: Random) {}
+  constructor(
+    private readonly ids: Random,
+    /** In creation order (a saved state's, when restored). */
+    private list: Subscription[] = [],
+  ) {}
+
+  all(): readonly Subscription[] {
+    return this.list;
+  }
 
   find(appId: string, notifyType: NotifyType): Subscription | undefined {
     return this.list.find((s) => s.appId === appId && s.notifyType === notifyType);

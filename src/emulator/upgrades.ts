@@ -1,26 +1,10 @@
-/** Upgrade tasks: creation with the platform's validation rules, and their lifecycle on the emulated clock. */
+/** Upgrade tasks: creation (validated by upgrade-requests.ts) and their lifecycle on the emulated clock. */
 import { nextOnlineAt, statusAt } from './device-status.js';
 import type { EngineContext } from './engine.js';
-import { errors } from './errors.js';
-import { isObject } from './json.js';
-import type {
-  Device,
-  OperateType,
-  Operation,
-  StatusCounts,
-  Subtask,
-  SubOperationStatus,
-  UpgradePackage,
-  UpgradePolicy,
-  UpgradeTargets,
-} from './model.js';
+import type { Device, OperateType, Operation, StatusCounts, Subtask, SubOperationStatus } from './model.js';
 import { Random, pushTo } from './random.js';
-import { MINUTE, SECOND, parseCompact } from './time.js';
-
-export const HEX24 = /^[0-9a-f]{24}$/;
-const MAX_TARGETS = 256;
-const MAX_TEXT = 256;
-const EXECUTE_TYPES = ['now', 'device_online', 'custom'] as const;
+import { MINUTE, SECOND } from './time.js';
+import { resolveUpgrade, type ResolvedUpgrade } from './upgrade-requests.js';
 
 const FAILURE_CAUSES = [
   'The device failed to download the package.',
@@ -32,13 +16,6 @@ const FAILURE_CAUSES = [
 
 const isTerminal = (status: SubOperationStatus) => status !== 'wait' && status !== 'processing';
 const emptyCounts = (): StatusCounts => ({ wait: 0, processing: 0, success: 0, fail: 0, stop: 0, timeout: 0 });
-
-export interface ResolvedUpgrade {
-  pkg: UpgradePackage;
-  targets: UpgradeTargets;
-  policy: UpgradePolicy;
-  devices: Device[];
-}
 
 export class UpgradeEngine {
   /** In creation order. */
@@ -67,91 +44,7 @@ export class UpgradeEngine {
 
   /** Validates a create request the way the platform does, in its documented order. */
   resolve(appId: string, operateType: OperateType, body: unknown): ResolvedUpgrade {
-    if (!isObject(body)) throw errors.badRequest('The body must be a JSON object.');
-    const { fileId } = body;
-    if (typeof fileId !== 'string' || !HEX24.test(fileId)) throw errors.badRequest('fileId is missing or malformed.');
-    const targets = this.parseTargets(body.targets);
-    const policy = this.parsePolicy(body.policy);
-
-    const pkg = this.ctx.fleet.packages.find((p) => p.fileId === fileId && p.appId === appId);
-    const wanted = operateType === 'firmware_upgrade' ? 'firmwarePackage' : 'softwarePackage';
-    if (!pkg || pkg.fileType !== wanted) throw errors.fileOrDeviceNotFound(`fileId ${fileId}.`);
-    const { product } = pkg;
-
-    let devices: Device[];
-    if (targets.devices) {
-      devices = unique(targets.devices).map((id) => {
-        const device = this.ctx.fleet.devices.get(id);
-        if (!device || device.appId !== appId) throw errors.fileOrDeviceNotFound(`deviceId ${id}.`);
-        return device;
-      });
-      const misfit = devices.find((d) => d.product !== product);
-      if (misfit) throw errors.versionMismatch(`Device ${misfit.deviceId} is a ${misfit.product.model}.`);
-    } else {
-      const names = unique(targets.deviceGroups ?? []);
-      const groups = names.map((name) => {
-        const group = this.ctx.fleet.groups.find((g) => g.name === name && g.appId === appId);
-        if (!group) throw errors.fileOrDeviceNotFound(`deviceGroup ${name}.`);
-        return group;
-      });
-      if (
-        targets.deviceType !== product.deviceType ||
-        targets.model !== product.model ||
-        targets.manufacturerName !== product.manufacturerName
-      ) {
-        throw errors.versionMismatch('deviceType, model or manufacturerName differ from the package.');
-      }
-      const memberIds = unique(groups.flatMap((g) => g.members));
-      devices = memberIds.map((id) => this.ctx.fleet.devices.get(id)).filter((d): d is Device => d?.product === product);
-      if (devices.length === 0) throw errors.versionMismatch('No device of the groups matches the package.');
-    }
-    return { pkg, targets, policy, devices };
-  }
-
-  private parseTargets(value: unknown): UpgradeTargets {
-    if (value === undefined || value === null) throw errors.noTargets();
-    if (!isObject(value)) throw errors.badRequest('targets must be an object.');
-    const devices = stringList(value.devices, 'targets.devices');
-    const deviceGroups = stringList(value.deviceGroups, 'targets.deviceGroups');
-    if (!devices && !deviceGroups) throw errors.noTargets();
-    if (devices && deviceGroups) throw errors.bothTargets();
-    if ((devices ?? deviceGroups ?? []).length > MAX_TARGETS) throw errors.tooManyTargets();
-    const deviceType = optionalText(value.deviceType, 'targets.deviceType');
-    const model = optionalText(value.model, 'targets.model');
-    const manufacturerName = optionalText(value.manufacturerName, 'targets.manufacturerName');
-    if (devices) return { devices };
-    if (!manufacturerName) throw errors.manufacturerEmpty();
-    if (!deviceType) throw errors.deviceTypeEmpty();
-    if (!model) throw errors.modelEmpty();
-    return { deviceGroups, deviceType, model, manufacturerName };
-  }
-
-  private parsePolicy(value: unknown): UpgradePolicy {
-    if (value === undefined || value === null) return { executeType: 'now', retryType: false };
-    if (!isObject(value)) throw errors.badRequest('policy must be an object.');
-    const executeType = EXECUTE_TYPES.find((t) => t === value.executeType);
-    if (!executeType) throw errors.executeTypeInvalid();
-    const policy: UpgradePolicy = { executeType, retryType: false };
-    if (executeType === 'custom') {
-      const start = typeof value.startTime === 'string' ? parseCompact(value.startTime) : undefined;
-      const end = typeof value.endTime === 'string' ? parseCompact(value.endTime) : undefined;
-      if (start === undefined || end === undefined) throw errors.timeInvalid();
-      if (start > end) throw errors.startAfterEnd();
-      if (start < this.ctx.clock.now() - 59 * SECOND) throw errors.startInPast();
-      if (end <= start + 5 * MINUTE) throw errors.windowTooShort();
-      policy.startTime = start;
-      policy.endTime = end;
-    }
-    if (value.retryType !== undefined && value.retryType !== null && typeof value.retryType !== 'boolean') {
-      throw errors.badRequest('retryType must be a boolean.');
-    }
-    if (value.retryType === true) {
-      const times = value.retryTimes;
-      if (typeof times !== 'number' || !Number.isInteger(times) || times < 1 || times > 5) throw errors.retryTimesInvalid();
-      policy.retryType = true;
-      policy.retryTimes = times;
-    }
-    return policy;
+    return resolveUpgrade(this.ctx, appId, operateType, body);
   }
 
   create(appId: string, operateType: OperateType, upgrade: ResolvedUpgrade): Operation {
@@ -180,19 +73,48 @@ export class UpgradeEngine {
         attempts: 0,
         generation: 0,
       });
-      pushTo(this.byDevice, device.deviceId, operation);
     }
     operation.counts.wait = operation.subtasks.length;
-    this.operations.push(operation);
-    this.byId.set(operation.operationId, operation);
+    this.add(operation);
 
     for (const subtask of operation.subtasks) this.scheduleStart(subtask, now);
+    this.scheduleWindowEnd(operation);
+    this.completeIfDone(operation);
+    return operation;
+  }
+
+  /** Tasks of a saved state, in creation order: what each unfinished one waited for goes back on the clock. */
+  restore(operations: readonly Operation[]): void {
+    for (const operation of operations) this.add(operation);
+    for (const operation of operations) {
+      if (operation.status !== 'wait' && operation.status !== 'processing') continue;
+      if (operation.stopAt !== undefined) this.planStop(operation, operation.stopAt);
+      this.scheduleWindowEnd(operation);
+      for (const subtask of operation.subtasks) {
+        if (subtask.status === 'processing') this.scheduleRun(subtask);
+        else if (subtask.status === 'wait' && subtask.parked) this.waitForDevice(subtask);
+        else if (subtask.status === 'wait') this.startWhenDue(subtask);
+      }
+    }
+  }
+
+  private add(operation: Operation): void {
+    this.operations.push(operation);
+    this.byId.set(operation.operationId, operation);
+    for (const subtask of operation.subtasks) pushTo(this.byDevice, subtask.deviceId, operation);
+  }
+
+  /** History: an operator stops the task at `at` (kept with it, so a restored state stops it too). */
+  planStop(operation: Operation, at: number): void {
+    operation.stopAt = at;
+    this.ctx.clock.schedule(at, () => this.stop(operation));
+  }
+
+  private scheduleWindowEnd(operation: Operation): void {
     const { policy } = operation;
     if (policy.executeType === 'custom' && policy.endTime !== undefined) {
       this.ctx.clock.schedule(policy.endTime, () => this.closeWindow(operation));
     }
-    this.completeIfDone(operation);
-    return operation;
   }
 
   /** An operator stopped the task in the console (the northbound API has no stop call; history uses this). */
@@ -213,24 +135,33 @@ export class UpgradeEngine {
     const { policy } = subtask.operation;
     const delay = this.draw(subtask).int(5, 30) * SECOND;
     const base = policy.executeType === 'custom' ? Math.max(from, policy.startTime ?? from) : from;
+    subtask.dueAt = base + delay;
+    this.startWhenDue(subtask);
+  }
+
+  private startWhenDue(subtask: Subtask): void {
     const generation = subtask.generation;
-    this.ctx.clock.schedule(base + delay, () => {
+    this.ctx.clock.schedule(subtask.dueAt ?? this.ctx.clock.now(), () => {
       if (subtask.generation !== generation) return;
-      if (policy.executeType === 'device_online') this.startWhenOnline(subtask);
+      if (subtask.operation.policy.executeType === 'device_online') this.startWhenOnline(subtask);
       else this.begin(subtask);
     });
   }
 
   private startWhenOnline(subtask: Subtask): void {
-    const device = this.device(subtask);
-    const now = this.ctx.clock.now();
-    if (statusAt(device.connectivity, now) === 'ONLINE') {
+    if (statusAt(this.device(subtask).connectivity, this.ctx.clock.now()) === 'ONLINE') {
       this.begin(subtask);
       return;
     }
     subtask.parked = true;
-    const next = nextOnlineAt(device.connectivity, now);
-    if (next === null) return; // the device never comes online: the subtask waits, as on the platform
+    subtask.dueAt = undefined;
+    this.waitForDevice(subtask);
+  }
+
+  /** Parked: tries again when the device is next online (it never comes online: the subtask waits, as on the platform). */
+  private waitForDevice(subtask: Subtask): void {
+    const next = nextOnlineAt(this.device(subtask).connectivity, this.ctx.clock.now());
+    if (next === null) return;
     const generation = subtask.generation;
     this.ctx.clock.schedule(next, () => {
       if (subtask.generation === generation) this.startWhenOnline(subtask);
@@ -246,26 +177,41 @@ export class UpgradeEngine {
     subtask.stopTime = undefined;
     subtask.detailInfo = undefined;
     subtask.parked = false;
+    subtask.dueAt = undefined;
     subtask.steer = this.ctx.steering.upgradeFor(subtask.deviceId);
     if (operation.status === 'wait') {
       operation.status = 'processing';
       operation.startTime = now;
     }
+    if (this.wantsProgress(operation)) this.ctx.notify({ kind: 'state', subtask, step: 'downloading' });
+    this.scheduleRun(subtask);
+  }
+
+  /** A run's course follows from its seeded draw: progress notices still to come, then its outcome at its end. */
+  private scheduleRun(subtask: Subtask): void {
+    const now = this.ctx.clock.now();
+    const startedAt = subtask.startTime ?? now;
     const random = this.draw(subtask);
     const duration = random.int(30, 300) * SECOND;
+    const roll = random.next();
     const generation = subtask.generation;
-    const firmware = operation.operateType === 'firmware_upgrade';
-    if (this.ctx.wantsProgress(operation.appId, firmware)) {
-      this.ctx.notify({ kind: 'state', subtask, step: 'downloading' });
+    if (this.wantsProgress(subtask.operation)) {
       for (const [fraction, step] of [[0.4, 'downloaded'], [0.7, 'updating']] as const) {
-        this.ctx.clock.schedule(now + Math.floor(duration * fraction), () => {
+        const at = startedAt + Math.floor(duration * fraction);
+        if (at < now) continue; // sent before the state was saved
+        const notice = () => {
           if (subtask.generation === generation) this.ctx.notify({ kind: 'state', subtask, step });
-        });
+        };
+        this.ctx.clock.schedule(at, notice, false);
       }
     }
-    this.ctx.clock.schedule(now + duration, () => {
-      if (subtask.generation === generation) this.finish(subtask, random.next());
+    this.ctx.clock.schedule(startedAt + duration, () => {
+      if (subtask.generation === generation) this.finish(subtask, roll);
     });
+  }
+
+  private wantsProgress(operation: Operation): boolean {
+    return this.ctx.wantsProgress(operation.appId, operation.operateType === 'firmware_upgrade');
   }
 
   /** The run's outcome from its seeded roll: by the steered rates when set at its start, else the seeded weights. */
@@ -302,9 +248,7 @@ export class UpgradeEngine {
       // Retried: back to wait, with the cause kept until the next run starts.
       this.setStatus(subtask, 'wait');
       subtask.detailInfo = `${cause} Retrying (${subtask.attempts}/${policy.retryTimes}).`;
-      if (this.ctx.wantsProgress(subtask.operation.appId, subtask.operation.operateType === 'firmware_upgrade')) {
-        this.ctx.notify({ kind: 'state', subtask, step: 'idle' });
-      }
+      if (this.wantsProgress(subtask.operation)) this.ctx.notify({ kind: 'state', subtask, step: 'idle' });
       this.scheduleStart(subtask, this.ctx.clock.now() + MINUTE);
       return;
     }
@@ -356,23 +300,4 @@ export class UpgradeEngine {
   private device(subtask: Subtask): Device {
     return this.ctx.fleet.devices.get(subtask.deviceId) as Device;
   }
-}
-
-function unique<T>(items: readonly T[]): T[] {
-  return [...new Set(items)];
-}
-
-/** An optional list of strings; an empty list counts as absent, as on the platform. */
-function stringList(value: unknown, field: string): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT)) {
-    throw errors.badRequest(`${field} must be a list of non-empty strings.`);
-  }
-  return value.length === 0 ? undefined : (value as string[]);
-}
-
-function optionalText(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > MAX_TEXT) throw errors.badRequest(`${field} must be a string of at most 256.`);
-  return value;
 }

@@ -90,8 +90,8 @@ describe('start-up on a real platform without API keys', () => {
   });
   afterAll(() => platform?.close());
 
-  /** The real entry point with only the given variables, on any port. */
-  const run = (env: Record<string, string>) => runMain({ PORT: '0', ...env });
+  /** The real entry point with only the given variables, on any port, keeping nothing (the emulator's port changes). */
+  const run = (env: Record<string, string>) => runMain({ PORT: '0', GATEWAY_DATA_DIR: ':memory:', ...env });
 
   it('refuses to start, with one line naming GATEWAY_API_KEYS and why', async () => {
     const { code, stdout, stderr } = await run({

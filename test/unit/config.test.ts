@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(ok({})).toEqual({
       port: 4000,
       host: '127.0.0.1',
-      platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 } },
+      platform: { kind: 'embedded', appId: undefined, secret: undefined, emulator: { port: 8743, seed: 1, devices: 2000 }, stateDir: './data' },
       rateLimit: { calls: 100, windowSeconds: 60 },
       store: { engine: 'sqlite', dataDir: './data' },
       dataDir: './data',
@@ -99,7 +99,9 @@ describe('loadConfig', () => {
       appId: undefined,
       secret: 'other',
       emulator: { port: 0, seed: 7, devices: 10 },
+      stateDir: './data',
     });
+    expect(ok({ GATEWAY_DATA_DIR: ':memory:' }).platform).toMatchObject({ kind: 'embedded', stateDir: undefined });
   });
 
   it('treats blank variables as unset', () => {

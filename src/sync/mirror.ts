@@ -232,7 +232,10 @@ export class Mirror {
    * subtask per target device, so its notifications apply from the first one; the next poll brings the platform's view.
    */
   async created(operation: Operation): Promise<void> {
-    await this.#tasks.created(operation, Date.now());
+    // The task exists whatever the store says: a create must not fail for it. The next poll brings it.
+    await this.#tasks.created(operation, Date.now()).catch((error: unknown) => {
+      this.options.logger.warn({ operationId: operation.id, error: error instanceof Error ? error.message : String(error) }, 'created task not held at once');
+    });
   }
 
   /** Counts a notification that was not applied (since this process started, as `received` is). */

@@ -42,12 +42,11 @@ import {
   callsBetween,
   emulatorStats,
   fixed,
-  freePort,
   graphql,
   routes,
   integersFrom,
   startEmulatorProcess,
-  startGateway,
+  startPushGateway,
   untilCaughtUp,
   untilReady,
   type Gateway,
@@ -87,10 +86,9 @@ async function withDefaults(devices: number): Promise<Defaults> {
   const { platform } = emulator;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-notifications-'));
   try {
-    const port = await freePort();
     const before = await emulatorStats(platform);
     const started = performance.now();
-    const gateway = await startGateway(platform, { PORT: String(port), GATEWAY_DATA_DIR: dataDir, GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    const gateway = await startPushGateway(platform, { GATEWAY_DATA_DIR: dataDir });
     try {
       const firstMinute = (async () => {
         await sleep(Math.max(0, started + FIRST_MINUTE_MS - performance.now()));
@@ -270,9 +268,8 @@ async function lag(devices: number, seconds: number, rates: number[], senders: n
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-notifications-'));
   try {
     const sample = await deviceSample(platform, Math.min(devices, SAMPLE_DEVICES));
-    const port = await freePort();
     const started = performance.now();
-    const gateway = await startGateway(platform, { ...RAISED_BUDGET, PORT: String(port), GATEWAY_DATA_DIR: dataDir, GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    const gateway = await startPushGateway(platform, { ...RAISED_BUDGET, GATEWAY_DATA_DIR: dataDir });
     const store = new Database(join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: true });
     try {
       await untilReady(gateway, started, CATCH_UP_TIMEOUT_MS);

@@ -94,8 +94,8 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** A TCP port free right now (for a gateway that must know its own URL before it starts: GATEWAY_PUBLIC_URL). */
-export function freePort(): Promise<number> {
+/** A TCP port free right now. */
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -149,6 +149,12 @@ export async function startGateway(platform: Platform, env: Record<string, strin
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A gateway the platform pushes to: GATEWAY_PUBLIC_URL is its own address (a port chosen before it starts). */
+export async function startPushGateway(platform: Platform, env: Record<string, string>): Promise<Gateway> {
+  const port = await freePort();
+  return startGateway(platform, { PORT: String(port), GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
 }
 
 export async function graphql(url: string, query: string): Promise<{ status: number; body: Json }> {

@@ -18,161 +18,40 @@
  * CPU: the gateway process's utime + stime (/proc/<pid>/stat) over the load run. Peak RSS: VmHWM (/proc/<pid>/status).
  */
 import autocannon from 'autocannon';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { CLOCK_TICKS, cpuSeconds, directoryBytes, memory, withTimeout } from './proc.js';
+import { CLOCK_TICKS, cpuSeconds, directoryBytes, memory } from './proc.js';
+import {
+  API_KEY,
+  RAISED_BUDGET,
+  callsBetween,
+  emulatorStats,
+  fixed,
+  graphql,
+  routes,
+  integersFrom,
+  startEmulatorProcess,
+  startGateway,
+  untilCaughtUp,
+  untilReady,
+  type Gateway,
+  type Json,
+  type Platform,
+} from './stack.js';
 
 const args = process.argv.slice(2);
 
 const CONNECTIONS = 10;
 const WARM_UP_REQUESTS = 5;
-const API_KEY = 'bench-key';
 const SYNC_TIMEOUT_MS = 10 * 60_000;
-const START_TIMEOUT_MS = 3 * 60_000;
 /** The mirror has caught up once the platform has seen no call from it for this long. */
 const QUIET_MS = 3_000;
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
-const LOGIN = 'POST /iocm/app/sec/v1.1.0/login';
 
 /** The README's dashboard query, exactly. */
 const DASHBOARD = '{ operations(first: 20) { nodes { id status stats { total success fail progress } subtasks(first: 10) { nodes { status device { name fwVersion status } } } } } }';
-const MIRROR_STATUS = '{ mirror { state devices operations subtasks } }';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Path = 'mirror' | 'platform';
-
-interface Platform {
-  url: string;
-  appId: string;
-  secret: string;
-}
-
-interface EmulatorStats {
-  total: number;
-  byRoute: Record<string, number>;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The emulator, in a child process.
-
-async function emulatorChild(devices: number): Promise<void> {
-  const { startEmulator } = await import('../src/emulator/index.js');
-  const emulator = await startEmulator({ port: 0, seed: 1, devices, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: null });
-  process.send?.({ url: emulator.url });
-  process.once('disconnect', () => void emulator.close().finally(() => process.exit(0)));
-}
-
-interface Emulator {
-  platform: Platform;
-  startupSeconds: number;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startEmulatorProcess(devices: number): Promise<Emulator> {
-  const started = performance.now();
-  const worker = fork(fileURLToPath(import.meta.url), ['--emulator', String(devices)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const { url } = await withTimeout(
-    new Promise<{ url: string }>((resolve, reject) => {
-      worker.once('message', (m) => resolve(m as { url: string }));
-      worker.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-    }),
-    START_TIMEOUT_MS,
-    'emulator start',
-  );
-  const startupSeconds = (performance.now() - started) / 1000;
-  const credentials = (await (await fetch(`${url}/_emulator/credentials`)).json()) as { appId: string; secret: string };
-  return {
-    platform: { url, appId: credentials.appId, secret: credentials.secret },
-    startupSeconds,
-    process: worker,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (worker.exitCode !== null) return resolve();
-        worker.once('exit', () => resolve());
-        worker.disconnect();
-      }),
-  };
-}
-
-async function emulatorStats(platform: Platform): Promise<EmulatorStats> {
-  return (await fetch(`${platform.url}/_emulator/stats`)).json() as Promise<EmulatorStats>;
-}
-
-function callsBetween(before: EmulatorStats, after: EmulatorStats): { calls: number; logins: number; byRoute: Record<string, number> } {
-  const byRoute: Record<string, number> = {};
-  for (const [route, n] of Object.entries(after.byRoute)) {
-    const delta = n - (before.byRoute[route] ?? 0);
-    if (delta > 0) byRoute[route] = delta;
-  }
-  return { calls: after.total - before.total, logins: byRoute[LOGIN] ?? 0, byRoute };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// A gateway: `node dist/src/main.js`, ready when it prints its GraphQL endpoint.
-
-interface Gateway {
-  pid: number;
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startGateway(platform: Platform, env: Record<string, string>): Promise<Gateway> {
-  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateways, e.g. `--cpu-prof --cpu-prof-dir=prof`.
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      NORTHBOUND_URL: platform.url,
-      NORTHBOUND_APP_ID: platform.appId,
-      NORTHBOUND_SECRET: platform.secret,
-      GATEWAY_API_KEYS: `${API_KEY}:read`,
-      // As the README deploys it.
-      NODE_ENV: 'production',
-      GATEWAY_PLAYGROUND: 'off',
-      LOG_LEVEL: 'warn',
-      NORTHBOUND_RATE_LIMIT: '1000000/60s',
-      GATEWAY_CLIENT_BUDGET_SHARE: '1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      lines.on('line', (line) => {
-        const match = /^GraphQL endpoint: (\S+)/.exec(line);
-        if (match?.[1]) resolve(match[1]);
-        else if (line.trim()) process.stderr.write(`  [gateway] ${line}\n`);
-      });
-      child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-    }),
-    START_TIMEOUT_MS,
-    'gateway start',
-  );
-  return {
-    pid: child.pid as number,
-    url,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-async function graphql(url: string, query: string): Promise<{ status: number; body: Json }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query }) });
-  return { status: response.status, body: (await response.json()) as Json };
-}
 
 /** A dashboard; fails the bench unless it is a 200 with data, no errors, and some subtasks with devices. */
 async function dashboard(url: string): Promise<Json> {
@@ -263,32 +142,15 @@ async function measureMirror(platform: Platform, seconds: number): Promise<Row> 
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-mirror-'));
   const before = await emulatorStats(platform);
   const started = performance.now();
-  const gateway = await startGateway(platform, { GATEWAY_DATA_DIR: dataDir, MIRROR_BUDGET_SHARE: '0.5' });
+  const gateway = await startGateway(platform, { ...RAISED_BUDGET, GATEWAY_DATA_DIR: dataDir, MIRROR_BUDGET_SHARE: '0.5' });
   try {
-    let status: Json;
-    for (;;) {
-      const { body } = await graphql(gateway.url, MIRROR_STATUS);
-      status = body.data?.mirror;
-      if (status?.state === 'READY') break;
-      if (performance.now() - started > SYNC_TIMEOUT_MS) throw new Error(`mirror not READY after ${SYNC_TIMEOUT_MS / 1000} s: ${JSON.stringify(body)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await untilReady(gateway, started, SYNC_TIMEOUT_MS);
     const syncSeconds = (performance.now() - started) / 1000;
     const sync = callsBetween(before, await emulatorStats(platform));
     const storeMb = directoryBytes(dataDir) / 1e6;
-    // READY needs the newest tasks' subtasks only; the rest are read next. The load starts once they are in: the
-    // platform quiet (no call for QUIET_MS) and the mirror's counts still.
-    let quietSince = performance.now();
-    let last = JSON.stringify([(await emulatorStats(platform)).total, status]);
-    while (performance.now() - quietSince < QUIET_MS) {
-      if (performance.now() - started > SYNC_TIMEOUT_MS) throw new Error(`mirror still reading after ${SYNC_TIMEOUT_MS / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      status = (await graphql(gateway.url, MIRROR_STATUS)).body.data.mirror;
-      const now = JSON.stringify([(await emulatorStats(platform)).total, status]);
-      if (now !== last) quietSince = performance.now();
-      last = now;
-    }
-    const caughtUpSeconds = (performance.now() - started - QUIET_MS) / 1000;
+    // The load starts once every task's subtasks are in.
+    const { status, quietFrom } = await untilCaughtUp(gateway, platform, started, SYNC_TIMEOUT_MS, QUIET_MS);
+    const caughtUpSeconds = (quietFrom - started) / 1000;
     const caughtUp = callsBetween(before, await emulatorStats(platform));
     const { rssMb: rssReadyMb, peakRssMb: peakRssReadyMb } = memory(gateway.pid);
     for (let i = 0; i < WARM_UP_REQUESTS; i++) await dashboard(gateway.url);
@@ -316,7 +178,7 @@ async function measureMirror(platform: Platform, seconds: number): Promise<Row> 
 }
 
 async function measurePlatform(platform: Platform, seconds: number): Promise<Row> {
-  const gateway = await startGateway(platform, { GATEWAY_DATA_DIR: ':memory:', MIRROR_BUDGET_SHARE: '0' });
+  const gateway = await startGateway(platform, { ...RAISED_BUDGET, GATEWAY_DATA_DIR: ':memory:', MIRROR_BUDGET_SHARE: '0' });
   try {
     const { rssMb: rssReadyMb, peakRssMb: peakRssReadyMb } = memory(gateway.pid);
     for (let i = 0; i < WARM_UP_REQUESTS; i++) await dashboard(gateway.url);
@@ -329,14 +191,6 @@ async function measurePlatform(platform: Platform, seconds: number): Promise<Row
 
 // ---------------------------------------------------------------------------------------------------------------
 // Printing.
-
-const fixed = (n: number | undefined, digits = 1) => (n === undefined ? '—' : n.toFixed(digits));
-const shortRoute = (route: string) => route.replace(/^(\w+) \/\w+\/[\w/]*?\/v[\d.]+/, '$1 …');
-const routes = (byRoute: Record<string, number>, per = 1) =>
-  Object.entries(byRoute)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([route, n]) => `${shortRoute(route)} ${per === 1 ? n : (n / per).toFixed(2)}`)
-    .join('; ');
 
 function print(devices: number, emulator: { startupSeconds: number; rssMb: number; peakRssMb: number }, mirror: Row, platform: Row, seconds: number): void {
   const both = (f: (r: Row) => string | number) => ({ mirror: f(mirror), platform: f(platform) });
@@ -367,14 +221,11 @@ function print(devices: number, emulator: { startupSeconds: number; rssMb: numbe
 
 async function main(): Promise<void> {
   const seconds = Number(args[0] ?? '') > 0 ? Number(args[0]) : 10;
-  const sizes = (args[1] ?? '2000,100000')
-    .split(',')
-    .map((s) => Number(s.replace(/_/g, '')))
-    .filter((n) => Number.isInteger(n) && n > 0);
+  const sizes = integersFrom(args[1], '2000,100000');
   console.log(`Fleet mirror vs platform path. Node ${process.version}, ${cpus().length} CPUs; CPU from /proc (${CLOCK_TICKS} ticks/s).`);
   for (const devices of sizes) {
     process.stderr.write(`${devices} devices: starting the emulator...\n`);
-    const emulator = await startEmulatorProcess(devices);
+    const emulator = await startEmulatorProcess({ seed: 1, devices, clock: 'manual', startTime: '2026-03-01T00:00:00Z', throttlePerMinute: null });
     try {
       process.stderr.write(`${devices} devices: mirror (initial sync, then ${seconds} s of load)...\n`);
       const mirror = await measureMirror(emulator.platform, seconds);
@@ -387,8 +238,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (args[0] === '--emulator') {
-  await emulatorChild(Number(args[1]));
-} else {
-  await main();
-}
+await main();

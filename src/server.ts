@@ -170,6 +170,8 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
     ledger: store.budget,
     clientShare: config.clientBudgetShare,
     sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
+    // The mirror's share is a hard cap of every window: clients may come later in it.
+    background: [MIRROR_CLIENT],
     // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
     fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
   }));

@@ -62,6 +62,8 @@ export interface CallScope {
   requestId?: string;
   /** Who the calls are for: the call budget shares itself fairly between clients. */
   client?: string;
+  /** Background work keeping below its client's share: a call goes only while the client holds less of the window. */
+  share?: number;
 }
 
 /** Calls made for the gateway itself (health probes, background work) rather than for a client's request. */
@@ -232,7 +234,7 @@ export class PlatformClient {
   /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
   async #slot(endpoint: Endpoint, scope: CallScope): Promise<BudgetSlot | undefined> {
     try {
-      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT);
+      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT, scope.share);
     } catch (error) {
       if (error instanceof RateLimitedError) {
         this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId: scope.requestId });

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-idempotency-keys-and-budget.js';
 import * as m0002 from './migrations/0002-fleet-mirror.js';
 import * as m0003 from './migrations/0003-rollouts.js';
 import * as m0004 from './migrations/0004-platform-token.js';
+import * as m0005 from './migrations/0005-group-members-synced.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-fleet-mirror': m0002,
   '0003-rollouts': m0003,
   '0004-platform-token': m0004,
+  '0005-group-members-synced': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -180,11 +180,11 @@ export class PlatformClient {
    * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included).
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
-    const { deadline, priority, requestId, client = GATEWAY_CLIENT } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const { deadline, priority, requestId, client = GATEWAY_CLIENT, share } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
     const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client });
+        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client, share });
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;

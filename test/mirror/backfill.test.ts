@@ -8,7 +8,6 @@ import { BUDGET_WINDOW_MS, budgetedCalls, busiestWindow, eventually, MIRROR_SHAR
 
 let started: StartedStack;
 let readyAt: number;
-let backfilledAt: number;
 const query = (text: string): Promise<Json> => started.stack.gateway.query(text);
 
 beforeAll(async () => {
@@ -17,7 +16,6 @@ beforeAll(async () => {
   readyAt = performance.now();
   const { gateway } = started.stack;
   await eventually(async () => gateway.log.records().some((r) => r.msg === 'mirror backfill complete'), Boolean, 240_000);
-  backfilledAt = performance.now();
 }, 300_000);
 afterAll(async () => {
   await started?.stack.close();
@@ -46,6 +44,5 @@ describe('the backfill on a fleet of 400 devices, with the real budget and throt
     // One call every 2 s on average (30 a minute): a task's pages go together, then wait their turns.
     expect(busiestWindow(afterReady, 10_000)).toBeLessThanOrEqual(8);
     expect((await started.stack.platform.stats()).throttled).toBe(0);
-    console.log('DEBUG', { readyS: (readyAt - started.startedAt) / 1000, backfilledS: (backfilledAt - started.startedAt) / 1000, calls: calls.length, afterReady: afterReady.length });
   });
 });

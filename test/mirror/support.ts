@@ -1,8 +1,10 @@
 // A gateway started as users run it: the default budget (100 calls / 60 s, the mirror's hard half of it), the
 // platform's real throttle of 100 calls a minute on a wall clock, push on; the platform is the emulator on its own
 // (seed 1: the default fleet's shape), behind a recording proxy so that every call's time is known.
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { Env } from '../../src/config.js';
-import { reachableEnv } from '../harness/gateway.js';
+import { reachableEnv, TEST_API_KEY, type TestGateway } from '../harness/gateway.js';
 import type { RecordedCall } from '../harness/proxy.js';
 import { PATH } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -74,5 +76,18 @@ export const sleepUntil = async (at: number): Promise<void> => {
   const ms = at - performance.now();
   if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 };
+
+/** One operation over graphql-ws (the same pipeline as HTTP): its last result, or the errors it was refused with. */
+export async function overWebSocket(gateway: TestGateway, query: string): Promise<Json> {
+  const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { 'x-api-key': TEST_API_KEY }, retryAttempts: 0 });
+  try {
+    return await new Promise<Json>((resolve, reject) => {
+      let last: Json = {};
+      client.subscribe({ query }, { next: (value) => void (last = value), error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)), complete: () => resolve(last) });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
 
 export type { Json };

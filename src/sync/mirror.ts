@@ -59,6 +59,8 @@ const READY_TASKS = 20;
 const STEADY_PART = 0.8;
 /** The backfill's and re-syncs' pace, as a part of the mirror's share a window: the rest is left to polls and repairs. */
 const BACKFILL_PART = 0.6;
+/** When the mirror first got READY (kept in the store). */
+const READY_AT = 'sync.readyAt';
 const DEFAULT_POLL_SECONDS = 30;
 /** How often a replica that does not sync looks at what the syncing one did (and whether it must take over). */
 const FOLLOWER_LOOK_MS = 2_000;
@@ -67,8 +69,8 @@ export class Mirror {
   readonly events = new EventEmitter<MirrorEvents>();
   readonly repo: MirrorRepositories;
   #ready = false;
-  readonly #becameReady: Promise<void>;
-  #markReady!: () => void;
+  #markReady: () => void = () => undefined;
+  readonly #becameReady = new Promise<void>((resolve) => (this.#markReady = resolve));
   #syncing = false;
   #closed = false;
   #lastFullSyncAt: number | undefined;
@@ -91,13 +93,10 @@ export class Mirror {
   readonly #pace: Pace;
   readonly #backfill: Backfill;
   readonly #stopped = new AbortController();
-  /** Groups' members being read for a request (see learnGroupMembers). */
-  readonly #groupReads = new Map<string, Promise<void>>();
 
   constructor(private readonly options: MirrorOptions) {
     this.repo = options.repo;
     this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
-    this.#becameReady = new Promise((resolve) => (this.#markReady = resolve));
     const { logger, replicas, budgetShare, budget } = options;
     this.#firstSyncApis = options.platform(budgetShare);
     this.#steadyApis = options.platform(budgetShare * STEADY_PART);
@@ -126,7 +125,10 @@ export class Mirror {
     });
   }
 
-  /** Whether lists may be answered from the mirror: one full sync has completed (now or before a restart). */
+  /**
+   * Whether lists may be answered from the mirror: one full sync and the newest tasks' subtasks are in (now or
+   * before a restart).
+   */
   get ready(): boolean {
     return this.#ready;
   }
@@ -177,7 +179,7 @@ export class Mirror {
     this.#secret = await this.repo.syncState.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
     const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
-    if (this.#lastFullSyncAt !== undefined) this.#setReady();
+    if ((await this.repo.syncState.meta(READY_AT)) !== undefined) this.#setReady();
     this.#loop = this.run();
   }
 
@@ -189,20 +191,9 @@ export class Mirror {
     return this.#batchWatches.watch(id);
   }
 
-  /**
-   * A group's members as a request reads them from the platform, before the backfill has: kept, for every question
-   * that needs them. Requests that ask at once share the first one's read.
-   */
-  async learnGroupMembers(groupId: string, read: () => Promise<readonly string[]>): Promise<void> {
-    let reading = this.#groupReads.get(groupId);
-    if (!reading) {
-      const sentAt = Date.now();
-      reading = read()
-        .then(async (members) => void (await this.repo.packages.putGroupMembers(groupId, members, sentAt)))
-        .finally(() => this.#groupReads.delete(groupId));
-      this.#groupReads.set(groupId, reading);
-    }
-    await reading;
+  /** A group's members as a request reads them from the platform, before the backfill has: kept (see Backfill). */
+  learnGroupMembers(groupId: string, read: () => Promise<readonly string[]>): Promise<void> {
+    return this.#backfill.learnGroupMembers(groupId, read);
   }
 
   /** A batch task as just read from the platform (which cannot list them): kept for `batchTasks`. */
@@ -300,6 +291,7 @@ export class Mirror {
           if (await this.syncAll()) {
             lastPoll = Date.now();
             backfilling = true;
+            this.#backfill.relisted();
           }
         }
         if (!this.#ready && this.#lastFullSyncAt !== undefined) await this.becomeReady();
@@ -362,6 +354,8 @@ export class Mirror {
   private async becomeReady(): Promise<void> {
     await this.#tasks.follow(READY_TASKS, this.push, () => this.#closed);
     if (this.#closed) return;
+    // Kept: a restart, or another replica, is READY as this one is.
+    await this.repo.syncState.setMeta(READY_AT, String(Date.now()));
     this.#setReady();
     this.options.logger.info(await this.repo.syncState.counts(), 'mirror READY; the backfill goes on in the background');
   }
@@ -370,7 +364,7 @@ export class Mirror {
   private async learnFromLeader(): Promise<void> {
     const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
-    if (!this.#ready && this.#lastFullSyncAt !== undefined) this.#setReady();
+    if (!this.#ready && (await this.repo.syncState.meta(READY_AT)) !== undefined) this.#setReady();
     this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.syncState.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
   }
 }

@@ -41,8 +41,9 @@ describe('the backfill on a fleet of 400 devices, with the real budget and throt
     const afterReady = calls.filter((call) => call.startedAt > readyAt);
     expect(busiestWindow(calls, BUDGET_WINDOW_MS)).toBeLessThanOrEqual(MIRROR_SHARE_CALLS);
     expect(busiestWindow(afterReady, BUDGET_WINDOW_MS)).toBeLessThanOrEqual(40);
-    // One call every 2 s on average (30 a minute): a task's pages go together, then wait their turns.
-    expect(busiestWindow(afterReady, 10_000)).toBeLessThanOrEqual(8);
+    // One call every 2 s on average (30 a minute): a task's pages go together, then wait their turns; a poll of the
+    // newest tasks may fall in between.
+    expect(busiestWindow(afterReady, 10_000)).toBeLessThanOrEqual(10);
     expect((await started.stack.platform.stats()).throttled).toBe(0);
   });
 });

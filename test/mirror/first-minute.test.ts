@@ -10,14 +10,16 @@ import { BUDGET_WINDOW_MS, budgetedCalls, busiestWindow, eventually, MIRROR_SHAR
 let started: StartedStack;
 let stateBefore: string;
 let dashboards: { http: Json; ws: Json };
+let summary: Json;
 let readyAt: number;
 
 beforeAll(async () => {
   started = await startAsUsersRunIt(2000);
   const { gateway } = started.stack;
   stateBefore = (await gateway.query('{ mirror { state } }')).data.mirror.state;
-  const [http, ws] = await Promise.all([gateway.query(DASHBOARD), overWebSocket(gateway, DASHBOARD)]);
+  const [http, ws, fleet] = await Promise.all([gateway.query(DASHBOARD), overWebSocket(gateway, DASHBOARD), gateway.query('{ fleetSummary { total } }')]);
   dashboards = { http, ws };
+  summary = fleet;
   await eventually(() => gateway.query('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 30_000);
   readyAt = performance.now();
 }, 60_000);
@@ -35,6 +37,11 @@ describe('the first minute on the default fleet, with the real budget and thrott
       expect(operation.subtasks.nodes.length).toBe(Math.min(10, operation.stats.total));
       for (const subtask of operation.subtasks.nodes) expect(subtask.device).not.toBeNull();
     }
+  });
+
+  it('answers a fleet question sent before READY once it is, rather than MIRROR_UNAVAILABLE', () => {
+    expect(summary.errors).toBeUndefined();
+    expect(summary.data.fleetSummary.total).toBe(2000);
   });
 
   it('is READY within 15 s of the start', () => {

@@ -199,6 +199,8 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
     ledger: store.budget,
     clientShare: config.clientBudgetShare,
     sharesOf: { [MIRROR_CLIENT]: config.mirror.budgetShare },
+    // The mirror's share is a hard cap of every window: clients may come later in it.
+    background: [MIRROR_CLIENT],
     // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
     fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
   }));
@@ -221,13 +223,14 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
 function startMirror(config: GatewayConfig, platform: Platform, appId: string, store: Store, parts: Parts): Mirror | undefined {
   if (config.mirror.budgetShare <= 0) return undefined;
   // Background calls have no request to finish for: they may wait for the budget as long as it takes.
-  const background = { get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT };
+  const background = (share: number) => ({ get deadline() { return Date.now() + BACKGROUND_DEADLINE_MS; }, priority: 'query' as const, client: MIRROR_CLIENT, share });
   const { leases } = store;
   const replica = randomUUID();
   const mirrorSync = (parts.mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS));
   return (parts.mirror = new Mirror({
     repo: store.mirror,
-    apis: platformApis(platform, background),
+    platform: (share) => platformApis(platform, background(share)),
+    budget: config.rateLimit,
     normalizer: platform.normalizer,
     logger: parts.logger,
     appId,
@@ -262,7 +265,7 @@ async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, depend
     limits: config.limits,
     introspection: config.introspection,
     maxPlatformCalls: (parts.budget as RateBudget).clientCap,
-    mirrored: () => dependencies.mirror?.ready ?? false,
+    mirror: dependencies.mirror,
     logger: parts.logger,
     refusals: parts.refusals,
     plugins: [httpDrainPlugin(new HttpDrain(httpServer)), requestRecordPlugin()],

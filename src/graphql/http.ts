@@ -75,7 +75,7 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
           pipeline.scope(contextValue, operation);
-          const refusal = pipeline.refusal(document, operation, request.variables ?? {});
+          const refusal = await pipeline.refusal(document, operation, request.variables ?? {}, contextValue);
           if (!refusal) return;
           // Refused by a limit: 400, as for the validation rules; for want of call budget: 429.
           const status = refusal.extensions.code === 'RATE_LIMITED' ? 429 : 400;

@@ -59,6 +59,13 @@ const ASSUMED_LIST_LENGTH: Readonly<Record<string, number>> = {
   'RolloutWave.operations': 4,
 };
 
+/** The fleet mirror as the limits see it: what it holds costs no platform call once it is READY. */
+export interface MirrorReadiness {
+  readonly ready: boolean;
+  /** Resolves true once it is READY, false when it is not by `deadline`. */
+  readyBy(deadline: number): Promise<boolean>;
+}
+
 export interface LimitProtection {
   /** graphql-armor's depth, alias and directive rules, to run beside graphql-js's specified rules. */
   validationRules: ValidationRule[];
@@ -66,13 +73,21 @@ export interface LimitProtection {
   parseOptions: { maxTokens: number };
   /**
    * The cost limit, then the platform-call estimate, for the operation that is to run: both weigh lists by the
-   * `first` sent in the variables, so they run once the operation and its variables are known.
+   * `first` sent in the variables, so they run once the operation and its variables are known. An operation that
+   * fits only once the mirror answers, sent while the mirror's first sync runs, waits for it up to the request's
+   * `deadline` rather than being refused for calls the mirror is about to save.
    */
-  refusal(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError | undefined;
+  refusal(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Readonly<Record<string, unknown>>,
+    deadline: number,
+  ): Promise<GraphQLError | undefined>;
 }
 
 /** The limits of one request, the same for every transport. */
-export function queryLimitProtection(limits: QueryLimits, options: { maxPlatformCalls: number; mirrored?: () => boolean }): LimitProtection {
+export function queryLimitProtection(limits: QueryLimits, options: { maxPlatformCalls: number; mirror?: MirrorReadiness }): LimitProtection {
   const report =
     (limit: string, max: number) =>
     (context: ValidationContext | null, error: GraphQLError): void => {
@@ -95,14 +110,21 @@ export function queryLimitProtection(limits: QueryLimits, options: { maxPlatform
   const { plugins, validationRules } = armor.protect();
   // Every transport applies the rules; an Apollo plugin would protect HTTP alone.
   if (plugins.length > 0) throw new Error('a graphql-armor protection came as an Apollo plugin, which WebSocket would not apply');
-  const mirrored = options.mirrored ?? (() => false);
+  const { mirror, maxPlatformCalls } = options;
   return {
     validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
-    refusal: (schema, document, operation, variables) => {
+    refusal: async (schema, document, operation, variables, deadline) => {
       const fragments = (name: string) => document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-      const { cost, platformCalls } = operationEstimate(schema, operation, fragments, variables, mirrored());
-      return costExceeded(operation, cost, limits.maxCost) ?? platformCallsExceeded(platformCalls, options.maxPlatformCalls);
+      const estimate = (mirrored: boolean) => operationEstimate(schema, operation, fragments, variables, mirrored);
+      const mirrored = mirror?.ready ?? false;
+      const { cost, platformCalls } = estimate(mirrored);
+      const tooCostly = costExceeded(operation, cost, limits.maxCost);
+      if (tooCostly || platformCalls <= maxPlatformCalls) return tooCostly;
+      if (mirrored || !mirror) return platformCallsExceeded(platformCalls, maxPlatformCalls);
+      const withMirror = estimate(true).platformCalls;
+      if (withMirror > maxPlatformCalls) return platformCallsExceeded(platformCalls, maxPlatformCalls);
+      return (await mirror.readyBy(deadline)) ? undefined : platformCallsExceeded(platformCalls, maxPlatformCalls, withMirror);
     },
   };
 }
@@ -122,14 +144,18 @@ export function tokenLimitError(message: string): { message: string; extensions:
 }
 
 /**
- * The refusal of an operation whose worst-case platform calls exceed what one client may spend; undefined when it
- * fits.
+ * The refusal of an operation whose worst-case platform calls exceed what one client may spend; `withMirror`: what it
+ * would cost once the mirror is READY, when it fits then.
  */
-function platformCallsExceeded(platformCalls: number, maxPlatformCalls: number): GraphQLError | undefined {
-  if (platformCalls <= maxPlatformCalls) return undefined;
+function platformCallsExceeded(platformCalls: number, maxPlatformCalls: number, withMirror?: number): GraphQLError {
+  const later =
+    withMirror === undefined
+      ? ''
+      : ` The fleet mirror, which answers it with ${withMirror} platform calls, was not READY before this request's deadline: ask again once it is (query mirror { state }).`;
   return new GraphQLError(
     `This operation may need up to ${platformCalls} platform calls, more than one client may spend (${maxPlatformCalls} of the ` +
-      "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists.",
+      "platform's calls per window, GATEWAY_CLIENT_BUDGET_SHARE). Ask for fewer items (first, ids) or fewer nested lists." +
+      later,
     { extensions: { code: 'RATE_LIMITED', estimatedPlatformCalls: platformCalls, maxPlatformCalls } },
   );
 }

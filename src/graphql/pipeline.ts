@@ -33,7 +33,7 @@ import type { RefusalLog } from '../logging/refusal-log.js';
 import { ApiKeys, authenticate, type Caller } from './auth.js';
 import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError, logErrors } from './errors.js';
-import { queryLimitProtection, type LimitProtection, type QueryLimits } from './limits.js';
+import { queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
@@ -43,8 +43,8 @@ export interface PipelineOptions {
   introspection: boolean;
   /** What one client may spend of the platform's calls per window (the call budget's client cap). */
   maxPlatformCalls: number;
-  /** Whether the fleet mirror answers: what it holds costs no platform call. */
-  mirrored: () => boolean;
+  /** The fleet mirror, when it is on: what it holds costs no platform call once it is READY. */
+  mirror?: MirrorReadiness;
   logger: Logger;
   refusals: RefusalLog;
 }
@@ -79,7 +79,7 @@ export class RequestPipeline {
     this.#options = options;
     this.schema = options.schema;
     this.#keys = options.context.apiKeys && new ApiKeys(options.context.apiKeys);
-    this.#limits = queryLimitProtection(options.limits, { maxPlatformCalls: options.maxPlatformCalls, mirrored: options.mirrored });
+    this.#limits = queryLimitProtection(options.limits, { maxPlatformCalls: options.maxPlatformCalls, mirror: options.mirror });
     this.parseOptions = this.#limits.parseOptions;
     this.validationRules = [...(options.introspection ? [] : [refuseIntrospection]), ...this.#limits.validationRules];
   }
@@ -101,9 +101,12 @@ export class RequestPipeline {
     if (operation.operation === 'mutation') context.scope.priority = 'mutation';
   }
 
-  /** The refusal of an operation that passed validation, by its estimated cost or platform calls; else undefined. */
-  refusal(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): GraphQLError | undefined {
-    return this.#limits.refusal(this.schema, document, operation, variables);
+  /**
+   * The refusal of an operation that passed validation, by its estimated cost or platform calls; else undefined. One
+   * that fits only once the mirror is READY waits for it, up to the request's deadline.
+   */
+  refusal(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, context: GatewayContext): Promise<GraphQLError | undefined> {
+    return this.#limits.refusal(this.schema, document, operation, variables, context.scope.deadline);
   }
 
   /** What a client sees of an error, over any transport. */
@@ -124,7 +127,7 @@ export class RequestPipeline {
   }
 
   /** Parses, validates and checks one operation for a transport other than Apollo's, as Apollo does. */
-  prepare(request: OperationRequest, caller: Caller): PreparedOperation | { errors: readonly GraphQLError[] } {
+  async prepare(request: OperationRequest, caller: Caller): Promise<PreparedOperation | { errors: readonly GraphQLError[] }> {
     const record: RequestRecord = { requestId: randomUUID(), errorCodes: [] };
     const refused = (code: string, errors: readonly GraphQLError[]) => {
       const coded = errors.map((error) => withCode(error, code));
@@ -143,13 +146,14 @@ export class RequestPipeline {
     const operation = getOperationAST(document, request.operationName);
     if (!operation) return refused('OPERATION_RESOLUTION_FAILURE', [noOperation(document, request.operationName)]);
     const variables = request.variables ?? {};
-    const refusal = this.refusal(document, operation, variables);
+    // The context first, as Apollo makes it: its deadline bounds a wait for the mirror.
+    const contextValue = this.context(caller, record);
+    this.scope(contextValue, operation);
+    const refusal = await this.refusal(document, operation, variables, contextValue);
     if (refusal) return refused(String(refusal.extensions.code), [refusal]);
     // Apollo finds these as it executes; here they are found first, and answered with the same code.
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) return refused('BAD_USER_INPUT', coerced.errors);
-    const contextValue = this.context(caller, record);
-    this.scope(contextValue, operation);
     return { operation, args: { schema: this.schema, document, variableValues: variables, operationName: request.operationName, contextValue } };
   }
 

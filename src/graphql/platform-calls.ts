@@ -44,6 +44,7 @@ export const PLATFORM_CALLS: Readonly<Record<string, CallEstimate>> = {
   'BatchTask.details': { pageSize: pages(ENDPOINTS.batchTaskDetails) },
   'BatchTask.devices': { perItem: 1, mirrored: true },
   'BatchTaskDetail.device': { perItem: 1, mirrored: true },
-  // The members' ids, then each member device.
+  // The members' ids, then each member device. Mirrored: a group whose members the backfill has not read yet costs
+  // one call (up to 1,000 members), once.
   'DeviceGroup.devices': { pageSize: pages(ENDPOINTS.deviceGroupMembers), perItem: 1, mirrored: true },
 };

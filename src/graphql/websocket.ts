@@ -66,17 +66,19 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
           return false;
         }
       },
-      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const connection = connectionOf(ctx.extra);
         if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return refuse(`at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations at once on one connection`, { code: 'BAD_REQUEST' });
         }
         const caller = connection.caller;
         if (!caller) return refuse('not authenticated', { code: 'UNAUTHENTICATED' });
-        const prepared = pipeline.prepare(payload, caller);
-        if ('errors' in prepared) return prepared.errors;
+        // Counted while it is prepared (which may wait for the mirror), so the operations at once stay bounded.
         connection.subscriptions.add(id);
-        return prepared.args;
+        const prepared = await pipeline.prepare(payload, caller);
+        if (!('errors' in prepared)) return prepared.args;
+        connection.subscriptions.delete(id);
+        return prepared.errors;
       },
       execute: pipeline.execute,
       subscribe: pipeline.subscribe,

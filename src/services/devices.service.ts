@@ -4,10 +4,11 @@
  */
 import DataLoader from 'dataloader';
 import type { DevicesApi } from '../datasources/devices.api.js';
+import type { PackagesApi } from '../datasources/packages.api.js';
 import type { Device, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/devices.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
-import { mirroredFirst, readyMirror } from './mirror-access.js';
+import { groupMembersHeld, mirroredFirst, readyMirror } from './mirror-access.js';
 
 export class DevicesService {
   readonly #byId = new DataLoader<string, Device | null>(async (ids) =>
@@ -17,6 +18,10 @@ export class DevicesService {
   constructor(
     private readonly api: DevicesApi,
     private readonly appId: string,
+    /** The request's: the fleet's questions wait for the mirror's first sync up to it. */
+    private readonly deadline: number,
+    /** A group's members, when a filter needs them before the mirror has read them. */
+    private readonly groups: PackagesApi,
     private readonly mirror?: Mirror,
   ) {}
 
@@ -41,10 +46,17 @@ export class DevicesService {
   }
 
   async fleet(filter: DeviceFilter, order: DeviceOrder, window: ListWindow): Promise<Page<Device>> {
-    return (await readyMirror(this.mirror, 'Fleet queries')).repo.devices.fleet(filter, order, window);
+    return (await this.fleetMirror(filter)).repo.devices.fleet(filter, order, window);
   }
 
   async summary(filter: DeviceFilter): Promise<FleetSummary> {
-    return (await readyMirror(this.mirror, 'Fleet queries')).repo.devices.fleetSummary(filter);
+    return (await this.fleetMirror(filter)).repo.devices.fleetSummary(filter);
+  }
+
+  /** The mirror, READY and holding what the filter needs. */
+  private async fleetMirror(filter: DeviceFilter): Promise<Mirror> {
+    const mirror = await readyMirror(this.mirror, 'Fleet queries', this.deadline);
+    if (filter.groupId !== undefined) await groupMembersHeld(mirror, filter.groupId, this.groups);
+    return mirror;
   }
 }

@@ -45,7 +45,7 @@ export function servicesFor(deps: ServiceDependencies, scope: RequestScope): Ser
   const { mirror, idempotency } = deps;
   const appId = deps.platform.client.appId;
   const upgradeTasks = new UpgradeTasksService(apis.upgradeTasks, idempotency, mirror);
-  const devices = new DevicesService(apis.devices, appId, mirror);
+  const devices = new DevicesService(apis.devices, appId, scope.deadline, apis.packages, mirror);
   const packages = new PackagesService(apis.packages, devices, mirror);
   return {
     upgradeTasks,

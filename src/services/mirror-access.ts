@@ -1,5 +1,7 @@
 /** What services share about the mirror: the one check that it is on (or ready), and reads that try it first. */
+import type { PackagesApi } from '../datasources/packages.api.js';
 import { mirrorOff, UnavailableError } from '../domain/errors.js';
+import { readGroupMembers } from '../sync/full-sync.js';
 import type { Mirror } from '../sync/mirror.js';
 
 /** The mirror, on: MIRROR_UNAVAILABLE when MIRROR_BUDGET_SHARE=0. */
@@ -8,10 +10,10 @@ export function mirrorOn(mirror: Mirror | undefined, what: string): Mirror {
   return mirror;
 }
 
-/** The mirror, once its first full sync is complete. */
-export async function readyMirror(mirror: Mirror | undefined, what: string): Promise<Mirror> {
+/** The mirror, once it is READY: a request that comes during its first sync waits for it up to `deadline`. */
+export async function readyMirror(mirror: Mirror | undefined, what: string, deadline: number): Promise<Mirror> {
   const on = mirrorOn(mirror, what);
-  if (!on.ready) {
+  if (!(await on.readyBy(deadline))) {
     const { state, devices } = await on.status();
     throw new UnavailableError('MIRROR_UNAVAILABLE', `The fleet mirror is still syncing (${state}, ${devices} devices so far); ask again shortly (query mirror for its state).`, { state });
   }
@@ -31,4 +33,15 @@ export async function mirroredFirst<V>(
   const read = new Map<string, V | null>();
   if (missing.length > 0) (await readMissing(missing)).forEach((value, i) => read.set(missing[i] as string, value));
   return ids.map((id) => mirrored?.get(id) ?? read.get(id) ?? null);
+}
+
+/**
+ * Makes sure the mirror holds a group's members before a question that needs them is answered from it: until the
+ * backfill has read them, they are read from the platform now, within the caller's budget, and handed to the sync to
+ * keep. A group the mirror does not know is left alone (it matches no device).
+ */
+export async function groupMembersHeld(mirror: Mirror, groupId: string, api: PackagesApi): Promise<void> {
+  const held = await mirror.repo.packages.group(groupId);
+  if (!held || held.membersSyncedAt !== undefined) return;
+  await mirror.learnGroupMembers(groupId, () => readGroupMembers(api, held.group));
 }

@@ -7,6 +7,7 @@ import type { DeviceGroup, UpgradePackage, UpgradePackageFilter } from '../domai
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import type { DevicesService } from './devices.service.js';
+import { groupMembersHeld } from './mirror-access.js';
 
 export class PackagesService {
   readonly #byId = new DataLoader<string, UpgradePackage | null>((ids) => lookupEach(ids, (id) => this.findOne(id)));
@@ -33,14 +34,23 @@ export class PackagesService {
     return this.mirror?.ready ? this.mirror.repo.packages.groups(window) : this.api.groups(window);
   }
 
-  /** A group's members (a device that no longer exists is left out); the first failed lookup fails the page. */
+  /**
+   * A group's members (a device that no longer exists is left out); the first failed lookup fails the page. Once the
+   * mirror is READY, from the mirror (which reads them first if its backfill has not yet).
+   */
   async members(groupId: string, window: ListWindow): Promise<Page<Device>> {
+    if (this.mirror?.ready) await this.membersHeld(groupId);
     const mirrored = this.mirror?.ready ? await this.mirror.repo.packages.groupMemberIds(groupId, window) : undefined;
     const ids = mirrored ?? (await this.api.groupMemberIds(groupId, window));
     const devices = await this.devices.findMany(ids.items);
     const failure = devices.find((d) => d instanceof Error);
     if (failure) throw failure;
     return { totalCount: ids.totalCount, items: devices.filter((d): d is Device => d !== null && !(d instanceof Error)) };
+  }
+
+  /** Makes sure the mirror holds a group's members (see groupMembersHeld); nothing without the mirror. */
+  async membersHeld(groupId: string): Promise<void> {
+    if (this.mirror) await groupMembersHeld(this.mirror, groupId, this.api);
   }
 
   private async findOne(id: string): Promise<UpgradePackage | null> {

@@ -150,7 +150,7 @@ export class RolloutService {
   /** The rollout to store, or every problem with the command (BAD_USER_INPUT with field paths). */
   private async checked(command: CreateRolloutCommand, caller: Caller, sourceOperationId: string | null): Promise<Parameters<RolloutRepository['insert']>[0]> {
     // Rollouts choose and watch their devices through the mirror.
-    await readyMirror(this.mirror, 'Rollouts');
+    await readyMirror(this.mirror, 'Rollouts', caller.scope.deadline);
     const violations: Violation[] = [];
     const add = (path: string, rule: string, message: string) => violations.push({ path, rule, message });
     const { deviceIds: given, filter } = command.targets;
@@ -164,6 +164,7 @@ export class RolloutService {
       });
       deviceIds = [...seen];
     } else if (filter !== undefined) {
+      if (filter.groupId !== undefined) await caller.packages.membersHeld(filter.groupId);
       deviceIds = await this.mirror.repo.devices.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
       if (deviceIds.length === 0) add('input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
     }

@@ -3,7 +3,7 @@ import type { ListWindow, Page } from '../domain/values.js';
 import { revive, time, type Mirrored } from './mirrored.js';
 import type { StoreDb } from './schema.js';
 
-/** The mirrored upgrade packages and device groups (with their members). */
+/** The mirrored upgrade packages and device groups (with their members, once read). */
 export class PackagesRepository {
   constructor(private readonly db: StoreDb) {}
 
@@ -41,23 +41,49 @@ export class PackagesRepository {
     return { totalCount: matching.length, items: matching.slice(window.start, window.start + window.count) };
   }
 
-  /** One group as just read, with all its members (a sync holds one group's members at a time, not the fleet's). */
-  async putGroup(group: DeviceGroup, position: number, memberIds: readonly string[], syncedAt: number, round: number): Promise<void> {
+  /** The groups as just listed, in the platform's order; the members already held are kept until read again. */
+  async putGroups(groups: readonly DeviceGroup[], syncedAt: number, round: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('mirror_group_members').where('group_id', '=', group.id).execute();
-      await tx
-        .insertInto('mirror_groups')
-        .values({ id: group.id, position, data: JSON.stringify(group), synced_at: syncedAt, sync_round: round })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ position, data: JSON.stringify(group), synced_at: syncedAt, sync_round: round }))
-        .execute();
+      for (const [position, group] of groups.entries()) {
+        const row = { position, data: JSON.stringify(group), synced_at: syncedAt, sync_round: round };
+        await tx.insertInto('mirror_groups').values({ id: group.id, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+      }
+    });
+  }
+
+  /** A group's members as just read, all of them; false (nothing kept) when the mirror does not hold the group. */
+  async putGroupMembers(groupId: string, memberIds: readonly string[], syncedAt: number): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const updated = await tx.updateTable('mirror_groups').set({ members_synced_at: syncedAt }).where('id', '=', groupId).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) return false;
+      await tx.deleteFrom('mirror_group_members').where('group_id', '=', groupId).execute();
       const members = [...new Set(memberIds)];
       for (let start = 0; start < members.length; start += 500) {
         await tx
           .insertInto('mirror_group_members')
-          .values(members.slice(start, start + 500).map((device_id, i) => ({ group_id: group.id, position: start + i, device_id })))
+          .values(members.slice(start, start + 500).map((device_id, i) => ({ group_id: groupId, position: start + i, device_id })))
           .execute();
       }
+      return true;
     });
+  }
+
+  /** A held group, and whether its members are (when they were read); undefined when the mirror does not hold it. */
+  async group(id: string): Promise<{ group: DeviceGroup; membersSyncedAt: number | undefined } | undefined> {
+    const row = await this.db.selectFrom('mirror_groups').select(['data', 'synced_at', 'members_synced_at']).where('id', '=', id).executeTakeFirst();
+    return row && { group: revive<DeviceGroup>(row), membersSyncedAt: row.members_synced_at ?? undefined };
+  }
+
+  /** Groups whose members were never read, or not since the group was last listed, in the platform's order. */
+  async groupsDueMembers(limit: number): Promise<DeviceGroup[]> {
+    const rows = await this.db
+      .selectFrom('mirror_groups')
+      .select(['data', 'synced_at'])
+      .where((eb) => eb.or([eb('members_synced_at', 'is', null), eb('members_synced_at', '<', eb.ref('synced_at'))]))
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => revive<DeviceGroup>(r));
   }
 
   /** After a complete pass over the platform's groups: those it no longer lists are gone, with their members. */
@@ -76,9 +102,10 @@ export class PackagesRepository {
     return { totalCount: Number(total.n), items: rows.map((r) => revive<DeviceGroup>(r)) };
   }
 
+  /** Undefined when the mirror does not hold the group's members (nor the group). */
   async groupMemberIds(groupId: string, window: ListWindow): Promise<Page<string> | undefined> {
-    const group = await this.db.selectFrom('mirror_groups').select('id').where('id', '=', groupId).executeTakeFirst();
-    if (!group) return undefined;
+    const group = await this.db.selectFrom('mirror_groups').select('members_synced_at').where('id', '=', groupId).executeTakeFirst();
+    if (!group || group.members_synced_at === null) return undefined;
     const base = this.db.selectFrom('mirror_group_members').where('group_id', '=', groupId);
     const [total, rows] = await Promise.all([
       base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),

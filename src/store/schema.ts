@@ -97,6 +97,8 @@ export interface MirrorGroupTable {
   data: string;
   synced_at: number;
   sync_round: number;
+  /** When its members were last read; null until they are (migration 0005). */
+  members_synced_at: number | null;
 }
 
 export interface MirrorGroupMemberTable {

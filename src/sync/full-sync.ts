@@ -1,10 +1,12 @@
 /**
- * One pass over everything the platform lists (packages, groups with their members, devices, tasks), in the largest
- * pages each endpoint serves. The cursor is kept after every page, so a restart resumes where the pass stood; what the
- * platform no longer lists is dropped once the pass is complete.
+ * One pass over everything the platform lists (packages, groups, devices, tasks), in the largest pages each endpoint
+ * serves. The cursor is kept after every page, so a restart resumes where the pass stood; what the platform no longer
+ * lists is dropped once the pass is complete. Groups' members are read apart, after the mirror is READY (backfill.ts).
  */
 import type { PlatformApis } from '../datasources/index.js';
+import type { PackagesApi } from '../datasources/packages.api.js';
 import { ENDPOINTS, pageLimit } from '../datasources/platform/endpoints.js';
+import type { DeviceGroup } from '../domain/packages.js';
 import type { MirrorRepositories } from '../store/index.js';
 
 const STEPS = ['packages', 'groups', 'devices', 'operations'] as const;
@@ -25,8 +27,11 @@ interface SyncCursor {
   startedAt: number;
 }
 
-/** Runs (or resumes) the pass; returns when it completed, or undefined when `closed` stopped it part-way. */
-export async function fullSync(repo: MirrorRepositories, apis: PlatformApis, closed: () => boolean): Promise<number | undefined> {
+/**
+ * Runs (or resumes) the pass; returns when it completed, or undefined when `closed` stopped it part-way. `pace`, when
+ * given, is waited for before each page (a re-sync keeps the mirror's steady pace).
+ */
+export async function fullSync(repo: MirrorRepositories, apis: PlatformApis, closed: () => boolean, pace?: () => Promise<void>): Promise<number | undefined> {
   const { syncState } = repo;
   const saved = await syncState.meta('sync.cursor');
   let cursor: SyncCursor = saved ? (JSON.parse(saved) as SyncCursor) : { round: Number((await syncState.meta('sync.round')) ?? 0) + 1, step: STEPS[0], page: 0, startedAt: Date.now() };
@@ -34,12 +39,13 @@ export async function fullSync(repo: MirrorRepositories, apis: PlatformApis, clo
     const step = STEPS[s] as SyncCursor['step'];
     const size = PAGE[step];
     for (let page = step === cursor.step ? cursor.page : 0; ; page++) {
+      await pace?.();
+      if (closed()) return undefined;
       const total = await syncPage(repo, apis, step, { start: page * size, count: size }, cursor.round);
       const done = (page + 1) * size >= total;
       cursor = done ? { ...cursor, step: STEPS[s + 1] ?? step, page: 0 } : { ...cursor, step, page: page + 1 };
       await syncState.setMeta('sync.cursor', JSON.stringify(cursor));
       if (done) break;
-      if (closed()) return undefined;
     }
   }
   await repo.devices.dropDevicesBefore(cursor.round, cursor.startedAt);
@@ -60,12 +66,9 @@ async function syncPage(repo: MirrorRepositories, apis: PlatformApis, step: Sync
     return listed.totalCount;
   }
   if (step === 'groups') {
-    // Groups are few (one page); their members are read with them, one group's at a time.
+    // Groups are few (one page); their members are read after READY, or on demand.
     const listed = await apis.packages.groups({ start: 0, count: PAGE.groups });
-    for (const [position, group] of listed.items.entries()) {
-      const members = await apis.packages.groupMemberIds(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? GROUP_MEMBERS_UNSIZED) });
-      await repo.packages.putGroup(group, position, members.items, Date.now(), round);
-    }
+    await repo.packages.putGroups(listed.items, now, round);
     await repo.packages.dropGroupsBefore(round);
     return 0;
   }
@@ -77,4 +80,12 @@ async function syncPage(repo: MirrorRepositories, apis: PlatformApis, step: Sync
   const listed = await apis.upgradeTasks.list({}, window);
   await repo.upgradeTasks.putOperations(listed.items, now, round);
   return listed.totalCount;
+}
+
+/** All of a group's member ids, in as few pages as its size allows (one for most groups). */
+export async function readGroupMembers(api: PackagesApi, group: DeviceGroup): Promise<string[]> {
+  const first = await api.groupMemberIds(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? GROUP_MEMBERS_UNSIZED) });
+  if (first.totalCount <= first.items.length) return first.items;
+  const rest = await api.groupMemberIds(group.id, { start: first.items.length, count: first.totalCount - first.items.length });
+  return [...first.items, ...rest.items];
 }

@@ -1,8 +1,12 @@
 /**
- * The fleet mirror: keeps the store in step with the platform, so that reads need no platform call. A full sync
- * lists everything in the largest pages each endpoint serves (resumable after a restart), then reads the subtasks of
- * every task, newest first; a short poll of the newest tasks finds new ones and status changes; the platform's
- * notifications (both subscription APIs) move devices and subtasks as they change. Every change is published.
+ * The fleet mirror: keeps the store in step with the platform, so that reads need no platform call. The first full
+ * sync lists everything in the largest pages each endpoint serves (resumable after a restart) and reads the newest
+ * tasks' subtasks: then it is READY, having asked first for what a dashboard needs. The rest (groups' members, the
+ * other tasks' subtasks) is backfilled at a steady pace; a short poll of the newest tasks finds new ones and status
+ * changes; the platform's notifications (both subscription APIs) move devices and subtasks as they change. Every
+ * change is published. Until READY the mirror may use its whole share of the call budget (a hard cap of every
+ * window); after, it keeps below a part of it, so a window its first sync filled is left alone until those calls
+ * leave it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -12,6 +16,7 @@ import type { Normalizer } from '../datasources/normalize.js';
 import type { MirrorCounts, MirrorState, MirrorStatus, NotificationCounts } from '../domain/health.js';
 import type { Logger } from '../logging/logger.js';
 import type { MirrorRepositories } from '../store/index.js';
+import { Backfill, Pace } from './backfill.js';
 import { BatchWatches } from './batch-watches.js';
 import type { MirrorEvents } from './events.js';
 import type { BatchTask } from '../domain/batch-tasks.js';
@@ -23,8 +28,13 @@ import { TaskSync } from './tasks.js';
 
 export interface MirrorOptions {
   repo: MirrorRepositories;
-  /** The platform, as the mirror's own client (its calls are budgeted under its share). */
-  apis: PlatformApis;
+  /**
+   * The platform as the mirror's own client (its calls are budgeted under its share, a hard cap), each call going
+   * only while the mirror holds less than `share` of the budget's window.
+   */
+  platform(share: number): PlatformApis;
+  /** The call budget that `budgetShare` is a share of. */
+  budget: { calls: number; windowSeconds: number };
   normalizer: Normalizer;
   logger: Logger;
   appId: string;
@@ -46,18 +56,27 @@ export interface MirrorOptions {
 export type Reception = 'taken' | 'refused' | 'unavailable';
 
 
-/** The newest tasks whose subtasks must be in the mirror before it answers lists (a dashboard's worth and more). */
-const READY_TASKS = 30;
+/** The newest tasks whose subtasks must be in the mirror before it answers lists: what a dashboard shows. */
+const READY_TASKS = 20;
+/**
+ * After READY, the part of its share the mirror keeps below (polls, repairs, re-syncs, backfill alike): its first
+ * sync's calls leave the window before anything else is read, and a burst of repairs stays within the share.
+ */
+const STEADY_PART = 0.8;
+/** The backfill's and re-syncs' pace, as a part of the mirror's share a window: the rest is left to polls and repairs. */
+const BACKFILL_PART = 0.6;
+/** When the mirror first got READY (kept in the store). */
+const READY_AT = 'sync.readyAt';
 const DEFAULT_POLL_SECONDS = 30;
 /** How often a replica that does not sync looks at what the syncing one did (and whether it must take over). */
 const FOLLOWER_LOOK_MS = 2_000;
-/** Tasks whose subtasks one turn of the loop reads. */
-const FOLLOW_BATCH = 10;
 
 export class Mirror {
   readonly events = new EventEmitter<MirrorEvents>();
   readonly repo: MirrorRepositories;
   #ready = false;
+  #markReady: () => void = () => undefined;
+  readonly #becameReady = new Promise<void>((resolve) => (this.#markReady = resolve));
   #syncing = false;
   #closed = false;
   #lastFullSyncAt: number | undefined;
@@ -76,14 +95,36 @@ export class Mirror {
   #counts: MirrorCounts | undefined;
   readonly #tasks: TaskSync;
   readonly #batchWatches: BatchWatches;
+  /** The platform at the mirror's whole share (until READY), and at its steady part of it (after). */
+  readonly #firstSyncApis: PlatformApis;
+  readonly #steadyApis: PlatformApis;
+  readonly #pace: Pace;
+  readonly #backfill: Backfill;
+  readonly #stopped = new AbortController();
 
   constructor(private readonly options: MirrorOptions) {
     this.repo = options.repo;
     this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
-    const { apis, logger, replicas } = options;
-    this.#tasks = new TaskSync({ repo: this.repo, apis, events: this.events, logger, pollMs: this.#pollMs });
+    const { logger, replicas, budgetShare, budget } = options;
+    this.#firstSyncApis = options.platform(budgetShare);
+    this.#steadyApis = options.platform(budgetShare * STEADY_PART);
+    const backfillCalls = Math.max(1, Math.floor(budgetShare * budget.calls * BACKFILL_PART));
+    this.#pace = new Pace((budget.windowSeconds * 1000) / backfillCalls, this.#stopped.signal);
+    const current = () => this.#apis;
+    this.#tasks = new TaskSync({
+      repo: this.repo,
+      get apis() {
+        return current();
+      },
+      events: this.events,
+      logger,
+      pollMs: this.#pollMs,
+    });
+    this.#backfill = new Backfill({ repo: this.repo, apis: this.#steadyApis, tasks: this.#tasks, pace: this.#pace, closed: () => this.#closed });
     this.#batchWatches = new BatchWatches({
-      apis,
+      get apis() {
+        return current();
+      },
       logger,
       pollMs: this.#pollMs,
       learned: (task) => this.learnedBatchTask(task),
@@ -92,9 +133,34 @@ export class Mirror {
     });
   }
 
-  /** Whether lists may be answered from the mirror: one full sync has completed (now or before a restart). */
+  /**
+   * Whether lists may be answered from the mirror: one full sync and the newest tasks' subtasks are in (now or
+   * before a restart).
+   */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /** Resolves true once the mirror is READY, false when it is not by `deadline`. */
+  async readyBy(deadline: number): Promise<boolean> {
+    if (this.#ready) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+    try {
+      return await Promise.race([this.#becameReady.then(() => true), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The platform as the mirror's client: its whole share until READY, its steady part of it after. */
+  get #apis(): PlatformApis {
+    return this.#ready ? this.#steadyApis : this.#firstSyncApis;
+  }
+
+  #setReady(): void {
+    this.#ready = true;
+    this.#markReady();
   }
 
   get push(): boolean {
@@ -129,7 +195,7 @@ export class Mirror {
     this.#secret = await this.repo.syncState.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
     const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
-    this.#ready = this.#lastFullSyncAt !== undefined;
+    if ((await this.repo.syncState.meta(READY_AT)) !== undefined) this.#setReady();
     this.#loop = this.run();
   }
 
@@ -141,6 +207,11 @@ export class Mirror {
     return this.#batchWatches.watch(id);
   }
 
+  /** A group's members as a request reads them from the platform, before the backfill has: kept (see Backfill). */
+  learnGroupMembers(groupId: string, read: () => Promise<readonly string[]>): Promise<void> {
+    return this.#backfill.learnGroupMembers(groupId, read);
+  }
+
   /** A batch task as just read from the platform (which cannot list them): kept for `batchTasks`. */
   async learnedBatchTask(task: BatchTask): Promise<void> {
     await this.repo.batchTasks.putBatchTask(task, task.syncedAt === undefined ? Date.now() : Date.parse(task.syncedAt));
@@ -150,6 +221,7 @@ export class Mirror {
     this.#closed = true;
     this.#batchWatches.close();
     this.#wake?.abort();
+    this.#stopped.abort();
     await this.#loop;
     await this.#applier?.close();
   }
@@ -251,10 +323,14 @@ export class Mirror {
     else await this.#tasks.apply(change, at);
   }
 
-  /** The loop: subscribe, full sync when due, follow tasks' subtasks, poll the newest tasks; never throws. */
+  /**
+   * The loop: subscribe, the first full sync and the newest tasks' subtasks (READY), then the poll of the newest tasks
+   * when due, a turn of the backfill, and a full sync again when due; never throws.
+   */
   private async run(): Promise<void> {
     let lastPoll = 0;
     let leading = false;
+    let backfilling = true;
     while (!this.#closed) {
       try {
         if (this.options.replicas && !this.options.replicas.sync.held) {
@@ -266,13 +342,23 @@ export class Mirror {
         // Taking the sync over subscribes again, as a start does: the platform may have lost the subscriptions.
         if (this.#publicUrl && (!this.push || !leading)) await this.subscribe();
         leading = true;
-        if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) await this.syncAll();
+        if (this.#lastFullSyncAt === undefined || Date.now() - this.#lastFullSyncAt >= this.options.fullSyncMinutes * 60_000) {
+          // It lists the newest tasks too.
+          if (await this.syncAll()) {
+            lastPoll = Date.now();
+            backfilling = true;
+            this.#backfill.relisted();
+          }
+        }
+        if (!this.#ready && this.#lastFullSyncAt !== undefined) await this.becomeReady();
         if (Date.now() - lastPoll >= this.#pollMs) {
           await this.#tasks.pollNewest();
           lastPoll = Date.now();
         }
-        const more = await this.#tasks.follow(FOLLOW_BATCH, this.push, () => this.#closed);
-        if (!this.#ready && this.#lastFullSyncAt !== undefined) this.#ready = true;
+        const more = await this.#backfill.turn(this.push);
+        if (backfilling && !more) this.options.logger.info(await this.repo.syncState.counts(), 'mirror backfill complete');
+        // Once a sync round: reads of tasks that end later are no backfill.
+        backfilling &&= more;
         this.#problem = undefined;
         if (!more) await this.pause(this.#pollMs - (Date.now() - lastPoll));
       } catch (error) {
@@ -296,11 +382,11 @@ export class Mirror {
     const url = `${this.#publicUrl?.replace(/\/$/, '')}${this.receiverPath}`;
     const subscribed: string[] = [];
     for (const type of MANAGEMENT_TYPES) {
-      await this.options.apis.subscriptions.subscribeManagement(type, url);
+      await this.#apis.subscriptions.subscribeManagement(type, url);
       subscribed.push(type);
     }
     for (const type of SERVICE_TYPES) {
-      await this.options.apis.subscriptions.subscribe(type, url);
+      await this.#apis.subscriptions.subscribe(type, url);
       subscribed.push(type);
     }
     this.#subscribed = subscribed;
@@ -308,23 +394,33 @@ export class Mirror {
     this.options.logger.info({ types: subscribed.length }, 'subscribed to the platform notifications');
   }
 
-  /** A full sync, then the newest tasks' subtasks: lists are answered from the mirror once they are in. */
-  private async syncAll(): Promise<void> {
+  /** A full sync: the first at the mirror's whole share, later ones at the steady pace. True once it completed. */
+  private async syncAll(): Promise<boolean> {
+    const pace = this.#ready ? () => this.#pace.turn() : undefined;
     this.#syncing = true;
-    const completedAt = await fullSync(this.repo, this.options.apis, () => this.#closed);
-    if (completedAt === undefined) return;
+    const completedAt = await fullSync(this.repo, this.#apis, () => this.#closed, pace);
+    if (completedAt === undefined) return false;
     this.#lastFullSyncAt = completedAt;
     this.#syncing = false;
-    await this.#tasks.follow(READY_TASKS, this.push, () => this.#closed);
-    this.#ready = true;
     this.options.logger.info(await this.repo.syncState.counts(), 'mirror full sync complete');
+    return true;
+  }
+
+  /** The newest tasks' subtasks, what a dashboard shows: lists are answered from the mirror once they are in. */
+  private async becomeReady(): Promise<void> {
+    await this.#tasks.follow(READY_TASKS, this.push, () => this.#closed);
+    if (this.#closed) return;
+    // Kept: a restart, or another replica, is READY as this one is.
+    await this.repo.syncState.setMeta(READY_AT, String(Date.now()));
+    this.#setReady();
+    this.options.logger.info(await this.repo.syncState.counts(), 'mirror READY; the backfill goes on in the background');
   }
 
   /** Another replica syncs: what it did is in the store. */
   private async learnFromLeader(): Promise<void> {
     const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
-    this.#ready ||= this.#lastFullSyncAt !== undefined;
+    if (!this.#ready && (await this.repo.syncState.meta(READY_AT)) !== undefined) this.#setReady();
     this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.syncState.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
   }
 }

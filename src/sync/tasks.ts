@@ -85,9 +85,9 @@ export class TaskSync {
 
   /**
    * Reads the subtasks of the tasks that need it, newest first: never read, ended since they were read, or (without
-   * push) still running. True when more remain.
+   * push) still running. `pace`, when given, is waited for before each task's read (its pages). True when more remain.
    */
-  async follow(limit: number, push: boolean, closed: () => boolean): Promise<boolean> {
+  async follow(limit: number, push: boolean, closed: () => boolean, pace?: (calls: number) => Promise<void>): Promise<boolean> {
     const { repo, apis, events, pollMs } = this.options;
     // With push, notifications move running tasks' subtasks: they are read again only once the task has ended.
     // Without, one read per poll interval serves every subscriber of the task.
@@ -98,6 +98,8 @@ export class TaskSync {
       if (!operation) continue;
       const total = operation.stats.total;
       const window = { start: 0, count: Math.max(1, total) };
+      await pace?.(Math.ceil(window.count / pageLimit(ENDPOINTS.subOperations)));
+      if (closed()) return false;
       const known = new Map((await repo.upgradeTasks.subtasks(id, undefined, window))?.items.map((s) => [s.id, s.status]) ?? []);
       const sentAt = Date.now();
       const page = await apis.upgradeTasks.subtasks(id, undefined, window, total);

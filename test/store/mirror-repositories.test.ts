@@ -107,7 +107,14 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
       1_000,
       1,
     );
-    await mirror.packages.putGroup({ id: 'g1', name: 'G' }, 0, ['2', '3', '2'], 1_000, 1);
+    await mirror.packages.putGroups([{ id: 'g1', name: 'G' }], 1_000, 1);
+    // Listed, its members not read yet: the mirror cannot say who they are.
+    expect(await mirror.packages.groupMemberIds('g1', { start: 0, count: 10 })).toBeUndefined();
+    expect(await mirror.packages.groupsDueMembers(10)).toEqual([expect.objectContaining({ id: 'g1' })]);
+    expect(await mirror.packages.putGroupMembers('g1', ['2', '3', '2'], 1_100)).toBe(true);
+    expect(await mirror.packages.putGroupMembers('unknown', ['2'], 1_100)).toBe(false);
+    expect(await mirror.packages.groupsDueMembers(10)).toEqual([]);
+    expect(await mirror.packages.group('g1')).toMatchObject({ group: { id: 'g1' }, membersSyncedAt: 1_100 });
     const ids = async (filter: Parameters<typeof mirror.devices.fleet>[0]) => (await mirror.devices.fleet(filter, 'NAME', { start: 0, count: 10 })).items.map((d) => d.id);
     expect(await ids({})).toEqual(['2', '1', '4', '3']);
     expect(await ids({ deviceType: 'WaterMeter', fwVersionNot: 'V1.0.0' })).toEqual(['2', '3']);
@@ -115,10 +122,15 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect(await ids({ status: [] })).toEqual([]);
     expect(await ids({ groupId: 'g1' })).toEqual(['2', '3']);
     // The next sync round lists g2 only: g1 and its members go.
-    await mirror.packages.putGroup({ id: 'g2', name: 'H' }, 0, ['4'], 2_000, 2);
+    await mirror.packages.putGroups([{ id: 'g2', name: 'H' }], 2_000, 2);
+    await mirror.packages.putGroupMembers('g2', ['4'], 2_100);
     await mirror.packages.dropGroupsBefore(2);
     expect(await mirror.packages.groupMemberIds('g1', { start: 0, count: 10 })).toBeUndefined();
     expect(await ids({ groupId: 'g1' })).toEqual([]);
+    expect(await ids({ groupId: 'g2' })).toEqual(['4']);
+    // Listed again by a later round: its members are due again, and meanwhile still answered.
+    await mirror.packages.putGroups([{ id: 'g2', name: 'H' }], 3_000, 3);
+    expect((await mirror.packages.groupsDueMembers(10)).map((g) => g.id)).toEqual(['g2']);
     expect(await ids({ groupId: 'g2' })).toEqual(['4']);
     expect(await ids({ nameContains: 'A_%' })).toEqual(['3']);
     expect(await ids({ nameContains: 'ALP' })).toEqual(['2']);

@@ -62,6 +62,8 @@ export interface CallScope {
   requestId?: string;
   /** Who the calls are for: the call budget shares itself fairly between clients. */
   client?: string;
+  /** Background work keeping below its client's share: a call goes only while the client holds less of the window. */
+  share?: number;
 }
 
 /** Calls made for the gateway itself (health probes, background work) rather than for a client's request. */
@@ -178,11 +180,11 @@ export class PlatformClient {
    * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included).
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
-    const { deadline, priority, requestId, client = GATEWAY_CLIENT } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
+    const { deadline, priority, requestId, client = GATEWAY_CLIENT, share } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
     const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client });
+        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client, share });
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
@@ -232,7 +234,7 @@ export class PlatformClient {
   /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
   async #slot(endpoint: Endpoint, scope: CallScope): Promise<BudgetSlot | undefined> {
     try {
-      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT);
+      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT, scope.share);
     } catch (error) {
       if (error instanceof RateLimitedError) {
         this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId: scope.requestId });

@@ -3,8 +3,9 @@
  * never provokes the platform's throttle (1010009). The window is kept in the store's call ledger, so a restarted
  * gateway, and every replica on one PostgreSQL database, counts the calls already spent. This module is the queue in
  * front of it: mutations are served before queries; a client beyond its share of the budget waits while others
- * wait, and never takes the last slots of the window; a call that cannot get a slot before its request's deadline
- * fails at once with RATE_LIMITED instead of waiting in vain.
+ * wait, and never takes the last slots of the window; a background client (the mirror's sync) never holds more than
+ * its share of any window, waiting or not, since clients may come later in the same window; a call that cannot get a
+ * slot before its request's deadline fails at once with RATE_LIMITED instead of waiting in vain.
  */
 import type { BudgetUsage, TakeResult } from '../../domain/platform-session.js';
 
@@ -26,6 +27,8 @@ export interface RateBudgetOptions {
   clientShare: number;
   /** Other shares for named clients (the mirror's background sync). */
   sharesOf?: Readonly<Record<string, number>>;
+  /** Clients whose share is a hard cap of every window, whether or not anyone else waits: background work. */
+  background?: readonly string[];
   /** Waiting calls at most; more fail at once. */
   maxQueue?: number;
   /**
@@ -56,6 +59,10 @@ export class RateLimitedError extends Error {
 
 interface Waiter {
   client: string;
+  /** The most calls its client may hold in the window for this call to go. */
+  cap: number;
+  /** Its cap is hard: a background client's, or one the call asked for. */
+  hard: boolean;
   deadline: number;
   resolve: (slot: BudgetSlot) => void;
   reject: (error: Error) => void;
@@ -95,15 +102,22 @@ export class RateBudget {
     return this.queues.mutation.length + this.queues.query.length;
   }
 
-  /** Resolves when the call may go out; rejects with RateLimitedError when it cannot before `deadline`. */
-  acquire(priority: Priority, deadline: number, client: string): Promise<BudgetSlot> {
+  /**
+   * Resolves when the call may go out; rejects with RateLimitedError when it cannot before `deadline`. `share`: this
+   * call goes only while its client holds less than that share of the window (background work keeping below its own
+   * share), a hard cap like a background client's.
+   */
+  acquire(priority: Priority, deadline: number, client: string, share?: number): Promise<BudgetSlot> {
     const now = Date.now();
     if (this.closed || this.queueDepth >= this.maxQueue || (this.nextSlotAt > now && this.nextSlotAt > deadline)) {
       return Promise.reject(this.limited(now));
     }
     return new Promise<BudgetSlot>((resolve, reject) => {
+      const own = this.capOf(client);
       const waiter: Waiter = {
         client,
+        cap: share === undefined ? own : Math.min(own, this.sharedCalls(share)),
+        hard: share !== undefined || (this.options.background?.includes(client) ?? false),
         deadline,
         queuedAt: now,
         resolve,
@@ -192,24 +206,34 @@ export class RateBudget {
 
   /**
    * Who gets the next slot, given what the window holds: mutations first; within a class the first in line whose
-   * client is under its cap; a client over its cap only when nobody else waits, and never into the headroom.
+   * client is under its cap; a client over its cap only when no other client that could go waits, never into the
+   * headroom, and never one whose cap is hard.
    */
   private choose(usage: BudgetUsage): Waiter | undefined {
     const free = this.options.calls - usage.total;
     if (free <= 0) return undefined;
-    const waiting = this.queues.mutation.length > 0 ? this.queues.mutation : this.queues.query;
     const used = (w: Waiter) => usage.byClient.get(w.client) ?? 0;
-    const underCap = waiting.find((w) => used(w) < this.capOf(w.client));
+    // A call held at its hard cap waits for its client's own calls to leave the window: it holds nobody back meanwhile.
+    const mayGo = (queue: Waiter[]) => queue.filter((w) => !w.hard || used(w) < w.cap);
+    const mutations = mayGo(this.queues.mutation);
+    const queries = mayGo(this.queues.query);
+    const waiting = mutations.length > 0 ? mutations : queries;
+    const underCap = waiting.find((w) => used(w) < w.cap);
     if (underCap) return underCap;
-    const others = new Set([...this.queues.mutation, ...this.queues.query].map((w) => w.client));
-    if (others.size === 1 && free > this.headroom) return waiting[0];
+    // What is left waiting is over a soft cap.
+    const clients = new Set([...mutations, ...queries].map((w) => w.client));
+    if (clients.size === 1 && free > this.headroom) return waiting[0];
     return undefined;
   }
 
-  /** The most calls `client` may hold while others wait. */
+  /** The most calls `client` may hold while others wait (always, for a background client). */
   capOf(client: string): number {
     const share = this.options.sharesOf?.[client];
-    return share === undefined ? this.clientCap : Math.max(1, Math.floor(share * this.options.calls));
+    return share === undefined ? this.clientCap : this.sharedCalls(share);
+  }
+
+  private sharedCalls(share: number): number {
+    return Math.max(1, Math.floor(share * this.options.calls));
   }
 
   private grant(waiter: Waiter, id: string): void {

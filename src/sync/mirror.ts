@@ -8,7 +8,6 @@
  * window); after, it keeps below a part of it, so a window its first sync filled is left alone until those calls
  * leave it.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformApis } from '../datasources/index.js';
@@ -22,8 +21,8 @@ import type { MirrorEvents } from './events.js';
 import type { BatchTask } from '../domain/batch-tasks.js';
 import type { Operation } from '../domain/upgrade-tasks.js';
 import { fullSync } from './full-sync.js';
-import { NotificationApplier } from './applier.js';
-import { MANAGEMENT_TYPES, parseNotification, SERVICE_TYPES } from './notifications.js';
+import { Inbox, type Reception } from './inbox.js';
+import { MANAGEMENT_TYPES, SERVICE_TYPES } from './notifications.js';
 import { TaskSync } from './tasks.js';
 
 export interface MirrorOptions {
@@ -52,8 +51,6 @@ export interface MirrorOptions {
   journalDir?: string;
 }
 
-/** What became of a notification the receiver was given: the answer it gets (200, 400, 503). */
-export type Reception = 'taken' | 'refused' | 'unavailable';
 
 
 /** The newest tasks whose subtasks must be in the mirror before it answers lists: what a dashboard shows. */
@@ -80,20 +77,15 @@ export class Mirror {
   #syncing = false;
   #closed = false;
   #lastFullSyncAt: number | undefined;
-  #secret = '';
   #subscribed: string[] = [];
-  #received = 0;
-  #rejected = 0;
-  #lastReceivedAt: number | undefined;
   #loop: Promise<void> | undefined;
   #wake: AbortController | undefined;
   #problem: string | undefined;
   readonly #pollMs: number;
   #publicUrl: string | undefined;
-  #deferred = 0;
-  #applier: NotificationApplier | undefined;
   #counts: MirrorCounts | undefined;
   readonly #tasks: TaskSync;
+  readonly #inbox: Inbox;
   readonly #batchWatches: BatchWatches;
   /** The platform at the mirror's whole share (until READY), and at its steady part of it (after). */
   readonly #firstSyncApis: PlatformApis;
@@ -120,6 +112,7 @@ export class Mirror {
       logger,
       pollMs: this.#pollMs,
     });
+    this.#inbox = new Inbox({ syncState: this.repo.syncState, normalizer: options.normalizer, appId: options.appId, logger, journalDir: options.journalDir, apply: (change, at) => this.#tasks.apply(change, at) });
     this.#backfill = new Backfill({ repo: this.repo, apis: this.#steadyApis, tasks: this.#tasks, pace: this.#pace, closed: () => this.#closed });
     this.#batchWatches = new BatchWatches({
       get apis() {
@@ -169,30 +162,18 @@ export class Mirror {
 
   /** The path of the notification receiver (secret: the platform cannot sign what it sends). */
   get receiverPath(): string {
-    return `${RECEIVER_PREFIX}${this.#secret}`;
+    return this.#inbox.receiverPath;
   }
 
   /** Whether a receiver path's last segment is the secret (compared in constant time). */
   isReceiverSecret(presented: string): boolean {
-    const a = Buffer.from(presented);
-    const b = Buffer.from(this.#secret);
-    return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
+    return this.#inbox.isSecret(presented);
   }
 
   /** `publicUrl`: the gateway's base URL as the platform reaches it (unset: no push). */
   async start(publicUrl?: string): Promise<void> {
     this.#publicUrl = publicUrl;
-    // With push only: what a previous run took and did not apply goes first.
-    if (publicUrl) {
-      this.#applier = await NotificationApplier.start(this.options.journalDir, {
-        logger: this.options.logger,
-        apply: (body, at) => this.applyNotification(body, at),
-        storeAnswers: () => this.repo.syncState.meta('receiver.secret').then(() => true, () => false),
-      });
-    }
-    // Kept in the store: the platform's subscriptions go on pointing at the same URL after a restart, and every
-    // replica behind that URL knows the secret.
-    this.#secret = await this.repo.syncState.metaOrSet('receiver.secret', randomBytes(24).toString('base64url'));
+    await this.#inbox.start(publicUrl !== undefined);
     const last = await this.repo.syncState.meta('sync.lastFullAt');
     this.#lastFullSyncAt = last === undefined ? undefined : Number(last);
     if ((await this.repo.syncState.meta(READY_AT)) !== undefined) this.#setReady();
@@ -223,7 +204,7 @@ export class Mirror {
     this.#wake?.abort();
     this.#stopped.abort();
     await this.#loop;
-    await this.#applier?.close();
+    await this.#inbox.close();
   }
 
   async status(): Promise<MirrorStatus> {
@@ -238,6 +219,7 @@ export class Mirror {
     const periodMs = this.options.fullSyncMinutes * 60_000;
     const stale = this.#lastFullSyncAt !== undefined && !this.push && Date.now() - this.#lastFullSyncAt > periodMs + this.#pollMs;
     const state: MirrorState = this.#ready ? (stale ? 'STALE' : 'READY') : counts.devices + counts.operations > 0 || this.#syncing ? 'SYNCING' : 'EMPTY';
+    const inbox = this.#inbox.counts;
     const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
     return {
       state,
@@ -247,56 +229,28 @@ export class Mirror {
       budgetShare: this.options.budgetShare,
       notifications: {
         subscribed: [...this.#subscribed],
-        received: this.#received,
-        rejected: this.#rejected,
-        lastReceivedAt: iso(this.#lastReceivedAt),
-        pending: this.#applier?.journal.pending ?? 0,
-        oldestPendingAt: iso(this.#applier?.journal.oldestAt),
+        received: inbox.received,
+        rejected: inbox.rejected,
+        lastReceivedAt: iso(inbox.lastReceivedAt),
+        pending: inbox.pending,
+        oldestPendingAt: iso(inbox.oldestPendingAt),
       },
     };
   }
 
   /** The receiver's counters, read without the store. */
   get notificationCounts(): NotificationCounts {
-    const journal = this.#applier?.journal;
-    return {
-      received: this.#received,
-      rejected: this.#rejected,
-      deferred: this.#deferred,
-      discarded: this.#applier?.discarded ?? 0,
-      pending: journal?.pending ?? 0,
-      oldestPendingAt: journal?.oldestAt,
-    };
+    return this.#inbox.counts;
   }
 
-  /**
-   * Takes one notification: 'taken' once it is in the journal (written and fsync'd: the platform does not send again
-   * what it got a 200 for), 'refused' (and counted) when it is not one of ours, 'unavailable' when it could not be
-   * kept (the platform sends it again). The applier then applies it in order, whenever the store can take it.
-   */
-  async receive(body: unknown): Promise<Reception> {
-    const change = parseNotification(body, this.options.normalizer, this.options.appId);
-    if ('refused' in change) {
-      this.refuse(change.refused);
-      return 'refused';
-    }
-    const at = Date.now();
-    try {
-      if (!this.#applier) throw new Error('no notification journal: push is off');
-      await this.#applier.journal.append(body, at);
-    } catch (error) {
-      this.#deferred += 1;
-      this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'notification not taken: answered 503, the platform sends it again');
-      return 'unavailable';
-    }
-    this.#received += 1;
-    this.#lastReceivedAt = Math.max(this.#lastReceivedAt ?? 0, at);
-    return 'taken';
+  /** Takes one notification (see Inbox.receive); the applier applies it in order, whenever the store can take it. */
+  receive(body: unknown): Promise<Reception> {
+    return this.#inbox.receive(body);
   }
 
   /** Resolves once every notification taken so far is in the store. */
-  async applied(): Promise<void> {
-    await this.#applier?.journal.drained();
+  applied(): Promise<void> {
+    return this.#inbox.applied();
   }
 
   /**
@@ -312,15 +266,7 @@ export class Mirror {
 
   /** Counts a notification that was not applied (since this process started, as `received` is). */
   refuse(reason: string): void {
-    this.#rejected += 1;
-    this.options.logger.debug({ reason }, 'notification refused');
-  }
-
-  /** A journaled notification, read again as the receiver did (a newer gateway may read an older one differently). */
-  private async applyNotification(body: unknown, at: number): Promise<void> {
-    const change = parseNotification(body, this.options.normalizer, this.options.appId);
-    if ('refused' in change) this.options.logger.warn({ reason: change.refused }, 'journaled notification no longer accepted: skipped');
-    else await this.#tasks.apply(change, at);
+    this.#inbox.refuse(reason);
   }
 
   /**
@@ -424,9 +370,6 @@ export class Mirror {
     this.#subscribed = this.#publicUrl ? (JSON.parse((await this.repo.syncState.meta('receiver.subscribed')) ?? '[]') as string[]) : [];
   }
 }
-
-/** Where the notification receiver listens; the secret follows. */
-export const RECEIVER_PREFIX = '/mirror/notifications/';
 
 /** The mirror's call-budget client: its share of the budget is MIRROR_BUDGET_SHARE. */
 export const MIRROR_CLIENT = 'mirror';

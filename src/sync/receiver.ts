@@ -6,7 +6,8 @@
  * The store is not needed to answer; the mirror applies what the journal holds in order, as the store allows.
  */
 import express, { type Router } from 'express';
-import { RECEIVER_PREFIX, type Mirror, type Reception } from './mirror.js';
+import { RECEIVER_PREFIX, type Reception } from './inbox.js';
+import type { Mirror } from './mirror.js';
 
 const MAX_NOTIFICATION_BYTES = 64 * 1024;
 const STATUS: Record<Reception, number> = { taken: 200, refused: 400, unavailable: 503 };

@@ -194,10 +194,7 @@ export class PlatformClient {
     }
   }
 
-  /**
-   * A token the platform rejects (1010005: expired early, or superseded by another login of the same app) is
-   * replaced once and the call replayed; a second rejection is final.
-   */
+  /** A token the platform rejects (1010005: expired, or another login's) is replaced once; a second rejection is final. */
   async #callOnce(endpoint: Endpoint, options: SendOptions, scope: CallScope): Promise<unknown> {
     const { deadline, requestId } = scope;
     // While the platform is down there is nothing to spend the budget on: fail fast before taking a slot.

@@ -57,6 +57,18 @@ export class UpgradeTasksRepository {
     await this.putOperations([operation], at, round);
   }
 
+  /** After a complete pass over the platform's tasks: those it no longer lists are gone, with their subtasks. */
+  async dropOperationsBefore(round: number, startedAt: number): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const gone = (eb: ExpressionBuilder<StoreSchema, 'mirror_operations'>) => eb.and([eb('sync_round', '<', round), eb('synced_at', '<', startedAt)]);
+      const ids = tx.selectFrom('mirror_operations').select('id').where(gone);
+      await tx.deleteFrom('mirror_subtasks').where('operation_id', 'in', ids).execute();
+      await tx.deleteFrom('mirror_operation_devices').where('operation_id', 'in', ids).execute();
+      const dropped = await tx.deleteFrom('mirror_operations').where(gone).executeTakeFirst();
+      return Number(dropped.numDeletedRows);
+    });
+  }
+
   async operation(id: string): Promise<Mirrored<Operation> | undefined> {
     const row = await this.db.selectFrom('mirror_operations').select(['data', 'synced_at']).where('id', '=', id).executeTakeFirst();
     return row && revive<Operation>(row);

@@ -49,6 +49,7 @@ export async function fullSync(repo: MirrorRepositories, apis: PlatformApis, clo
     }
   }
   await repo.devices.dropDevicesBefore(cursor.round, cursor.startedAt);
+  await repo.upgradeTasks.dropOperationsBefore(cursor.round, cursor.startedAt);
   await repo.packages.dropPackagesBefore(cursor.round);
   const completedAt = Date.now();
   await syncState.setMeta('sync.round', String(cursor.round));

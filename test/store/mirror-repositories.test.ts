@@ -185,6 +185,19 @@ describe.each(ENGINES)('the mirror repository on %s', (engine) => {
     expect((await mirror.upgradeTasks.subtasks('new', undefined, { start: 0, count: 5 }))?.items.map((s) => s.status)).toEqual(['SUCCESS', 'TIMEOUT']);
   });
 
+  it('drops, after a complete pass, the tasks the platform no longer lists, with their subtasks', async () => {
+    const { mirror } = await fresh(engine);
+    await mirror.upgradeTasks.putOperations([operation('kept', '2026-01-01T00:00:00Z', ['d1']), operation('gone', '2026-01-02T00:00:00Z', ['d2'])], 1_000, 1);
+    await mirror.upgradeTasks.putSubtasks('gone', [subtask('g1', 'gone', 'd2')], 1_000);
+    // The second pass starts at 2,000 and lists only one of them; a task learned after it started stays.
+    await mirror.upgradeTasks.putOperations([operation('kept', '2026-01-01T00:00:00Z', ['d1'])], 2_500, 2);
+    await mirror.upgradeTasks.putCreated(operation('new', '2026-01-03T00:00:00Z', ['d3']), 2_600);
+    expect(await mirror.upgradeTasks.dropOperationsBefore(2, 2_000)).toBe(1);
+    expect((await mirror.upgradeTasks.operations({}, { start: 0, count: 5 })).items.map((o) => o.id)).toEqual(['new', 'kept']);
+    expect(await mirror.upgradeTasks.subtaskCounts('gone')).toEqual(new Map());
+    expect((await mirror.upgradeTasks.operations({ deviceId: 'd2' }, { start: 0, count: 5 })).totalCount).toBe(0);
+  });
+
   it('reads the same window of many tasks at once, with or without a status', async () => {
     const { mirror } = await fresh(engine);
     await mirror.upgradeTasks.putOperations([operation('a', '2026-01-01T00:00:00Z', ['d1', 'd2', 'd3']), operation('b', '2026-01-02T00:00:00Z', ['d4']), operation('c', '2026-01-03T00:00:00Z', ['d5'])], 1_000, 1);

@@ -27,8 +27,7 @@
  * gateway, a cost per subscription and notification that would load the process measured (and only the watched
  * devices, at most 20 per connection, would be measured). The poll adds up to POLL_MS to each lag.
  * Answer: the receiver's HTTP answer time (it answers once the notification is in its journal, fsync'd, before it
- * is applied). Gateway CPU: its utime + stime over the
- * run. BENCH_READY_TIMEOUT_SECONDS (default 900) bounds the wait for READY under the defaults.
+ * is applied). Gateway CPU: its utime + stime over the run. BENCH_READY_TIMEOUT_SECONDS (default 900) bounds the wait for READY under the defaults.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -102,6 +102,8 @@ export default defineConfig(
     rules: {
       // `const { omitted, ...rest } = x` is how a property is dropped from a copy; `omitted` is meant to be unused.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+      // A file past this has more than one concept in it (DESIGN §1).
+      'max-lines': ['error', { max: 400 }],
     },
   },
   layerScope,

@@ -1,95 +1,17 @@
 /** The platform's northbound endpoints (openapi.yaml paths), each validating like the platform documents. */
-import { errors, type PlatformError } from './errors.js';
+import { errors } from './errors.js';
 import { formatBatchDetail, formatBatchTask, formatDevice, formatGroup, formatOperation, formatPackage, formatSubtask } from './format.js';
-import type { App, Device } from './model.js';
+import type { Device } from './model.js';
 import type { Platform } from './platform.js';
-import { ALL_TYPES, CHANNELS, MANAGEMENT_TYPES, SERVICE_TYPES, type Subscription } from './subscriptions.js';
 import { parseCompact } from './time.js';
-import type { TokenStore } from './auth.js';
 import { isObject } from './json.js';
 import { HEX24 } from './upgrade-requests.js';
 import { statusAt } from './device-status.js';
+import { UUID, ok, oneOf, page, paging, targetApp, text, type PagingRule, type Route } from './route-kit.js';
+import { SUBSCRIPTION_ROUTES } from './subscription-routes.js';
 
-export interface PlatformRequest {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** Parsed JSON (or a form for login); MALFORMED_BODY when it did not parse. */
-  body: unknown;
-  /** The authenticated application ('' on the auth routes). */
-  appId: string;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-}
-
-export interface RouteContext {
-  platform: Platform;
-  tokens: TokenStore;
-}
-
-export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
-  template: string;
-  /** Login and refresh need no token and are not throttled. */
-  authenticated: boolean;
-  handle(request: PlatformRequest, context: RouteContext): Reply;
-}
-
-export const MALFORMED_BODY = Symbol('malformed body');
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ok = (body?: unknown): Reply => ({ status: 200, body });
-
-interface PagingRule {
-  max: number;
-  defaultSize: number;
-  malformed: () => PlatformError;
-  outOfRange: () => PlatformError;
-}
-
-function integer(query: URLSearchParams, name: string, malformed: () => PlatformError): number | undefined {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
-  if (!/^-?\d{1,9}$/.test(raw)) throw malformed();
-  return Number(raw);
-}
-
-function paging(query: URLSearchParams, rule: PagingRule): { pageNo: number; pageSize: number } {
-  const pageNo = integer(query, 'pageNo', rule.malformed) ?? 0;
-  const pageSize = integer(query, 'pageSize', rule.malformed) ?? rule.defaultSize;
-  if (pageNo < 0 || pageSize < 1 || pageSize > rule.max) throw rule.outOfRange();
-  return { pageNo, pageSize };
-}
-
-function page<T>(items: readonly T[], { pageNo, pageSize }: { pageNo: number; pageSize: number }): T[] {
-  return items.slice(pageNo * pageSize, (pageNo + 1) * pageSize);
-}
-
-function oneOf<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[], error: () => PlatformError): T | undefined {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
-  const found = allowed.find((a) => a === raw);
-  if (!found) throw error();
-  return found;
-}
-
-function text(query: URLSearchParams, name: string, max: number, error: () => PlatformError): string | undefined {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
-  if (raw.length > max) throw error();
-  return raw;
-}
-
-/** The app whose resources a call reads: the caller's, or an app that authorised it (`appId`/`accessAppId`). */
-function targetApp(platform: Platform, callerId: string, requested: string | null, status: number): string {
-  if (requested === null || requested === '' || requested === callerId) return callerId;
-  const caller = platform.fleet.apps.get(callerId) as App;
-  if (!platform.fleet.apps.has(requested)) throw errors.appMissing(status);
-  if (!caller.readableApps.has(requested)) throw errors.appUnauthorised(status);
-  return requested;
-}
+export type { PlatformRequest, Reply, Route, RouteContext } from './route-kit.js';
+export { MALFORMED_BODY } from './route-kit.js';
 
 const iodmPaging: Omit<PagingRule, 'max'> = { defaultSize: 10, malformed: () => errors.badRequest(), outOfRange: () => errors.pagingInvalid() };
 
@@ -405,119 +327,4 @@ const groups: Route[] = [
   },
 ];
 
-const subscriptions: Route[] = [
-  {
-    method: 'POST',
-    template: '/iodm/app/sub/v1.1.0/subscribe',
-    authenticated: true,
-    handle({ query, body, appId }, { platform }) {
-      const owner = targetApp(platform, appId, query.get('appId'), 403);
-      if (!isObject(body)) throw errors.appInputInvalid();
-      const notifyType = MANAGEMENT_TYPES.find((t) => t === body.notifyType);
-      if (!notifyType) throw errors.appInputInvalid('(notifyType)');
-      const url = body.callbackUrl ?? body.callbackurl;
-      if (typeof url !== 'string' || !isHttpUrl(url, /^[a-z]+:\/\/[^/]*:\d+/i)) throw errors.callbackIllegal();
-      // A repeat replaces the URL: this API has no conflict error and no delete of its own.
-      platform.subscribe(owner, notifyType, url);
-      return ok();
-    },
-  },
-  {
-    method: 'POST',
-    template: '/iocm/app/sub/v1.2.0/subscriptions',
-    authenticated: true,
-    handle({ query, body, appId }, { platform }) {
-      oneOf(query, 'ownerFlag', ['true', 'false'] as const, () => errors.appInputInvalid('(ownerFlag)'));
-      if (!isObject(body)) throw errors.appInputInvalid();
-      const requested = body.appId;
-      if (requested !== undefined && requested !== null && typeof requested !== 'string') throw errors.appInputInvalid('(appId)');
-      const owner = targetApp(platform, appId, requested ?? null, 403);
-      const notifyType = SERVICE_TYPES.find((t) => t === body.notifyType);
-      if (!notifyType) throw errors.appInputInvalid('(notifyType)');
-      const channel = body.channel === undefined || body.channel === null ? 'HTTP' : CHANNELS.find((c) => c === body.channel);
-      if (!channel) throw errors.appInputInvalid('(channel)');
-      const url = body.callbackUrl ?? body.callbackurl;
-      if (typeof url !== 'string' || url.length > 1024 || !isHttpUrl(url, SERVICE_CALLBACK)) throw errors.callbackIllegal();
-      if (platform.subscriptions.find(owner, notifyType)) throw errors.alreadySubscribed(`(${notifyType})`);
-      return { status: 201, body: subscriptionBody(platform.subscribe(owner, notifyType, url, channel)) };
-    },
-  },
-  {
-    method: 'GET',
-    template: '/iocm/app/sub/v1.2.0/subscriptions',
-    authenticated: true,
-    handle({ query, appId }, { platform }) {
-      const owner = targetApp(platform, appId, query.get('appId'), 403);
-      const invalid = () => errors.appInputInvalid();
-      const notifyType = oneOf(query, 'notifyType', ALL_TYPES, invalid);
-      const pageNo = integer(query, 'pageNo', invalid) ?? 0;
-      const pageSize = integer(query, 'pageSize', invalid) ?? 10;
-      if (pageNo < 0 || pageSize < 1) throw invalid();
-      // No maximum pageSize is documented; a page that could hold more than 1000 records is refused.
-      if (pageSize > MAX_SUBSCRIPTION_RESULTS) throw errors.tooManyResults();
-      const matches = platform.subscriptions.matching(owner, { notifyType });
-      return ok({ totalCount: matches.length, pageNo, pageSize, subscriptions: page(matches, { pageNo, pageSize }).map(subscriptionItem) });
-    },
-  },
-  {
-    method: 'DELETE',
-    template: '/iocm/app/sub/v1.2.0/subscriptions',
-    authenticated: true,
-    handle({ query, appId }, { platform }) {
-      const owner = targetApp(platform, appId, query.get('appId'), 403);
-      const invalid = () => errors.appInputInvalid();
-      const notifyType = oneOf(query, 'notifyType', ALL_TYPES, invalid);
-      const callbackUrl = text(query, 'callbackUrl', 1024, invalid);
-      const channel = oneOf(query, 'channel', CHANNELS, invalid);
-      const doomed = platform.subscriptions.matching(owner, { notifyType, callbackUrl, channel });
-      if (doomed.length === 0) throw errors.subscriptionNotFound('Check the subscription type.');
-      platform.unsubscribe(doomed);
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'GET',
-    template: '/iocm/app/sub/v1.2.0/subscriptions/{subscriptionId}',
-    authenticated: true,
-    handle({ params, query, appId }, { platform }) {
-      return ok(subscriptionItem(findSubscription(platform, appId, query, params.subscriptionId as string)));
-    },
-  },
-  {
-    method: 'DELETE',
-    template: '/iocm/app/sub/v1.2.0/subscriptions/{subscriptionId}',
-    authenticated: true,
-    handle({ params, query, appId }, { platform }) {
-      platform.unsubscribe([findSubscription(platform, appId, query, params.subscriptionId as string)]);
-      return { status: 204 };
-    },
-  },
-];
-
-const MAX_SUBSCRIPTION_RESULTS = 1000;
-/** Service-data callbacks need an explicit port and a path: https://h:443/ and https://h:443/cb, not https://h:443. */
-const SERVICE_CALLBACK = /^[a-z]+:\/\/[^/?#]*:\d+\//i;
-
-function isHttpUrl(url: string, form: RegExp): boolean {
-  try {
-    const parsed = new URL(url);
-    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && form.test(url);
-  } catch {
-    return false;
-  }
-}
-
-function findSubscription(platform: Platform, callerId: string, query: URLSearchParams, subscriptionId: string): Subscription {
-  const owner = targetApp(platform, callerId, query.get('appId'), 403);
-  const subscription = platform.subscriptions.byId(subscriptionId);
-  if (!subscription || subscription.appId !== owner) throw errors.subscriptionNotFound('Check the subscriptionId.');
-  return subscription;
-}
-
-/** Query answers carry the three documented fields. */
-const subscriptionItem = (s: Subscription) => ({ subscriptionId: s.subscriptionId, notifyType: s.notifyType, callbackUrl: s.callbackUrl });
-
-/** The subscribe answer adds clientIds for MQTT subscriptions (the emulator has no MQTT clients: an empty list). */
-const subscriptionBody = (s: Subscription) => ({ ...subscriptionItem(s), ...(s.channel === 'MQTT' ? { clientIds: [] } : {}) });
-
-export const ROUTES: readonly Route[] = [...auth, ...upgrade, ...batch, ...devices, ...groups, ...subscriptions];
+export const ROUTES: readonly Route[] = [...auth, ...upgrade, ...batch, ...devices, ...groups, ...SUBSCRIPTION_ROUTES];

@@ -1,7 +1,7 @@
 /**
- * `npm run lint` fails on what issue 18 forbids: an upward import (eslint-plugin-boundaries, eslint.config.js) and an
- * import cycle (madge, run with the flags of `npm run lint:cycles`). The throwaway violations are written to a
- * temporary copy of the lint setup, so a failing or interrupted run leaves nothing in src/.
+ * `npm run lint` fails on what issue 18 forbids: an upward import (eslint-plugin-boundaries, eslint.config.js), a file
+ * of more than 400 lines, and an import cycle (madge, run with the flags of `npm run lint:cycles`). The throwaway
+ * violations are written to a temporary copy of the lint setup, so a failing or interrupted run leaves nothing in src/.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -36,6 +36,7 @@ beforeAll(async () => {
     'src/services/__allowed__.ts': "import { openStore } from '../store/index.js';\nexport const downward = openStore;\n",
     'src/graphql/__emulator__.ts': "import { startEmulator } from '../emulator/index.js';\nexport const reached = startEmulator;\n",
     'src/helpers/__unplaced__.ts': 'export const unplaced = true;\n',
+    'src/domain/__long__.ts': 'export const line = 0;\n'.repeat(401),
     'cycle/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
     'cycle/b.ts': "import type { a } from './a.js';\nexport const b = 1;\nexport type A = typeof a;\n",
   });
@@ -72,6 +73,11 @@ describe('the layer rules', () => {
       { line: 1, rule: 'boundaries/dependencies', message: expect.stringMatching(/"graphql" to elements of type "emulator"/) },
     ]);
     expect(errors['src/helpers/__unplaced__.ts']).toEqual([{ line: 1, rule: 'boundaries/no-unknown-files', message: expect.any(String) }]);
+  });
+
+  it('fail a file of more than 400 lines', async () => {
+    const [result] = await new ESLint({ cwd: copy }).lintFiles(['src/domain/__long__.ts']);
+    expect(result?.messages.filter((m) => m.ruleId === 'max-lines').map((m) => m.message)).toEqual([expect.stringMatching(/Maximum allowed is 400/)]);
   });
 });
 

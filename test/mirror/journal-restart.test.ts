@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorReady, reachableEnv, type GatewayProcess } from '../harness/gateway.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { startStoreProxy, type StoreProxy } from '../harness/store-proxy.js';
+import { eventually } from '../harness/eventually.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -21,16 +22,6 @@ let env: Record<string, string>;
 let gateway: GatewayProcess;
 let lastFullSyncAt: string;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${JSON.stringify(value).slice(0, 500)}`);
-    await sleep(100);
-  }
-}
 const status = async (): Promise<Json> => (await gateway.query('{ mirror { lastFullSyncAt notifications { received pending } } }')).data?.mirror;
 const renamed = async (prefix: string): Promise<Json[]> =>
   (await gateway.query('query($p: String) { fleet(filter: { nameContains: $p }, first: 100) { nodes { id name fwVersion } } }', { p: prefix })).data?.fleet?.nodes ?? [];

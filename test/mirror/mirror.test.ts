@@ -11,6 +11,7 @@ import type { TestGateway } from '../harness/gateway.js';
 import { PATH, ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { DASHBOARD } from '../ops/support.js';
+import { eventuallyTimed } from '../harness/eventually.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -31,15 +32,6 @@ let receiverPath: string | undefined;
 const graphql = (query: string, variables?: Record<string, unknown>): Promise<Json> => gateway.query(query, variables);
 const stats = () => stack.platform.stats();
 const control = (path: string, body: unknown): Promise<Json> => stack.platform.control(path, body);
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<{ value: T; afterMs: number }> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return { value, afterMs: Date.now() - started };
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 const deviceQuery = (id: string) => graphql('query($id: ID!) { device(id: $id) { id fwVersion status syncedAt } }', { id });
 const emulatorDevice = (id: string): Promise<Json> => stack.platform.state('devices', id);
 
@@ -81,7 +73,7 @@ beforeAll(async () => {
   const started = Date.now();
   // The defaults a user gets: the mirror on, half the budget (100 calls a minute) for it while clients wait.
   gateway = await stack.useGateway({ env: { MIRROR_BUDGET_SHARE: '0.5', GATEWAY_PUBLIC_URL: proxyUrl } });
-  await eventually(() => graphql('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 60_000);
+  await eventuallyTimed(() => graphql('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 60_000);
   readyAfterMs = Date.now() - started;
 }, 90_000);
 afterAll(async () => {
@@ -189,12 +181,13 @@ describe('the fleet mirror on the default fleet, with the real budget and thrott
       await control('clock', { advanceSeconds: 2 });
     }
     expect((await emulatorDevice(device.id)).deviceInfo.fwVersion).toBe(target.version);
-    const seen = await eventually(() => deviceQuery(device.id), (r) => r.data?.device?.fwVersion === target.version, 5_000);
+    const seen = await eventuallyTimed(() => deviceQuery(device.id), (r) => r.data?.device?.fwVersion === target.version, 5_000, 50);
     expect(seen.afterMs).toBeLessThan(2_000);
-    const counted = await eventually(
+    const counted = await eventuallyTimed(
       () => graphql('query($v: String) { fleetSummary(filter: { fwVersion: $v }) { total } }', { v: target.version }),
       (r) => r.data?.fleetSummary?.total === before + 1,
       5_000,
+      50,
     );
     expect(counted.afterMs).toBeLessThan(2_000);
   });
@@ -209,11 +202,11 @@ describe('the fleet mirror on the default fleet, with the real budget and thrott
     };
     try {
       await control(`devices/${device.id}`, { name: 'renamed-while-the-receiver-refused' });
-      await eventually(async () => refused, (n) => n === 1, 5_000);
+      await eventuallyTimed(async () => refused, (n) => n === 1, 5_000);
       expect((await graphql('query($id: ID!) { device(id: $id) { name } }', { id: device.id })).data.device.name).toBe(device.name);
       // The platform sends it again (5 s later, then backing off, for 10 minutes).
       await control('clock', { advanceSeconds: 6 });
-      const repaired = await eventually(() => graphql('query($id: ID!) { device(id: $id) { name } }', { id: device.id }), (r) => r.data?.device?.name === 'renamed-while-the-receiver-refused', 20_000);
+      const repaired = await eventuallyTimed(() => graphql('query($id: ID!) { device(id: $id) { name } }', { id: device.id }), (r) => r.data?.device?.name === 'renamed-while-the-receiver-refused', 20_000);
       expect(repaired.value.data.device.name).toBe('renamed-while-the-receiver-refused');
     } finally {
       refuse = () => false;

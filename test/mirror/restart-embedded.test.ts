@@ -14,6 +14,7 @@ import { freePort, mirrorReady, runMain, startGatewayProcess, TEST_API_KEY, type
 import { startPlatform, type Platform } from '../harness/platform.js';
 import { testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 import { DASHBOARD } from '../ops/support.js';
+import { eventually } from '../harness/eventually.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -60,15 +61,6 @@ async function control(emulator: string, path: string, body?: unknown): Promise<
   return response.json();
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`not within ${ms} ms: ${JSON.stringify(value).slice(0, 800)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** An upgrade task on three devices of a firmware package's model, through the mutation. */
 async function createTask(gateway: GatewayProcess): Promise<string> {

@@ -61,16 +61,6 @@ export function busiestWindow(calls: readonly RecordedCall[], windowMs: number):
   return most;
 }
 
-/** Polls `read` every 50 ms until `ok`, for at most `ms`. */
-export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`not within ${ms} ms: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 export const sleepUntil = async (at: number): Promise<void> => {
   const ms = at - performance.now();
@@ -91,3 +81,5 @@ export async function overWebSocket(gateway: TestGateway, query: string): Promis
 }
 
 export type { Json };
+
+export { eventually } from '../harness/eventually.js';

@@ -4,6 +4,7 @@ import { reachableEnv, type TestGateway } from '../harness/gateway.js';
 import type { Platform } from '../harness/platform.js';
 import { ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { eventually } from '../harness/eventually.js';
 import type { Engine } from '../harness/store.js';
 
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -31,15 +32,6 @@ export async function startRolloutStack(engine: Engine, { devices = 3000, gatewa
 /** Waits until the gateway's mirror is READY (a fleet of thousands takes a while). */
 export const mirrorReady = (gateway: TestGateway): Promise<Json> => eventually(() => gateway.query('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 60_000);
 
-export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`not within ${ms} ms: ${JSON.stringify(value).slice(0, 800)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The newest firmware package of a product, and that product's devices as the mirror lists them (by name). */
 export async function productFixture(graphql: TestGateway['query'], model: string): Promise<{ fileId: string; version: string; deviceIds: string[] }> {
@@ -54,3 +46,5 @@ export async function productFixture(graphql: TestGateway['query'], model: strin
   }
   return { fileId: newest.id, version: newest.version, deviceIds };
 }
+
+export { eventually };

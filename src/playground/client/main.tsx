@@ -4,6 +4,7 @@ import 'graphiql/style.css';
 import type { Environment } from 'monaco-editor';
 import { createRoot } from 'react-dom/client';
 import { EXAMPLES } from '../examples.js';
+import { Kind, parse, type DocumentNode } from 'graphql';
 import './page.css';
 
 /** File names of the Monaco workers, which sit beside this script; defined by the build (src/playground/build.ts). */
@@ -33,12 +34,22 @@ const headers =
   apiKeyHeader === undefined ? undefined : `{\n  // This gateway needs an API key: put yours here.\n  "${apiKeyHeader}": ""\n}\n`;
 
 const fetcher = createGraphiQLFetcher({ url: endpoint, subscriptionUrl });
-// Right after a tab switch GraphiQL may still send the previous tab's operation name: a name the document does not
-// define is dropped, so the document's own operation runs (over the socket when it is a subscription) instead of
-// being refused as an unknown operation.
-const defines = (query: string, name: string) => new RegExp(`\\b(query|mutation|subscription)\\s+${name}\\b`).test(query);
-const tabSafeFetcher: typeof fetcher = (params, options) =>
-  fetcher(params.operationName && !defines(params.query, params.operationName) ? { ...params, operationName: null } : params, options);
+// Right after a tab switch GraphiQL may still send the previous tab's operation name (or none) and the previous
+// tab's parsed document, by which the fetcher tells a subscription (for the socket) from the rest (for HTTP). The
+// document is parsed here from the text sent, and a name it does not define is replaced by its own (when it has one
+// operation): the document on screen runs, over the socket when it is a subscription.
+const tabSafeFetcher: typeof fetcher = (params, options) => {
+  let documentAST: DocumentNode;
+  try {
+    documentAST = parse(params.query);
+  } catch {
+    // The server words a syntax error.
+    return fetcher(params, options);
+  }
+  const names = documentAST.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION && d.name ? [d.name.value] : []));
+  const operationName = params.operationName && names.includes(params.operationName) ? params.operationName : names.length === 1 ? names[0] : null;
+  return fetcher({ ...params, operationName }, { ...options, documentAST });
+};
 
 createRoot(container).render(
   <GraphiQL

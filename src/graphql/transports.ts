@@ -26,7 +26,7 @@ export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTran
   return {
     middleware: http.middleware,
     serveWebSocket: (server, path) => {
-      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger });
+      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes });
     },
     stop: async () => {
       await stopWebSocket?.();

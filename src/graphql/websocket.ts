@@ -26,6 +26,8 @@ export interface WebSocketOptions {
   /** GATEWAY_CORS_ORIGINS: browser pages of these origins (and of the gateway's own) may open a socket. */
   allowedOrigins: readonly string[];
   logger: Logger;
+  /** GATEWAY_MAX_BODY_BYTES: a larger message closes the socket (1009) before it is buffered whole or parsed. */
+  maxPayloadBytes: number;
 }
 
 interface Connection {
@@ -43,6 +45,7 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
   // errors, a busy port at start-up among them.
   const wsServer = new WebSocketServer({
     noServer: true,
+    maxPayload: options.maxPayloadBytes,
     verifyClient: ({ origin, req, secure }: { origin: string; req: IncomingMessage; secure: boolean }) => !origin || allowedOrigins.has(origin) || origin === `${secure ? 'https' : 'http'}://${req.headers.host}`,
   });
   const connections = new WeakMap<object, Connection>();

@@ -7,7 +7,7 @@ import type { Device } from '../domain/devices.js';
 import type { RolloutProgress } from '../domain/rollouts.js';
 import type { Operation, OperationFilter, Subtask, SubtaskStatus } from '../domain/upgrade-tasks.js';
 import type { Mirror } from '../sync/mirror.js';
-import { changes } from './changes.js';
+import { changes, watching } from './changes.js';
 import { mirrorOff } from '../domain/errors.js';
 import { mirrorOn } from './mirror-access.js';
 import type { RolloutService } from './rollouts.service.js';
@@ -25,15 +25,6 @@ function matches(operation: Operation, filter: OperationFilter | undefined): boo
     (!filter.manufacturerName || targets.manufacturerName === filter.manufacturerName) &&
     (!filter.deviceId || targets.deviceIds.includes(filter.deviceId))
   );
-}
-
-/** The updates, for as long as the subscriber reads them; then the interest they were read for is given up. */
-async function* watching<T>(stop: () => void, updates: AsyncGenerator<T>): AsyncGenerator<T> {
-  try {
-    yield* updates;
-  } finally {
-    stop();
-  }
 }
 
 export class LiveService {

@@ -56,6 +56,8 @@ export class RolloutOrchestrator {
   readonly #onOperation = (operation: Operation) => this.operationChanged(operation);
 
   constructor(private readonly options: OrchestratorOptions) {
+    // One listener per live subscription: thousands are expected, not a leak.
+    this.events.setMaxListeners(0);
     this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     // Renewed on its own timer: a step waiting for the call budget must not let it run out while this process lives.
     this.#lease = new LeaseKeeper(options.leases, LEASE, LEASE_MS);

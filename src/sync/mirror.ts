@@ -95,6 +95,8 @@ export class Mirror {
   readonly #stopped = new AbortController();
 
   constructor(private readonly options: MirrorOptions) {
+    // One listener per live subscription: thousands are expected, not a leak.
+    this.events.setMaxListeners(0);
     this.repo = options.repo;
     this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
     const { logger, replicas, budgetShare, budget } = options;

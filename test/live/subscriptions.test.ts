@@ -93,6 +93,42 @@ describe('operationUpdated with push (the embedded emulator)', () => {
     }
   });
 
+  it('releases a subscription the moment its client completes it: 100 on one connection, each waiting for an event', async () => {
+    const device = (await gateway.query('{ fleet(first: 1) { nodes { id } } }')).data.fleet.nodes[0].id as string;
+    const client = wsClient(gateway);
+    const errors: unknown[] = [];
+    try {
+      // No event comes for these: each waits, and is completed while it waits (the 21st would be refused if not).
+      for (let i = 0; i < 100; i++) {
+        const unsubscribe = client.subscribe({ query: 'subscription($id: ID!) { deviceUpdated(id: $id) { id } }', variables: { id: `no-such-device-${i}` } }, {
+          next: () => undefined,
+          error: (error) => errors.push(error),
+          complete: () => undefined,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        unsubscribe();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(errors).toEqual([]);
+      // The connection still serves: one more hears its device change.
+      const heard = collect(client, 'subscription($id: ID!) { deviceUpdated(id: $id) { id name } }', { id: device }, (v) => v.data?.deviceUpdated?.name === 'renamed-after-100', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await stack.platform.control(`devices/${device}`, { name: 'renamed-after-100' });
+      expect((await heard).at(-1).data.deviceUpdated).toEqual({ id: device, name: 'renamed-after-100' });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('closes a socket whose message is over GATEWAY_MAX_BODY_BYTES before reading it (1009), as HTTP refuses the body', async () => {
+    const socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    // A connection_init of 2 MB: no key has been checked yet.
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(2 * 1024 * 1024) } }));
+    expect(await closed).toBe(1009);
+  });
+
   it('refuses a connection without a valid key when keys are configured, and applies the query limits to subscriptions', async () => {
     const keyedStack = await startStack({ platform: 'embedded', env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' } });
     const keyed = keyedStack.gateway;

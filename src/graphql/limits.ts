@@ -246,6 +246,7 @@ export function operationEstimate(
   };
 
   const visiting = new Set<string>();
+  const fragmentEstimates = new Map<string, OperationEstimate>();
   /** `items`: how many items each list directly below has (set by a connection's `first`). */
   const selectionEstimate = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, items: number | undefined): OperationEstimate => {
     const total: OperationEstimate = { cost: 0, platformCalls: 0 };
@@ -279,9 +280,18 @@ export function operationEstimate(
         const name = selection.name.value;
         const definition = fragment(name);
         if (!definition || visiting.has(name)) continue;
-        visiting.add(name);
-        add(selectionEstimate(definition.selectionSet, schema.getType(definition.typeCondition.name.value) ?? parent, items));
-        visiting.delete(name);
+        const type = schema.getType(definition.typeCondition.name.value) ?? parent;
+        // Each fragment is costed once per place it can stand in: a spread repeated is multiplied, never expanded
+        // again (fragments spreading fragments would otherwise cost exponential time).
+        const key = `${name}|${type.name}|${items ?? ''}`;
+        let part = fragmentEstimates.get(key);
+        if (!part) {
+          visiting.add(name);
+          part = selectionEstimate(definition.selectionSet, type, items);
+          visiting.delete(name);
+          fragmentEstimates.set(key, part);
+        }
+        add(part);
       }
     }
     return total;

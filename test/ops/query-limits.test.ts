@@ -21,6 +21,14 @@ function expectLimitError(reply: Reply, limit: string, message: RegExp): void {
 /** `{ health { loginOk } }` under `n` aliases. */
 const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: health { loginOk }`).join(' ')} }`;
 /** Device → its operations → their subtasks → their device ... : `levels` times round the cycle. */
+/** Three levels of spreads, each of the next fragment 300 times: 27,000,000 leaves if expanded (about 5.5 KB). */
+const FRAGMENT_BOMB = [
+  `{ mirror { ${'...B '.repeat(300)}} }`,
+  `fragment B on MirrorStatus { ${'...C '.repeat(300)}}`,
+  `fragment C on MirrorStatus { ${'...D '.repeat(300)}}`,
+  'fragment D on MirrorStatus { notifications { received } }',
+].join('\n');
+
 function deep(levels: number): string {
   let inner = 'name';
   for (let i = 0; i < levels; i++) inner = `operations(first: 1) { nodes { subtasks(first: 1) { nodes { device { ${inner} } } } } }`;
@@ -56,6 +64,13 @@ describe('the cost rule', () => {
     expect(cost('{ operation(id: "x") { targets { devices { name } } } }')).toBe(1 + 1 + UNSIZED_LIST_COST);
     expect(cost('{ operations(first: 2) { nodes { ...F } } } fragment F on Operation { stats { total } }')).toBe(1 + 2 * 2);
     expect(cost(getIntrospectionQuery())).toBe(0);
+  });
+
+  it('costs each fragment once, multiplying its spreads: a fragment bomb is priced, not expanded', () => {
+    const started = performance.now();
+    expect(cost(FRAGMENT_BOMB)).toBe(1 + 300 ** 3);
+    // Expanded, this took 8.8 s of one CPU; priced, it is a few thousand steps.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('is a graphql validation rule that names the limit and the variable setting it', () => {
@@ -113,6 +128,12 @@ describe('query limits with the defaults', () => {
     const small = await ops.graphql(query, { variables: { n: 3 } });
     expect(small.status).toBe(200);
     expect(small.json.errors).toBeUndefined();
+  });
+
+  it('refuse a fragment bomb by its cost, and keep answering meanwhile', async () => {
+    const [bomb, live] = await Promise.all([ops.graphql(FRAGMENT_BOMB), ops.request('/health/live')]);
+    expectLimitError(bomb, 'GATEWAY_MAX_COST', /^Query cost limit of 10000 exceeded, found 27000001/);
+    expect(live.status).toBe(200);
   });
 
   it('refuse a body over 100 KiB with 413, as JSON naming the limit', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { QueryLimits } from './graphql/limits.js';
+import type { WebSocketLimits } from './graphql/websocket.js';
 import type { StoreLocation } from './store/index.js';
 import { API_ROLES, type ApiRole } from './domain/access.js';
 import type { TlsMaterial } from './datasources/platform/client.js';
@@ -91,6 +92,7 @@ export interface GatewayConfig {
   limits: QueryLimits;
   /** Browser origins allowed to call the gateway from their pages (exact, `scheme://host[:port]`); empty: none. */
   corsOrigins: readonly string[];
+  webSocket: WebSocketLimits;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -189,13 +191,17 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     maxCost: parse('GATEWAY_MAX_COST', 10_000, 'an integer from 1 to 10000000', (v) => parseIntegerIn(v, 1, 10_000_000)),
     maxBodyBytes: parse('GATEWAY_MAX_BODY_BYTES', 102_400, 'bytes from 1024 to 10485760', (v) => parseIntegerIn(v, 1024, 10_485_760)),
   };
+  const sockets = (name: string, fallback: number) => parse(name, fallback, 'an integer from 1 to 100000', (v) => parseIntegerIn(v, 1, 100_000));
+  const webSocket: WebSocketLimits = {
+    maxConnections: sockets('GATEWAY_WS_MAX_CONNECTIONS', 1000),
+    maxConnectionsPerAddress: sockets('GATEWAY_WS_MAX_CONNECTIONS_PER_ADDRESS', 100),
+    maxConnectionsPerKey: sockets('GATEWAY_WS_MAX_CONNECTIONS_PER_KEY', 100),
+  };
   const corsOrigins = parse('GATEWAY_CORS_ORIGINS', [], 'comma-separated origins such as https://app.example.com,http://localhost:3000 (scheme, host and port; no path, no *)', parseOrigins);
   const emulator: EmulatorSettings = {
     port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
     seed: parse('EMULATOR_SEED', 1, 'a non-negative integer', (v) => parseIntegerIn(v, 0, Number.MAX_SAFE_INTEGER)),
-    devices: parse('EMULATOR_DEVICES', 2000, `an integer 1-${MAX_EMULATOR_DEVICES}`, (v) =>
-      parseIntegerIn(v, 1, MAX_EMULATOR_DEVICES),
-    ),
+    devices: parse('EMULATOR_DEVICES', 2000, `an integer 1-${MAX_EMULATOR_DEVICES}`, (v) => parseIntegerIn(v, 1, MAX_EMULATOR_DEVICES)),
   };
 
   const appId = raw('NORTHBOUND_APP_ID');
@@ -267,18 +273,14 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       introspection,
       limits,
       corsOrigins,
+      webSocket,
     },
   };
 }
 
 const TLS_VARIABLES = ['NORTHBOUND_CA_FILE', 'NORTHBOUND_CERT_FILE', 'NORTHBOUND_KEY_FILE'] as const;
 
-function readTls(
-  raw: (name: string) => string | undefined,
-  https: boolean,
-  readFile: ReadFile,
-  errors: string[],
-): TlsMaterial {
+function readTls(raw: (name: string) => string | undefined, https: boolean, readFile: ReadFile, errors: string[]): TlsMaterial {
   const read = (name: (typeof TLS_VARIABLES)[number]): Buffer | undefined => {
     const path = raw(name);
     if (path === undefined) return undefined;
@@ -300,11 +302,7 @@ function readTls(
     }
     return contents;
   };
-  const tls: TlsMaterial = {
-    ca: read('NORTHBOUND_CA_FILE'),
-    cert: read('NORTHBOUND_CERT_FILE'),
-    key: read('NORTHBOUND_KEY_FILE'),
-  };
+  const tls: TlsMaterial = { ca: read('NORTHBOUND_CA_FILE'), cert: read('NORTHBOUND_CERT_FILE'), key: read('NORTHBOUND_KEY_FILE') };
   // A client certificate is useless without its key and vice versa.
   if (raw('NORTHBOUND_CERT_FILE') !== undefined && raw('NORTHBOUND_KEY_FILE') === undefined) {
     errors.push('NORTHBOUND_KEY_FILE: required when NORTHBOUND_CERT_FILE is set');

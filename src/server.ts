@@ -274,6 +274,7 @@ async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, depend
     retryAfterSeconds: config.rateLimit.windowSeconds,
     recordOf: requestRecordOf,
     allowedOrigins: config.corsOrigins,
+    webSocketLimits: config.webSocket,
   }));
   graphql.serveWebSocket(httpServer, GRAPHQL_PATH);
   return graphql;

@@ -3,11 +3,12 @@ import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import { startHttpTransport, type HttpTransportOptions } from './http.js';
 import { RequestPipeline, type PipelineOptions } from './pipeline.js';
-import { serveWebSocket } from './websocket.js';
+import { serveWebSocket, type WebSocketLimits } from './websocket.js';
 
 export interface GraphQLOptions extends PipelineOptions, HttpTransportOptions {
   /** GATEWAY_CORS_ORIGINS: browser pages of these origins (and of the gateway's own) may open a WebSocket. */
   allowedOrigins: readonly string[];
+  webSocketLimits: WebSocketLimits;
 }
 
 export interface GraphQLTransports {
@@ -26,7 +27,7 @@ export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTran
   return {
     middleware: http.middleware,
     serveWebSocket: (server, path) => {
-      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes });
+      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes, limits: options.webSocketLimits });
     },
     stop: async () => {
       await stopWebSocket?.();

@@ -28,11 +28,46 @@ export interface WebSocketOptions {
   logger: Logger;
   /** GATEWAY_MAX_BODY_BYTES: a larger message closes the socket (1009) before it is buffered whole or parsed. */
   maxPayloadBytes: number;
+  limits: WebSocketLimits;
 }
+
+/** How many sockets may be open at once: in all, from one address (refused before the upgrade), for one API key. */
+export interface WebSocketLimits {
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  maxConnectionsPerKey: number;
+}
+
+/** graphql-ws's close code for a client that asks too much (its own use: too many connection_init messages). */
+const TOO_MANY = 4429;
 
 interface Connection {
   caller?: Caller;
   subscriptions: Set<string>;
+  /** The client whose connections this one counts in, once authenticated. */
+  counted?: string;
+}
+
+/** Counts by key; a key at zero is forgotten. */
+class Counts {
+  readonly #counts = new Map<string, number>();
+  total = 0;
+
+  of(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  add(key: string): void {
+    this.#counts.set(key, this.of(key) + 1);
+    this.total += 1;
+  }
+
+  remove(key: string): void {
+    const left = this.of(key) - 1;
+    if (left > 0) this.#counts.set(key, left);
+    else this.#counts.delete(key);
+    this.total -= 1;
+  }
 }
 
 /** Starts serving; the returned function stops it (closing every socket). */
@@ -55,19 +90,34 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
     return connection;
   };
   const refuse = (message: string, extensions: Record<string, unknown>) => [new GraphQLError(message, { extensions })];
+  const perKey = new Counts();
+  const perAddress = new Counts();
 
   const server = useServer(
     {
       schema: pipeline.schema,
       onConnect: (ctx) => {
+        const connection = connectionOf(ctx.extra);
         try {
           const presented = ctx.connectionParams?.['x-api-key'];
-          connectionOf(ctx.extra).caller = pipeline.authenticate(typeof presented === 'string' ? presented : undefined);
-          return true;
+          connection.caller = pipeline.authenticate(typeof presented === 'string' ? presented : undefined);
         } catch {
           // graphql-ws closes the socket with 4403 Forbidden.
           return false;
         }
+        const { client } = connection.caller;
+        if (perKey.of(client) >= options.limits.maxConnectionsPerKey) {
+          ctx.extra.socket.close(TOO_MANY, 'Too many connections for this API key');
+          return false;
+        }
+        perKey.add(client);
+        connection.counted = client;
+        return true;
+      },
+      onClose: (ctx) => {
+        const connection = connectionOf(ctx.extra);
+        if (connection.counted !== undefined) perKey.remove(connection.counted);
+        connection.counted = undefined;
       },
       onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const connection = connectionOf(ctx.extra);
@@ -99,7 +149,17 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
       socket.destroy();
       return;
     }
-    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+    // Counted before the upgrade, before any message: a flood of sockets costs the gateway a refusal each.
+    const address = req.socket.remoteAddress ?? '';
+    if (perAddress.total >= options.limits.maxConnections || perAddress.of(address) >= options.limits.maxConnectionsPerAddress) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    perAddress.add(address);
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', () => perAddress.remove(address));
+      wsServer.emit('connection', ws, req);
+    });
   };
   options.server.on('upgrade', upgrade);
   wsServer.on('error', (error) => options.logger.warn({ error: error.message }, 'websocket server error'));

@@ -235,3 +235,43 @@ describe('without push', () => {
     }
   });
 });
+
+describe('connection limits', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      platform: 'embedded',
+      env: { GATEWAY_API_KEYS: 'k1:read,k2:read', GATEWAY_WS_MAX_CONNECTIONS_PER_KEY: '2', GATEWAY_WS_MAX_CONNECTIONS_PER_ADDRESS: '3', MIRROR_BUDGET_SHARE: '0.5' },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  /** A socket and what became of its connection_init: acknowledged, closed (with its code), or refused at the upgrade (HTTP status). */
+  const connect = (key: string): Promise<{ socket: WebSocket; outcome: string }> =>
+    new Promise((resolve) => {
+      const socket = new WebSocket(stack.gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.once('unexpected-response', (_req, res) => resolve({ socket, outcome: `http ${res.statusCode}` }));
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': key } })));
+      socket.once('message', (data) => resolve({ socket, outcome: (JSON.parse(String(data)) as { type: string }).type }));
+      socket.once('close', (code) => resolve({ socket, outcome: `closed ${code}` }));
+    });
+
+  it('bounds the sockets of one API key (4429) and of one address (429 before the upgrade), and frees a closed one', async () => {
+    const first = await connect('k1');
+    const second = await connect('k1');
+    expect([first.outcome, second.outcome]).toEqual(['connection_ack', 'connection_ack']);
+    expect((await connect('k1')).outcome).toBe('closed 4429');
+    // Another key is not held back by k1's: the third socket of this address.
+    const other = await connect('k2');
+    expect(other.outcome).toBe('connection_ack');
+    expect((await connect('k2')).outcome).toBe('http 429');
+    // A closed socket leaves room for another, of its key and of its address.
+    const gone = new Promise((resolve) => first.socket.once('close', resolve));
+    first.socket.close();
+    await gone;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = await connect('k1');
+    expect(again.outcome).toBe('connection_ack');
+    for (const { socket } of [second, other, again]) socket.close();
+  });
+});

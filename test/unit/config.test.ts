@@ -56,6 +56,7 @@ describe('loadConfig', () => {
       introspection: true,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400 },
       corsOrigins: [],
+      webSocket: { maxConnections: 1000, maxConnectionsPerAddress: 100, maxConnectionsPerKey: 100 },
     });
   });
 

@@ -62,12 +62,7 @@ export async function startEmulatorProcess(options: EmulatorOptions): Promise<Em
     platform: { url, appId: credentials.appId, secret: credentials.secret },
     startupSeconds,
     process: worker,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (worker.exitCode !== null) return resolve();
-        worker.once('exit', () => resolve());
-        worker.disconnect();
-      }),
+    stop: () => exited(worker, () => worker.disconnect()),
   };
 }
 
@@ -142,12 +137,7 @@ export async function startGateway(platform: Platform, env: Record<string, strin
     pid: child.pid as number,
     url,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => exited(child, () => child.kill('SIGTERM')),
   };
 }
 
@@ -223,3 +213,12 @@ export const routes = (byRoute: Record<string, number>, per = 1) =>
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([route, n]) => `${shortRoute(route)} ${per === 1 ? n : (n / per).toFixed(2)}`)
     .join('; ');
+
+/** Asks a child process to end (`ask`) unless it already has, and resolves once it has exited. */
+function exited(child: ChildProcess, ask: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    ask();
+  });
+}

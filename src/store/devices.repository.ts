@@ -23,10 +23,12 @@ export class DevicesRepository {
 
   /** A device state learned at `at` (a result notice's new version, say): applied unless the mirror learned a later one. */
   async applyDevice(device: Device, at: number): Promise<boolean> {
-    const existing = await this.db.selectFrom('mirror_devices').select(['synced_at', 'sync_round']).where('id', '=', device.id).executeTakeFirst();
-    if (existing && existing.synced_at > at) return false;
-    await this.putDevices([device], at, existing?.sync_round ?? 0);
-    return true;
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('mirror_devices').select(['synced_at', 'sync_round']).where('id', '=', device.id).executeTakeFirst();
+      if (existing && existing.synced_at > at) return false;
+      await upsertDevices(tx, [deviceRow(device, at, existing?.sync_round ?? 0)]);
+      return true;
+    });
   }
 
   /**

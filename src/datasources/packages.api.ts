@@ -5,6 +5,9 @@ import { Api } from './api.js';
 import { record } from './normalize.js';
 import { ENDPOINTS } from './platform/endpoints.js';
 
+/** Members read with a group whose size the platform does not say. */
+const GROUP_MEMBERS_UNSIZED = 1000;
+
 export class PackagesApi extends Api {
   list(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
     const searchParams = {
@@ -50,5 +53,13 @@ export class PackagesApi extends Api {
       convert: (raw) => String(raw),
       pageCache: { cache: this.caches.groups, key: groupId },
     });
+  }
+
+  /** All of a group's member ids, in as few pages as its size allows (one for most groups). */
+  async allGroupMemberIds(group: DeviceGroup): Promise<string[]> {
+    const first = await this.groupMemberIds(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? GROUP_MEMBERS_UNSIZED) });
+    if (first.totalCount <= first.items.length) return first.items;
+    const rest = await this.groupMemberIds(group.id, { start: first.items.length, count: first.totalCount - first.items.length });
+    return [...first.items, ...rest.items];
   }
 }

@@ -1,7 +1,6 @@
 /** What services share about the mirror: the one check that it is on (or ready), and reads that try it first. */
 import type { PackagesApi } from '../datasources/packages.api.js';
 import { mirrorOff, UnavailableError } from '../domain/errors.js';
-import { readGroupMembers } from '../sync/full-sync.js';
 import type { Mirror } from '../sync/mirror.js';
 
 /** The mirror, on: MIRROR_UNAVAILABLE when MIRROR_BUDGET_SHARE=0. */
@@ -43,5 +42,5 @@ export async function mirroredFirst<V>(
 export async function groupMembersHeld(mirror: Mirror, groupId: string, api: PackagesApi): Promise<void> {
   const held = await mirror.repo.packages.group(groupId);
   if (!held || held.membersSyncedAt !== undefined) return;
-  await mirror.learnGroupMembers(groupId, () => readGroupMembers(api, held.group));
+  await mirror.learnGroupMembers(groupId, () => api.allGroupMemberIds(held.group));
 }

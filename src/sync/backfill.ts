@@ -9,7 +9,6 @@ import type { PlatformApis } from '../datasources/index.js';
 import { ENDPOINTS, pageLimit } from '../datasources/platform/endpoints.js';
 import { PlatformError } from '../datasources/platform/errors.js';
 import type { MirrorRepositories } from '../store/index.js';
-import { readGroupMembers } from './full-sync.js';
 import type { TaskSync } from './tasks.js';
 
 /** Spaces calls evenly, one every `intervalMs` on average (a task's pages go together, then wait their turns). */
@@ -88,7 +87,7 @@ export class Backfill {
     const sentAt = Date.now();
     let members: string[];
     try {
-      members = await readGroupMembers(apis.packages, group);
+      members = await apis.packages.allGroupMemberIds(group);
     } catch (error) {
       if (error instanceof PlatformError && error.kind === 'platform' && !PASSING.has(error.code)) this.#refused.add(group.id);
       throw error;

@@ -4,9 +4,7 @@
  * lists is dropped once the pass is complete. Groups' members are read apart, after the mirror is READY (backfill.ts).
  */
 import type { PlatformApis } from '../datasources/index.js';
-import type { PackagesApi } from '../datasources/packages.api.js';
 import { ENDPOINTS, pageLimit } from '../datasources/platform/endpoints.js';
-import type { DeviceGroup } from '../domain/packages.js';
 import type { MirrorRepositories } from '../store/index.js';
 
 const STEPS = ['packages', 'groups', 'devices', 'operations'] as const;
@@ -16,8 +14,6 @@ const PAGE = {
   devices: pageLimit(ENDPOINTS.devices),
   operations: pageLimit(ENDPOINTS.operations),
 } as const;
-/** Members read with a group whose size the platform does not say. */
-const GROUP_MEMBERS_UNSIZED = 1000;
 
 /** Where the full sync stands. */
 interface SyncCursor {
@@ -81,12 +77,4 @@ async function syncPage(repo: MirrorRepositories, apis: PlatformApis, step: Sync
   const listed = await apis.upgradeTasks.list({}, window);
   await repo.upgradeTasks.putOperations(listed.items, now, round);
   return listed.totalCount;
-}
-
-/** All of a group's member ids, in as few pages as its size allows (one for most groups). */
-export async function readGroupMembers(api: PackagesApi, group: DeviceGroup): Promise<string[]> {
-  const first = await api.groupMemberIds(group.id, { start: 0, count: Math.max(1, group.deviceCount ?? GROUP_MEMBERS_UNSIZED) });
-  if (first.totalCount <= first.items.length) return first.items;
-  const rest = await api.groupMemberIds(group.id, { start: first.items.length, count: first.totalCount - first.items.length });
-  return [...first.items, ...rest.items];
 }

@@ -2,7 +2,7 @@
  * The services, one per concept: what resolvers (and the background actors) call. A set is made per request, so its
  * DataLoaders and reads belong to that request alone, over the process-wide parts below.
  */
-import { platformApis, type Platform } from '../datasources/index.js';
+import { platformApis, type Platform, type PlatformApis } from '../datasources/index.js';
 import type { CallScope } from '../datasources/platform/client.js';
 import type { Mirror } from '../sync/mirror.js';
 import { BatchTasksService } from './batch-tasks.service.js';
@@ -41,19 +41,61 @@ export interface Services {
 export type RequestScope = CallScope & { client: string };
 
 export function servicesFor(deps: ServiceDependencies, scope: RequestScope): Services {
-  const apis = platformApis(deps.platform, scope);
-  const { mirror, idempotency } = deps;
-  const appId = deps.platform.client.appId;
-  const upgradeTasks = new UpgradeTasksService(apis.upgradeTasks, idempotency, mirror);
-  const devices = new DevicesService(apis.devices, appId, scope.deadline, apis.packages, mirror);
-  const packages = new PackagesService(apis.packages, devices, mirror);
-  return {
-    upgradeTasks,
-    devices,
-    packages,
-    batchTasks: new BatchTasksService(apis.batchTasks, devices, idempotency, appId, mirror),
-    rollouts: new RolloutsForCaller(deps.rollouts, { scope, upgradeTasks, packages }),
-    health: new HealthService(deps.platform.client, scope, deps.embeddedEmulator, mirror),
-    live: new LiveService(mirror, deps.rollouts),
-  };
+  return new RequestServices(deps, scope);
+}
+
+/**
+ * One request's services, each made when first used: most requests touch one or two concepts, and a subscription
+ * holds its context for as long as it is open (only its change stream is used).
+ */
+class RequestServices implements Services {
+  readonly #deps: ServiceDependencies;
+  readonly #scope: RequestScope;
+  #apis?: PlatformApis;
+  #upgradeTasks?: UpgradeTasksService;
+  #devices?: DevicesService;
+  #packages?: PackagesService;
+  #batchTasks?: BatchTasksService;
+  #rollouts?: RolloutsForCaller;
+  #health?: HealthService;
+  #live?: LiveService;
+
+  constructor(deps: ServiceDependencies, scope: RequestScope) {
+    this.#deps = deps;
+    this.#scope = scope;
+  }
+
+  get #platformApis(): PlatformApis {
+    return (this.#apis ??= platformApis(this.#deps.platform, this.#scope));
+  }
+
+  get upgradeTasks(): UpgradeTasksService {
+    return (this.#upgradeTasks ??= new UpgradeTasksService(this.#platformApis.upgradeTasks, this.#deps.idempotency, this.#deps.mirror));
+  }
+
+  get devices(): DevicesService {
+    const { platform, mirror } = this.#deps;
+    return (this.#devices ??= new DevicesService(this.#platformApis.devices, platform.client.appId, this.#scope.deadline, this.#platformApis.packages, mirror));
+  }
+
+  get packages(): PackagesService {
+    return (this.#packages ??= new PackagesService(this.#platformApis.packages, this.devices, this.#deps.mirror));
+  }
+
+  get batchTasks(): BatchTasksService {
+    const { platform, idempotency, mirror } = this.#deps;
+    return (this.#batchTasks ??= new BatchTasksService(this.#platformApis.batchTasks, this.devices, idempotency, platform.client.appId, mirror));
+  }
+
+  get rollouts(): RolloutsForCaller {
+    return (this.#rollouts ??= new RolloutsForCaller(this.#deps.rollouts, { scope: this.#scope, upgradeTasks: this.upgradeTasks, packages: this.packages }));
+  }
+
+  get health(): HealthService {
+    return (this.#health ??= new HealthService(this.#deps.platform.client, this.#scope, this.#deps.embeddedEmulator, this.#deps.mirror));
+  }
+
+  get live(): LiveService {
+    return (this.#live ??= new LiveService(this.#deps.mirror, this.#deps.rollouts));
+  }
 }

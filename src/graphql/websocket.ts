@@ -38,6 +38,8 @@ export interface WebSocketLimits {
   maxConnectionsPerKey: number;
 }
 
+/** How long a client refused for a protocol error has to read its close code before the socket is ended. */
+const CLOSE_GRACE_MS = 1000;
 /** graphql-ws's close code for a client that asks too much (its own use: too many connection_init messages). */
 const TOO_MANY = 4429;
 
@@ -159,6 +161,18 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
     wsServer.handleUpgrade(req, socket, head, (ws) => {
       ws.once('close', () => perAddress.remove(address));
       wsServer.emit('connection', ws, req);
+      // A socket's errors are its client's (a message over the limit, a malformed frame), and ws has sent the close
+      // code already. graphql-ws would log them in plain text as the server's fault: here they are a JSON warning.
+      // ws would read on (and discard) the rest of the message until the client closes its side; the socket is paused
+      // instead (after ws resumes it) and ended a moment later, when the client has read the close code.
+      for (const listener of ws.listeners('error')) ws.off('error', listener as (error: Error) => void);
+      ws.on('error', (error: Error & { code?: string }) => {
+        options.logger.warn({ error: error.message, code: error.code, address }, 'websocket client error: connection closed');
+        setImmediate(() => {
+          socket.pause();
+          setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+        });
+      });
     });
   };
   options.server.on('upgrade', upgrade);

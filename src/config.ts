@@ -190,6 +190,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     maxTokens: parse('GATEWAY_MAX_TOKENS', 2000, 'an integer from 100 to 100000', (v) => parseIntegerIn(v, 100, 100_000)),
     maxCost: parse('GATEWAY_MAX_COST', 10_000, 'an integer from 1 to 10000000', (v) => parseIntegerIn(v, 1, 10_000_000)),
     maxBodyBytes: parse('GATEWAY_MAX_BODY_BYTES', 102_400, 'bytes from 1024 to 10485760', (v) => parseIntegerIn(v, 1024, 10_485_760)),
+    maxLiveCostPerKey: parse('GATEWAY_MAX_LIVE_COST_PER_KEY', 100_000, 'an integer from 1 to 1000000000', (v) => parseIntegerIn(v, 1, 1_000_000_000)),
   };
   const sockets = (name: string, fallback: number) => parse(name, fallback, 'an integer from 1 to 100000', (v) => parseIntegerIn(v, 1, 100_000));
   const webSocket: WebSocketLimits = {

@@ -20,6 +20,7 @@ import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
 import { fanOut } from './services/fanout.js';
+import { changeListeners } from './services/changes.js';
 import { UpgradeTasksService } from './services/upgrade-tasks.service.js';
 import { SharedToken } from './datasources/platform/shared-token.js';
 import { LeaseKeeper } from './store/leases.repository.js';
@@ -121,6 +122,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       apiKeys: config.apiKeys,
     };
     const graphql = await graphqlEndpoint(config, httpServer, dependencies, parts);
+    observability.metrics.collectLive(() => graphql.live.stats, changeListeners);
     app.use(requestIdMiddleware());
     if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());

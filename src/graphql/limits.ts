@@ -42,6 +42,8 @@ export interface QueryLimits {
   maxCost: number;
   /** Bytes of a request body (GATEWAY_MAX_BODY_BYTES); enforced by the JSON body parser. */
   maxBodyBytes: number;
+  /** The estimated cost of one API key's live subscriptions, summed (GATEWAY_MAX_LIVE_COST_PER_KEY). */
+  maxLiveCostPerKey: number;
 }
 
 /** Directives in one document: not configurable, nobody needs more. */

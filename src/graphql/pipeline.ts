@@ -17,6 +17,7 @@ import {
   GraphQLError,
   Kind,
   parse,
+  print,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -28,12 +29,14 @@ import {
   type ParseOptions,
   type ValidationRule,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logging/logger.js';
 import type { RefusalLog } from '../logging/refusal-log.js';
 import { ApiKeys, authenticate, type Caller } from './auth.js';
 import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError, logErrors } from './errors.js';
-import { queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
+import { documentCost, queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
+import { LiveEvents, type LiveSubscription } from './live-events.js';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
@@ -64,6 +67,9 @@ export interface PreparedOperation {
 
 type RequestRecord = GatewayContext['record'];
 
+/** The texts of the validated documents kept, in all: their trees take some tens of times as much. */
+const DOCUMENT_CACHE_CHARACTERS = 1_000_000;
+
 export class RequestPipeline {
   readonly schema: GraphQLSchema;
   readonly parseOptions: ParseOptions;
@@ -72,8 +78,13 @@ export class RequestPipeline {
   readonly #options: PipelineOptions;
   readonly #keys: ApiKeys | undefined;
   readonly #limits: LimitProtection;
-  /** Each context's caller, so that each event of a subscription runs in a context of its own (see `subscribe`). */
-  readonly #callers = new WeakMap<GatewayContext, Caller>();
+  /**
+   * Documents that passed parsing and validation, by their text (as Apollo's document store keeps them for HTTP): a
+   * client that subscribes alike many times is parsed and validated once, and its subscriptions share one tree.
+   */
+  readonly #documents = new LRUCache<string, DocumentNode>({ max: 1000, maxSize: DOCUMENT_CACHE_CHARACTERS, sizeCalculation: (_, text) => text.length });
+  /** Subscriptions' work: their cost per key, their events' executions (shared, in turn). */
+  readonly live: LiveEvents;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
@@ -82,6 +93,7 @@ export class RequestPipeline {
     this.#limits = queryLimitProtection(options.limits, { maxPlatformCalls: options.maxPlatformCalls, mirror: options.mirror });
     this.parseOptions = this.#limits.parseOptions;
     this.validationRules = [...(options.introspection ? [] : [refuseIntrospection]), ...this.#limits.validationRules];
+    this.live = new LiveEvents(options.limits.maxLiveCostPerKey);
   }
 
   /** The caller behind a presented API key; throws UNAUTHENTICATED when keys are configured and it is not one. */
@@ -91,9 +103,7 @@ export class RequestPipeline {
 
   /** A context for one operation (or one subscription event) of a caller. */
   context(caller: Caller, record: RequestRecord = { requestId: randomUUID(), errorCodes: [] }): GatewayContext {
-    const context = contextFor(this.#options.context, caller, record);
-    this.#callers.set(context, caller);
-    return context;
+    return contextFor(this.#options.context, caller, record);
   }
 
   /** Mutations go before queries in the call budget's queue: a rollout should not wait behind dashboards. */
@@ -135,14 +145,17 @@ export class RequestPipeline {
       this.logErrors(coded, { requestId: record.requestId, client: caller.client });
       return { errors: coded };
     };
-    let document: DocumentNode;
-    try {
-      document = parse(request.query, this.parseOptions);
-    } catch (error) {
-      return refused('GRAPHQL_PARSE_FAILED', [error instanceof GraphQLError ? error : new GraphQLError(String(error))]);
+    let document = this.#documents.get(request.query);
+    if (!document) {
+      try {
+        document = parse(request.query, this.parseOptions);
+      } catch (error) {
+        return refused('GRAPHQL_PARSE_FAILED', [error instanceof GraphQLError ? error : new GraphQLError(String(error))]);
+      }
+      const invalid = validate(this.schema, document, [...specifiedRules, ...this.validationRules]);
+      if (invalid.length > 0) return refused('GRAPHQL_VALIDATION_FAILED', invalid);
+      this.#documents.set(request.query, document);
     }
-    const invalid = validate(this.schema, document, [...specifiedRules, ...this.validationRules]);
-    if (invalid.length > 0) return refused('GRAPHQL_VALIDATION_FAILED', invalid);
     const operation = getOperationAST(document, request.operationName);
     if (!operation) return refused('OPERATION_RESOLUTION_FAILURE', [noOperation(document, request.operationName)]);
     const variables = request.variables ?? {};
@@ -166,17 +179,45 @@ export class RequestPipeline {
 
   /**
    * Subscribes. Each event is executed as a request of its own: a context's DataLoaders and reads are per request,
-   * and one kept for a subscription's lifetime would answer every later event with what the first one read.
+   * and one kept for a subscription's lifetime would answer every later event with what the first one read. The
+   * subscription counts in its key's live cost until it ends; its events are answered as `LiveEvents` bounds them.
    */
   readonly subscribe = async (args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> => {
-    const events = await createSourceEventStream(args);
+    const context = args.contextValue as GatewayContext;
+    const subscription = this.#liveSubscription(args, context);
+    const close = this.live.open(subscription);
+    if (!close) {
+      const { max, spent } = this.live.budgetOf(subscription.caller);
+      const refusal = new GraphQLError(
+        `This API key's live subscriptions would cost ${spent + subscription.cost}, over its limit of ${max} (GATEWAY_MAX_LIVE_COST_PER_KEY): complete some, or ask for less.`,
+        { extensions: { code: 'BAD_REQUEST', limit: 'GATEWAY_MAX_LIVE_COST_PER_KEY', max } },
+      );
+      this.logErrors([refusal], context);
+      return { errors: [refusal] };
+    }
+    const events = await createSourceEventStream(args).catch((error: unknown) => {
+      close();
+      throw error;
+    });
     if (!(Symbol.asyncIterator in events)) {
-      if (events.errors) this.logErrors(events.errors, args.contextValue as GatewayContext);
+      close();
+      if (events.errors) this.logErrors(events.errors, context);
       return events;
     }
-    const caller = this.#callers.get(args.contextValue as GatewayContext);
-    return eachEvent(events, (event) => this.execute({ ...args, rootValue: event, contextValue: caller ? this.context(caller) : args.contextValue }));
+    const { caller } = subscription;
+    const run = (event: unknown) => this.live.answer(subscription, event, () => this.execute({ ...args, rootValue: event, contextValue: this.context(caller) }));
+    return eachEvent(events, run, close);
   };
+
+  #liveSubscription(args: ExecutionArgs, context: GatewayContext): LiveSubscription {
+    const variables = args.variableValues ?? {};
+    const text = args.document.loc?.source.body ?? print(args.document);
+    return {
+      caller: { role: context.role, client: context.client },
+      shape: `${args.operationName ?? ''}\0${JSON.stringify(variables)}\0${text}`,
+      cost: documentCost(this.schema, args.document, { ...variables }, args.operationName ?? undefined),
+    };
+  }
 }
 
 /** Refuses `__schema` and `__type` (`__typename` stays), as Apollo's own rule does, naming the variable to set. */
@@ -211,15 +252,24 @@ function noOperation(document: DocumentNode, operationName: string | null | unde
   return new GraphQLError(some ? 'Must provide operation name if query contains multiple operations.' : 'Must provide an operation.');
 }
 
-/** The source's events, each mapped; ending the result ends the source at once (as graphql-js's own mapping does). */
-function eachEvent(source: AsyncIterable<unknown>, run: (event: unknown) => Promise<ExecutionResult>): AsyncGenerator<ExecutionResult> {
+/**
+ * The source's events, each mapped; ending the result ends the source at once (as graphql-js's own mapping does), and
+ * `ended` is called once when the stream ends, however it ends.
+ */
+function eachEvent(source: AsyncIterable<unknown>, run: (event: unknown) => Promise<ExecutionResult>, ended: () => void): AsyncGenerator<ExecutionResult> {
   const events = source[Symbol.asyncIterator]();
-  const mapped = async (result: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> => (result.done ? { done: true, value: undefined } : { done: false, value: await run(result.value) });
-  const ended = (): Promise<IteratorResult<ExecutionResult>> => Promise.resolve({ done: true, value: undefined });
+  const done = (): IteratorResult<ExecutionResult> => {
+    ended();
+    return { done: true, value: undefined };
+  };
+  const mapped = async (result: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> => (result.done ? done() : { done: false, value: await run(result.value) });
   const generator: AsyncGenerator<ExecutionResult> = {
     next: () => events.next().then(mapped),
-    return: () => (events.return ? events.return().then(() => ended()) : ended()),
-    throw: (error: unknown) => (events.throw ? events.throw(error).then(mapped) : Promise.reject(error)),
+    return: () => (events.return ? events.return().then(done, (error: unknown) => (done(), Promise.reject(error))) : Promise.resolve(done())),
+    throw: (error: unknown) => {
+      ended();
+      return events.throw ? events.throw(error).then(mapped) : Promise.reject(error);
+    },
     [Symbol.asyncIterator]: () => generator,
   };
   return generator;

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import { startHttpTransport, type HttpTransportOptions } from './http.js';
+import type { LiveEvents } from './live-events.js';
 import { RequestPipeline, type PipelineOptions } from './pipeline.js';
 import { serveWebSocket, type WebSocketLimits } from './websocket.js';
 
@@ -16,6 +17,8 @@ export interface GraphQLTransports {
   middleware: RequestHandler;
   /** Serves GraphQL over WebSocket on `server`'s upgrades to `path`. */
   serveWebSocket(server: Server, path: string): void;
+  /** What subscriptions hold and do now, over every transport. */
+  readonly live: LiveEvents;
   /** Closes every WebSocket, then lets Apollo finish. */
   stop(): Promise<void>;
 }
@@ -26,6 +29,7 @@ export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTran
   let stopWebSocket: (() => Promise<void>) | undefined;
   return {
     middleware: http.middleware,
+    live: pipeline.live,
     serveWebSocket: (server, path) => {
       stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes, limits: options.webSocketLimits });
     },

@@ -8,6 +8,7 @@ import type { PlatformCaches } from '../datasources/caches.js';
 import type { PlatformCallEvent, PlatformClient } from '../datasources/platform/client.js';
 import type { RateBudget } from '../datasources/platform/rate-budget.js';
 import type { NotificationCounts } from '../domain/health.js';
+import type { LiveStats } from '../graphql/live-events.js';
 
 /** How a GraphQL request ended, as the `outcome` label says it. */
 export type GraphQLOutcome =
@@ -183,6 +184,16 @@ export class GatewayMetrics {
     });
   }
 
+  /** Live updates: open subscriptions and their change listeners, their events' executions. */
+  collectLive(read: () => LiveStats, listeners: () => number): void {
+    const registers = [this.registry];
+    gauge(registers, `${PREFIX}live_subscriptions`, 'Subscriptions open now, over every transport.', () => read().subscriptions);
+    gauge(registers, `${PREFIX}live_change_listeners`, 'Listeners on the change events (one per open stream); 0 once every subscription is released.', listeners);
+    gauge(registers, `${PREFIX}live_executions_queued`, "Subscription events waiting for their turn to be executed (keys are served in turn).", () => read().queued);
+    cumulative(registers, `${PREFIX}live_executions_total`, 'Subscription events executed: once per distinct document, variables and key per event.', () => read().executions);
+    cumulative(registers, `${PREFIX}live_executions_shared_total`, "Subscription events answered with an equal subscriber's execution.", () => read().shared);
+  }
+
   /** The exposition text and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
@@ -208,6 +219,18 @@ function cumulative(registers: Registry[], name: string, help: string, read: () 
       const value = read();
       if (value > last) this.inc(value - last);
       last = Math.max(last, value);
+    },
+  });
+}
+
+/** A gauge read from a component at scrape time. */
+function gauge(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(read());
     },
   });
 }

@@ -9,6 +9,13 @@
  */
 import type { EventEmitter } from 'node:events';
 
+let listening = 0;
+
+/** Change listeners held now in this process, one per open stream: 0 once every subscription is released. */
+export function changeListeners(): number {
+  return listening;
+}
+
 export function changes<E extends Record<keyof E, unknown[]>, K extends keyof E & string>(
   source: { events: EventEmitter<E> },
   event: K,
@@ -29,12 +36,14 @@ export function changes<E extends Record<keyof E, unknown[]>, K extends keyof E 
     if (!ended) {
       ended = true;
       emitter.off(event, listener);
+      listening -= 1;
       queued.length = 0;
       for (const reader of waiting.splice(0)) reader({ done: true, value: undefined });
     }
     return Promise.resolve({ done: true, value: undefined });
   };
   emitter.on(event, listener);
+  listening += 1;
   const iterator: AsyncGenerator<Value> = {
     next: () => {
       if (queued.length > 0) return Promise.resolve({ done: false, value: queued.shift() as Value });

@@ -1,44 +1,17 @@
 // Live updates over graphql-ws, fed by the fleet mirror: a subscriber follows a task it created to its end with no
 // platform call of its own (push on), and without push, a hundred subscribers of one running task cost what one does.
-import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { mirrorReady, TEST_API_KEY, type TestGateway } from '../harness/gateway.js';
 import type { Platform } from '../harness/platform.js';
+import { collect, wsClient } from '../harness/live.js';
 import { ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const { device: DEVICE_ROUTE } = ROUTE;
 
-function wsClient(gateway: TestGateway, apiKey?: string): Client {
-  return createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: apiKey ? { 'x-api-key': apiKey } : {}, retryAttempts: 0 });
-}
-/** Collects what a subscription sends until `done` says so (or the time is up). */
-function collect(client: Client, query: string, variables: Record<string, unknown>, done: (value: Json) => boolean, ms = 30_000): Promise<Json[]> {
-  const values: Json[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`subscription not done in ${ms} ms: ${JSON.stringify(values).slice(0, 500)}`)), ms);
-    const unsubscribe = client.subscribe(
-      { query, variables },
-      {
-        next: (value) => {
-          values.push(value);
-          if (done(value)) {
-            clearTimeout(timer);
-            unsubscribe();
-            resolve(values);
-          }
-        },
-        error: (error) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
-        },
-        complete: () => undefined,
-      },
-    );
-  });
-}
 /** Moves the platform's clock on by `seconds` every `ms` until stopped. */
 function keepAdvancing(platform: Platform, seconds: number, ms: number): () => void {
   const clock = setInterval(() => void platform.advance(seconds).catch(() => undefined), ms);

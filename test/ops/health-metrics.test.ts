@@ -7,6 +7,7 @@ import { Readiness } from '../../src/observability/health.js';
 import { openStore } from '../../src/store/index.js';
 import type { TestGateway } from '../harness/gateway.js';
 import type { Platform } from '../harness/platform.js';
+import { sample } from '../harness/live.js';
 import { ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { DASHBOARD } from './support.js';
@@ -14,17 +15,6 @@ import { DASHBOARD } from './support.js';
 const API_KEY = 'metrics-test-key-5d1c7e';
 /** What the readiness probe reads. */
 const HEALTH_PROBE_ROUTE = ROUTE.operations;
-
-/** The value of one sample of the exposition text (labels in any order), or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 /** The platform; each describe starts its own gateways on it. */
 let stack: Stack;

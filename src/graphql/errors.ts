@@ -47,6 +47,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const limit = tokenLimitError(formatted.message);
     if (limit) return { ...formatted, ...limit };
   }
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && formatted.message === 'Validation aborted.') {
+    // graphql-js gives up comparing a document's fields for merging past a work budget of its own.
+    return {
+      ...formatted,
+      message: 'Validation gave up: the document repeats too many fields or fragment spreads for them to be compared. Select each field once, and spread each fragment once per place.',
+      extensions: { ...formatted.extensions, limit: 'field merging' },
+    };
+  }
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -30,6 +30,7 @@ import {
 } from 'graphql';
 import { DEFAULT_FIRST, MAX_FIRST } from '../schema/limits.js';
 import { PLATFORM_CALLS } from './platform-calls.js';
+import { MAX_SELECTIONS, selectionLimitRule } from './selection-limit.js';
 
 export interface QueryLimits {
   /** Deepest selection, leaves counted (GATEWAY_MAX_DEPTH). */
@@ -114,11 +115,11 @@ export function queryLimitProtection(limits: QueryLimits, options: { maxPlatform
   if (plugins.length > 0) throw new Error('a graphql-armor protection came as an Apollo plugin, which WebSocket would not apply');
   const { mirror, maxPlatformCalls } = options;
   return {
-    validationRules,
+    validationRules: [...validationRules, selectionLimitRule(MAX_SELECTIONS)],
     parseOptions: { maxTokens: limits.maxTokens },
     refusal: async (schema, document, operation, variables, deadline) => {
-      const fragments = (name: string) => document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-      const estimate = (mirrored: boolean) => operationEstimate(schema, operation, fragments, variables, mirrored);
+      const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+      const estimate = (mirrored: boolean) => operationEstimate(schema, operation, (name) => fragments.get(name), variables, mirrored);
       const mirrored = mirror?.ready ?? false;
       const { cost, platformCalls } = estimate(mirrored);
       const tooCostly = costExceeded(operation, cost, limits.maxCost);

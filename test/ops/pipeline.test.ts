@@ -57,6 +57,10 @@ const codes = (answer: Answer) => (answer.errors ?? []).map((error) => error.ext
 const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: health { loginOk }`).join(' ')} }`;
 /** 12 levels deep (the limit is 10). */
 const TOO_DEEP = '{ device(id: "x") { operations(first: 1) { nodes { subtasks(first: 1) { nodes { device { operations(first: 1) { nodes { subtasks(first: 1) { nodes { device { name } } } } } } } } } } } }';
+/** A fragment of 300 fields spread 300 times: 90,000 fields in about 4 KB. */
+const SPREAD_WIDE = `fragment F on Health { ${'loginOk '.repeat(300)}} { health { ${'...F '.repeat(300)}} }`;
+/** One field repeated 1,000 times: graphql-js gives up comparing them for merging. */
+const REPEATED = `{ health { ${'loginOk '.repeat(1000)}} }`;
 const WIDE = 'query Wide($n: Int) { operations(first: $n) { nodes { subtasks(first: $n) { nodes { device { name } } } } } }';
 
 describe('a development gateway (introspection on)', () => {
@@ -76,6 +80,8 @@ describe('a development gateway (introspection on)', () => {
     ['more than 15 aliases', aliased(16), undefined, 'GRAPHQL_VALIDATION_FAILED'],
     ['more than 2000 tokens', `{ health { ${'loginOk '.repeat(1998)}} }`, undefined, 'GRAPHQL_VALIDATION_FAILED'],
     ['a cost over 10000 (first from the variables)', WIDE, { n: 100 }, 'GRAPHQL_VALIDATION_FAILED'],
+    ['more than 2000 fields, fragments counted where spread', SPREAD_WIDE, undefined, 'GRAPHQL_VALIDATION_FAILED'],
+    ['a field repeated 1000 times', REPEATED, undefined, 'GRAPHQL_VALIDATION_FAILED'],
     ['more platform calls than one client may spend', DASHBOARD, undefined, 'RATE_LIMITED'],
     ['a variable of the wrong type', 'query($n: Int) { operations(first: $n) { totalCount } }', { n: 'many' }, 'BAD_USER_INPUT'],
     ['two operations and no operation name', 'query A { health { loginOk } } query B { health { loginOk } }', undefined, 'OPERATION_RESOLUTION_FAILURE'],
@@ -91,6 +97,8 @@ describe('a development gateway (introspection on)', () => {
       [aliased(16), undefined, 'GATEWAY_MAX_ALIASES'],
       [`{ health { ${'loginOk '.repeat(1998)}} }`, undefined, 'GATEWAY_MAX_TOKENS'],
       [WIDE, { n: 100 }, 'GATEWAY_MAX_COST'],
+      [SPREAD_WIDE, undefined, 'selections'],
+      [REPEATED, undefined, 'field merging'],
     ] as const) {
       const { ws } = await overBoth(ops, query, variables);
       expect(ws.errors?.[0]?.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit });

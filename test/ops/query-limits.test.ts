@@ -130,10 +130,18 @@ describe('query limits with the defaults', () => {
     expect(small.json.errors).toBeUndefined();
   });
 
-  it('refuse a fragment bomb by its cost, and keep answering meanwhile', async () => {
+  it('refuse a fragment bomb in milliseconds by the fields it selects, and keep answering meanwhile', async () => {
     const [bomb, live] = await Promise.all([ops.graphql(FRAGMENT_BOMB), ops.request('/health/live')]);
-    expectLimitError(bomb, 'GATEWAY_MAX_COST', /^Query cost limit of 10000 exceeded, found 27000001/);
+    expectLimitError(bomb, 'selections', /^Selection limit of 2000 exceeded/);
     expect(live.status).toBe(200);
+    // It took 8.8 s of blocked event loop once; the fastest of a few tries is what the gateway needs (not the machine's load).
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await ops.graphql(FRAGMENT_BOMB);
+      times.push(performance.now() - started);
+    }
+    expect(Math.min(...times)).toBeLessThan(50);
   });
 
   it('refuse a body over 100 KiB with 413, as JSON naming the limit', async () => {

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       playground: 'graphiql',
       console: true,
       introspection: true,
-      limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400 },
+      limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400, maxLiveCostPerKey: 100_000 },
       corsOrigins: [],
       webSocket: { maxConnections: 1000, maxConnectionsPerAddress: 100, maxConnectionsPerKey: 100 },
     });
@@ -208,8 +208,9 @@ describe('loadConfig', () => {
           GATEWAY_MAX_TOKENS: '5000',
           GATEWAY_MAX_COST: '20000',
           GATEWAY_MAX_BODY_BYTES: '1048576',
+          GATEWAY_MAX_LIVE_COST_PER_KEY: '5000',
         }).limits,
-      ).toEqual({ maxDepth: 12, maxAliases: 0, maxTokens: 5000, maxCost: 20_000, maxBodyBytes: 1_048_576 });
+      ).toEqual({ maxDepth: 12, maxAliases: 0, maxTokens: 5000, maxCost: 20_000, maxBodyBytes: 1_048_576, maxLiveCostPerKey: 5000 });
     });
 
     it('reports each wrong limit with its range', () => {
@@ -219,6 +220,7 @@ describe('loadConfig', () => {
         GATEWAY_MAX_TOKENS: '99',
         GATEWAY_MAX_COST: '-1',
         GATEWAY_MAX_BODY_BYTES: '100mb',
+        GATEWAY_MAX_LIVE_COST_PER_KEY: '0',
       });
       expect(lines).toEqual([
         'GATEWAY_MAX_DEPTH: expected an integer from 1 to 100, got "0"',
@@ -226,6 +228,7 @@ describe('loadConfig', () => {
         'GATEWAY_MAX_TOKENS: expected an integer from 100 to 100000, got "99"',
         'GATEWAY_MAX_COST: expected an integer from 1 to 10000000, got "-1"',
         'GATEWAY_MAX_BODY_BYTES: expected bytes from 1024 to 10485760, got "100mb"',
+        'GATEWAY_MAX_LIVE_COST_PER_KEY: expected an integer from 1 to 1000000000, got "0"',
       ]);
     });
   });

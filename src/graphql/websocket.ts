@@ -49,7 +49,7 @@ interface Connection {
 }
 
 /** Counts by key; a key at zero is forgotten. */
-class Counts {
+export class Counts {
   readonly #counts = new Map<string, number>();
   total = 0;
 

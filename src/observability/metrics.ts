@@ -151,6 +151,19 @@ export class GatewayMetrics {
     });
   }
 
+  /** Subscriptions open, by transport: one a client completed or dropped is gone from here at once. */
+  collectLiveSubscriptions(read: () => Record<string, number>): void {
+    new Gauge({
+      name: `${PREFIX}live_subscriptions`,
+      help: 'Subscriptions open (their event stream not ended), by transport.',
+      labelNames: ['transport'],
+      registers: [this.registry],
+      collect() {
+        for (const [transport, count] of Object.entries(read())) this.set({ transport }, count);
+      },
+    });
+  }
+
   /** The mirror's notification receiver: what it took, refused or sent back, and the backlog not applied yet. */
   collectNotifications(read: () => NotificationCounts): void {
     const registers = [this.registry];

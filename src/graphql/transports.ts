@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import { startHttpTransport, type HttpTransportOptions } from './http.js';
+import { LiveSubscriptions } from './live-subscriptions.js';
 import { RequestPipeline, type PipelineOptions } from './pipeline.js';
 import { serveSse } from './sse.js';
 import { serveWebSocket, type WebSocketLimits } from './websocket.js';
@@ -21,7 +22,7 @@ export interface GraphQLTransports {
   /** Serves GraphQL over WebSocket on `server`'s upgrades to `path`. */
   serveWebSocket(server: Server, path: string): void;
   /** Subscriptions open, by transport. */
-  liveSubscriptions(): { sse: number };
+  liveSubscriptions(): { websocket: number; sse: number };
   /** Ends every event stream, closes every WebSocket, then lets Apollo finish. */
   stop(): Promise<void>;
 }
@@ -30,14 +31,15 @@ export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTran
   const pipeline = new RequestPipeline(options);
   const http = await startHttpTransport(pipeline, options);
   const sse = serveSse({ pipeline, limits: options.webSocketLimits, logger: options.logger });
+  const webSocketSubscriptions = new LiveSubscriptions();
   let stopWebSocket: (() => Promise<void>) | undefined;
   return {
     middleware: http.middleware,
     sse: sse.middleware,
     serveWebSocket: (server, path) => {
-      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes, limits: options.webSocketLimits });
+      stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes, limits: options.webSocketLimits, live: webSocketSubscriptions });
     },
-    liveSubscriptions: () => ({ sse: sse.liveSubscriptions }),
+    liveSubscriptions: () => ({ websocket: webSocketSubscriptions.count, sse: sse.liveSubscriptions }),
     stop: async () => {
       // Streams are HTTP responses: Apollo's drain would wait for them until its grace period ran out.
       sse.stop();

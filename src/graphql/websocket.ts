@@ -11,6 +11,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Caller } from './auth.js';
+import type { LiveSubscriptions } from './live-subscriptions.js';
 import type { Logger } from '../logging/logger.js';
 import type { RequestPipeline } from './pipeline.js';
 
@@ -29,6 +30,8 @@ export interface WebSocketOptions {
   /** GATEWAY_MAX_BODY_BYTES: a larger message closes the socket (1009) before it is buffered whole or parsed. */
   maxPayloadBytes: number;
   limits: WebSocketLimits;
+  /** Counts the subscriptions open over WebSocket. */
+  live: LiveSubscriptions;
 }
 
 /** How many sockets may be open at once: in all, from one address (refused before the upgrade), for one API key. */
@@ -134,7 +137,7 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
         return prepared.errors;
       },
       execute: pipeline.execute,
-      subscribe: pipeline.subscribe,
+      subscribe: options.live.counting(pipeline.subscribe),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: pipeline.formatErrors(result.errors) } : result),
       onError: (_ctx, _id, _payload, errors) => pipeline.formatErrors(errors),
       onComplete: (ctx, id) => {

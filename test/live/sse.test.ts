@@ -2,6 +2,8 @@
 // mutations as over WebSocket, on the same pipeline and limits; streams bounded per key, released when dropped, ended
 // when the gateway stops.
 import { createClient, type Client } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorReady, TEST_API_KEY, type TestGateway } from '../harness/gateway.js';
 import { startStack, type Stack } from '../harness/stack.js';
@@ -51,10 +53,11 @@ async function openStream(gateway: TestGateway, query: string, headers: Record<s
   });
   return { response, drop: () => control.abort() };
 }
-async function liveSseSubscriptions(gateway: TestGateway): Promise<number> {
+async function liveSubscriptions(gateway: TestGateway, transport: 'sse' | 'websocket'): Promise<number> {
   const { text } = await gateway.request('/metrics');
-  return Number(/northbound_gateway_live_subscriptions\{transport="sse"\} (\d+)/.exec(text)?.[1] ?? NaN);
+  return Number(new RegExp(`northbound_gateway_live_subscriptions\\{transport="${transport}"\\} (\\d+)`).exec(text)?.[1] ?? NaN);
 }
+const liveSseSubscriptions = (gateway: TestGateway) => liveSubscriptions(gateway, 'sse');
 const DEVICE_WATCH = 'subscription { deviceUpdated(id: "no-such-device") { id } }';
 
 describe('GraphQL over SSE, push on (the embedded emulator)', () => {
@@ -128,6 +131,14 @@ describe('GraphQL over SSE, push on (the embedded emulator)', () => {
     unsubscribe();
     await expect.poll(() => liveSseSubscriptions(gateway), { timeout: 1_000, interval: 20 }).toBe(0);
     client.dispose();
+  });
+
+  it('counts WebSocket subscriptions alike, back to zero when their socket drops', async () => {
+    const client = createWsClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    for (let i = 0; i < 3; i++) client.subscribe({ query: DEVICE_WATCH }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    await expect.poll(() => liveSubscriptions(gateway, 'websocket'), { timeout: 5_000, interval: 20 }).toBe(3);
+    await client.dispose();
+    await expect.poll(() => liveSubscriptions(gateway, 'websocket'), { timeout: 1_000, interval: 20 }).toBe(0);
   });
 });
 

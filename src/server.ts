@@ -130,7 +130,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (mirror) app.use(notificationReceiver(mirror));
     app.use(endpointPage({ graphqlPath: GRAPHQL_PATH, playground: config.playground }));
     if (config.playground === 'graphiql') {
-      app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
+      app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, streamPath: GRAPHQL_SSE_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
     if (config.console) app.use(createConsole({ graphqlPath: GRAPHQL_PATH, keysRequired: config.apiKeys !== undefined, logger }));
     // Before GRAPHQL_PATH, which would take it as a prefix.

@@ -146,7 +146,13 @@ describe('GraphQL over SSE with API keys and a bound per key', () => {
   let stack: Stack;
   let gateway: TestGateway;
   beforeAll(async () => {
-    stack = await startStack({ platform: 'embedded', env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:read,other-key:read`, GATEWAY_WS_MAX_CONNECTIONS_PER_KEY: '2', MIRROR_BUDGET_SHARE: '0.5' } });
+    stack = await startStack({ platform: 'embedded', env: {
+        GATEWAY_API_KEYS: `${TEST_API_KEY}:read,other-key:read`,
+        GATEWAY_WS_MAX_CONNECTIONS_PER_KEY: '2',
+        GATEWAY_CORS_ORIGINS: 'https://app.example.com',
+        MIRROR_BUDGET_SHARE: '0.5',
+      },
+    });
     gateway = stack.gateway;
   });
   afterAll(() => stack?.close());
@@ -161,6 +167,25 @@ describe('GraphQL over SSE with API keys and a bound per key', () => {
     }
     const [answer] = await collect(sseClient(gateway, TEST_API_KEY), '{ health { loginOk } }', {});
     expect(answer.errors).toBeUndefined();
+  });
+
+  it('lets a page of GATEWAY_CORS_ORIGINS open a stream, as for the rest of the API', async () => {
+    const origin = 'https://app.example.com';
+    const preflight = await gateway.request('/graphql/stream', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-api-key');
+    const [answer] = await collect(createClient({ url: streamUrl(gateway), fetchFn: fetch, retryAttempts: 0, headers: { 'x-api-key': TEST_API_KEY, origin } }), '{ health { loginOk } }', {});
+    expect(answer.errors).toBeUndefined();
+    const { response, drop } = await openStream(gateway, DEVICE_WATCH, { 'x-api-key': TEST_API_KEY, origin });
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    drop();
+    const stranger = await openStream(gateway, DEVICE_WATCH, { 'x-api-key': TEST_API_KEY, origin: 'https://evil.example.com' });
+    expect(stranger.response.headers.get('access-control-allow-origin')).toBeNull();
+    stranger.drop();
+    await expect.poll(() => liveSseSubscriptions(gateway), { timeout: 1_000, interval: 20 }).toBe(0);
   });
 
   it('bounds the streams of one key (429) and frees one the moment it closes', async () => {

@@ -39,16 +39,19 @@ interface StreamRequest {
   caller: Caller;
 }
 
+/** The operation's context as graphql-sse types one (a record). */
+type StreamContext = GatewayContext & Record<PropertyKey, unknown>;
+
 export function serveSse(options: SseOptions): SseTransport {
   const { pipeline, limits } = options;
   const live = new LiveSubscriptions();
-  const handler = createHandler<Request, StreamRequest, GatewayContext & Record<PropertyKey, unknown>>({
+  const handler = createHandler<Request, StreamRequest, StreamContext>({
     // No reservations (graphql-sse's "single connection mode"): each stream holds one operation, and none outlives it.
     authenticate: () => null,
-    onSubscribe: async (req, params): Promise<OperationArgs<GatewayContext & Record<PropertyKey, unknown>> | OperationResult> => {
+    onSubscribe: async (req, params): Promise<OperationArgs<StreamContext> | OperationResult> => {
       const prepared = await pipeline.prepare(params, req.context.caller);
       if ('errors' in prepared) return refusedOnStream(prepared.errors);
-      return prepared.args as OperationArgs<GatewayContext & Record<PropertyKey, unknown>>;
+      return prepared.args as OperationArgs<StreamContext>;
     },
     // The pipeline validated the document with every rule already.
     validate: () => [],
@@ -92,9 +95,9 @@ export function serveSse(options: SseOptions): SseTransport {
   const middleware: RequestHandler = async (req, res) => {
     if (req.method !== 'POST') return refuse(res, 405, 'Send the operation as a POST (JSON body) with Accept: text/event-stream.', { code: 'BAD_REQUEST' }, { allow: 'POST' });
     if (req.get('accept') !== 'text/event-stream') {
-      return refuse(res, 406, `Send Accept: text/event-stream here; for a single JSON answer, POST to the GraphQL endpoint itself.`, { code: 'BAD_REQUEST' });
+      return refuse(res, 406, 'Send Accept: text/event-stream here; for a single JSON answer, POST to the GraphQL endpoint itself.', { code: 'BAD_REQUEST' });
     }
-    // Counted before the key is checked, as sockets are before their upgrade.
+    // Bounds in all and per address are checked before the key is, as a socket's are before its upgrade.
     const address = req.socket.remoteAddress ?? '';
     if (perAddress.total >= limits.maxConnections) return tooMany(res, 'GATEWAY_WS_MAX_CONNECTIONS', limits.maxConnections, 'on this gateway');
     if (perAddress.of(address) >= limits.maxConnectionsPerAddress) return tooMany(res, 'GATEWAY_WS_MAX_CONNECTIONS_PER_ADDRESS', limits.maxConnectionsPerAddress, 'from one address');

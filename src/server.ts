@@ -38,6 +38,8 @@ import { createPlayground } from './playground/index.js';
 import { createConsole } from './console/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** GraphQL over Server-Sent Events: its own path, since a POST to GRAPHQL_PATH is Apollo's. */
+export const GRAPHQL_SSE_PATH = `${GRAPHQL_PATH}/stream`;
 /** How long a background call (the mirror's) may wait for the call budget. */
 const BACKGROUND_DEADLINE_MS = 120_000;
 /** How long the replica that runs the mirror's sync keeps that role after its last sign of life. */
@@ -129,9 +131,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (mirror) app.use(notificationReceiver(mirror));
     app.use(endpointPage({ graphqlPath: GRAPHQL_PATH, playground: config.playground }));
     if (config.playground === 'graphiql') {
-      app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
+      app.use(createPlayground({ graphqlPath: GRAPHQL_PATH, streamPath: GRAPHQL_SSE_PATH, apiKeyHeader: config.apiKeys && API_KEY_HEADER, logger }));
     }
     if (config.console) app.use(createConsole({ graphqlPath: GRAPHQL_PATH, keysRequired: config.apiKeys !== undefined, logger }));
+    // Before GRAPHQL_PATH, which would take it as a prefix.
+    app.use(GRAPHQL_SSE_PATH, express.json({ limit: config.limits.maxBodyBytes }), graphql.sse);
     app.use(GRAPHQL_PATH, graphqlRequestObserver(observability.metrics, logger), express.json({ limit: config.limits.maxBodyBytes }), graphql.middleware);
     app.use(jsonErrorHandler({ logger, maxBodyBytes: config.limits.maxBodyBytes }));
     const baseUrl = await listen(httpServer, config.port, config.host);

@@ -14,7 +14,11 @@ import type { Caller } from './auth.js';
 /** Event executions at once in the process: well under the PostgreSQL pool (10), which requests need too. */
 export const CONCURRENT_EVENT_EXECUTIONS = 4;
 
+/** The transports that serve subscriptions. */
+export type LiveTransport = 'websocket' | 'sse';
+
 export interface LiveSubscription {
+  transport: LiveTransport;
   caller: Caller;
   /** The document's text, operation name and variables: subscribers equal in all of them and the caller share. */
   shape: string;
@@ -22,8 +26,8 @@ export interface LiveSubscription {
 }
 
 export interface LiveStats {
-  /** Subscriptions open now, over every transport. */
-  subscriptions: number;
+  /** Subscriptions open now, by transport. */
+  subscriptions: Record<LiveTransport, number>;
   /** Event executions run (one per distinct subscriber shape per event). */
   executions: number;
   /** Events answered with another subscriber's execution. */
@@ -38,7 +42,7 @@ export class LiveEvents {
   readonly #scheduler = new FairScheduler(CONCURRENT_EVENT_EXECUTIONS);
   /** Per event (an object, emitted once to every listener), the executions made of it by shape. */
   readonly #executions = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
-  #subscriptions = 0;
+  readonly #subscriptions: Record<LiveTransport, number> = { websocket: 0, sse: 0 };
   #executed = 0;
   #shared = 0;
 
@@ -47,20 +51,20 @@ export class LiveEvents {
   }
 
   get stats(): LiveStats {
-    return { subscriptions: this.#subscriptions, executions: this.#executed, shared: this.#shared, queued: this.#scheduler.queued };
+    return { subscriptions: { ...this.#subscriptions }, executions: this.#executed, shared: this.#shared, queued: this.#scheduler.queued };
   }
 
   /** Counts a subscription in its key's cost; undefined (and nothing counted) when the key has no room for it. */
-  open({ caller, cost }: LiveSubscription): (() => void) | undefined {
+  open({ transport, caller, cost }: LiveSubscription): (() => void) | undefined {
     const spent = this.#costs.get(caller.client) ?? 0;
     if (spent + cost > this.#maxCostPerKey) return undefined;
     this.#costs.set(caller.client, spent + cost);
-    this.#subscriptions += 1;
+    this.#subscriptions[transport] += 1;
     let open = true;
     return () => {
       if (!open) return;
       open = false;
-      this.#subscriptions -= 1;
+      this.#subscriptions[transport] -= 1;
       const left = (this.#costs.get(caller.client) ?? 0) - cost;
       if (left > 0) this.#costs.set(caller.client, left);
       else this.#costs.delete(caller.client);

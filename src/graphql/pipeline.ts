@@ -36,7 +36,7 @@ import { ApiKeys, authenticate, type Caller } from './auth.js';
 import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError, logErrors } from './errors.js';
 import { documentCost, queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
-import { LiveEvents, type LiveSubscription } from './live-events.js';
+import { LiveEvents, type LiveSubscription, type LiveTransport } from './live-events.js';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
@@ -178,13 +178,17 @@ export class RequestPipeline {
   };
 
   /**
-   * Subscribes. Each event is executed as a request of its own: a context's DataLoaders and reads are per request,
-   * and one kept for a subscription's lifetime would answer every later event with what the first one read. The
-   * subscription counts in its key's live cost until it ends; its events are answered as `LiveEvents` bounds them.
+   * Subscribes, over `transport`. Each event is executed as a request of its own: a context's DataLoaders and reads
+   * are per request, and one kept for a subscription's lifetime would answer every later event with what the first
+   * one read. The subscription counts in its key's live cost until it ends; `LiveEvents` bounds its events' work.
    */
-  readonly subscribe = async (args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> => {
+  subscriber(transport: LiveTransport): (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    return (args) => this.#subscribe(args, transport);
+  }
+
+  async #subscribe(args: ExecutionArgs, transport: LiveTransport): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
     const context = args.contextValue as GatewayContext;
-    const subscription = this.#liveSubscription(args, context);
+    const subscription = this.#liveSubscription(args, context, transport);
     const close = this.live.open(subscription);
     if (!close) {
       const { max, spent } = this.live.budgetOf(subscription.caller);
@@ -207,12 +211,13 @@ export class RequestPipeline {
     const { caller } = subscription;
     const run = (event: unknown) => this.live.answer(subscription, event, () => this.execute({ ...args, rootValue: event, contextValue: this.context(caller) }));
     return eachEvent(events, run, close);
-  };
+  }
 
-  #liveSubscription(args: ExecutionArgs, context: GatewayContext): LiveSubscription {
+  #liveSubscription(args: ExecutionArgs, context: GatewayContext, transport: LiveTransport): LiveSubscription {
     const variables = args.variableValues ?? {};
     const text = args.document.loc?.source.body ?? print(args.document);
     return {
+      transport,
       caller: { role: context.role, client: context.client },
       shape: `${args.operationName ?? ''}\0${JSON.stringify(variables)}\0${text}`,
       cost: documentCost(this.schema, args.document, { ...variables }, args.operationName ?? undefined),

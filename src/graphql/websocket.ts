@@ -51,7 +51,7 @@ interface Connection {
 }
 
 /** Counts by key; a key at zero is forgotten. */
-class Counts {
+export class Counts {
   readonly #counts = new Map<string, number>();
   total = 0;
 
@@ -136,7 +136,7 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
         return prepared.errors;
       },
       execute: pipeline.execute,
-      subscribe: pipeline.subscribe,
+      subscribe: pipeline.subscriber('websocket'),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: pipeline.formatErrors(result.errors) } : result),
       onError: (_ctx, _id, _payload, errors) => pipeline.formatErrors(errors),
       onComplete: (ctx, id) => {

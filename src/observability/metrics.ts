@@ -187,7 +187,15 @@ export class GatewayMetrics {
   /** Live updates: open subscriptions and their change listeners, their events' executions. */
   collectLive(read: () => LiveStats, listeners: () => number): void {
     const registers = [this.registry];
-    gauge(registers, `${PREFIX}live_subscriptions`, 'Subscriptions open now, over every transport.', () => read().subscriptions);
+    new Gauge({
+      name: `${PREFIX}live_subscriptions`,
+      help: 'Subscriptions open (their event stream not ended), by transport: one a client completed or dropped is gone at once.',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        for (const [transport, count] of Object.entries(read().subscriptions)) this.set({ transport }, count);
+      },
+    });
     gauge(registers, `${PREFIX}live_change_listeners`, 'Listeners on the change events (one per open stream); 0 once every subscription is released.', listeners);
     gauge(registers, `${PREFIX}live_executions_queued`, "Subscription events waiting for their turn to be executed (keys are served in turn).", () => read().queued);
     cumulative(registers, `${PREFIX}live_executions_total`, 'Subscription events executed: once per distinct document, variables and key per event.', () => read().executions);

@@ -206,6 +206,8 @@ mutation CreateFirmwareUpgrade($input: CreateUpgradeTaskInput!) {
 const liveProgress: PlaygroundExample = {
   query: `# Live: every upgrade task as it moves (its subtasks' steps and results come from the platform's
 # notifications). Run it, then create a task in the previous tab: its progress appears here.
+# It runs over a WebSocket; where a proxy refuses those, open this page as /graphql?transport=sse
+# to run it over Server-Sent Events.
 subscription LiveProgress {
   operationsChanged {
     id

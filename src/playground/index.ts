@@ -31,6 +31,8 @@ export const PLAYGROUND_CONTENT_SECURITY_POLICY = [
 export interface PlaygroundOptions {
   /** The GraphQL endpoint: the page is served there and sends its requests there. */
   graphqlPath: string;
+  /** GraphQL over Server-Sent Events: the live tab's transport when the page is opened with `?transport=sse`. */
+  streamPath: string;
   /** Set when the gateway checks API keys: the page then opens its headers editor with this header to fill in. */
   apiKeyHeader?: string;
   logger: Logger;
@@ -136,7 +138,7 @@ function page(manifest: PlaygroundManifest, options: PlaygroundOptions): string 
 <script src="${asset(manifest.script)}" defer></script>
 </head>
 <body>
-<div id="graphiql" data-endpoint="${escapeHtml(options.graphqlPath)}"${apiKey}>Loading the playground…</div>
+<div id="graphiql" data-endpoint="${escapeHtml(options.graphqlPath)}" data-stream-endpoint="${escapeHtml(options.streamPath)}"${apiKey}>Loading the playground…</div>
 <noscript>The playground needs JavaScript. Send GraphQL requests to this URL with any GraphQL client.</noscript>
 </body>
 </html>

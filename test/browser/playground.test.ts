@@ -85,7 +85,8 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it('runs the live tab: a subscription over graphql-ws shows a task created meanwhile', async () => {
+  /** Runs the live tab over the page's transport, and creates a task meanwhile; returns the page's WebSocket URLs and stream requests. */
+  async function runLiveTab(query: string): Promise<{ sockets: string[]; streams: string[] }> {
     const gateway = await startGateway({});
     browser = await openBrowser();
     const page = await browser.context.newPage();
@@ -93,7 +94,13 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
-    await page.goto(gateway.url);
+    const sockets: string[] = [];
+    const streams: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    page.on('request', (request) => {
+      if (request.headers().accept === 'text/event-stream') streams.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    });
+    await page.goto(`${gateway.url}${query}`);
     await expect.poll(() => editorText(page, 'query'), { timeout: EDITOR_TIMEOUT_MS }).toBe(normalise(DASHBOARD));
     await page.getByRole('tab', { name: /LiveProgress/ }).click();
     const live = EXAMPLES.find((e) => e.query.includes('subscription LiveProgress'))?.query ?? '';
@@ -117,6 +124,19 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
     await page.screenshot({ path: join(tmpdir(), 'playground-live.png') });
     expect(browser.blocked).toEqual([]);
     expect(consoleErrors).toEqual([]);
+    return { sockets, streams };
+  }
+
+  it('runs the live tab: a subscription over graphql-ws shows a task created meanwhile', async () => {
+    const { sockets, streams } = await runLiveTab('');
+    expect(sockets.length).toBeGreaterThan(0);
+    expect(streams).toEqual([]);
+  });
+
+  it('runs the live tab over Server-Sent Events when the page is opened with ?transport=sse', async () => {
+    const { sockets, streams } = await runLiveTab('?transport=sse');
+    expect(sockets).toEqual([]);
+    expect(streams).toEqual(['POST /graphql/stream']);
   });
 
   it('lets the user send an API key in the headers editor when the gateway requires one', async () => {

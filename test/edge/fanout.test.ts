@@ -60,7 +60,7 @@ describe('fan-out of one change to many subscribers (PostgreSQL, the gateway as 
     const refusals = refused().map((s) => s.values[0]);
     expect(refusals[0].errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST', limit: 'GATEWAY_MAX_LIVE_COST_PER_KEY', max: MAX_LIVE_COST });
     expect(refusals[0].errors[0].message).toMatch(/GATEWAY_MAX_LIVE_COST_PER_KEY/);
-    expect(await metric(gateway, 'live_subscriptions')).toBe(accepted);
+    expect(await metric(gateway, 'live_subscriptions', { transport: 'websocket' })).toBe(accepted);
 
     const operator = wsClient(gateway, 'operator');
     clients.push(operator);
@@ -84,7 +84,7 @@ describe('fan-out of one change to many subscribers (PostgreSQL, the gateway as 
     }
 
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
-    await expect.poll(() => metric(gateway, 'live_subscriptions'), { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => metric(gateway, 'live_subscriptions', { transport: 'websocket' }), { timeout: 5_000 }).toBe(0);
     expect(await metric(gateway, 'live_change_listeners')).toBe(0);
   });
 
@@ -93,7 +93,7 @@ describe('fan-out of one change to many subscribers (PostgreSQL, the gateway as 
     clients.push(...viewers);
     const query = 'subscription($id: ID!) { deviceUpdated(id: $id) { id name fwVersion operations(first: 5) { nodes { id status } } } }';
     const heard = viewers.flatMap((client) => Array.from({ length: 20 }, () => collect(client, query, { id: device }, (v) => v.data?.deviceUpdated?.name === 'seen-by-100', 20_000)));
-    await expect.poll(() => metric(gateway, 'live_subscriptions'), { timeout: 5_000 }).toBe(100);
+    await expect.poll(() => metric(gateway, 'live_subscriptions', { transport: 'websocket' }), { timeout: 5_000 }).toBe(100);
     const executions = await metric(gateway, 'live_executions_total');
     const shared = await metric(gateway, 'live_executions_shared_total');
 

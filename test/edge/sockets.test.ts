@@ -68,14 +68,14 @@ describe('the WebSocket edge of a gateway process', () => {
         client.subscribe({ query, variables: { id: i % 2 ? device : `none-${i}` } }, { next: () => undefined, error: (error) => errors.push(error), complete: () => undefined });
       }
     }
-    await expect.poll(() => metric(gateway, 'live_subscriptions'), { timeout: 20_000, interval: 200 }).toBe(2000);
+    await expect.poll(() => metric(gateway, 'live_subscriptions', { transport: 'websocket' }), { timeout: 20_000, interval: 200 }).toBe(2000);
     expect(await metric(gateway, 'live_change_listeners')).toBe(2000);
     const held = await rss(gateway);
     expect(errors).toEqual([]);
 
     // Dropped, as a crashed client drops them: the sockets end, nobody completes anything.
     await Promise.all(clients.map((client) => client.terminate()));
-    await expect.poll(() => metric(gateway, 'live_subscriptions'), { timeout: 10_000, interval: 200 }).toBe(0);
+    await expect.poll(() => metric(gateway, 'live_subscriptions', { transport: 'websocket' }), { timeout: 10_000, interval: 200 }).toBe(0);
     expect(await metric(gateway, 'live_change_listeners')).toBe(0);
     // The heap is collected and given back when V8 decides: it may take a few quiet seconds.
     await expect.poll(async () => (await rss(gateway)) - baseline, { timeout: 30_000, interval: 1_000 }).toBeLessThan(40 * MB);

@@ -4,7 +4,8 @@ import 'graphiql/style.css';
 import type { Environment } from 'monaco-editor';
 import { createRoot } from 'react-dom/client';
 import { EXAMPLES } from '../examples.js';
-import { Kind, parse, type DocumentNode } from 'graphql';
+import { getOperationAST, Kind, parse, type DocumentNode } from 'graphql';
+import { createClient as createSseClient } from 'graphql-sse';
 import './page.css';
 
 /** File names of the Monaco workers, which sit beside this script; defined by the build (src/playground/build.ts). */
@@ -24,10 +25,12 @@ window.MonacoEnvironment = monacoEnvironment;
 
 // The server renders its settings as data attributes: inline scripts would need a weaker Content-Security-Policy.
 const container = document.getElementById('graphiql') as HTMLElement;
-const { endpoint = '/graphql', apiKeyHeader } = container.dataset;
+const { endpoint = '/graphql', streamEndpoint = '/graphql/stream', apiKeyHeader } = container.dataset;
 
 // Subscriptions over graphql-ws at the same path; the headers editor's values go along as connectionParams.
 const subscriptionUrl = new URL(endpoint, window.location.href).href.replace(/^http/, 'ws');
+// Or, for a network that refuses WebSockets, over Server-Sent Events: the page opened with ?transport=sse.
+const overSse = new URLSearchParams(window.location.search).get('transport') === 'sse';
 
 // With API keys configured every request needs one: open the headers editor with the header ready to fill in.
 const headers =
@@ -48,6 +51,11 @@ const tabSafeFetcher: typeof fetcher = (params, options) => {
   }
   const names = documentAST.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION && d.name ? [d.name.value] : []));
   const operationName = params.operationName && names.includes(params.operationName) ? params.operationName : names.length === 1 ? names[0] : null;
+  if (overSse && getOperationAST(documentAST, operationName)?.operation === 'subscription') {
+    // One stream per subscription; GraphiQL's stop ends the iteration, which ends the stream.
+    const client = createSseClient({ url: streamEndpoint, headers: options?.headers as Record<string, string> | undefined, retryAttempts: 0 });
+    return client.iterate({ query: params.query, variables: params.variables ?? undefined, operationName: operationName ?? undefined });
+  }
   return fetcher({ ...params, operationName }, { ...options, documentAST });
 };
 

@@ -90,7 +90,7 @@ export function serveSse(options: SseOptions): SseTransport {
 
   const middleware: RequestHandler = async (req, res) => {
     if (req.method !== 'POST') return refuse(res, 405, 'Send the operation as a POST (JSON body) with Accept: text/event-stream.', { code: 'BAD_REQUEST' }, { allow: 'POST' });
-    if (req.get('accept') !== 'text/event-stream') {
+    if (!(req.get('accept') ?? '').includes('text/event-stream')) {
       return refuse(res, 406, 'Send Accept: text/event-stream here; for a single JSON answer, POST to the GraphQL endpoint itself.', { code: 'BAD_REQUEST' });
     }
     // Bounds in all and per address are checked before the key is, as a socket's are before its upgrade.

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { loadConfig, StartRefused } from './config.js';
 import { createLogger } from './logging/logger.js';
 import { PortInUseError } from './http/port-in-use.js';
-import { createGateway, type Gateway } from './server.js';
+import { createGateway, GRAPHQL_SSE_PATH, type Gateway } from './server.js';
 
 /** A close that hangs (a stuck upstream call) must not keep the process alive forever. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -75,6 +75,7 @@ function main(): void {
         'gateway started',
       );
       console.log(`GraphQL endpoint: ${gateway.url}`);
+      console.log(`Live updates:     ${gateway.url.replace(/^http/, 'ws')} (graphql-ws), ${gateway.baseUrl}${GRAPHQL_SSE_PATH} (graphql-sse)`);
       if (config.playground !== 'off') {
         const kind = config.playground === 'graphiql' ? 'GraphiQL, works offline' : 'Apollo Sandbox, needs internet access';
         console.log(`Playground:       ${gateway.url} (open it in a browser: ${kind})`);

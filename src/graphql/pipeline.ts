@@ -34,6 +34,7 @@ import { ApiKeys, authenticate, type Caller } from './auth.js';
 import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError, logErrors } from './errors.js';
 import { queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
+import { subscriptionRootDirectiveErrors } from './subscription-root.js';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
@@ -109,6 +110,11 @@ export class RequestPipeline {
     return this.#limits.refusal(this.schema, document, operation, variables, context.scope.deadline);
   }
 
+  /** What is refused before graphql-js's validation rules run, which would throw on it (see subscription-root.ts). */
+  refusedBeforeValidation(document: DocumentNode): GraphQLError[] {
+    return subscriptionRootDirectiveErrors(document);
+  }
+
   /** What a client sees of an error, over any transport. */
   readonly formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const answer = formatError(formatted, error);
@@ -141,7 +147,8 @@ export class RequestPipeline {
     } catch (error) {
       return refused('GRAPHQL_PARSE_FAILED', [error instanceof GraphQLError ? error : new GraphQLError(String(error))]);
     }
-    const invalid = validate(this.schema, document, [...specifiedRules, ...this.validationRules]);
+    const invalid = this.refusedBeforeValidation(document);
+    if (invalid.length === 0) invalid.push(...validate(this.schema, document, [...specifiedRules, ...this.validationRules]));
     if (invalid.length > 0) return refused('GRAPHQL_VALIDATION_FAILED', invalid);
     const operation = getOperationAST(document, request.operationName);
     if (!operation) return refused('OPERATION_RESOLUTION_FAILURE', [noOperation(document, request.operationName)]);

@@ -1,0 +1,63 @@
+// Documents the fuzz test (fuzz.test.ts) found mishandled, each refused now with its code over every transport.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorReady } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { httpTransport, webSocketTransport, type SentOperation, type Transport } from './transports.js';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let stack: Stack;
+let http: Transport;
+let webSocket: Transport;
+beforeAll(async () => {
+  // The mirror serves subscriptions.
+  stack = await startStack({ platform: 'embedded', env: { MIRROR_BUDGET_SHARE: '0.5' } });
+  await mirrorReady(stack.gateway);
+  const { url, apiKey } = stack.gateway;
+  http = httpTransport(url, apiKey as string);
+  // One socket: an operation that closed it would fail the next one.
+  webSocket = webSocketTransport(url, apiKey as string, 1);
+});
+afterAll(async () => {
+  await webSocket?.close();
+  await stack?.close();
+});
+
+/** Sends over HTTP and WebSocket; both must refuse with `code` (HTTP with `status`), and the socket stay open. */
+async function expectRefused(operation: SentOperation, code: string, status: number, message?: RegExp): Promise<void> {
+  const overHttp = await http.send(operation);
+  expect(overHttp.status).toBe(status);
+  expect((overHttp.body as Json).errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
+  if (message) expect((overHttp.body as Json).errors[0].message).toMatch(message);
+  const overSocket = await webSocket.send(operation);
+  expect(overSocket.failure).toBeUndefined();
+  expect((overSocket.body as Json).errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
+  expect((await webSocket.send({ query: '{ __typename }' })).body).toEqual({ data: { __typename: 'Query' } });
+}
+
+describe('@skip and @include at a subscription’s root', () => {
+  const refusal = /must not use @skip or @include in its top level selection/;
+
+  it('are refused (they were a 500 over HTTP and closed the whole socket, 4500, over WebSocket)', async () => {
+    const skipped = { query: 'subscription($b: Boolean!) { deviceUpdated(id: "x") @skip(if: $b) { id } }', variables: { b: false } };
+    await expectRefused(skipped, 'GRAPHQL_VALIDATION_FAILED', 400, refusal);
+    await expectRefused({ query: 'subscription { deviceUpdated(id: "x") @include { id } }' }, 'GRAPHQL_VALIDATION_FAILED', 400, refusal);
+    await expectRefused({ query: 'subscription { deviceUpdated(id: "x") @skip(if: "yes") { id } }' }, 'GRAPHQL_VALIDATION_FAILED', 400, refusal);
+  });
+
+  it('are refused when they leave no root field (graphql-js’s execution threw on it)', async () => {
+    await expectRefused({ query: 'subscription S { deviceUpdated(id: "x") @include(if: false) { id } }' }, 'GRAPHQL_VALIDATION_FAILED', 400, /Subscription "S" must not/);
+  });
+
+  it('are refused in fragments spread or inlined at the root, and beside another operation that is the one to run', async () => {
+    await expectRefused({ query: 'subscription { ...F } fragment F on Subscription { deviceUpdated(id: "x") @skip(if: true) { id } }' }, 'GRAPHQL_VALIDATION_FAILED', 400, refusal);
+    await expectRefused({ query: 'subscription { ... @include(if: true) { deviceUpdated(id: "x") { id } } }' }, 'GRAPHQL_VALIDATION_FAILED', 400, refusal);
+    const beside = { query: 'query Q { __typename } subscription S($b: Boolean!) { deviceUpdated(id: "x") @skip(if: $b) { id } }', operationName: 'Q' };
+    await expectRefused(beside, 'GRAPHQL_VALIDATION_FAILED', 400, refusal);
+  });
+
+  it('still allow them below the root field', async () => {
+    const below = await webSocket.send({ query: 'subscription($b: Boolean!) { deviceUpdated(id: "x") { id @skip(if: $b) } }', variables: { b: true }, subscriptionWindowMs: 300 });
+    expect(below).toMatchObject({ subscribed: true });
+  });
+});

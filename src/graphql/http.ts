@@ -106,6 +106,13 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
+          // Apollo would execute it as a query: its root field, without an event, failed as INTERNAL_SERVER_ERROR.
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are not served over HTTP POST: subscribe over WebSocket (graphql-ws) at this path.', {
+              nodes: [operation],
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
           pipeline.scope(contextValue, operation);
           const refusal = await pipeline.refusal(document, operation, request.variables ?? {}, contextValue);
           if (!refusal) return;

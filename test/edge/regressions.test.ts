@@ -61,3 +61,14 @@ describe('@skip and @include at a subscription’s root', () => {
     expect(below).toMatchObject({ subscribed: true });
   });
 });
+
+describe('a subscription sent over HTTP POST', () => {
+  it('is refused with BAD_REQUEST, 400 (Apollo executed it as a query: INTERNAL_SERVER_ERROR)', async () => {
+    const reply = await http.send({ query: 'query Q { __typename } subscription S { deviceUpdated(id: "x") { id } }', operationName: 'S' });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toEqual({
+      errors: [expect.objectContaining({ message: expect.stringMatching(/^Subscriptions are not served over HTTP POST/), extensions: { code: 'BAD_REQUEST' } })],
+    });
+    expect((await http.send({ query: 'query Q { __typename } subscription S { deviceUpdated(id: "x") { id } }', operationName: 'Q' })).body).toEqual({ data: { __typename: 'Query' } });
+  });
+});

@@ -72,3 +72,19 @@ describe('a subscription sent over HTTP POST', () => {
     expect((await http.send({ query: 'query Q { __typename } subscription S { deviceUpdated(id: "x") { id } }', operationName: 'Q' })).body).toEqual({ data: { __typename: 'Query' } });
   });
 });
+
+describe('a JSONObject argument nested thousands deep', () => {
+  const create = (paras: string) =>
+    `mutation${paras === '$p' ? '($p: JSONObject)' : ''} { createBatchTask(input: { name: "deep", timeout: 10, target: { type: DEVICE_LIST, deviceIds: ["no-such-device"] }, command: { serviceId: "s", method: "m", paras: ${paras} } }) { taskId } }`;
+  const nested = (depth: number, open: string, close: string) => `${open.repeat(depth)}{}${close.repeat(depth)}`;
+
+  it('is refused as bad input (it overflowed the stack of the idempotency fingerprint: INTERNAL_SERVER_ERROR)', async () => {
+    await expectRefused({ query: create('$p'), rawVariables: `{"p":${nested(5_000, '{"a":', '}')}}` }, 'BAD_USER_INPUT', 400, /JSONObject nests deeper than 32 levels/);
+    await expectRefused({ query: create(nested(40, '{ a: ', ' }')) }, 'GRAPHQL_VALIDATION_FAILED', 400, /JSONObject nests deeper than 32 levels/);
+  });
+
+  it('is taken within 32 levels', async () => {
+    const reply = await http.send({ query: create('$p'), rawVariables: `{"p":${nested(30, '{"a":', '}')}}` });
+    expect(JSON.stringify(reply.body)).not.toMatch(/nests deeper|INTERNAL_SERVER_ERROR/);
+  });
+});

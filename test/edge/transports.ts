@@ -18,6 +18,8 @@ export interface SentOperation {
 
 export interface Transport {
   name: string;
+  /** False: a subscription is refused (BAD_REQUEST) rather than served. */
+  servesSubscriptions: boolean;
   send(operation: SentOperation): Promise<Answer>;
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ function operationBody({ query, variables, rawVariables, operationName }: SentOp
 export function httpTransport(url: string, apiKey: string): Transport {
   return {
     name: 'http',
+    servesSubscriptions: false,
     async send(operation) {
       const started = performance.now();
       try {
@@ -55,7 +58,7 @@ export function httpTransport(url: string, apiKey: string): Transport {
           return { status: response.status, failure: `HTTP ${response.status}, a body that is not JSON: ${text.slice(0, 300)}`, ms };
         }
       } catch (error) {
-        return { failure: `request failed: ${String(error)}`, ms: performance.now() - started };
+        return { failure: `request failed: ${String(error)} (${String((error as { cause?: unknown }).cause)})`, ms: performance.now() - started };
       }
     },
     close: async () => undefined,
@@ -72,6 +75,7 @@ export function webSocketTransport(url: string, apiKey: string, connections = 4)
   };
   return {
     name: 'websocket',
+    servesSubscriptions: true,
     async send(operation) {
       const started = performance.now();
       try {

@@ -2,9 +2,9 @@
 // the schema file, apart from the gateway: one that does not parse must be refused GRAPHQL_PARSE_FAILED, one that
 // breaks a rule of the spec GRAPHQL_VALIDATION_FAILED, and so on; a valid one gets data, or a limit's refusal. Every
 // error carries a code of a closed set, never INTERNAL_SERVER_ERROR, and the HTTP status goes with it.
-import { getOperationAST, getVariableValues, GraphQLError, parse, SingleFieldSubscriptionsRule, specifiedRules, validate, type DocumentNode, type OperationTypeNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationTypeNode } from 'graphql';
+import { subscriptionRootDirectiveErrors } from '../../src/graphql/subscription-root.js';
 import type { FuzzDocument } from './corpus.js';
-import { fuzzSchema } from './documents.js';
 
 /** What one transport answered to one document. */
 export interface Answer {
@@ -20,7 +20,7 @@ export interface Answer {
 }
 
 /** How the gateway must treat a document, by graphql-js's reading of it. */
-export type Expected = 'parse' | 'invalid' | 'no-operation' | 'bad-variables' | 'runs';
+export type Expected = 'empty' | 'parse' | 'invalid' | 'no-operation' | 'bad-variables' | 'runs' | 'not served';
 
 export interface Expectation {
   expected: Expected;
@@ -30,6 +30,8 @@ export interface Expectation {
 
 /** Refusals before execution, by what the document is, with their HTTP status. */
 const REFUSALS: Record<Expected, readonly string[]> = {
+  // Apollo refuses an empty query as a request without one.
+  empty: ['GRAPHQL_PARSE_FAILED', 'BAD_REQUEST'],
   parse: ['GRAPHQL_PARSE_FAILED'],
   invalid: ['GRAPHQL_VALIDATION_FAILED'],
   'no-operation': ['OPERATION_RESOLUTION_FAILURE'],
@@ -37,8 +39,12 @@ const REFUSALS: Record<Expected, readonly string[]> = {
   'bad-variables': ['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'RATE_LIMITED'],
   // The gateway's own limits (depth, aliases, directives, cost, introspection) on top of graphql-js's rules.
   runs: ['GRAPHQL_VALIDATION_FAILED', 'RATE_LIMITED'],
+  // A subscription over a transport that serves none (HTTP POST), refused once its operation is known (after the
+  // validation rules, the gateway's depth, aliases and directives limits among them).
+  'not served': ['BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED'],
 };
 const REFUSAL_STATUS: Record<string, number> = {
+  BAD_REQUEST: 400,
   GRAPHQL_PARSE_FAILED: 400,
   GRAPHQL_VALIDATION_FAILED: 400,
   OPERATION_RESOLUTION_FAILURE: 400,
@@ -48,7 +54,9 @@ const REFUSAL_STATUS: Record<string, number> = {
 /** Codes of errors beside data (DESIGN.md §3); the emulator here has no faults, so no UPSTREAM_UNAVAILABLE. */
 export const FIELD_CODES: readonly string[] = ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'RATE_LIMITED', 'UPSTREAM_TIMEOUT'];
 
-export function expectation(document: FuzzDocument, maxTokens: number): Expectation {
+/** graphql-js's reading of a document, on the gateway's schema, with the gateway's token limit. */
+export function expectation(document: FuzzDocument, schema: GraphQLSchema, maxTokens: number): Expectation {
+  if (document.query === '') return { expected: 'empty' };
   let parsed;
   try {
     parsed = parse(document.query, { maxTokens });
@@ -56,30 +64,32 @@ export function expectation(document: FuzzDocument, maxTokens: number): Expectat
     // The gateway reports the token limit as the other limits are reported.
     return { expected: error instanceof GraphQLError && /Document contains more that/.test(error.message) ? 'invalid' : 'parse' };
   }
-  if (validationErrors(parsed).length > 0) return { expected: 'invalid' };
+  if (validationErrors(schema, parsed).length > 0) return { expected: 'invalid' };
   const operation = getOperationAST(parsed, document.operationName);
   if (!operation) return { expected: 'no-operation' };
   const variables = document.rawVariables === undefined ? (document.variables ?? {}) : (JSON.parse(document.rawVariables) as Record<string, unknown>);
-  const coerced = getVariableValues(fuzzSchema, operation.variableDefinitions ?? [], variables);
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   return { expected: coerced.errors ? 'bad-variables' : 'runs', operation: operation.operation };
 }
 
 /**
- * graphql-js's rules' errors. Its single-field rule for subscriptions evaluates @skip/@include with no variables and
- * throws (rather than reporting) on `@skip(if: $var)` or a directive without `if`; the other rules then decide.
+ * graphql-js's rules' errors, and the gateway's refusal of @skip/@include at a subscription's root (the spec draft's
+ * rule), which graphql-js's rule for subscriptions throws on rather than reports.
  */
-function validationErrors(document: DocumentNode): readonly GraphQLError[] {
-  try {
-    return validate(fuzzSchema, document, specifiedRules);
-  } catch {
-    return validate(fuzzSchema, document, specifiedRules.filter((rule) => rule !== SingleFieldSubscriptionsRule));
-  }
+function validationErrors(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  const atRoot = subscriptionRootDirectiveErrors(document);
+  return atRoot.length > 0 ? atRoot : validate(schema, document, specifiedRules);
 }
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** What is wrong with an answer (nothing: an empty list). `boundMs`: the longest an answer may take. */
-export function problemsOf(answer: Answer, { expected }: Expectation, boundMs: number): string[] {
+/**
+ * What is wrong with an answer (nothing: an empty list). `boundMs`: the longest an answer may take;
+ * `servesSubscriptions`: whether the transport serves subscriptions (HTTP POST does not).
+ */
+export function problemsOf(answer: Answer, expectation: Expectation, { boundMs, servesSubscriptions }: { boundMs: number; servesSubscriptions: boolean }): string[] {
+  const unserved = !servesSubscriptions && expectation.operation === 'subscription' && ['runs', 'bad-variables'].includes(expectation.expected);
+  const expected: Expected = unserved ? 'not served' : expectation.expected;
   if (answer.failure) return [`no answer: ${answer.failure}`];
   const problems: string[] = [];
   if (answer.ms > boundMs) problems.push(`answered in ${Math.round(answer.ms)} ms, over the bound of ${boundMs} ms`);
@@ -114,12 +124,13 @@ export function problemsOf(answer: Answer, { expected }: Expectation, boundMs: n
   return problems;
 }
 
-/** A short name for an answer's outcome, to compare transports and count: data, subscribed, or the refusal's codes. */
+/** A short name for an answer's outcome, to count: data (with the codes of errors beside it), subscribed, or the refusal's codes. */
 export function outcomeOf(answer: Answer): string {
   if (answer.failure) return 'failure';
   if (answer.subscribed) return 'subscribed';
   const body = answer.body as Json;
-  if (body && typeof body === 'object' && 'data' in body) return 'data';
   const codes: string[] = Array.isArray(body?.errors) ? body.errors.map((e: Json) => String(e?.extensions?.code)) : [];
-  return `refused ${[...new Set(codes)].sort().join('+')}`;
+  const named = [...new Set(codes)].sort().join('+');
+  if (body && typeof body === 'object' && 'data' in body) return codes.length === 0 ? 'data' : `data with ${named}`;
+  return `refused ${named}`;
 }

@@ -1,5 +1,6 @@
 // The fuzz test's senders: one per transport, each `send(operation)` answering what a client would see. Another
 // transport (graphql-sse, say) is one more function of this shape.
+import { Agent, request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import type { Answer } from './verdict.js';
 
@@ -38,31 +39,44 @@ function operationBody({ query, variables, rawVariables, operationName }: SentOp
 
 /** POST /graphql as a GraphQL-over-HTTP client sends it. */
 export function httpTransport(url: string, apiKey: string): Transport {
+  // Connections of its own, taken in turn (fifo) so that none idles: one left idle past the server's keep-alive
+  // timeout is closed under the next request sent on it ("other side closed"), which is no answer of the gateway's.
+  const agent = new Agent({ keepAlive: true, scheduling: 'fifo' });
   return {
     name: 'http',
     servesSubscriptions: false,
-    async send(operation) {
-      const started = performance.now();
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', 'x-api-key': apiKey },
-          body: operationBody(operation),
-          signal: AbortSignal.timeout(GIVE_UP_MS),
-        });
-        const text = await response.text();
-        const ms = performance.now() - started;
-        try {
-          return { status: response.status, body: JSON.parse(text), ms };
-        } catch {
-          return { status: response.status, failure: `HTTP ${response.status}, a body that is not JSON: ${text.slice(0, 300)}`, ms };
-        }
-      } catch (error) {
-        return { failure: `request failed: ${String(error)} (${String((error as { cause?: unknown }).cause)})`, ms: performance.now() - started };
-      }
-    },
-    close: async () => undefined,
+    send: (operation) => post(url, apiKey, agent, operation),
+    close: async () => agent.destroy(),
   };
+}
+
+function post(url: string, apiKey: string, agent: Agent, operation: SentOperation): Promise<Answer> {
+  const started = performance.now();
+  const body = operationBody(operation);
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    accept: 'application/graphql-response+json, application/json;q=0.9',
+    'x-api-key': apiKey,
+  };
+  return new Promise((resolve) => {
+    const request = httpRequest(url, { method: 'POST', agent, headers, timeout: GIVE_UP_MS }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        const answer = { status: response.statusCode, ms: performance.now() - started };
+        try {
+          resolve({ ...answer, body: JSON.parse(text) });
+        } catch {
+          resolve({ ...answer, failure: `HTTP ${response.statusCode}, a body that is not JSON: ${text.slice(0, 300)}` });
+        }
+      });
+    });
+    request.once('timeout', () => request.destroy(new Error(`no answer in ${GIVE_UP_MS} ms`)));
+    request.once('error', (error) => resolve({ failure: `request failed: ${String(error)}`, ms: performance.now() - started }));
+    request.end(body);
+  });
 }
 
 /** graphql-ws over `connections` sockets, taken in turn (opened on first use, again after a close). */

@@ -153,7 +153,7 @@ function percentile(values: number[], p: number): number {
 
 /** Every transport of the gateway, each a `send`: another one (graphql-sse, say) is one more line here. */
 function transportsOf(gateway: GatewayProcess, webSocketConnections = 4): Transport[] {
-  const apiKey = gateway.apiKey as string;
+  const { apiKey } = gateway;
   return [httpTransport(gateway.url, apiKey), webSocketTransport(gateway.url, apiKey, webSocketConnections)];
 }
 

@@ -38,7 +38,7 @@ function operationBody({ query, variables, rawVariables, operationName }: SentOp
 }
 
 /** POST /graphql as a GraphQL-over-HTTP client sends it. */
-export function httpTransport(url: string, apiKey: string): Transport {
+export function httpTransport(url: string, apiKey?: string): Transport {
   // Connections of its own, taken in turn (fifo) so that none idles: one left idle past the server's keep-alive
   // timeout is closed under the next request sent on it ("other side closed"), which is no answer of the gateway's.
   const agent = new Agent({ keepAlive: true, scheduling: 'fifo' });
@@ -50,14 +50,14 @@ export function httpTransport(url: string, apiKey: string): Transport {
   };
 }
 
-function post(url: string, apiKey: string, agent: Agent, operation: SentOperation): Promise<Answer> {
+function post(url: string, apiKey: string | undefined, agent: Agent, operation: SentOperation): Promise<Answer> {
   const started = performance.now();
   const body = operationBody(operation);
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     accept: 'application/graphql-response+json, application/json;q=0.9',
-    'x-api-key': apiKey,
+    ...(apiKey === undefined ? {} : { 'x-api-key': apiKey }),
   };
   return new Promise((resolve) => {
     const request = httpRequest(url, { method: 'POST', agent, headers, timeout: GIVE_UP_MS }, (response) => {
@@ -80,7 +80,7 @@ function post(url: string, apiKey: string, agent: Agent, operation: SentOperatio
 }
 
 /** graphql-ws over `connections` sockets, taken in turn (opened on first use, again after a close). */
-export function webSocketTransport(url: string, apiKey: string, connections = 4): Transport {
+export function webSocketTransport(url: string, apiKey?: string, connections = 4): Transport {
   const sockets: (Promise<GraphqlWsSocket> | undefined)[] = Array.from({ length: connections });
   let turn = 0;
   const socket = (slot: number): Promise<GraphqlWsSocket> => {
@@ -128,12 +128,12 @@ class GraphqlWsSocket {
     });
   }
 
-  static open(url: string, apiKey: string, onClose: () => void): Promise<GraphqlWsSocket> {
+  static open(url: string, apiKey: string | undefined, onClose: () => void): Promise<GraphqlWsSocket> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, 'graphql-transport-ws');
       socket.once('close', onClose);
       socket.once('error', reject);
-      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': apiKey } })));
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: apiKey === undefined ? {} : { 'x-api-key': apiKey } })));
       socket.once('message', (data) => {
         if (JSON.parse(String(data)).type === 'connection_ack') resolve(new GraphqlWsSocket(socket));
         else reject(new Error(`no connection_ack: ${String(data)}`));

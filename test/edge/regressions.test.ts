@@ -14,9 +14,9 @@ beforeAll(async () => {
   stack = await startStack({ platform: 'embedded', env: { MIRROR_BUDGET_SHARE: '0.5' } });
   await mirrorReady(stack.gateway);
   const { url, apiKey } = stack.gateway;
-  http = httpTransport(url, apiKey as string);
+  http = httpTransport(url, apiKey);
   // One socket: an operation that closed it would fail the next one.
-  webSocket = webSocketTransport(url, apiKey as string, 1);
+  webSocket = webSocketTransport(url, apiKey, 1);
 });
 afterAll(async () => {
   await webSocket?.close();
@@ -86,5 +86,27 @@ describe('a JSONObject argument nested thousands deep', () => {
   it('is taken within 32 levels', async () => {
     const reply = await http.send({ query: create('$p'), rawVariables: `{"p":${nested(30, '{"a":', '}')}}` });
     expect(JSON.stringify(reply.body)).not.toMatch(/nests deeper|INTERNAL_SERVER_ERROR/);
+  });
+});
+
+describe('a persisted query that Apollo refuses', () => {
+  const post = (extensions: unknown) =>
+    fetch(stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', extensions }),
+    });
+
+  it('is answered BAD_REQUEST, not INTERNAL_SERVER_ERROR, and logged as no error', async () => {
+    const logged = stack.gateway.log.lines.length;
+    for (const [persistedQuery, message] of [
+      [{ version: 1, sha256Hash: 'abc' }, 'provided sha does not match query'],
+      [{ version: 2, sha256Hash: 'abc' }, 'Unsupported persisted query version'],
+    ] as const) {
+      const reply = await post({ persistedQuery });
+      expect(reply.status).toBe(400);
+      expect(await reply.json()).toEqual({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    expect(stack.gateway.log.lines.slice(logged).filter((line) => line.includes('"level":"error"'))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
 // the refusal graphql-js predicts, with the HTTP status that goes with it. The gateway logs nothing but JSON.
 //
 // Replay: FUZZ_SEED=<seed> (printed) reruns a run; FUZZ_ONLY=<index,from-to> only those documents; FUZZ_DOCUMENTS=<n>.
+import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewaySchema } from '../../src/graphql/build-schema.js';
@@ -146,6 +147,12 @@ function differentRefusals(sent: Sent[]): Sent[] {
   return different;
 }
 
+/** The gateway process's resident memory in MB (Linux), for the summary. */
+function rssMb(): number {
+  const status = readFileSync(`/proc/${gateway.child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0);
@@ -158,7 +165,7 @@ function transportsOf(gateway: GatewayProcess, webSocketConnections = 4): Transp
 }
 
 /** What the run did: how many, how fast, and each transport's outcomes. */
-function summary(sent: Sent[], documents: number, seconds: number, health: number[]): string {
+function summary(sent: Sent[], documents: number, seconds: number, health: number[], rss: string): string {
   const outcomes = new Map<string, number>();
   for (const { transport, answer } of sent) {
     const outcome = `${transport} ${outcomeOf(answer)}`;
@@ -168,7 +175,7 @@ function summary(sent: Sent[], documents: number, seconds: number, health: numbe
   return [
     `fuzz: FUZZ_SEED=${SEED}, ${documents} documents, ${sent.length} operations in ${seconds.toFixed(1)} s (${Math.round(sent.length / seconds)}/s, ${IN_FLIGHT} in flight); ` +
       `answer times p50 ${percentile(times, 50)} ms, p99 ${percentile(times, 99)} ms, max ${percentile(times, 100)} ms`,
-    `fuzz: /health/live ${health.length} times, max ${percentile(health, 100)} ms`,
+    `fuzz: /health/live ${health.length} times, max ${percentile(health, 100)} ms; gateway RSS ${rss}`,
     ...[...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([outcome, count]) => `fuzz:   ${outcome}: ${count}`),
   ].join('\n');
 }
@@ -196,13 +203,14 @@ describe(`the request pipeline under ${ONLY ? ONLY.length : DOCUMENTS} generated
       return transports.map((transport) => ({ document, expectation: expected, transport }));
     });
     const logFrom = gateway.log.lines.length;
+    const rssBefore = rssMb();
     const health = watchHealth();
     const started = performance.now();
     const sent = await sendAll(jobs);
     const seconds = (performance.now() - started) / 1000;
     const healthSeen = await health.stop();
     await Promise.all(transports.map((transport) => transport.close()));
-    console.log(summary(sent, documents.length, seconds, healthSeen.times));
+    console.log(summary(sent, documents.length, seconds, healthSeen.times, `${rssBefore} MB before, ${rssMb()} MB after`));
 
     const failures = [...sent.filter((s) => s.problems.length > 0), ...differentRefusals(sent)].sort((a, b) => a.document.index - b.document.index);
     expect(failures.length, failureReport(failures, gateway.log.lines.slice(logFrom))).toBe(0);

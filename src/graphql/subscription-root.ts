@@ -3,8 +3,8 @@
  * subscription selects one root field (SingleFieldSubscriptionsRule) evaluates these directives with no variables
  * and throws, rather than reports, when it cannot (`@skip(if: $var)`, no `if`, a wrong one): Apollo answered 500 and
  * graphql-ws closed the client's whole socket (4500). A root field skipped by a literal leaves a subscription without
- * one, which graphql-js's execution throws on (the socket closed again). The GraphQL spec's draft forbids both
- * directives at a subscription's root, as graphql-js 17 does.
+ * one, which graphql-js's execution throws on (the socket closed again). The GraphQL spec forbids both directives
+ * at a subscription's root (graphql-spec#860), as graphql-js 17 does.
  */
 import { GraphQLError, Kind, OperationTypeNode, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 

@@ -21,7 +21,7 @@ export const DateTimeScalar = new GraphQLScalarType({
  * deep (JSON.parse takes it) overflowed the stack of what walks it (the idempotency fingerprint, JSON.stringify) and
  * failed as INTERNAL_SERVER_ERROR.
  */
-export const MAX_JSON_OBJECT_DEPTH = 32;
+const MAX_JSON_OBJECT_DEPTH = 32;
 
 /** graphql-scalars' JSONObject, refusing values nested deeper than MAX_JSON_OBJECT_DEPTH (BAD_USER_INPUT, as any bad value). */
 export const JSONObjectScalar = new GraphQLScalarType({

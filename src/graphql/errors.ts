@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, type Violation } from '../domain/errors.js';
 import { InvalidPathIdError } from '../domain/ids.js';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
@@ -56,6 +56,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     };
   }
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  if (isMalformedRequest(original)) return { ...formatted, extensions: { code: 'BAD_REQUEST' } };
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
@@ -80,6 +81,8 @@ export function logErrors(logger: Logger, refusals: RefusalLog, errors: readonly
       logger.debug({ ...fields, code: original.code }, `${where}: ${original.message}`);
     } else if (original instanceof InvalidPathIdError) {
       logger.debug({ ...fields, code: 'BAD_USER_INPUT' }, `${where}: ${original.message}`);
+    } else if (isMalformedRequest(original)) {
+      logger.debug({ ...fields, code: 'BAD_REQUEST' }, `${where}: ${error.message}`);
     } else if (typeof error.extensions.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
       logger.error({ ...fields, code: 'INTERNAL_SERVER_ERROR' }, `${where}:`, original);
     } else {
@@ -87,6 +90,16 @@ export function logErrors(logger: Logger, refusals: RefusalLog, errors: readonly
     }
   }
   if (rateLimited) refusals.record(request.client, 'RATE_LIMITED', rateLimited.fields, rateLimited.message);
+}
+
+/**
+ * Apollo refuses some malformed requests (a persisted query of an unknown version, or whose hash does not match its
+ * query) with a 4xx status and no code: a client's mistake, answered BAD_REQUEST, not a bug.
+ */
+function isMalformedRequest(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** Names the argument a platform error is about (`extensions.argument`), where its code says which one. */

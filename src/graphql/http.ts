@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler, Response } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import { API_KEY_HEADER } from './auth.js';
 import type { GatewayContext } from './context.js';
 import type { Logger } from '../logging/logger.js';
@@ -48,6 +48,11 @@ export async function startHttpTransport(pipeline: RequestPipeline, options: Htt
     // first and raise the signal again, which reads as an operator's second "now".
     stopOnTerminationSignals: false,
     validationRules: [...pipeline.validationRules],
+    documentStore: {
+      get: async (key) => pipeline.documents.get(key),
+      set: async (key, document) => void pipeline.documents.set(key, document),
+      delete: async (key) => pipeline.documents.delete(key),
+    },
     parseOptions: pipeline.parseOptions,
     formatError: pipeline.formatError,
     plugins: [
@@ -58,12 +63,44 @@ export async function startHttpTransport(pipeline: RequestPipeline, options: Htt
     ],
   });
   await apollo.start();
-  return {
-    middleware: expressMiddleware(apollo, {
-      // The HTTP layer gave the request its id (x-request-id) before anything else ran.
-      context: async ({ req, res }) => pipeline.context(pipeline.authenticate(req.get(API_KEY_HEADER)), options.recordOf(res)),
-    }),
-    stop: () => apollo.stop(),
+  const apolloMiddleware = expressMiddleware(apollo, {
+    // The HTTP layer gave the request its id (x-request-id) before anything else ran.
+    context: async ({ req, res }) => pipeline.context(pipeline.authenticate(req.get(API_KEY_HEADER)), options.recordOf(res)),
+  });
+  return { middleware: refusingBeforeApollo(pipeline, options, apolloMiddleware), stop: () => apollo.stop() };
+}
+
+/**
+ * Refuses, before Apollo sees it, a document graphql-js's validation would throw on (see `refusedBeforeValidation`):
+ * Apollo answers any throw with a 500. Only an authenticated request whose document mentions a subscription is
+ * parsed here; the rest (and a document that does not parse) is Apollo's to answer.
+ */
+function refusingBeforeApollo(pipeline: RequestPipeline, options: HttpTransportOptions, apollo: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    let errors: GraphQLError[] = [];
+    let client = '';
+    try {
+      if (typeof query === 'string' && query.includes('subscription')) {
+        client = pipeline.authenticate(req.get(API_KEY_HEADER)).client;
+        errors = pipeline.refusedBeforeValidation(parse(query, pipeline.parseOptions));
+      }
+    } catch {
+      errors = [];
+    }
+    if (errors.length === 0) {
+      void apollo(req, res, next);
+      return;
+    }
+    const refusals = errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    const record = options.recordOf(res);
+    if (record) {
+      record.answered = { hasData: false };
+      record.errorCodes = refusals.map(() => 'GRAPHQL_VALIDATION_FAILED');
+    }
+    pipeline.logErrors(refusals, { requestId: record?.requestId ?? '', client });
+    const type = req.accepts(['application/graphql-response+json', 'application/json']) || 'application/json';
+    res.status(400).type(type).send(JSON.stringify({ errors: pipeline.formatErrors(refusals) }));
   };
 }
 
@@ -74,6 +111,13 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
+          // Apollo would execute it as a query: its root field, without an event, failed as INTERNAL_SERVER_ERROR.
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are not served over HTTP POST here: subscribe over WebSocket (graphql-ws) at this path, or over Server-Sent Events (graphql-sse) at its /stream.', {
+              nodes: [operation],
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
           pipeline.scope(contextValue, operation);
           const refusal = await pipeline.refusal(document, operation, request.variables ?? {}, contextValue);
           if (!refusal) return;

@@ -37,6 +37,7 @@ import { contextFor, type ContextDependencies, type GatewayContext } from './con
 import { formatError, logErrors } from './errors.js';
 import { documentCost, queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
 import { LiveEvents, type LiveSubscription, type LiveTransport } from './live-events.js';
+import { subscriptionRootDirectiveErrors } from './subscription-root.js';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
@@ -67,7 +68,11 @@ export interface PreparedOperation {
 
 type RequestRecord = GatewayContext['record'];
 
-/** The texts of the validated documents kept, in all: their trees take some tens of times as much. */
+/**
+ * The source characters of the validated documents kept, in all transports. A parsed tree (its token list included)
+ * takes some 20 to 30 times its text: this keeps the cache within some tens of MB however many distinct documents
+ * clients send (Apollo's own store, 30 MiB by the trees' JSON, held about 140 MB).
+ */
 const DOCUMENT_CACHE_CHARACTERS = 1_000_000;
 
 export class RequestPipeline {
@@ -79,10 +84,11 @@ export class RequestPipeline {
   readonly #keys: ApiKeys | undefined;
   readonly #limits: LimitProtection;
   /**
-   * Documents that passed parsing and validation, by their text (as Apollo's document store keeps them for HTTP): a
-   * client that subscribes alike many times is parsed and validated once, and its subscriptions share one tree.
+   * Documents that passed parsing and validation: by their text for WebSocket and SSE, by Apollo's hash of it for HTTP
+   * (Apollo's document store). A client that subscribes alike many times is parsed and validated once, and its
+   * subscriptions share one tree.
    */
-  readonly #documents = new LRUCache<string, DocumentNode>({ max: 1000, maxSize: DOCUMENT_CACHE_CHARACTERS, sizeCalculation: (_, text) => text.length });
+  readonly documents = new LRUCache<string, DocumentNode>({ max: 2000, maxSize: DOCUMENT_CACHE_CHARACTERS, sizeCalculation: (document) => Math.max(1, document.loc?.end ?? 1000) });
   /** Subscriptions' work: their cost per key, their events' executions (shared, in turn). */
   readonly live: LiveEvents;
 
@@ -119,6 +125,11 @@ export class RequestPipeline {
     return this.#limits.refusal(this.schema, document, operation, variables, context.scope.deadline);
   }
 
+  /** What is refused before graphql-js's validation rules run, which would throw on it (see subscription-root.ts). */
+  refusedBeforeValidation(document: DocumentNode): GraphQLError[] {
+    return subscriptionRootDirectiveErrors(document);
+  }
+
   /** What a client sees of an error, over any transport. */
   readonly formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const answer = formatError(formatted, error);
@@ -145,16 +156,17 @@ export class RequestPipeline {
       this.logErrors(coded, { requestId: record.requestId, client: caller.client });
       return { errors: coded };
     };
-    let document = this.#documents.get(request.query);
+    let document = this.documents.get(request.query);
     if (!document) {
       try {
         document = parse(request.query, this.parseOptions);
       } catch (error) {
         return refused('GRAPHQL_PARSE_FAILED', [error instanceof GraphQLError ? error : new GraphQLError(String(error))]);
       }
-      const invalid = validate(this.schema, document, [...specifiedRules, ...this.validationRules]);
+      const invalid = this.refusedBeforeValidation(document);
+      if (invalid.length === 0) invalid.push(...validate(this.schema, document, [...specifiedRules, ...this.validationRules]));
       if (invalid.length > 0) return refused('GRAPHQL_VALIDATION_FAILED', invalid);
-      this.#documents.set(request.query, document);
+      this.documents.set(request.query, document);
     }
     const operation = getOperationAST(document, request.operationName);
     if (!operation) return refused('OPERATION_RESOLUTION_FAILURE', [noOperation(document, request.operationName)]);

@@ -3,7 +3,7 @@
 // variables, documents of several operations, syntax garbage, and documents at and past the query limits (depth,
 // aliases, directives, tokens, cost) that stay within the body limit.
 import { DocumentBuilder, type KnownIds, type RootKind } from './documents.js';
-import { documentSeed, Random } from './random.js';
+import { Random } from '../../src/emulator/random.js';
 
 export interface FuzzDocument {
   index: number;
@@ -40,9 +40,15 @@ const MAKERS: readonly (readonly [number, string, Maker])[] = [
   [16, 'extreme', extreme],
 ];
 
+/** One of the choices, each as likely as its weight (written weight first, as the tables here read best). */
+function weighted<T>(random: Random, choices: readonly (readonly [number, T])[]): T {
+  return random.weighted(choices.map(([weight, value]) => [value, weight] as const));
+}
+
 export function fuzzDocument(seed: number, index: number, ids: KnownIds): FuzzDocument {
-  const random = new Random(documentSeed(seed, index));
-  const [kind, make] = random.weighted(MAKERS.map(([weight, kind, make]) => [weight, [kind, make]] as const));
+  // The emulator's seeded generator, a stream per document: one failing document can be made again alone.
+  const random = new Random(seed, index);
+  const [kind, make] = weighted(random, MAKERS.map(([weight, kind, make]) => [weight, [kind, make]] as const));
   const document = { index, kind, ...make(random, ids) };
   if (JSON.stringify(document).length > MAX_DOCUMENT_BYTES) return { index, kind: `${kind} (cut)`, query: document.query.slice(0, MAX_DOCUMENT_BYTES / 2) };
   return document;
@@ -61,7 +67,7 @@ function wrongVariables(random: Random, ids: KnownIds): Omit<FuzzDocument, 'inde
       delete changed[target];
       return { query, rawVariables: withNested(changed, target, ['[', '"x"', ']'], random.int(100, 20_000)) };
     }
-    random.weighted<() => void>([
+    weighted<() => void>(random, [
       [3, () => delete changed[target]],
       [4, () => (changed[target] = random.pick<unknown>([null, 'x', 7, 1.5, true, {}, [], [null], { a: { b: [] } }, '9'.repeat(400)]))],
       [2, () => (changed.notDeclared = 1)],
@@ -82,11 +88,11 @@ function severalOperations(random: Random, ids: KnownIds): Omit<FuzzDocument, 'i
   const count = random.pick([1, 2, 2, 3, 5, 40]);
   const names = Array.from({ length: count }, (_, i) => (random.chance(0.15) ? '' : random.chance(0.1) ? 'Dup' : `Op${i}`));
   const operations = names.map((name) => {
-    const kind = random.weighted<RootKind>([[6, 'query'], [1, 'mutation'], [1, 'subscription']]);
+    const kind = weighted<RootKind>(random, [[6, 'query'], [1, 'mutation'], [1, 'subscription']]);
     return new DocumentBuilder(random, ids, 0, false).operation(kind, random.int(1, 3), 2, name || undefined).query;
   });
   if (random.chance(0.1)) operations.push(random.pick(['type Extra { a: Int }', 'schema { query: Query }', 'fragment Unused on Query { mirror { state } }', 'directive @x on FIELD']));
-  const operationName = random.weighted<string | undefined>([
+  const operationName = weighted<string | undefined>(random, [
     [3, names.find((name) => name !== '')],
     [2, undefined],
     [1, 'NoSuchOperation'],
@@ -103,7 +109,7 @@ function garble(random: Random, text: string): string {
   for (let edits = random.int(1, 3); edits > 0; edits--) {
     const at = random.int(0, garbled.length);
     const to = Math.min(garbled.length, at + random.int(1, 20));
-    garbled = random.weighted<() => string>([
+    garbled = weighted<() => string>(random, [
       [2, () => garbled.slice(0, at)],
       [2, () => garbled.slice(0, at) + garbled.slice(to)],
       [4, () => garbled.slice(0, at) + random.pick(PUNCTUATION) + garbled.slice(at)],
@@ -119,7 +125,7 @@ function garble(random: Random, text: string): string {
 function junk(random: Random): string {
   const printable = () => Array.from({ length: random.int(1, 200) }, () => String.fromCharCode(random.int(32, 126))).join('');
   const any = () => Array.from({ length: random.int(1, 200) }, () => String.fromCodePoint(random.pick([random.int(0, 0x7f), random.int(0x80, 0xffff), random.int(0x10000, 0x10ffff)]))).join('');
-  return random.weighted<() => string>([
+  return weighted<() => string>(random, [
     [3, () => random.pick(['', ' ', '\n\t', '# only a comment', '{', '}', '{}', '{ }', 'query', 'mutation', 'subscription {}', 'null', '[]', '"string"', '12345', 'SELECT * FROM devices', '<script>alert(1)</script>', '\u0000\u0001', '\ufeff{ mirror { state } }', '{ mirror { state } } }', 'query Q($: Int) { mirror { state } }'])],
     [3, printable],
     [2, any],
@@ -131,7 +137,7 @@ function junk(random: Random): string {
 /** Documents at and past the query limits (depth 10, 15 aliases, 50 directives, 2,000 tokens, cost 10,000). */
 function extreme(random: Random, ids: KnownIds): Omit<FuzzDocument, 'index' | 'kind'> {
   const device = JSON.stringify(ids.devices[0] ?? 'x');
-  return random.weighted<() => Omit<FuzzDocument, 'index' | 'kind'>>([
+  return weighted<() => Omit<FuzzDocument, 'index' | 'kind'>>(random, [
     [2, () => ({ query: `{ device(id: ${device}) { ${deepFields(random.int(1, 3))} } }` })],
     [1, () => ({ query: `{ ${'... on Query { '.repeat(random.int(10, 600))}mirror { state } }` })],
     [2, () => nestedInlineFragments(random.int(5, 420))],

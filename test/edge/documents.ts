@@ -18,7 +18,7 @@ import {
   type GraphQLInputType,
   type GraphQLObjectType,
 } from 'graphql';
-import type { Random } from './random.js';
+import type { Random } from '../../src/emulator/random.js';
 
 export const fuzzSchema = buildSchema(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'));
 
@@ -126,7 +126,7 @@ export class DocumentBuilder {
     const usable = depth <= 1 ? all.filter((f) => isLeafType(getNamedType(f.type))) : all;
     if (usable.length === 0) return '__typename';
     return this.random
-      .some(usable, width)
+      .sample(usable, this.random.int(1, Math.max(1, width)))
       .map((field) => this.#field(type, field, depth, width))
       .join(' ');
   }

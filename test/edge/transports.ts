@@ -37,6 +37,10 @@ function operationBody({ query, variables, rawVariables, operationName }: SentOp
   return `{${fields.join(',')}}`;
 }
 
+function headersFor(body: string, accept: string, apiKey: string | undefined): Record<string, string> {
+  return { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), accept, ...(apiKey === undefined ? {} : { 'x-api-key': apiKey }) };
+}
+
 /** POST /graphql as a GraphQL-over-HTTP client sends it. */
 export function httpTransport(url: string, apiKey?: string): Transport {
   // Connections of its own, taken in turn (fifo) so that none idles: one left idle past the server's keep-alive
@@ -53,12 +57,7 @@ export function httpTransport(url: string, apiKey?: string): Transport {
 function post(url: string, apiKey: string | undefined, agent: Agent, operation: SentOperation): Promise<Answer> {
   const started = performance.now();
   const body = operationBody(operation);
-  const headers = {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    accept: 'application/graphql-response+json, application/json;q=0.9',
-    ...(apiKey === undefined ? {} : { 'x-api-key': apiKey }),
-  };
+  const headers = headersFor(body, 'application/graphql-response+json, application/json;q=0.9', apiKey);
   return new Promise((resolve) => {
     const request = httpRequest(url, { method: 'POST', agent, headers, timeout: GIVE_UP_MS }, (response) => {
       const chunks: Buffer[] = [];
@@ -97,12 +96,7 @@ export function sseTransport(url: string, apiKey?: string): Transport {
 function stream(url: string, apiKey: string | undefined, agent: Agent, operation: SentOperation): Promise<Answer> {
   const started = performance.now();
   const body = operationBody(operation);
-  const headers = {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    accept: 'text/event-stream',
-    ...(apiKey === undefined ? {} : { 'x-api-key': apiKey }),
-  };
+  const headers = headersFor(body, 'text/event-stream', apiKey);
   return new Promise((resolve) => {
     let settled = false;
     let window: NodeJS.Timeout | undefined;

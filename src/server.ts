@@ -21,6 +21,7 @@ import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './servi
 import { RolloutService } from './services/rollouts.service.js';
 import { fanOut } from './services/fanout.js';
 import { changeListeners } from './services/changes.js';
+import { pingStore } from './store/availability.js';
 import { UpgradeTasksService } from './services/upgrade-tasks.service.js';
 import { SharedToken } from './datasources/platform/shared-token.js';
 import { LeaseKeeper } from './store/leases.repository.js';
@@ -221,7 +222,7 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
     vault: store.shared && new SharedToken(store.shared.tokens, settings.appId, settings.secret),
   });
   const caches = new PlatformCaches(config.cache);
-  observability.attach({ platform: client, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000) });
+  observability.attach({ platform: client, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000), store: () => pingStore(store.db) });
   return { client, caches, normalizer: new Normalizer((message) => parts.logger.warn(message)) };
 }
 

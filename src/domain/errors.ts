@@ -71,10 +71,15 @@ export class UnknownOutcomeError extends DomainError {
 /** A part of the gateway this answer needs is off or not ready (the fleet mirror, say). */
 export class UnavailableError extends DomainError {
   readonly code: string;
-  constructor(code: 'MIRROR_UNAVAILABLE', message: string, details: Record<string, unknown> = {}) {
+  constructor(code: 'MIRROR_UNAVAILABLE' | 'STORE_UNAVAILABLE', message: string, details: Record<string, unknown> = {}) {
     super(message, details);
     this.code = code;
   }
+}
+
+/** The store (PostgreSQL, or the data dir) cannot be reached: what only it knows cannot be answered now. */
+export function storeUnavailable(what: string): UnavailableError {
+  return new UnavailableError('STORE_UNAVAILABLE', `${what} cannot be answered now: the gateway's store cannot be reached. Retry shortly; reads the platform answers go on meanwhile.`);
 }
 
 /** The mirror answers fleet queries, live updates and rollouts: without it (or before its first sync) they cannot be. */

@@ -9,6 +9,8 @@ export interface BudgetUsage {
   byClient: ReadonlyMap<string, number>;
   /** When the oldest call in the window was counted: its slot frees one window later. */
   oldestAt: number | undefined;
+  /** When each call in the window was counted, oldest first (what a replica knows of the window if the ledger goes). */
+  times?: readonly number[];
 }
 
 /** A slot taken for one call, or the usage that refused it. */

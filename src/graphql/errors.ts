@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import type { RefusalLog } from '../logging/refusal-log.js';
 import { tokenLimitError } from './limits.js';
 import { upstreamOf } from './validation.js';
+import { storeOutageOf } from '../services/store-outage.js';
 
 /** The platform's documented throttle window. */
 const PLATFORM_THROTTLE_WINDOW_SECONDS = 60;
@@ -28,6 +29,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const retry = gatewayCode === 'RATE_LIMITED' ? { retryAfterSeconds: PLATFORM_THROTTLE_WINDOW_SECONDS } : {};
     return { ...formatted, message: original.message, extensions: { code: gatewayCode, ...argument, ...retry, upstream: { status, code, description, endpoint } } };
   }
+  // What only the store knows, asked while it cannot be reached (a mirror read, a rollout, a key): said as such.
+  const outage = storeOutageOf(original);
+  if (outage) return { ...formatted, message: outage.message, extensions: { code: outage.code } };
   if (original instanceof DomainError) {
     const violations = original.details.validationErrors as Violation[] | undefined;
     const upstream = violations && upstreamOf(violations);
@@ -77,6 +81,8 @@ export function logErrors(logger: Logger, refusals: RefusalLog, errors: readonly
       rateLimited ??= { fields: { ...fields, upstream: { code: original.code, endpoint: original.endpoint } }, message: `${where}: ${original.message}` };
     } else if (original instanceof PlatformError && gatewayCodeOf(original) !== 'INTERNAL_SERVER_ERROR') {
       logger.warn({ ...fields, code: gatewayCodeOf(original), upstream: { code: original.code, endpoint: original.endpoint } }, `${where}: ${original.message}`);
+    } else if (storeOutageOf(original)) {
+      logger.warn({ ...fields, code: 'STORE_UNAVAILABLE' }, `${where}: the store cannot be reached: ${(original as Error).message}`);
     } else if (original instanceof DomainError) {
       logger.debug({ ...fields, code: original.code }, `${where}: ${original.message}`);
     } else if (original instanceof InvalidPathIdError) {

@@ -21,7 +21,7 @@ export interface Check {
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: { platform: Check; token: Check; circuit: Check; budget: BudgetCheck };
+  checks: { platform: Check; token: Check; circuit: Check; budget: BudgetCheck; store?: Check };
   /** When the platform was last seen answering (a probe or any call), ISO. */
   checkedAt: string;
 }
@@ -39,6 +39,11 @@ export interface ReadinessOptions {
   cacheMs?: number;
   /** How long the probe may take. */
   probeTimeoutMs?: number;
+  /**
+   * Resolves when the store answers. A replica without its store answers platform reads only: no fleet queries,
+   * live updates, rollouts or keyed creates, so it is not ready.
+   */
+  store?: () => Promise<void>;
 }
 
 const DEFAULT_CACHE_MS = 5000;
@@ -48,6 +53,7 @@ export class Readiness {
   readonly #platform: PlatformClient;
   readonly #cacheMs: number;
   readonly #probeTimeoutMs: number;
+  readonly #store: (() => Promise<void>) | undefined;
   /** The latest exchange the platform answered or did not, from the client's observer. */
   #lastExchange: { answered: boolean; at: number } | undefined;
   /** Until when the call budget is expected to refuse calls, as its latest refusal said. */
@@ -61,6 +67,7 @@ export class Readiness {
     this.#platform = platform;
     this.#cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
     this.#probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    this.#store = options.store;
   }
 
   /** Feed of the PlatformClient's `onCall`: an answer (any status below 500) shows the platform reachable. */
@@ -85,6 +92,7 @@ export class Readiness {
   async #check(): Promise<ReadinessReport> {
     const now = Date.now();
     const recent = this.#lastExchange !== undefined && now - this.#lastExchange.at < this.#cacheMs ? this.#lastExchange : undefined;
+    const store = this.#store && this.#storeCheck(this.#store);
     let platform: Check;
     if (recent?.answered && this.#platform.tokenValid && this.#platform.circuit === 'closed') {
       // GraphQL traffic has just shown what a probe would: no call needed.
@@ -100,12 +108,22 @@ export class Readiness {
         token: { ok: this.#platform.tokenValid },
         circuit: { ok: circuit === 'closed', state: circuit },
         budget: this.#budget(),
+        ...(store ? { store: await store } : {}),
       },
       checkedAt: new Date().toISOString(),
     };
     report.ready = Object.values(report.checks).every((check) => check.ok);
     this.#cached = { report, at: Date.now() };
     return report;
+  }
+
+  async #storeCheck(ping: () => Promise<void>): Promise<Check> {
+    try {
+      await ping();
+      return { ok: true };
+    } catch {
+      return { ok: false, error: 'STORE_UNAVAILABLE' };
+    }
   }
 
   #budget(): BudgetCheck {

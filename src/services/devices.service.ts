@@ -9,10 +9,11 @@ import type { Device, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import { groupMembersHeld, mirroredFirst, readyMirror } from './mirror-access.js';
+import { fromMirror } from './store-outage.js';
 
 export class DevicesService {
   readonly #byId = new DataLoader<string, Device | null>(async (ids) =>
-    mirroredFirst<Device | Error>(ids, await this.mirror?.repo.devices.devices(ids), (missing) => this.api.findMany(missing)),
+    mirroredFirst<Device | Error>(ids, await fromMirror(this.mirror, (m) => m.repo.devices.devices(ids)), (missing) => this.api.findMany(missing)),
   );
 
   constructor(
@@ -40,7 +41,7 @@ export class DevicesService {
    * cheapest way (one by one, or the device type's list).
    */
   async ofOneProduct(ids: readonly string[]): Promise<(Device | null)[]> {
-    const devices = await mirroredFirst<Device>(ids, await this.mirror?.repo.devices.devices(ids), (missing) => this.api.findOfOneProduct(missing));
+    const devices = await mirroredFirst<Device>(ids, await fromMirror(this.mirror, (m) => m.repo.devices.devices(ids)), (missing) => this.api.findOfOneProduct(missing));
     ids.forEach((id, i) => this.#byId.prime(id, devices[i] ?? null));
     return devices;
   }

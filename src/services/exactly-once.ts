@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidInputError, UnknownOutcomeError } from '../domain/errors.js';
+import { InvalidInputError, UnavailableError, UnknownOutcomeError } from '../domain/errors.js';
+import { isStoreUnavailable } from '../store/availability.js';
 import type { IdempotencyRepository, KeyRecord } from '../store/idempotency.repository.js';
 import { PlatformError } from '../datasources/platform/errors.js';
 
@@ -16,6 +17,8 @@ const KEY_LIFETIME_MS = 24 * 60 * 60_000;
 const POLL_MS = 100;
 /** How often keys past their lifetime are deleted. */
 const SWEEP_MS = 10 * 60_000;
+/** How often an answered create's record is tried again while the store cannot take it. */
+const RECORD_RETRY_MS = 1_000;
 
 /** A failure after which the platform may or may not have created the thing. */
 export function outcomeUnknown(error: unknown): boolean {
@@ -61,6 +64,9 @@ export interface CreateSteps {
 export class Idempotency {
   private readonly inFlight = new Map<string, { fingerprint: string; result: Promise<string> }>();
   private readonly sweeper: NodeJS.Timeout;
+  /** Records of answered creates that the store could not take then, oldest first: written once it is back. */
+  private readonly unrecorded: (() => Promise<void>)[] = [];
+  private retrying: NodeJS.Timeout | undefined;
 
   /** `leaseMs`: how long a sent create may take to be answered, waiting for the call budget included. */
   constructor(
@@ -72,6 +78,44 @@ export class Idempotency {
 
   close(): void {
     clearInterval(this.sweeper);
+    clearTimeout(this.retrying);
+  }
+
+  /** Creates answered whose record waits for the store. */
+  get unrecordedCount(): number {
+    return this.unrecorded.length;
+  }
+
+  /**
+   * The platform answered: the client gets its task whatever the store says. A record it cannot take now is kept and
+   * written when it can (until then, a retry under the key finds the task by reconciling, as after a lost answer).
+   */
+  private async record(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch {
+      this.unrecorded.push(write);
+      this.retrySoon();
+    }
+  }
+
+  private retrySoon(): void {
+    this.retrying ??= setTimeout(() => {
+      this.retrying = undefined;
+      void this.writeUnrecorded();
+    }, RECORD_RETRY_MS).unref();
+  }
+
+  private async writeUnrecorded(): Promise<void> {
+    for (let write = this.unrecorded[0]; write; write = this.unrecorded[0]) {
+      try {
+        await write();
+      } catch {
+        this.retrySoon();
+        return;
+      }
+      this.unrecorded.shift();
+    }
   }
 
   async run(request: CreateRequest, steps: CreateSteps): Promise<string> {
@@ -92,7 +136,8 @@ export class Idempotency {
     try {
       const id = await steps.create();
       // Remembered so that no reconcile claims this task for a key.
-      await this.keys.recordKeyless(client, fingerprint, id, Date.now(), KEY_LIFETIME_MS);
+      const at = Date.now();
+      await this.record(() => this.keys.recordKeyless(client, fingerprint, id, at, KEY_LIFETIME_MS));
       return id;
     } catch (error) {
       if (outcomeUnknown(error)) {
@@ -110,7 +155,9 @@ export class Idempotency {
     const { client, key } = request;
     for (;;) {
       const now = Date.now();
-      const reserved = await this.keys.reserve({ client, key, fingerprint, sent_at: now, lease_until: now + this.leaseMs, expires_at: now + KEY_LIFETIME_MS });
+      const reserved = await this.keys.reserve({ client, key, fingerprint, sent_at: now, lease_until: now + this.leaseMs, expires_at: now + KEY_LIFETIME_MS }).catch((error: unknown) => {
+        throw isStoreUnavailable(error) ? notRecorded() : error;
+      });
       if (reserved) return this.send(client, key, steps);
       const record = await this.keys.find(client, key);
       // Gone between the two reads (it had just expired): reserve again.
@@ -136,17 +183,17 @@ export class Idempotency {
     } catch (error) {
       if (!outcomeUnknown(error)) {
         // The platform said no, or the request never left: nothing was created, the key is free again.
-        await this.keys.release(client, key);
+        await this.record(() => this.keys.release(client, key));
         throw error;
       }
-      await this.keys.markUnknown(client, key);
+      await this.record(() => this.keys.markUnknown(client, key));
       throw unknownOutcome(
         'The platform did not answer in time: the task may or may not have been created. Retry with the same idempotencyKey to find out; ' +
           'the gateway will not create a second task under that key.',
         error,
       );
     }
-    await this.keys.complete(client, key, id);
+    await this.record(() => this.keys.complete(client, key, id));
     return id;
   }
 
@@ -169,6 +216,14 @@ export class Idempotency {
         'devices before creating again; the gateway will not send a second create under this key.',
     );
   }
+}
+
+/** A keyed create is recorded before it is sent, so that it is sent once: without the store it is not sent at all. */
+function notRecorded(): UnavailableError {
+  return new UnavailableError(
+    'STORE_UNAVAILABLE',
+    "Nothing was sent: a create under an idempotencyKey is recorded before it goes to the platform, and the gateway's store cannot be reached. Retry shortly with the same key.",
+  );
 }
 
 function differentInput(): InvalidInputError {

@@ -8,6 +8,7 @@ import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import type { DevicesService } from './devices.service.js';
 import { groupMembersHeld } from './mirror-access.js';
+import { fromMirror } from './store-outage.js';
 
 export class PackagesService {
   readonly #byId = new DataLoader<string, UpgradePackage | null>((ids) => lookupEach(ids, (id) => this.findOne(id)));
@@ -20,7 +21,7 @@ export class PackagesService {
 
   /** Newest first. */
   async list(filter: UpgradePackageFilter, window: ListWindow): Promise<Page<UpgradePackage>> {
-    const page = this.mirror?.ready ? await this.mirror.repo.packages.packages(filter, window) : await this.api.list(filter, window);
+    const page = (await fromMirror(this.mirror, (m) => m.repo.packages.packages(filter, window), { ready: true })) ?? (await this.api.list(filter, window));
     for (const pkg of page.items) this.#byId.prime(pkg.id, pkg);
     return page;
   }
@@ -30,8 +31,8 @@ export class PackagesService {
     return this.#byId.load(id);
   }
 
-  groups(window: ListWindow): Promise<Page<DeviceGroup>> {
-    return this.mirror?.ready ? this.mirror.repo.packages.groups(window) : this.api.groups(window);
+  async groups(window: ListWindow): Promise<Page<DeviceGroup>> {
+    return (await fromMirror(this.mirror, (m) => m.repo.packages.groups(window), { ready: true })) ?? this.api.groups(window);
   }
 
   /**
@@ -39,8 +40,14 @@ export class PackagesService {
    * mirror is READY, from the mirror (which reads them first if its backfill has not yet).
    */
   async members(groupId: string, window: ListWindow): Promise<Page<Device>> {
-    if (this.mirror?.ready) await this.membersHeld(groupId);
-    const mirrored = this.mirror?.ready ? await this.mirror.repo.packages.groupMemberIds(groupId, window) : undefined;
+    const mirrored = await fromMirror(
+      this.mirror,
+      async (m) => {
+        await this.membersHeld(groupId);
+        return m.repo.packages.groupMemberIds(groupId, window);
+      },
+      { ready: true },
+    );
     const ids = mirrored ?? (await this.api.groupMemberIds(groupId, window));
     const devices = await this.devices.findMany(ids.items);
     const failure = devices.find((d) => d instanceof Error);
@@ -54,6 +61,6 @@ export class PackagesService {
   }
 
   private async findOne(id: string): Promise<UpgradePackage | null> {
-    return (await this.mirror?.repo.packages.package(id)) ?? this.api.find(id);
+    return (await fromMirror(this.mirror, (m) => m.repo.packages.package(id))) ?? this.api.find(id);
   }
 }

@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import { lookupEach } from '../datasources/api.js';
 import { mirroredFirst } from './mirror-access.js';
+import { fromMirror } from './store-outage.js';
 import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
 import { hasEnded, knownSubtaskCount, statsOf, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
 import type { UpgradePackage } from '../domain/packages.js';
@@ -24,7 +25,7 @@ export interface CreateScope {
 
 export class UpgradeTasksService {
   readonly #byId = new DataLoader<string, Operation | null>(async (ids) =>
-    mirroredFirst<Operation | Error>(ids, await this.mirror?.repo.upgradeTasks.operationsById(ids), (missing) => lookupEach(missing, (id) => this.api.find(id))),
+    mirroredFirst<Operation | Error>(ids, await fromMirror(this.mirror, (m) => m.repo.upgradeTasks.operationsById(ids)), (missing) => lookupEach(missing, (id) => this.api.find(id))),
   );
 
   /** This request's reads of mirrored subtask pages: tasks asking for the same window share one read. */
@@ -38,7 +39,7 @@ export class UpgradeTasksService {
     const found = new Map<string, Page<Subtask>>();
     for (const [group, ids] of groups) {
       const [status, start, count] = JSON.parse(group) as [SubtaskStatus | null, number, number];
-      const pages = (await this.mirror?.repo.upgradeTasks.subtaskPages(ids, status ?? undefined, { start, count })) ?? new Map();
+      const pages = (await fromMirror(this.mirror, (m) => m.repo.upgradeTasks.subtaskPages(ids, status ?? undefined, { start, count }))) ?? new Map();
       for (const [id, page] of pages) found.set(JSON.stringify([id, status, start, count]), page);
     }
     return keys.map((key) => found.get(key));
@@ -52,7 +53,7 @@ export class UpgradeTasksService {
 
   /** Newest first: from the mirror once its lists are complete. */
   async list(filter: OperationFilter, window: ListWindow): Promise<Page<Operation>> {
-    const page = this.mirror?.ready ? await this.mirror.repo.upgradeTasks.operations(filter, window) : await this.api.list(filter, window);
+    const page = (await fromMirror(this.mirror, (m) => m.repo.upgradeTasks.operations(filter, window), { ready: true })) ?? (await this.api.list(filter, window));
     // A subtask asking for its task later finds it here.
     for (const operation of page.items) this.#byId.prime(operation.id, operation);
     return page;
@@ -90,7 +91,8 @@ export class UpgradeTasksService {
       {
         create: async () => {
           const id = await this.api.create(request);
-          await this.follow(id, request);
+          // The task exists whatever becomes of this: without the store (or on any failure) the mirror's poll takes it.
+          await this.follow(id, request).catch(() => undefined);
           return id;
         },
         findCreated: (sentAt) => this.api.findCreated(request, sentAt),

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { StoreDb } from './schema.js';
 import type { BudgetUsage, TakeResult } from '../domain/platform-session.js';
 
-/** The calls of one application within the current window. */
 /**
  * The calls each platform application made in its sliding window, kept in the store so that a restarted gateway,
  * or every replica on one PostgreSQL database, sees the calls already spent.
@@ -23,21 +22,26 @@ export class BudgetRepository {
       // SQLite serialises transactions on its one connection; PostgreSQL needs the lock.
       if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
       await tx.deleteFrom('budget_calls').where('app', '=', app).where('at', '<=', now - windowMs).execute();
-      const rows = await tx
-        .selectFrom('budget_calls')
-        .select(['client', (eb) => eb.fn.countAll<number | string>().as('calls'), (eb) => eb.fn.min('at').as('oldest')])
-        .where('app', '=', app)
-        .groupBy('client')
-        .execute();
-      const byClient = new Map(rows.map((r) => [r.client, Number(r.calls)]));
-      const oldest = rows.map((r) => Number(r.oldest)).filter((at) => Number.isFinite(at));
-      const usage: BudgetUsage = { total: [...byClient.values()].reduce((a, b) => a + b, 0), byClient, oldestAt: oldest.length ? Math.min(...oldest) : undefined };
+      const rows = await tx.selectFrom('budget_calls').select(['client', 'at']).where('app', '=', app).orderBy('at').execute();
+      const byClient = new Map<string, number>();
+      for (const row of rows) byClient.set(row.client, (byClient.get(row.client) ?? 0) + 1);
+      const times = rows.map((row) => Number(row.at));
+      const usage: BudgetUsage = { total: rows.length, byClient, oldestAt: times[0], times };
       const client = choose(usage);
       if (client === undefined) return { refused: usage };
       const id = randomUUID();
       await tx.insertInto('budget_calls').values({ id, app, client, at: now }).execute();
       return { granted: { id, client } };
     });
+  }
+
+  /** Calls this process made while it could not reach the ledger, counted now that it can. */
+  async record(app: string, calls: readonly { client: string; at: number }[]): Promise<void> {
+    if (calls.length === 0) return;
+    await this.db
+      .insertInto('budget_calls')
+      .values(calls.map(({ client, at }) => ({ id: randomUUID(), app, client, at })))
+      .execute();
   }
 
   /** The platform answered: it counted the call no later than now. */

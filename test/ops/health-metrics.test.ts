@@ -51,7 +51,7 @@ describe('GET /health/live and /health/ready', () => {
       expect(reply.headers.get('cache-control')).toBe('no-store');
       expect(reply.json).toEqual({
         status: 'ready',
-        checks: { platform: { ok: true }, token: { ok: true }, circuit: { ok: true, state: 'closed' }, budget: { ok: true, exhausted: false } },
+        checks: { platform: { ok: true }, token: { ok: true }, circuit: { ok: true, state: 'closed' }, budget: { ok: true, exhausted: false }, store: { ok: true } },
         checkedAt: expect.any(String),
       });
     }

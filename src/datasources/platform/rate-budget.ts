@@ -15,6 +15,8 @@ export type Priority = 'mutation' | 'query';
 export interface CallLedger {
   take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult>;
   touch(id: string, at: number): Promise<void>;
+  /** Counts calls made while the ledger could not be reached, at the times they were made. */
+  record(app: string, calls: readonly { client: string; at: number }[]): Promise<void>;
 }
 
 export interface RateBudgetOptions {
@@ -33,7 +35,8 @@ export interface RateBudgetOptions {
   maxQueue?: number;
   /**
    * While the ledger cannot be reached (PostgreSQL down), this process counts its own calls and spends at most this
-   * many a window: its part of a budget shared with other replicas. Unset: calls fail while the ledger is away.
+   * many a window: its part of a budget shared with other replicas (see `takeLocally` for the first window). Unset:
+   * calls fail while the ledger is away.
    */
   fallbackCalls?: number;
 }
@@ -84,6 +87,12 @@ export class RateBudget {
   private closed = false;
   /** This process's own calls of the window, for when the ledger cannot be reached (with fallbackCalls only). */
   private readonly own: { at: number; client: string }[] = [];
+  /** When each call of the window was counted, as the ledger last showed it. */
+  private seen: readonly number[] = [];
+  /** Since when the ledger cannot be reached, and the window as it was last seen then. */
+  private lost: { at: number; known: readonly number[] } | undefined;
+  /** Calls made without the ledger, to be counted in it once it is back. */
+  private readonly unrecorded: { at: number; client: string }[] = [];
   /** Calls that had to wait, and for how long in total (for metrics). */
   readonly stats = { granted: 0, waited: 0, waitedMs: 0, rejected: 0 };
 
@@ -182,23 +191,50 @@ export class RateBudget {
   }
 
   private async take(now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult> {
+    const { ledger, key } = this.options;
     try {
-      return await this.options.ledger.take(this.options.key, this.windowMs, now, choose);
+      // Back from an outage: the other replicas are told of this one's calls before it takes another.
+      if (this.unrecorded.length > 0) await ledger.record(key, this.unrecorded.filter((call) => call.at > now - this.windowMs));
+      this.unrecorded.length = 0;
+      const result = await ledger.take(key, this.windowMs, now, (usage) => {
+        this.seen = usage.times ?? [];
+        return choose(usage);
+      });
+      this.lost = undefined;
+      if ('granted' in result) this.seen = [...this.seen, now];
+      return result;
     } catch (error) {
       if (this.options.fallbackCalls === undefined) throw error;
+      // The window is taken as full at the loss: the calls seen that are still in it, and as many others unseen.
+      this.lost ??= { at: now, known: this.seen.filter((at) => at > now - this.windowMs) };
       while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
       return this.takeLocally(now, this.options.fallbackCalls, choose);
     }
   }
 
   /**
-   * The window as this process alone knows it (its own calls, those granted before the ledger went away included),
-   * shown as full once it holds its part of the budget.
+   * The window as this process alone knows it, shown as full once it holds its part of the budget. For one window
+   * after the ledger went, the calls the others made are unknown: the window is taken as full but for the slots this
+   * process saw free up since (the calls the ledger last showed, one window after they were counted), of which it
+   * takes its part. Once a window has passed, none of the calls before the outage count, and it spends its part.
    */
   private takeLocally(now: number, part: number, choose: (usage: BudgetUsage) => string | undefined): TakeResult {
+    const lost = this.lost as { at: number; known: readonly number[] };
+    const firstWindowEnds = lost.at + this.windowMs;
+    let free: number;
+    let nextFreeAt: number | undefined;
+    if (now < firstWindowEnds) {
+      const freed = lost.known.filter((at) => at + this.windowMs <= now).length;
+      const spent = this.own.filter((call) => call.at >= lost.at).length;
+      free = Math.floor((freed * part) / this.options.calls) - spent;
+      nextFreeAt = Math.min(firstWindowEnds, ...lost.known.map((at) => at + this.windowMs).filter((at) => at > now));
+    } else {
+      free = part - this.own.length;
+      nextFreeAt = this.own[0] && this.own[0].at + this.windowMs;
+    }
     const byClient = new Map<string, number>();
     for (const call of this.own) byClient.set(call.client, (byClient.get(call.client) ?? 0) + 1);
-    const usage: BudgetUsage = { total: this.own.length + this.options.calls - part, byClient, oldestAt: this.own[0]?.at };
+    const usage: BudgetUsage = { total: this.options.calls - Math.max(0, free), byClient, oldestAt: nextFreeAt === undefined ? undefined : nextFreeAt - this.windowMs };
     const client = choose(usage);
     if (client === undefined) return { refused: usage };
     return { granted: { id: `local:${now}`, client } };
@@ -242,6 +278,7 @@ export class RateBudget {
       const now = Date.now();
       while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
       this.own.push({ at: now, client: waiter.client });
+      if (id.startsWith('local:')) this.unrecorded.push({ at: now, client: waiter.client });
     }
     this.nextSlotAt = 0;
     const waitedMs = Date.now() - waiter.queuedAt;

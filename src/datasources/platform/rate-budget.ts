@@ -49,6 +49,11 @@ export interface BudgetSlot {
 /** The platform counts a call when it arrives, a little after the gateway sent it: keep slots this much longer. */
 const ARRIVAL_MARGIN_MS = 1000;
 const DEFAULT_MAX_QUEUE = 1000;
+/**
+ * How often a replica looks at the shared window while it takes no call: if the ledger goes, the calls it saw are
+ * the slots it knows will free (see `takeLocally`); a replica that saw nothing waits a whole window.
+ */
+const VIEW_REFRESH_MS = 5_000;
 /** The share of the window a client beyond its own share may never take: a newcomer finds a slot at once. */
 const HEADROOM_SHARE = 0.1;
 
@@ -93,6 +98,7 @@ export class RateBudget {
   private lost: { at: number; known: readonly number[] } | undefined;
   /** Calls made without the ledger, to be counted in it once it is back. */
   private readonly unrecorded: { at: number; client: string }[] = [];
+  private readonly viewer: NodeJS.Timeout | undefined;
   /** Calls that had to wait, and for how long in total (for metrics). */
   readonly stats = { granted: 0, waited: 0, waitedMs: 0, rejected: 0 };
 
@@ -101,6 +107,7 @@ export class RateBudget {
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.clientCap = Math.max(1, Math.floor(options.clientShare * options.calls));
     this.headroom = Math.min(options.calls - 1, Math.ceil(options.calls * HEADROOM_SHARE));
+    if (options.fallbackCalls !== undefined) this.viewer = setInterval(() => void this.take(Date.now(), () => undefined).catch(() => undefined), VIEW_REFRESH_MS).unref();
   }
 
   get limit(): number {
@@ -142,6 +149,7 @@ export class RateBudget {
   close(): void {
     this.closed = true;
     clearTimeout(this.wakeUp);
+    clearInterval(this.viewer);
     for (const queue of Object.values(this.queues)) for (const waiter of [...queue]) this.fail(waiter, Date.now());
   }
 
@@ -194,8 +202,11 @@ export class RateBudget {
     const { ledger, key } = this.options;
     try {
       // Back from an outage: the other replicas are told of this one's calls before it takes another.
-      if (this.unrecorded.length > 0) await ledger.record(key, this.unrecorded.filter((call) => call.at > now - this.windowMs));
-      this.unrecorded.length = 0;
+      const alone = this.unrecorded.splice(0);
+      await ledger.record(key, alone.filter((call) => call.at > now - this.windowMs)).catch((error: unknown) => {
+        this.unrecorded.unshift(...alone);
+        throw error;
+      });
       const result = await ledger.take(key, this.windowMs, now, (usage) => {
         this.seen = usage.times ?? [];
         return choose(usage);

@@ -15,6 +15,7 @@ import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform/client.js';
 import { RateBudget } from './datasources/platform/rate-budget.js';
 import { openStore, type Store, type StoreLocation } from './store/index.js';
+import { describeOpenFailure } from './store/open-failure.js';
 import { claimMirrorSource, describeSource, emulatorSource, remoteSource, type MirrorSource } from './store/mirror-source.js';
 import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
@@ -99,7 +100,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const parts: Parts = { logger, refusals: new RefusalLog(logger) };
   try {
     const settings = await platformSettings(config, parts);
-    const store = (parts.store = await openStore(config.store));
+    const store = (parts.store = await openStore(config.store).catch((error: unknown) => {
+      throw new StartRefused(describeOpenFailure(error, config.store));
+    }));
     await claimStore(store, config.store, settings.source, logger);
     // Only once the store agrees: a refused start writes nothing into the data dir.
     parts.emulator?.keepState();
@@ -174,6 +177,9 @@ async function platformSettings(config: GatewayConfig, parts: Parts): Promise<Pl
   const { emulator: { port, seed, devices }, stateDir } = config.platform;
   const stateFile = stateDir === undefined ? undefined : join(stateDir, EMULATOR_STATE_FILE);
   const emulator = (parts.emulator = await startEmulator({ port, seed, devices, stateFile }).catch((error: unknown) => {
+    if (error instanceof EmulatorStateError && error.denied) {
+      throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; give the gateway's user read and write access to ${stateDir} and its files, or set GATEWAY_DATA_DIR to a directory it may write`);
+    }
     if (error instanceof EmulatorStateError) {
       throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; the embedded emulator cannot go on from it: move ${stateDir} away to start afresh (its store mirrors that emulator)`);
     }

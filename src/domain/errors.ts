@@ -55,9 +55,12 @@ export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND';
 }
 
-/** The object's state does not allow the command (`extensions.state` says which it is in). */
+/**
+ * The command changed nothing: the object's state does not allow it, or another caller moved it first
+ * (`extensions.state` says which state it is in). A command that answers without this error took effect.
+ */
 export class StateConflictError extends DomainError {
-  readonly code = 'BAD_USER_INPUT';
+  readonly code = 'STATE_CONFLICT';
 }
 
 /** A create that may or may not have happened: the client must not simply send it again under a new key. */

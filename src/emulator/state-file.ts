@@ -17,6 +17,13 @@ const TICK_MS = 250;
 /** A state file that cannot be used: its message says which file and why. */
 export class EmulatorStateError extends Error {
   override readonly name = 'EmulatorStateError';
+  /** True when the file is fine but this process may not read it: the fix is access, not a fresh start. */
+  constructor(
+    message: string,
+    readonly denied = false,
+  ) {
+    super(message);
+  }
 }
 
 /** The state kept in `file`, or undefined when there is none yet. */
@@ -26,7 +33,8 @@ export async function readState(file: string): Promise<Snapshot | undefined> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new EmulatorStateError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new EmulatorStateError(`${file} cannot be read (${code ?? 'unreadable'})`, code === 'EACCES' || code === 'EPERM');
   }
   let snapshot: Partial<Snapshot>;
   try {

@@ -26,6 +26,9 @@ interface WaveNode extends Omit<RolloutProgress['waves'][number], 'startedAt' | 
   stats: RolloutProgress['stats'];
 }
 
+/** What every rollout command's answer means (DESIGN.md §2b). */
+const TOOK_EFFECT = ' Answers the rollout as this call left it; a call that changed nothing (another operator was first, or the state does not allow it) is refused with STATE_CONFLICT and `extensions.state`.';
+
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
 export function rolloutNode(view: RolloutProgress): RolloutNode {
@@ -98,19 +101,19 @@ export class RolloutResolver {
   }
 
   @Authorized('operate')
-  @Mutation(() => Rollout, { description: 'No further wave starts; running platform tasks cannot be stopped and go on.' })
+  @Mutation(() => Rollout, { description: 'No further wave starts; running platform tasks cannot be stopped and go on.' + TOOK_EFFECT })
   async pauseRollout(@Arg('id', () => ID) id: string, @Ctx() ctx: ResolverContext): Promise<RolloutNode> {
     return rolloutNode(await ctx.services.rollouts.pause(id));
   }
 
   @Authorized('operate')
-  @Mutation(() => Rollout, { description: 'Continues a PAUSED rollout, or a HALTED one as an explicit decision (the threshold then counts afresh).' })
+  @Mutation(() => Rollout, { description: 'Continues a PAUSED rollout, or a HALTED one as an explicit decision (the threshold then counts afresh).' + TOOK_EFFECT })
   async resumeRollout(@Arg('id', () => ID) id: string, @Ctx() ctx: ResolverContext): Promise<RolloutNode> {
     return rolloutNode(await ctx.services.rollouts.resume(id));
   }
 
   @Authorized('operate')
-  @Mutation(() => Rollout, { description: 'No further task is created; tasks on the platform run to their end.' })
+  @Mutation(() => Rollout, { description: 'No further task is created; tasks on the platform run to their end.' + TOOK_EFFECT })
   async cancelRollout(@Arg('id', () => ID) id: string, @Ctx() ctx: ResolverContext): Promise<RolloutNode> {
     return rolloutNode(await ctx.services.rollouts.cancel(id));
   }

@@ -22,6 +22,10 @@ export const MAX_ROLLOUT_DEVICES = 100_000;
 export const MAX_SOAK_MINUTES = 7 * 24 * 60;
 /** How many offending devices an error names. */
 const NAMED = 5;
+/** How often a command reads the rollout again when it moved between the read and the write. */
+const MOVE_ATTEMPTS = 3;
+
+type TransitionChange = NonNullable<Parameters<RolloutRepository['transition']>[4]>;
 
 export interface CreateRolloutCommand {
   type: OperationType;
@@ -111,23 +115,24 @@ export class RolloutService {
     );
   }
 
+  /**
+   * The commands below take effect or fail: each answers the rollout as its own change left it (never a state another
+   * caller set since), and a call that changed nothing fails with STATE_CONFLICT and the state it found.
+   */
   async pause(id: string): Promise<RolloutProgress> {
     return this.move(id, ['RUNNING'], 'PAUSED', 'only a RUNNING rollout can be paused');
   }
 
   /** Continues a paused rollout, or a halted one as an operator's decision: the threshold then counts afresh. */
   async resume(id: string): Promise<RolloutProgress> {
-    const rollout = await this.existing(id);
-    const base = rollout.state === 'HALTED' ? failureFigures((await this.orchestrator.view(rollout)).stats) : undefined;
-    return this.move(id, ['PAUSED', 'HALTED'], 'RUNNING', 'only a PAUSED or HALTED rollout can be resumed', { haltReason: null, ...(base ? { thresholdBase: base } : {}) });
+    return this.move(id, ['PAUSED', 'HALTED'], 'RUNNING', 'only a PAUSED or HALTED rollout can be resumed', async (rollout) =>
+      rollout.state === 'HALTED' ? { haltReason: null, thresholdBase: failureFigures((await this.orchestrator.view(rollout)).stats) } : { haltReason: null },
+    );
   }
 
   /** No further task is created; tasks already on the platform run to their end (the platform cannot stop them). */
   async cancel(id: string): Promise<RolloutProgress> {
-    const view = await this.move(id, ['RUNNING', 'PAUSED', 'HALTED'], 'CANCELLED', 'the rollout has already ended');
-    await this.repo.skipPendingWaves(id);
-    await this.orchestrator.publish(id);
-    return (await this.find(id)) ?? view;
+    return this.move(id, ['RUNNING', 'PAUSED', 'HALTED'], 'CANCELLED', 'the rollout has already ended', undefined, () => this.repo.skipPendingWaves(id));
   }
 
   private async existing(id: string): Promise<Rollout> {
@@ -136,15 +141,34 @@ export class RolloutService {
     return rollout;
   }
 
-  private async move(id: string, from: RolloutState[], to: RolloutState, refusal: string, change: Parameters<RolloutRepository['transition']>[4] = {}): Promise<RolloutProgress> {
-    const before = await this.existing(id);
-    if (!(await this.repo.transition(id, from, to, Date.now(), change))) {
-      const now = (await this.repo.find(id)) ?? before;
-      throw new StateConflictError(`Rollout ${id} is ${now.state}: ${refusal}.`, { argument: 'id', state: now.state });
+  /**
+   * Moves the rollout from the state it was read in (one of `from`) to `to`, by compare-and-set in the store: of
+   * callers racing, exactly one moves it. The change may depend on the state read, so a state that moved between the
+   * read and the write (to another one of `from`) is read again.
+   */
+  private async move(
+    id: string,
+    from: RolloutState[],
+    to: RolloutState,
+    refusal: string,
+    changeFor: (rollout: Rollout) => Promise<TransitionChange> = async () => ({}),
+    after?: () => Promise<void>,
+  ): Promise<RolloutProgress> {
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.existing(id);
+      if (!from.includes(found.state) || attempt === MOVE_ATTEMPTS) {
+        const already = found.state === to ? `already ${to}` : found.state;
+        throw new StateConflictError(`Rollout ${id} is ${already}: ${refusal}; this call changed nothing.`, { argument: 'id', state: found.state });
+      }
+      const moved = await this.repo.transition(id, [found.state], to, Date.now(), await changeFor(found));
+      if (!moved) continue;
+      await after?.();
+      await this.orchestrator.publish(id);
+      this.orchestrator.wake();
+      // Its waves and figures as they are now; its state as this call left it.
+      const view = (await this.find(id)) as RolloutProgress;
+      return { ...view, state: moved.state, haltReason: moved.haltReason, updatedAt: moved.updatedAt };
     }
-    await this.orchestrator.publish(id);
-    this.orchestrator.wake();
-    return (await this.find(id)) as RolloutProgress;
   }
 
   /** The rollout to store, or every problem with the command (BAD_USER_INPUT with field paths). */

@@ -82,9 +82,12 @@ export class RolloutRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Moves the rollout to `to` if it is in one of `from`; false when it was not (someone else moved it first). */
-  async transition(id: string, from: readonly RolloutState[], to: RolloutState, at: number, change: { haltReason?: string | null; thresholdBase?: { failed: number; finished: number } } = {}): Promise<boolean> {
-    const updated = await this.db
+  /**
+   * Moves the rollout to `to` if it is in one of `from`, in one conditional update (of two racing callers exactly one
+   * moves it): the rollout as this update left it (without its waves), or undefined when it was not in `from`.
+   */
+  async transition(id: string, from: readonly RolloutState[], to: RolloutState, at: number, change: { haltReason?: string | null; thresholdBase?: { failed: number; finished: number } } = {}): Promise<Rollout | undefined> {
+    const row = await this.db
       .updateTable('rollouts')
       .set({
         state: to,
@@ -94,8 +97,9 @@ export class RolloutRepository {
       })
       .where('id', '=', id)
       .where('state', 'in', [...from])
+      .returningAll()
       .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+    return row && rolloutOf(row);
   }
 
   /** Changes a wave if it is in `from`; the rollout's updatedAt moves with it. */

@@ -224,12 +224,13 @@ export async function reachableEnv(): Promise<Record<string, string>> {
 
 /**
  * Runs the built entry point with exactly this environment (and PATH) until it exits, as an operator starts it: for
- * starts that must fail. Once it prints its health URL it is told to stop (SIGTERM); after 20 s it is killed.
+ * starts that must fail. Once it prints its health URL it is told to stop (SIGTERM); after 20 s it is killed. `user`:
+ * another user to run it as (file permissions do not hold root back).
  */
-export function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runMain(env: Record<string, string>, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

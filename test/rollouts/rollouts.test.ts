@@ -111,7 +111,7 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
     expect(cancelled.data.cancelRollout.state).toBe('CANCELLED');
     expect(cancelled.data.cancelRollout.waves.map((w: Json) => w.state)).toEqual(['DONE', 'SKIPPED', 'SKIPPED']);
     const again = await graphql(`mutation($id: ID!) { resumeRollout(id: $id) { state } }`, { id: r.id });
-    expect(again.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', state: 'CANCELLED' });
+    expect(again.errors[0].extensions).toMatchObject({ code: 'STATE_CONFLICT', state: 'CANCELLED' });
   }, 120_000);
 
   it('holds the next wave back while paused, and continues it on resume', async () => {

@@ -88,12 +88,12 @@ export class UpgradeTasksService {
     return this.idempotency.run(
       { client: scope.client, key: scope.key, input: { mutation: scope.kind, request: canonical }, deadline: scope.deadline },
       {
-        create: async () => {
-          const id = await this.api.create(request);
+        create: async (onSend) => {
+          const id = await this.api.create(request, onSend);
           await this.follow(id, request);
           return id;
         },
-        findCreated: (sentAt) => this.api.findCreated(request, sentAt),
+        findCreated: (sentAfter) => this.api.findCreated(request, sentAfter),
       },
     );
   }

@@ -23,6 +23,8 @@ const POLL_MS = 100;
 const SWEEP_MS = 10 * 60_000;
 /** Keys of creates sent without one; no client can send a key this long with this prefix by chance. */
 const KEYLESS = 'keyless:';
+/** Whose keys `exclusive` keeps: no client's, so that every client meets the same one. */
+const SHARED_CLIENT = '*';
 /** The precision of the platform's createTime. */
 const SECOND = 1000;
 
@@ -120,6 +122,26 @@ export class Idempotency {
     // Sent later than this, on any clock: a lower bound until the send itself is known.
     const platformSentAt = this.clock.earliestAt(now) ?? null;
     return this.keys.reserve({ client, key, fingerprint, sent_at: now, platform_sent_at: platformSentAt, lease_until: now + this.leaseMs, expires_at: now + KEY_LIFETIME_MS });
+  }
+
+  /**
+   * One result per `key` among all clients and replicas while `holds(result)`: the first caller makes it and every
+   * other caller gets it (the store decides); once it no longer holds, the next caller makes a new one.
+   */
+  async exclusive(key: string, deadline: number, make: () => Promise<string>, holds: (result: string) => Promise<boolean>): Promise<string> {
+    for (;;) {
+      let made = false;
+      const steps = {
+        create: () => {
+          made = true;
+          return make();
+        },
+        findCreated: async () => [],
+      };
+      const result = await this.run({ client: SHARED_CLIENT, key, input: key, deadline }, steps);
+      if (made || (await holds(result))) return result;
+      await this.keys.releaseResult(SHARED_CLIENT, key, result);
+    }
   }
 
   private async keyed(request: CreateRequest & { key: string }, fingerprint: string, steps: CreateSteps): Promise<string> {

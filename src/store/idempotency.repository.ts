@@ -54,6 +54,11 @@ export class IdempotencyRepository {
     await this.db.deleteFrom('idempotency_keys').where('client', '=', client).where('key', '=', key).where('state', '!=', 'done').execute();
   }
 
+  /** Frees a key that holds `result` (when it still does): what it stood for is over. */
+  async releaseResult(client: string, key: string, result: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('client', '=', client).where('key', '=', key).where('state', '=', 'done').where('result', '=', result).execute();
+  }
+
   /** Claims a task found by a reconcile for a key whose outcome was unknown; false when another key holds it. */
   async claim(client: string, key: string, result: string): Promise<boolean> {
     try {

@@ -217,8 +217,6 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
     // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
     fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
   }));
-  // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
-  parts.idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000);
   const client = new PlatformClient({
     ...settings,
     timeoutMs: config.platformTimeoutMs,
@@ -227,6 +225,8 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
     onCall: observability.onPlatformCall,
     vault: store.shared && new SharedToken(store.shared.tokens, settings.appId, settings.secret),
   });
+  // A create's sender may wait for the budget up to the request's deadline, then for the platform's answer.
+  parts.idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000, client.clock);
   const caches = new PlatformCaches(config.cache);
   observability.attach({ platform: client, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000), store: () => pingStore(store.db) });
   return { client, caches, normalizer: new Normalizer((message) => parts.logger.warn(message)) };

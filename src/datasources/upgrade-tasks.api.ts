@@ -6,11 +6,8 @@ import { record } from './normalize.js';
 import { ENDPOINTS } from './platform/endpoints.js';
 import { PlatformError } from './platform/errors.js';
 
-/**
- * How far the platform's clock may trail the gateway's when matching an unanswered create. Small on purpose: a task
- * made before the send is someone else's, and claiming it would hide that this create never happened.
- */
-const CLOCK_SKEW_MS = 2_000;
+/** The precision of the platform's createTime. */
+const SECOND = 1000;
 /** Recent tasks looked through when matching an unanswered create. */
 const RECONCILE_WINDOW = 50;
 /** Platform codes of a create that point at one argument, so the client knows which field to fix. */
@@ -18,6 +15,12 @@ const CREATE_ARGUMENTS: Record<string, string> = { '123016': 'input.fileId' };
 
 const OPERATION_STATUS: Record<OperationStatus, string> = { WAIT: 'wait', PROCESSING: 'processing', SUCCESS: 'success', FAILED: 'failed', STOPPED: 'stop' };
 const SUBTASK_STATUS: Record<SubtaskStatus, string> = { ...OPERATION_STATUS, FAILED: 'fail', TIMEOUT: 'timeout' };
+
+/** A task a reconcile found, and when the platform says it made it (epoch ms, on the platform's clock, whole seconds). */
+export interface CreatedTask {
+  id: string;
+  createdAt: number;
+}
 
 const compactTime = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
@@ -54,8 +57,8 @@ export class UpgradeTasksApi extends Api {
     return operation;
   }
 
-  /** Creates an upgrade task; never retried (a second POST could create a second task). */
-  async create(request: UpgradeTaskRequest): Promise<string> {
+  /** Creates an upgrade task; never retried (a second POST could create a second task). `onSend`: see CallOptions. */
+  async create(request: UpgradeTaskRequest, onSend?: (at: number) => void): Promise<string> {
     const { targets, policy } = request;
     const body = {
       fileId: request.fileId,
@@ -72,7 +75,7 @@ export class UpgradeTasksApi extends Api {
     };
     const endpoint = request.type === 'FIRMWARE_UPGRADE' ? ENDPOINTS.createFirmwareUpgrade : ENDPOINTS.createSoftwareUpgrade;
     try {
-      return String(record(await this.call(endpoint, { json: body })).operationId);
+      return String(record(await this.call(endpoint, { json: body, onSend })).operationId);
     } catch (error) {
       if (error instanceof PlatformError && CREATE_ARGUMENTS[error.code]) error.argument = CREATE_ARGUMENTS[error.code];
       throw error;
@@ -81,10 +84,12 @@ export class UpgradeTasksApi extends Api {
 
   /**
    * Every task an unanswered create may have made, as the platform lists them: this request in every respect (type,
-   * package, the same set of devices or groups, the same policy) and created since `sentAt`. The package must be
-   * visible (extendPara.fileId), or the gateway cannot tell the task from another rollout to the same devices.
+   * package, the same set of devices or groups, the same policy) and not created before `sentAfter`, the earliest
+   * the platform's clock can have read when the create left. The platform keeps whole seconds: a task of that second
+   * may be this create's, one of an earlier second cannot be. The package must be visible (extendPara.fileId), or
+   * the gateway cannot tell the task from another rollout to the same devices.
    */
-  async findCreated(request: UpgradeTaskRequest, sentAt: number): Promise<string[]> {
+  async findCreated(request: UpgradeTaskRequest, sentAfter: number): Promise<CreatedTask[]> {
     const { targets, policy } = request;
     const byGroup = Boolean(targets.deviceGroups?.length);
     const filter: OperationFilter = byGroup
@@ -95,22 +100,21 @@ export class UpgradeTasksApi extends Api {
       const left = new Set(a ?? []);
       return left.size === new Set(b ?? []).size && (b ?? []).every((x) => left.has(x));
     };
-    const sameTime = (iso: string | undefined, date: Date | undefined) => (iso === undefined ? date === undefined : date !== undefined && Date.parse(iso) === Math.floor(date.getTime() / 1000) * 1000);
-    // The platform keeps whole seconds: a task made in the second of the send counts.
-    const since = Math.floor(sentAt / 1000) * 1000 - CLOCK_SKEW_MS;
+    const sameTime = (iso: string | undefined, date: Date | undefined) => (iso === undefined ? date === undefined : date !== undefined && Date.parse(iso) === Math.floor(date.getTime() / SECOND) * SECOND);
     return recent.items
+      .map((o) => ({ operation: o, createdAt: Date.parse(o.createdAt ?? '') }))
       .filter(
-        (o) =>
+        ({ operation: o, createdAt }) =>
           o.extendPara?.fileId === request.fileId &&
           o.policy?.executeType === policy.executeType &&
           Boolean(o.policy?.retry) === policy.retry &&
           (!policy.retry || o.policy?.retryTimes === policy.retryTimes) &&
           sameTime(o.policy?.startTime, policy.startTime) &&
           sameTime(o.policy?.endTime, policy.endTime) &&
-          Date.parse(o.createdAt ?? '') >= since &&
+          createdAt + SECOND > sentAfter &&
           (byGroup ? sameSet(targets.deviceGroups, o.targets.deviceGroups) : sameSet(targets.deviceIds, o.targets.deviceIds)),
       )
-      .map((o) => o.id);
+      .map(({ operation, createdAt }) => ({ id: operation.id, createdAt }));
   }
 
   /**

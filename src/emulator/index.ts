@@ -144,6 +144,8 @@ export class Emulator implements ControlledEmulator {
       reply = await this.call(match.route, match.params, url.searchParams, req);
     }
     if (latency > 0) await sleep(latency);
+    // As a platform does, on its own clock (the one its createTime reads), not the host's.
+    res.setHeader('date', new Date(this.platform.clock.target()).toUTCString());
     send(res, reply);
   }
 

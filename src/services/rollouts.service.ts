@@ -3,7 +3,7 @@
  * and retry a finished task's failed devices. The orchestrator does the rest.
  */
 import { randomUUID } from 'node:crypto';
-import { idSet, type Idempotency } from './exactly-once.js';
+import { fingerprintOf, idSet, type Idempotency } from './exactly-once.js';
 import { hasEnded, type OperationPolicy, type OperationType, type SubtaskStatus } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
@@ -20,6 +20,8 @@ import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type Rol
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
 export const MAX_ROLLOUT_DEVICES = 100_000;
 export const MAX_SOAK_MINUTES = 7 * 24 * 60;
+/** A rollout in one of these states holds its devices no more. */
+const ENDED: readonly RolloutState[] = ['COMPLETED', 'CANCELLED'];
 /** How many offending devices an error names. */
 const NAMED = 5;
 /** How often a command reads the rollout again when it moved between the read and the write. */
@@ -88,7 +90,10 @@ export class RolloutService {
     );
   }
 
-  /** A one-wave rollout over the devices of an ended task whose subtasks ended in one of `statuses`. */
+  /**
+   * A one-wave rollout over the devices of an ended task whose subtasks ended in one of `statuses`. One per task and
+   * set of devices while it has not ended: every other call (any client, any key or none, any replica) gets it.
+   */
   async retryFailedDevices(operationId: string, statuses: readonly SubtaskStatus[], policy: OperationPolicy, idempotencyKey: string | undefined, caller: Caller): Promise<string> {
     const operation = await caller.upgradeTasks.find(operationId);
     if (!operation) throw new NotFoundError(`No upgrade task ${operationId}.`, { argument: 'operationId' });
@@ -108,11 +113,21 @@ export class RolloutService {
     }
     const fileId = typeof operation.extendPara?.fileId === 'string' ? operation.extendPara.fileId : undefined;
     if (!fileId) throw InvalidInputError.of([{ path: 'operationId', rule: 'packageKnown', message: 'the platform does not say which package this task installed (extendPara.fileId)' }]);
-    return this.create(
-      { type: operation.type, fileId, name: `Retry of ${operationId} (${statuses.join(', ')})`, targets: { deviceIds }, waves: [{ percent: 100 }], soakMinutes: 0, policy, idempotencyKey },
-      caller,
-      operationId,
-    );
+    const command: CreateRolloutCommand = {
+      type: operation.type,
+      fileId,
+      name: `Retry of ${operationId} (${statuses.join(', ')})`,
+      targets: { deviceIds },
+      waves: [{ percent: 100 }],
+      soakMinutes: 0,
+      policy,
+      idempotencyKey,
+    };
+    const retryOfSet = `retry:${operationId}:${fingerprintOf(idSet(deviceIds))}`;
+    return this.idempotency.exclusive(retryOfSet, caller.scope.deadline, () => this.create(command, caller, operationId), async (rolloutId) => {
+      const rollout = await this.repo.find(rolloutId);
+      return rollout !== undefined && !ENDED.includes(rollout.state);
+    });
   }
 
   /**

@@ -89,13 +89,13 @@ export class UpgradeTasksService {
     return this.idempotency.run(
       { client: scope.client, key: scope.key, input: { mutation: scope.kind, request: canonical }, deadline: scope.deadline },
       {
-        create: async () => {
-          const id = await this.api.create(request);
+        create: async (onSend) => {
+          const id = await this.api.create(request, onSend);
           // The task exists whatever becomes of this: without the store (or on any failure) the mirror's poll takes it.
           await this.follow(id, request).catch(() => undefined);
           return id;
         },
-        findCreated: (sentAt) => this.api.findCreated(request, sentAt),
+        findCreated: (sentAfter) => this.api.findCreated(request, sentAfter),
       },
     );
   }

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { IdempotencyKeyTable, StoreDb } from './schema.js';
 
 export type KeyRecord = Selectable<IdempotencyKeyTable>;
+/** Another request with the same input whose create may have made what a reconcile found. */
+export type InDoubt = Pick<KeyRecord, 'client' | 'key' | 'sent_at'>;
 
 /** Idempotency keys of creates and their outcomes; each method is one statement or one transaction. */
 export class IdempotencyRepository {
@@ -12,11 +13,11 @@ export class IdempotencyRepository {
    * Takes the key for a create about to be sent. False when the key is already taken (read it with `find`):
    * exactly one caller, in any process on this store, ever gets true for a live key.
    */
-  async reserve(record: Omit<KeyRecord, 'state' | 'result'>): Promise<boolean> {
+  async reserve(record: Omit<KeyRecord, 'state' | 'result' | 'platform_sent_at'> & { platform_sent_at?: number | null }): Promise<boolean> {
     await this.db.deleteFrom('idempotency_keys').where('client', '=', record.client).where('key', '=', record.key).where('expires_at', '<=', record.sent_at).execute();
     const inserted = await this.db
       .insertInto('idempotency_keys')
-      .values({ ...record, state: 'pending', result: null })
+      .values({ platform_sent_at: null, ...record, state: 'pending', result: null })
       .onConflict((oc) => oc.columns(['client', 'key']).doNothing())
       .executeTakeFirst();
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
@@ -37,13 +38,25 @@ export class IdempotencyRepository {
     });
   }
 
-  async markUnknown(client: string, key: string): Promise<void> {
-    await this.db.updateTable('idempotency_keys').set({ state: 'unknown' }).where('client', '=', client).where('key', '=', key).where('state', '=', 'pending').execute();
+  /** Sent and not answered; `platformSentAt`: when it left, on the platform's clock, when known. */
+  async markUnknown(client: string, key: string, platformSentAt?: number): Promise<void> {
+    await this.db
+      .updateTable('idempotency_keys')
+      .set(platformSentAt === undefined ? { state: 'unknown' } : { state: 'unknown', platform_sent_at: platformSentAt })
+      .where('client', '=', client)
+      .where('key', '=', key)
+      .where('state', '=', 'pending')
+      .execute();
   }
 
   /** Nothing was created: the key is free again. */
   async release(client: string, key: string): Promise<void> {
     await this.db.deleteFrom('idempotency_keys').where('client', '=', client).where('key', '=', key).where('state', '!=', 'done').execute();
+  }
+
+  /** Frees a key that holds `result` (when it still does): what it stood for is over. */
+  async releaseResult(client: string, key: string, result: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('client', '=', client).where('key', '=', key).where('state', '=', 'done').where('result', '=', result).execute();
   }
 
   /** Claims a task found by a reconcile for a key whose outcome was unknown; false when another key holds it. */
@@ -70,24 +83,21 @@ export class IdempotencyRepository {
     return new Set(rows.map((r) => r.result as string));
   }
 
-  /** Other keys with the same input whose create may still have made something (sent, no answer yet or ever). */
-  async othersInDoubt(client: string, key: string, fingerprint: string, now: number): Promise<number> {
-    const rows = await this.db
+  /**
+   * Other requests (with a key or without) with the same input whose create may still have made something (sent, no
+   * answer yet or ever), and that left before `before` on the platform's clock (or when that is not known): they could
+   * have made a task created before then.
+   */
+  othersInDoubt(client: string, key: string, fingerprint: string, now: number, before: number): Promise<InDoubt[]> {
+    return this.db
       .selectFrom('idempotency_keys')
-      .select('key')
+      .select(['client', 'key', 'sent_at'])
       .where('fingerprint', '=', fingerprint)
       .where('state', '!=', 'done')
       .where('expires_at', '>', now)
       .where((eb) => eb.or([eb('client', '!=', client), eb('key', '!=', key)]))
-      .execute();
-    return rows.length;
-  }
-
-  /** Remembers what a create without a key made, so that no reconcile claims it for a key. */
-  async recordKeyless(client: string, fingerprint: string, result: string, now: number, lifetimeMs: number): Promise<void> {
-    await this.db
-      .insertInto('idempotency_keys')
-      .values({ client, key: `keyless:${randomUUID()}`, fingerprint, state: 'done', result, sent_at: now, lease_until: now, expires_at: now + lifetimeMs })
+      .where((eb) => eb.or([eb('platform_sent_at', 'is', null), eb('platform_sent_at', '<', before)]))
+      .orderBy('sent_at')
       .execute();
   }
 

@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003-rollouts.js';
 import * as m0004 from './migrations/0004-platform-token.js';
 import * as m0005 from './migrations/0005-device-pushes.js';
 import * as m0006 from './migrations/0006-group-members-synced.js';
+import * as m0007 from './migrations/0007-platform-sent-at.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-platform-token': m0004,
   '0005-device-pushes': m0005,
   '0006-group-members-synced': m0006,
+  '0007-platform-sent-at': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

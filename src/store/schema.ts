@@ -10,8 +10,13 @@ export interface IdempotencyKeyTable {
   state: 'pending' | 'done' | 'unknown';
   /** The id the create returned (or that a reconcile claimed); unique, so no two keys claim one task. */
   result: string | null;
-  /** When the create was sent; a reconcile looks only at what the platform made after it. */
+  /** When the create was sent (this process's clock). */
   sent_at: number;
+  /**
+   * When it was sent on the platform's clock (the earliest that clock can have read): a reconcile looks only at what
+   * the platform made after it. Null when the platform's clock was not known.
+   */
+  platform_sent_at: number | null;
   /** Until when the process that sent it may still be waiting for the answer; past it, the outcome is unknown. */
   lease_until: number;
   expires_at: number;

@@ -44,6 +44,12 @@ const operationIdOf = (reply: Json): string | undefined => reply.data?.createFir
 const codeOf = (reply: Json) => reply.errors?.[0]?.extensions;
 const device = (i: number) => f.devices[i] as string;
 
+/** The tasks on one device, newest first, but for those in `before`. */
+async function tasksOn(deviceId: string, before: string[] = []): Promise<string[]> {
+  const reply = await post(stack.gateway.url, `query($d: ID!) { operations(filter: { deviceId: $d }, first: 20) { nodes { id } } }`, { d: deviceId });
+  return (reply.data?.operations?.nodes ?? []).map((o: Json) => o.id as string).filter((id: string) => !before.includes(id));
+}
+
 async function gatewayProcess(store: TestStoreLocation): Promise<GatewayProcess> {
   const gateway = await stack.startGateway({ process: true, env: store.env });
   processes.push(gateway);
@@ -71,6 +77,66 @@ describe('a reconcile', () => {
     expect(operationIdOf(retry.result)).toBeUndefined();
     expect(codeOf(retry.result)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
     expect(retry.result.errors[0].message).toMatch(/belong to other requests/);
+    expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
+  });
+});
+
+describe('a reconcile next to a create without a key', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('leaves K2 UNKNOWN, never crediting it with the task a keyless create made a second before, across two gateways on PostgreSQL', async () => {
+    const store = await storeOf('postgres');
+    const env = { ...store.env, NORTHBOUND_TIMEOUT_MS: '500' };
+    const [a, b] = [await stack.startGateway({ process: true, env }), await stack.startGateway({ process: true, env })];
+    processes.push(a, b);
+    const devices = [device(8)];
+    const before = await tasksOn(devices[0] as string);
+    // The keyless create times out on A, but the platform makes its task T.
+    await stack.platform.control('faults', { latencyMs: 1500, routes: [ROUTE.createFirmwareUpgrade] });
+    const sent = Date.now();
+    expect(codeOf(await create(a.url, devices))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    await stack.platform.clearFaults();
+    const made = await tasksOn(devices[0] as string, before);
+    expect(made).toHaveLength(1);
+
+    // About a second later, K2 with the same input on B is dropped before the platform handles it.
+    await sleep(Math.max(0, sent + 1000 - Date.now()));
+    const k2 = randomUUID();
+    await stack.platform.control('faults', { dropConnections: true, routes: [ROUTE.createFirmwareUpgrade] });
+    expect(codeOf(await create(b.url, devices, k2))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    await stack.platform.clearFaults();
+
+    for (const gateway of [b, a]) {
+      const retry = await callsDuring(stack, () => create(gateway.url, devices, k2));
+      expect(operationIdOf(retry.result)).toBeUndefined();
+      expect(JSON.stringify(retry.result)).not.toContain(`"operationId":"${made[0]}"`);
+      expect(codeOf(retry.result)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN', reconcile: { heldByOtherRequests: [] } });
+      expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
+    }
+  }, 60_000);
+
+  it('names the candidate and the keyless request in doubt rather than claim a task that request could have made', async () => {
+    const devices = [device(9)];
+    const before = await tasksOn(devices[0] as string);
+    // A keyless create that never reached the platform: in doubt all the same.
+    await stack.platform.control('faults', { dropConnections: true, routes: [ROUTE.createFirmwareUpgrade] });
+    expect(codeOf(await create(stack.gateway.url, devices))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    // K3 times out, and its task is made.
+    await stack.platform.clearFaults();
+    await stack.platform.control('faults', { latencyMs: 1500, routes: [ROUTE.createFirmwareUpgrade] });
+    const k3 = randomUUID();
+    expect(codeOf(await create(stack.gateway.url, devices, k3))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', outcome: 'UNKNOWN' });
+    await stack.platform.clearFaults();
+    const [made, ...more] = await tasksOn(devices[0] as string, before);
+    expect(more).toEqual([]);
+
+    const retry = await callsDuring(stack, () => create(stack.gateway.url, devices, k3));
+    expect(operationIdOf(retry.result)).toBeUndefined();
+    expect(codeOf(retry.result)).toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      outcome: 'UNKNOWN',
+      reconcile: { candidates: [{ operationId: made }], requestsInDoubt: [{ withKey: false }] },
+    });
     expect(retry.byRoute[ROUTE.createFirmwareUpgrade]).toBeUndefined();
   });
 });

@@ -114,6 +114,19 @@ export function OperationsTable({ operations, progressHeading = 'Progress' }: { 
 const FAILED = new Set(['FAILED', 'TIMEOUT']);
 const ENDED = new Set(['SUCCESS', 'FAILED', 'STOPPED']);
 
+/**
+ * One idempotency key per intended retry (a task and its failed devices) for the page's life: a double click, or
+ * coming back to the task, asks for the same retry. A reload starts afresh, so a retry after that one has ended can
+ * make a new one; two tabs or two operators meet the same rollout on the gateway.
+ */
+const retryKeys = new Map<string, string>();
+function retryKeyFor(operationId: string, deviceIds: readonly string[]): string {
+  const action = `${operationId}|${[...deviceIds].sort().join(',')}`;
+  let key = retryKeys.get(action);
+  if (key === undefined) retryKeys.set(action, (key = crypto.randomUUID()));
+  return key;
+}
+
 export function TaskPage({ id }: { id: string }) {
   const canOperate = useCanOperate();
   const [{ data, error, fetching }] = useQuery({ query: OperationDocument, variables: { id } });
@@ -125,7 +138,6 @@ export function TaskPage({ id }: { id: string }) {
     return event;
   });
   const [retry, runRetry] = useMutation(RetryFailedDevicesDocument);
-  const [retryKey] = useState(() => crypto.randomUUID());
 
   const operation = data?.operation;
   if (!operation) {
@@ -144,7 +156,8 @@ export function TaskPage({ id }: { id: string }) {
     .filter((s) => !seen.has(s.id) && seen.add(s.id))
     .map((s) => subtaskUpdates.get(s.id) ?? s)
     .sort((a, b) => Number(FAILED.has(b.status)) - Number(FAILED.has(a.status)));
-  const failedCount = subtasks.filter((s) => FAILED.has(s.status)).length;
+  const failed = subtasks.filter((s) => FAILED.has(s.status));
+  const failedCount = failed.length;
   const shown = subtasks.length;
   const total = operation.subtasks?.totalCount ?? shown;
 
@@ -169,7 +182,7 @@ export function TaskPage({ id }: { id: string }) {
       <Progress stats={current.stats} label={`Task ${id} progress`} />
       {canOperate && failedCount > 0 && ENDED.has(current.status) ? (
         <p class="actions">
-          <button type="button" disabled={retry.fetching} onClick={() => void runRetry({ operationId: id, idempotencyKey: retryKey }).then((r) => r.data && (location.hash = href('rollouts', r.data.retryFailedDevices.rolloutId)))}>
+          <button type="button" disabled={retry.fetching} onClick={() => void runRetry({ operationId: id, idempotencyKey: retryKeyFor(id, failed.map((s) => s.deviceId)) }).then((r) => r.data && (location.hash = href('rollouts', r.data.retryFailedDevices.rolloutId)))}>
             Retry failed devices
           </button>
           <span class="muted"> a new one-wave rollout over the {failedCount} failed or timed-out devices</span>

@@ -7,6 +7,7 @@ import { PlatformError } from './errors.js';
 import { backoff, circuitOpen, describe, isRecord, parseReply, retryable, timeoutError, transportError } from './replies.js';
 import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
 import type { AccessToken, TokenVault } from './tokens.js';
+import { PlatformClock } from './platform-clock.js';
 
 /** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
 export interface TlsMaterial {
@@ -88,6 +89,8 @@ export interface CallOptions {
   path?: Record<string, string>;
   searchParams?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
+  /** Told this process's time as the request leaves (after any wait for the budget or a token). */
+  onSend?: (at: number) => void;
 }
 
 /**
@@ -112,6 +115,8 @@ export class PlatformClient {
   #acquiring: Promise<AccessToken> | undefined;
   /** Counters for metrics. */
   readonly stats = { retries: 0, logins: 0, refreshes: 0 };
+  /** The platform's clock, from its answers' Date headers. */
+  readonly clock = new PlatformClock();
 
   constructor(options: PlatformClientOptions) {
     this.url = options.url;
@@ -181,7 +186,7 @@ export class PlatformClient {
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
     const { deadline, priority, requestId, client = GATEWAY_CLIENT, share } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
-    const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json };
+    const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json, onSend: options.onSend };
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client, share });
@@ -303,12 +308,7 @@ export class PlatformClient {
 
   #tokenFrom(endpoint: Endpoint, body: unknown): AccessToken {
     if (!isRecord(body) || typeof body.accessToken !== 'string' || body.accessToken === '') {
-      throw new PlatformError({
-        kind: 'invalid-response',
-        code: 'INVALID_RESPONSE',
-        description: 'token reply without accessToken',
-        endpoint: describe(endpoint),
-      });
+      throw new PlatformError({ kind: 'invalid-response', code: 'INVALID_RESPONSE', description: 'token reply without accessToken', endpoint: describe(endpoint) });
     }
     const expiresIn = typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : DEFAULT_EXPIRES_IN_S;
     return {
@@ -345,6 +345,8 @@ export class PlatformClient {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
     let response: Response<string>;
+    const sentAt = Date.now();
+    options.onSend?.(sentAt);
     try {
       // got wants the path relative to prefixUrl, so without the leading slash.
       response = await this.#http(options.urlPath.slice(1), {
@@ -360,6 +362,7 @@ export class PlatformClient {
       if (error instanceof RequestError) throw transportError(endpoint, error);
       throw error;
     }
+    this.clock.observe(response.headers.date, sentAt, Date.now());
     try {
       const body = parseReply(endpoint, response);
       this.#observe({ route, status: response.statusCode, durationMs: elapsed(), requestId });
@@ -374,9 +377,7 @@ export class PlatformClient {
   /** An observer's failure is its own: it never fails a call. */
   #observe(event: PlatformCallEvent): void {
     if (this.#onCall === undefined) return;
-    if (event.requestId === undefined) delete event.requestId;
-    if (event.code === undefined) delete event.code;
-    if (event.retryAfterSeconds === undefined) delete event.retryAfterSeconds;
+    for (const field of ['requestId', 'code', 'retryAfterSeconds'] as const) if (event[field] === undefined) delete event[field];
     try {
       this.#onCall(event);
     } catch {
@@ -386,10 +387,8 @@ export class PlatformClient {
 }
 
 /** What one exchange sends: the path with its ids filled in (see `fillPath`), and the query or body. */
-interface SendOptions {
+interface SendOptions extends Pick<CallOptions, 'searchParams' | 'json' | 'onSend'> {
   urlPath: string;
-  searchParams?: CallOptions['searchParams'];
-  json?: unknown;
   form?: Record<string, string>;
 }
 

@@ -63,7 +63,7 @@ export interface GatewayConfig {
    * store without DATABASE_URL. `:memory:` keeps nothing.
    */
   dataDir: string;
-  /** The most of the call budget one client may hold while others wait, and spend on one request. */
+  /** The most of the call budget reserved for one client while it asks, and spent on one request. */
   clientBudgetShare: number;
   /** How many gateways share the store: while it cannot be reached, each spends at most its part of the budget alone. */
   replicas: number;

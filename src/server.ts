@@ -7,6 +7,7 @@ import { buildGatewaySchema } from './graphql/build-schema.js';
 import { StartRefused, type GatewayConfig, type RemotePlatformConfig } from './config.js';
 import { API_KEY_HEADER } from './graphql/auth.js';
 import type { ContextDependencies } from './graphql/context.js';
+import type { MirrorReadiness } from './graphql/limits.js';
 import { startGraphQL, type GraphQLTransports } from './graphql/transports.js';
 import { PlatformCaches } from './datasources/caches.js';
 import { platformApis, type Platform } from './datasources/index.js';
@@ -278,7 +279,7 @@ async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, depend
     limits: config.limits,
     introspection: config.introspection,
     maxPlatformCalls: (parts.budget as RateBudget).clientCap,
-    mirror: dependencies.mirror,
+    mirror: dependencies.mirror && limitsView(dependencies.mirror),
     logger: parts.logger,
     refusals: parts.refusals,
     plugins: [httpDrainPlugin(new HttpDrain(httpServer)), requestRecordPlugin()],
@@ -291,6 +292,17 @@ async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, depend
   }));
   graphql.serveWebSocket(httpServer, GRAPHQL_PATH);
   return graphql;
+}
+
+/** The mirror as the query limits see it: whether it answers, and which devices it holds (the others cost a call). */
+function limitsView(mirror: Mirror): MirrorReadiness {
+  return {
+    get ready() {
+      return mirror.ready;
+    },
+    readyBy: (deadline) => mirror.readyBy(deadline),
+    devicesHeld: (ids) => mirror.repo.devices.heldIds(ids),
+  };
 }
 
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */

@@ -62,11 +62,16 @@ const ASSUMED_LIST_LENGTH: Readonly<Record<string, number>> = {
   'RolloutWave.operations': 4,
 };
 
-/** The fleet mirror as the limits see it: what it holds costs no platform call once it is READY. */
+/**
+ * The fleet mirror as the limits see it: what it holds costs no platform call once it is READY; a device it does not
+ * hold costs its lookup.
+ */
 export interface MirrorReadiness {
   readonly ready: boolean;
   /** Resolves true once it is READY, false when it is not by `deadline`. */
   readyBy(deadline: number): Promise<boolean>;
+  /** Which of these device ids it holds. */
+  devicesHeld(ids: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 export interface LimitProtection {
@@ -119,7 +124,10 @@ export function queryLimitProtection(limits: QueryLimits, options: { maxPlatform
     parseOptions: { maxTokens: limits.maxTokens },
     refusal: async (schema, document, operation, variables, deadline) => {
       const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-      const estimate = (mirrored: boolean) => operationEstimate(schema, operation, (name) => fragments.get(name), variables, mirrored);
+      const fragment = (name: string) => fragments.get(name);
+      const held = await devicesHeld(mirror, devicesLookedUp(schema, operation, fragment, variables));
+      const unknownDevices = (ids: readonly string[]) => new Set(ids.filter((id) => !held.has(id))).size;
+      const estimate = (mirrored: boolean) => operationEstimate(schema, operation, fragment, variables, mirrored, unknownDevices);
       const mirrored = mirror?.ready ?? false;
       const { cost, platformCalls } = estimate(mirrored);
       const tooCostly = costExceeded(operation, cost, limits.maxCost);
@@ -130,6 +138,27 @@ export function queryLimitProtection(limits: QueryLimits, options: { maxPlatform
       return (await mirror.readyBy(deadline)) ? undefined : platformCallsExceeded(platformCalls, maxPlatformCalls, withMirror);
     },
   };
+}
+
+/** The device ids an operation looks up by id (`device(id:)`, `devices(ids:)`), wherever they stand. */
+function devicesLookedUp(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragment: (name: string) => FragmentDefinitionNode | undefined,
+  variables: Readonly<Record<string, unknown>>,
+): string[] {
+  const ids: string[] = [];
+  operationEstimate(schema, operation, fragment, variables, true, (asked) => {
+    ids.push(...asked);
+    return 0;
+  });
+  return ids;
+}
+
+/** Which of `ids` the mirror holds; none when it is off or its store cannot say (each may then cost a call). */
+async function devicesHeld(mirror: MirrorReadiness | undefined, ids: readonly string[]): Promise<ReadonlySet<string>> {
+  if (!mirror || ids.length === 0) return new Set();
+  return mirror.devicesHeld(ids).catch(() => new Set<string>());
 }
 
 /**
@@ -220,6 +249,8 @@ export function operationEstimate(
   variables: Readonly<Record<string, unknown>>,
   /** The fleet mirror answers: what it holds costs no call. */
   mirrored = false,
+  /** Of the device ids a field looks up, how many the mirror does not hold (default: all of them). */
+  unknownDevices: (ids: readonly string[]) => number = (ids) => new Set(ids).size,
 ): OperationEstimate {
   const root = schema.getRootType(operation.operation);
   if (!root) return { cost: 0, platformCalls: 0 };
@@ -236,6 +267,14 @@ export function operationEstimate(
       if (fallback?.kind === Kind.INT) return Number(fallback.value);
     }
     return undefined;
+  };
+  /** The ids an `id`/`ids` argument names, as literals or variables (a list's items may be variables too). */
+  const idsOf = (node: ArgumentNode | undefined): string[] => {
+    const idOf = (value: ValueNode): unknown => (value.kind === Kind.VARIABLE ? variables[value.name.value] : 'value' in value ? value.value : undefined);
+    const value = node?.value;
+    if (!value) return [];
+    const sent = value.kind === Kind.LIST ? value.values.map(idOf) : idOf(value);
+    return (Array.isArray(sent) ? sent : [sent]).filter((id) => typeof id === 'string' || typeof id === 'number').map(String);
   };
   const listLength = (node: ArgumentNode | undefined): number | undefined => {
     const value: ValueNode | undefined = node?.value;
@@ -271,10 +310,13 @@ export function operationEstimate(
         const count = isList(field.type) ? (items ?? listLength(argument('ids')) ?? ASSUMED_LIST_LENGTH[`${parent.name}.${field.name}`] ?? UNSIZED_LIST_COST) : 1;
         const below = selectionEstimate(selection.selectionSet, type, first);
         const declared = PLATFORM_CALLS[`${parent.name}.${field.name}`];
-        const calls = mirrored && declared?.mirrored ? undefined : declared;
+        const fromMirror = mirrored && declared?.mirrored;
+        const calls = fromMirror ? undefined : declared;
         const window = first ?? count;
         const pages = calls?.pageSize ? Math.ceil(window / calls.pageSize) + (argument('offset') || argument('after') ? 1 : 0) : 0;
-        const own = (calls?.flat ?? 0) + pages + window * (calls?.perItem ?? 0);
+        // A device the mirror does not hold is looked up on the platform, READY or not.
+        const lookups = fromMirror && declared.byDeviceId ? unknownDevices(idsOf(argument('ids') ?? argument('id'))) * (declared.perItem ?? 0) : 0;
+        const own = (calls?.flat ?? 0) + pages + window * (calls?.perItem ?? 0) + lookups;
         add({ cost: count * (1 + below.cost), platformCalls: own + count * below.platformCalls });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;

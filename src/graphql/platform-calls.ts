@@ -3,7 +3,8 @@
  * whose estimate exceeds what its client may spend is refused before any call). Counted per parent object:
  * `pageSize`: one call per upstream page (the endpoint catalogue's page limit) that a window of `first` items (or `ids`) can touch;
  * `perItem`: calls for each item the field returns (a lookup per device, say); `flat`: calls whatever it returns.
- * `mirrored`: answered from the fleet mirror once it is ready (no call). Fields not listed cost nothing.
+ * `mirrored`: answered from the fleet mirror once it is ready (no call); `byDeviceId`: looked up by the devices
+ * its `id`/`ids` name, and of those only the ids the mirror does not hold cost their call. Fields not listed cost nothing.
  */
 import { ENDPOINTS, pageLimit as pages } from '../datasources/platform/endpoints.js';
 
@@ -12,13 +13,14 @@ export interface CallEstimate {
   perItem?: number;
   flat?: number;
   mirrored?: boolean;
+  byDeviceId?: boolean;
 }
 
 export const PLATFORM_CALLS: Readonly<Record<string, CallEstimate>> = {
   'Query.operations': { pageSize: pages(ENDPOINTS.operations), mirrored: true },
   'Query.operation': { perItem: 1, mirrored: true },
-  'Query.device': { perItem: 1, mirrored: true },
-  'Query.devices': { perItem: 1, mirrored: true },
+  'Query.device': { perItem: 1, mirrored: true, byDeviceId: true },
+  'Query.devices': { perItem: 1, mirrored: true, byDeviceId: true },
   'Query.batchTask': { perItem: 1 },
   'Query.upgradePackages': { pageSize: pages(ENDPOINTS.packages), mirrored: true },
   'Query.upgradePackage': { perItem: 1, mirrored: true },

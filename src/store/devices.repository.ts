@@ -66,6 +66,16 @@ export class DevicesRepository {
     return row && revive<Device>(row);
   }
 
+  /** Which of `ids` the mirror holds, reading ids alone (the platform-call estimate asks before anything runs). */
+  async heldIds(ids: readonly string[]): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const chunk of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db.selectFrom('mirror_devices').select('id').where('id', 'in', chunk).execute();
+      for (const row of rows) held.add(row.id);
+    }
+    return held;
+  }
+
   /** Many devices in one read (a dashboard's, say); those the mirror does not hold are missing from the map. */
   async devices(ids: readonly string[]): Promise<Map<string, Mirrored<Device>>> {
     const found = new Map<string, Mirrored<Device>>();

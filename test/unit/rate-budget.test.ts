@@ -1,4 +1,4 @@
-// The call budget's queue on its own, over the store's real ledger (SQLite in memory): a background client's share is
+// The call budget's queue on its own, over the store's real ledger (SQLite in memory): each active client's reservation is its own; a background client's share is
 // a hard cap of every window, waiting or not; an ordinary client's stays soft. A window of 1 s (2 s with the arrival
 // margin) keeps the waits short.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,5 +96,27 @@ describe('an ordinary client', () => {
     await settle();
     expect(client.granted).toHaveLength(CALLS - 1);
     await client.all;
+  });
+});
+
+describe('a reservation', () => {
+  it("holds a client's part of the window for it while it asks: another's flood takes only what nobody reserved", async () => {
+    await ask(1, 'steady').all;
+    // Two active clients: 5 reserved for each; beyond its 5 the flood would need what the steady client still has reserved.
+    const flood = ask(20, 'flood');
+    await settle();
+    expect(flood.granted).toHaveLength(5);
+    const steady = ask(4, 'steady');
+    await settle(100);
+    expect(steady.granted).toHaveLength(4);
+    expect(steady.granted.every((ms) => ms < 100)).toBe(true);
+  });
+
+  it('lapses a window after its client last asked: the flood may then go beyond its own', async () => {
+    await ask(1, 'steady').all;
+    await settle(WINDOW_MS + 100);
+    const flood = ask(12, 'flood');
+    await settle();
+    expect(flood.granted).toHaveLength(CALLS - 1);
   });
 });

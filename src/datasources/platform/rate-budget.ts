@@ -2,10 +2,11 @@
  * One call budget per platform application: at most N calls in any sliding window of W seconds, so the gateway
  * never provokes the platform's throttle (1010009). The window is kept in the store's call ledger, so a restarted
  * gateway, and every replica on one PostgreSQL database, counts the calls already spent. This module is the queue in
- * front of it: mutations are served before queries; a client beyond its share of the budget waits while others
- * wait, and never takes the last slots of the window; a background client (the mirror's sync) never holds more than
- * its share of any window, waiting or not, since clients may come later in the same window; a call that cannot get a
- * slot before its request's deadline fails at once with RATE_LIMITED instead of waiting in vain.
+ * front of it: every client that asked within the last window (the mirror's sync included) has a part of the window
+ * reserved for it, min(its share, ⌊calls ÷ active clients⌋), which no other client may take; beyond its reservation a
+ * client uses only what nobody has reserved, never the last tenth of the window (a newcomer's first calls); mutations
+ * are served before queries; a background client (the mirror's sync) never holds more than its share of any window;
+ * a call that cannot get a slot before its request's deadline fails at once with RATE_LIMITED.
  */
 import type { BudgetUsage, TakeResult } from '../../domain/platform-session.js';
 
@@ -25,7 +26,7 @@ export interface RateBudgetOptions {
   /** The application: the budget's key in the ledger. */
   key: string;
   ledger: CallLedger;
-  /** The most of the budget one client may hold while others wait (0 < share ≤ 1). */
+  /** The most of the budget reserved for one client while it asks, and one request may spend (0 < share ≤ 1). */
   clientShare: number;
   /** Other shares for named clients (the mirror's background sync). */
   sharesOf?: Readonly<Record<string, number>>;
@@ -54,7 +55,7 @@ const DEFAULT_MAX_QUEUE = 1000;
  * the slots it knows will free (see `takeLocally`); a replica that saw nothing waits a whole window.
  */
 const VIEW_REFRESH_MS = 5_000;
-/** The share of the window a client beyond its own share may never take: a newcomer finds a slot at once. */
+/** The share of the window a client beyond its reservation may never take: a newcomer finds a slot at once. */
 const HEADROOM_SHARE = 0.1;
 
 export class RateLimitedError extends Error {
@@ -82,7 +83,7 @@ export class RateBudget {
   private readonly queues: Record<Priority, Waiter[]> = { mutation: [], query: [] };
   private readonly windowMs: number;
   private readonly maxQueue: number;
-  /** The most calls one client may hold while others wait. */
+  /** The most calls one client may have reserved, and may spend on one request. */
   readonly clientCap: number;
   private readonly headroom: number;
   /** Set while the window is full: when the next slot frees. */
@@ -99,6 +100,8 @@ export class RateBudget {
   /** Calls made without the ledger, to be counted in it once it is back. */
   private readonly unrecorded: { at: number; client: string }[] = [];
   private readonly viewer: NodeJS.Timeout | undefined;
+  /** When each client last asked for a slot here: it keeps its reservation for a window after. */
+  private readonly askedAt = new Map<string, number>();
   /** Calls that had to wait, and for how long in total (for metrics). */
   readonly stats = { granted: 0, waited: 0, waitedMs: 0, rejected: 0 };
 
@@ -128,6 +131,7 @@ export class RateBudget {
     if (this.closed || this.queueDepth >= this.maxQueue || (this.nextSlotAt > now && this.nextSlotAt > deadline)) {
       return Promise.reject(this.limited(now));
     }
+    this.askedAt.set(client, now);
     return new Promise<BudgetSlot>((resolve, reject) => {
       const own = this.capOf(client);
       const waiter: Waiter = {
@@ -252,28 +256,43 @@ export class RateBudget {
   }
 
   /**
-   * Who gets the next slot, given what the window holds: mutations first; within a class the first in line whose
-   * client is under its cap; a client over its cap only when no other client that could go waits, never into the
-   * headroom, and never one whose cap is hard.
+   * Who gets the next slot, given what the window holds: first a call whose client is under its reservation
+   * (mutations before queries), then one beyond it that fits in what nobody has reserved, short of the headroom;
+   * never a call at its hard cap.
    */
   private choose(usage: BudgetUsage): Waiter | undefined {
     const free = this.options.calls - usage.total;
     if (free <= 0) return undefined;
-    const used = (w: Waiter) => usage.byClient.get(w.client) ?? 0;
+    const used = (client: string) => usage.byClient.get(client) ?? 0;
+    const reserved = this.reservations(usage);
+    const reserveOf = (client: string) => reserved.get(client) ?? 0;
     // A call held at its hard cap waits for its client's own calls to leave the window: it holds nobody back meanwhile.
-    const mayGo = (queue: Waiter[]) => queue.filter((w) => !w.hard || used(w) < w.cap);
-    const mutations = mayGo(this.queues.mutation);
-    const queries = mayGo(this.queues.query);
-    const waiting = mutations.length > 0 ? mutations : queries;
-    const underCap = waiting.find((w) => used(w) < w.cap);
-    if (underCap) return underCap;
-    // What is left waiting is over a soft cap.
-    const clients = new Set([...mutations, ...queries].map((w) => w.client));
-    if (clients.size === 1 && free > this.headroom) return waiting[0];
-    return undefined;
+    const mayGo = (w: Waiter) => !w.hard || used(w.client) < w.cap;
+    const waiting = [...this.queues.mutation, ...this.queues.query].filter(mayGo);
+    const underReserve = waiting.find((w) => used(w.client) < reserveOf(w.client));
+    if (underReserve) return underReserve;
+    /** What the others' reservations still hold free for them. */
+    const heldForOthers = (client: string) => {
+      let held = 0;
+      for (const [other, reserve] of reserved) if (other !== client) held += Math.max(0, reserve - used(other));
+      return held;
+    };
+    return waiting.find((w) => free - 1 >= heldForOthers(w.client) + this.headroom);
   }
 
-  /** The most calls `client` may hold while others wait (always, for a background client). */
+  /**
+   * Each active client's reservation: min(its share, ⌊calls ÷ N⌋) for the N clients that hold calls in the window
+   * (on any replica) or asked here within it.
+   */
+  private reservations(usage: BudgetUsage): Map<string, number> {
+    const since = Date.now() - this.windowMs;
+    for (const [client, at] of this.askedAt) if (at <= since) this.askedAt.delete(client);
+    const active = new Set([...usage.byClient.keys(), ...this.askedAt.keys()]);
+    const fair = Math.floor(this.options.calls / Math.max(1, active.size));
+    return new Map([...active].map((client) => [client, Math.min(this.capOf(client), fair)]));
+  }
+
+  /** The most calls `client` may have reserved (and hold at all, for a background client). */
   capOf(client: string): number {
     const share = this.options.sharesOf?.[client];
     return share === undefined ? this.clientCap : this.sharedCalls(share);

@@ -16,17 +16,32 @@ export class BudgetRepository {
   /**
    * One atomic step: forgets calls older than the window, shows `choose` what the window holds, and records a call
    * for the client it picks (nothing when it picks none). Replicas serialise on an advisory lock per application.
+   * `times`: show when each call of the window was counted too (what a replica keeps against losing the ledger);
+   * otherwise the window is read as counts per client, which stays cheap however many calls it holds.
    */
-  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult> {
+  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined, { times = false } = {}): Promise<TakeResult> {
     return this.db.transaction().execute(async (tx) => {
       // SQLite serialises transactions on its one connection; PostgreSQL needs the lock.
       if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
       await tx.deleteFrom('budget_calls').where('app', '=', app).where('at', '<=', now - windowMs).execute();
-      const rows = await tx.selectFrom('budget_calls').select(['client', 'at']).where('app', '=', app).orderBy('at').execute();
-      const byClient = new Map<string, number>();
-      for (const row of rows) byClient.set(row.client, (byClient.get(row.client) ?? 0) + 1);
-      const times = rows.map((row) => Number(row.at));
-      const usage: BudgetUsage = { total: rows.length, byClient, oldestAt: times[0], times };
+      let usage: BudgetUsage;
+      if (times) {
+        const rows = await tx.selectFrom('budget_calls').select(['client', 'at']).where('app', '=', app).orderBy('at').execute();
+        const byClient = new Map<string, number>();
+        for (const row of rows) byClient.set(row.client, (byClient.get(row.client) ?? 0) + 1);
+        const at = rows.map((row) => Number(row.at));
+        usage = { total: rows.length, byClient, oldestAt: at[0], times: at };
+      } else {
+        const rows = await tx
+          .selectFrom('budget_calls')
+          .select(['client', (eb) => eb.fn.countAll<number | string>().as('calls'), (eb) => eb.fn.min('at').as('oldest')])
+          .where('app', '=', app)
+          .groupBy('client')
+          .execute();
+        const byClient = new Map(rows.map((r) => [r.client, Number(r.calls)]));
+        const oldest = rows.map((r) => Number(r.oldest)).filter((at) => Number.isFinite(at));
+        usage = { total: [...byClient.values()].reduce((a, b) => a + b, 0), byClient, oldestAt: oldest.length ? Math.min(...oldest) : undefined };
+      }
       const client = choose(usage);
       if (client === undefined) return { refused: usage };
       const id = randomUUID();

@@ -14,7 +14,8 @@ export type Priority = 'mutation' | 'query';
 
 /** Where the calls of the window are counted (the store's budget repository). */
 export interface CallLedger {
-  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult>;
+  /** `times`: the usage shows when each call of the window was counted. */
+  take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined, options?: { times?: boolean }): Promise<TakeResult>;
   touch(id: string, at: number): Promise<void>;
   /** Counts calls made while the ledger could not be reached, at the times they were made. */
   record(app: string, calls: readonly { client: string; at: number }[]): Promise<void>;
@@ -211,12 +212,20 @@ export class RateBudget {
         this.unrecorded.unshift(...alone);
         throw error;
       });
-      const result = await ledger.take(key, this.windowMs, now, (usage) => {
-        this.seen = usage.times ?? [];
-        return choose(usage);
-      });
+      // Only a replica (one that can go on without the ledger) needs to know when each call of the window was counted.
+      const times = this.options.fallbackCalls !== undefined;
+      const result = await ledger.take(
+        key,
+        this.windowMs,
+        now,
+        (usage) => {
+          if (times) this.seen = usage.times ?? [];
+          return choose(usage);
+        },
+        { times },
+      );
       this.lost = undefined;
-      if ('granted' in result) this.seen = [...this.seen, now];
+      if (times && 'granted' in result) this.seen = [...this.seen, now];
       return result;
     } catch (error) {
       if (this.options.fallbackCalls === undefined) throw error;

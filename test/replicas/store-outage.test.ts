@@ -83,6 +83,7 @@ describe('three replicas through a 20 s store outage under load', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const cutAt = Date.now();
+    const callsAtCut = (await stack.platform.stats()).total;
     await store.cut();
     const created = await creating;
     expect(created.errors).toBeUndefined();
@@ -98,6 +99,7 @@ describe('three replicas through a 20 s store outage under load', () => {
     expect(keyed.errors?.[0]?.extensions?.code).toBe('STORE_UNAVAILABLE');
 
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS - (Date.now() - cutAt)));
+    const callsDuring = (await stack.platform.stats()).total - callsAtCut;
     await store.restore();
     const restoredAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 5_000));
@@ -105,7 +107,8 @@ describe('three replicas through a 20 s store outage under load', () => {
 
     const during = load.reads.filter((read) => read.at > cutAt && read.at < restoredAt);
     const codes = new Set(during.flatMap((read) => read.codes));
-    console.info(`during the outage: ${during.length} reads, ${during.filter((r) => r.answered).length} answered; codes ${[...codes].join(', ') || 'none'}`);
+    const bySeconds = [0, 5, 10, 15].map((from) => during.filter((r) => r.answered && r.at - cutAt >= from * 1000 && r.at - cutAt < (from + 5) * 1000).length);
+    console.info(`during the outage: ${during.length} reads, ${during.filter((r) => r.answered).length} answered (${bySeconds.join(', ')} in each 5 s); codes ${[...codes].join(', ') || 'none'}; ${callsDuring} platform calls`);
     // Every failure says why: the budget (it cannot count the others' calls) or the store; never an internal error.
     expect([...codes].filter((code) => !['RATE_LIMITED', 'STORE_UNAVAILABLE'].includes(code))).toEqual([]);
     expect(during.filter((read) => !read.answered && read.codes.length === 0)).toEqual([]);

@@ -24,11 +24,12 @@ import { join } from 'node:path';
 import { CLOCK_TICKS, cpuSeconds, directoryBytes, memory } from './proc.js';
 import {
   API_KEY,
+  DASHBOARD,
   RAISED_BUDGET,
   callsBetween,
+  dashboard,
   emulatorStats,
   fixed,
-  graphql,
   routes,
   integersFrom,
   startEmulatorProcess,
@@ -36,7 +37,6 @@ import {
   untilCaughtUp,
   untilReady,
   type Gateway,
-  type Json,
   type Platform,
 } from './stack.js';
 
@@ -48,21 +48,7 @@ const SYNC_TIMEOUT_MS = 10 * 60_000;
 /** The mirror has caught up once the platform has seen no call from it for this long. */
 const QUIET_MS = 3_000;
 
-/** The README's dashboard query, exactly. */
-const DASHBOARD = '{ operations(first: 20) { nodes { id status stats { total success fail progress } subtasks(first: 10) { nodes { status device { name fwVersion status } } } } } }';
-
 type Path = 'mirror' | 'platform';
-
-/** A dashboard; fails the bench unless it is a 200 with data, no errors, and some subtasks with devices. */
-async function dashboard(url: string): Promise<Json> {
-  const { status, body } = await graphql(url, DASHBOARD);
-  if (status !== 200 || body.errors || !body.data) throw new Error(`bad dashboard answer (${status}): ${JSON.stringify(body).slice(0, 500)}`);
-  const nodes = body.data.operations.nodes as Json[];
-  if (nodes.length === 0 || !nodes.some((o) => o.subtasks.nodes.some((s: Json) => s.device?.name))) {
-    throw new Error(`dashboard without tasks or devices: ${JSON.stringify(body).slice(0, 500)}`);
-  }
-  return body.data;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measuring one path at one size.

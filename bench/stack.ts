@@ -19,6 +19,9 @@ const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const EMULATOR_PROCESS = fileURLToPath(new URL('./emulator-process.js', import.meta.url));
 const MIRROR_STATUS = '{ mirror { state devices operations subtasks } }';
 
+/** The README's dashboard query, exactly. */
+export const DASHBOARD = '{ operations(first: 20) { nodes { id status stats { total success fail progress } subtasks(first: 10) { nodes { status device { name fwVersion status } } } } } }';
+
 /** A call budget far above what a bench needs, all of it open to one client: the figures are the gateway's. */
 export const RAISED_BUDGET = { NORTHBOUND_RATE_LIMIT: '1000000/60s', GATEWAY_CLIENT_BUDGET_SHARE: '1' };
 
@@ -152,6 +155,17 @@ export async function graphql(url: string, query: string): Promise<{ status: num
   return { status: response.status, body: (await response.json()) as Json };
 }
 
+/** A dashboard; fails the bench unless it is a 200 with data, no errors, and some subtasks with devices. */
+export async function dashboard(url: string): Promise<Json> {
+  const { status, body } = await graphql(url, DASHBOARD);
+  if (status !== 200 || body.errors || !body.data) throw new Error(`bad dashboard answer (${status}): ${JSON.stringify(body).slice(0, 500)}`);
+  const nodes = body.data.operations.nodes as Json[];
+  if (nodes.length === 0 || !nodes.some((o) => o.subtasks.nodes.some((s: Json) => s.device?.name))) {
+    throw new Error(`dashboard without tasks or devices: ${JSON.stringify(body).slice(0, 500)}`);
+  }
+  return body.data;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Waiting for the mirror.
 
@@ -215,7 +229,7 @@ export const routes = (byRoute: Record<string, number>, per = 1) =>
     .join('; ');
 
 /** Asks a child process to end (`ask`) unless it already has, and resolves once it has exited. */
-function exited(child: ChildProcess, ask: () => void): Promise<void> {
+export function exited(child: ChildProcess, ask: () => void): Promise<void> {
   return new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());

@@ -18,12 +18,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
+import { throwawayDatabase } from './postgres.js';
 import { memory } from './proc.js';
 import { API_KEY, fixed, graphql, startEmulatorProcess, startPushGateway, type Gateway, type Json, type Platform } from './stack.js';
 
-const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const OTHER_KEY = 'bench-other-key';
 const KEYS = { GATEWAY_API_KEYS: `${API_KEY}:read,${OTHER_KEY}:read`, MIRROR_BUDGET_SHARE: '0.5' };
 const FLEET = '{ fleet(first: 50) { nodes { id name fwVersion } } }';
@@ -54,8 +53,9 @@ async function untilReady(gateway: Gateway): Promise<void> {
   }
 }
 
-async function fanOut(platform: Platform, database: string, env: Record<string, string>, label: string): Promise<void> {
-  const gateway = await startPushGateway(platform, { ...KEYS, DATABASE_URL: database, GATEWAY_DATA_DIR: `/tmp/bench-edge-${randomBytes(4).toString('hex')}`, ...env });
+async function fanOut(platform: Platform, env: Record<string, string>, label: string): Promise<void> {
+  const database = await throwawayDatabase();
+  const gateway = await startPushGateway(platform, { ...KEYS, DATABASE_URL: database.url, GATEWAY_DATA_DIR: `/tmp/bench-edge-${randomBytes(4).toString('hex')}`, ...env });
   const clients: Client[] = [];
   try {
     await untilReady(gateway);
@@ -92,6 +92,7 @@ async function fanOut(platform: Platform, database: string, env: Record<string, 
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
     await gateway.stop();
+    await database.drop();
   }
 }
 
@@ -141,21 +142,10 @@ async function dropped(gateway: Gateway): Promise<void> {
 
 async function main(): Promise<void> {
   const emulator = await startEmulatorProcess({ seed: 1, devices: 200, throttlePerMinute: null });
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  const databases: string[] = [];
-  const database = async () => {
-    const name = `bench_edge_${randomBytes(4).toString('hex')}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    databases.push(name);
-    const url = new URL(SERVER);
-    url.pathname = `/${name}`;
-    return url.toString();
-  };
   try {
     const { platform } = emulator;
-    await fanOut(platform, await database(), {}, 'fan-out, defaults');
-    await fanOut(platform, await database(), { GATEWAY_MAX_LIVE_COST_PER_KEY: '1000000000' }, 'fan-out, no live cost limit');
+    await fanOut(platform, {}, 'fan-out, defaults');
+    await fanOut(platform, { GATEWAY_MAX_LIVE_COST_PER_KEY: '1000000000' }, 'fan-out, no live cost limit');
     const gateway = await startPushGateway(platform, { ...KEYS, GATEWAY_DATA_DIR: ':memory:', GATEWAY_API_KEYS: `${API_KEY}:read` });
     try {
       await untilReady(gateway);
@@ -166,8 +156,6 @@ async function main(): Promise<void> {
       await gateway.stop();
     }
   } finally {
-    for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
     await emulator.stop();
   }
 }

@@ -13,10 +13,9 @@
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { throwawayDatabase } from './postgres.js';
 
 const CONNECTIONS = 12;
 /** The mirror has caught up once the platform has seen no call for this long. */
@@ -25,7 +24,6 @@ const API_KEY = 'bench-key';
 const LOGIN = 'POST /iocm/app/sec/v1.1.0/login';
 const REFRESH = 'POST /iocm/app/sec/v1.1.0/refreshToken';
 const DASHBOARD = '{ operations(first: 20) { nodes { id status stats { total success fail progress } subtasks(first: 10) { nodes { status device { name fwVersion status } } } } } }';
-const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dist = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -53,16 +51,6 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 async function ready(url: string): Promise<void> {
   for (const until = Date.now() + 180_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query: '{ mirror { state } }' }) });
@@ -82,10 +70,7 @@ interface Run {
 }
 
 async function measure(emulatorUrl: string, credentials: { appId: string; secret: string }, replicas: number, seconds: number): Promise<Run> {
-  const name = `gw_bench_${randomBytes(6).toString('hex')}`;
-  await admin(`create database ${name}`);
-  const database = new URL(SERVER);
-  database.pathname = `/${name}`;
+  const database = await throwawayDatabase();
   const gateways: ChildProcess[] = [];
   try {
     await fetch(`${emulatorUrl}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -98,7 +83,7 @@ async function measure(emulatorUrl: string, credentials: { appId: string; secret
       NORTHBOUND_APP_ID: credentials.appId,
       NORTHBOUND_SECRET: credentials.secret,
       GATEWAY_API_KEYS: `${API_KEY}:read`,
-      DATABASE_URL: database.toString(),
+      DATABASE_URL: database.url,
     };
     const started = await Promise.all(Array.from({ length: replicas }, () => startProcess('main.js', env, /GraphQL endpoint: (\S+)/)));
     gateways.push(...started.map((s) => s.child));
@@ -135,7 +120,7 @@ async function measure(emulatorUrl: string, credentials: { appId: string; secret
     };
   } finally {
     await Promise.all(gateways.map(stop));
-    await admin(`drop database if exists ${name} with (force)`);
+    await database.drop();
   }
 }
 

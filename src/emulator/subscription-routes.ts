@@ -47,9 +47,7 @@ export const SUBSCRIPTION_ROUTES: readonly Route[] = [
     template: '/iocm/app/sub/v1.2.0/subscriptions',
     authenticated: true,
     handle({ query, appId }, { platform }) {
-      const owner = targetApp(platform, appId, query.get('appId'), 403);
-      const invalid = () => errors.appInputInvalid();
-      const notifyType = oneOf(query, 'notifyType', ALL_TYPES, invalid);
+      const { owner, notifyType, invalid } = subscriptionsQuery(platform, appId, query);
       const pageNo = integer(query, 'pageNo', invalid) ?? 0;
       const pageSize = integer(query, 'pageSize', invalid) ?? 10;
       if (pageNo < 0 || pageSize < 1) throw invalid();
@@ -64,9 +62,7 @@ export const SUBSCRIPTION_ROUTES: readonly Route[] = [
     template: '/iocm/app/sub/v1.2.0/subscriptions',
     authenticated: true,
     handle({ query, appId }, { platform }) {
-      const owner = targetApp(platform, appId, query.get('appId'), 403);
-      const invalid = () => errors.appInputInvalid();
-      const notifyType = oneOf(query, 'notifyType', ALL_TYPES, invalid);
+      const { owner, notifyType, invalid } = subscriptionsQuery(platform, appId, query);
       const callbackUrl = text(query, 'callbackUrl', 1024, invalid);
       const channel = oneOf(query, 'channel', CHANNELS, invalid);
       const doomed = platform.subscriptions.matching(owner, { notifyType, callbackUrl, channel });
@@ -119,3 +115,10 @@ const subscriptionItem = (s: Subscription) => ({ subscriptionId: s.subscriptionI
 
 /** The subscribe answer adds clientIds for MQTT subscriptions (the emulator has no MQTT clients: an empty list). */
 const subscriptionBody = (s: Subscription) => ({ ...subscriptionItem(s), ...(s.channel === 'MQTT' ? { clientIds: [] } : {}) });
+
+/** What listing and deleting subscriptions both read first: whose, of which type, and their one refusal. */
+function subscriptionsQuery(platform: Platform, appId: string, query: URLSearchParams) {
+  const owner = targetApp(platform, appId, query.get('appId'), 403);
+  const invalid = () => errors.appInputInvalid();
+  return { owner, invalid, notifyType: oneOf(query, 'notifyType', ALL_TYPES, invalid) };
+}

@@ -14,6 +14,7 @@ import { platformApis, type Platform } from './datasources/index.js';
 import { Idempotency } from './services/exactly-once.js';
 import { Normalizer } from './datasources/normalize.js';
 import { PlatformClient } from './datasources/platform/client.js';
+import { outageReserveOf } from './datasources/platform/outage-account.js';
 import { RateBudget } from './datasources/platform/rate-budget.js';
 import { openStore, type Store, type StoreLocation } from './store/index.js';
 import { describeOpenFailure } from './store/open-failure.js';
@@ -217,6 +218,7 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
     background: [MIRROR_CLIENT],
     // Replicas share the ledger in PostgreSQL; while it is down each spends only its part of the budget alone.
     fallbackCalls: store.shared && Math.max(1, Math.floor(config.rateLimit.calls / config.replicas)),
+    outageReserve: outageReserveOf(config.rateLimit.calls, config.replicas),
   }));
   const client = new PlatformClient({
     ...settings,

@@ -50,6 +50,20 @@ export class BudgetRepository {
     });
   }
 
+  /** A replica's outage reserve: see ReserveLedger.lease. */
+  lease(app: string, windowMs: number, now: number, lease: { owner: string; release: readonly string[]; count: number; until: number; limit: number }): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
+      await tx.deleteFrom('budget_calls').where('app', '=', app).where('at', '<=', now - windowMs).execute();
+      if (lease.release.length > 0) await tx.deleteFrom('budget_calls').where('id', 'in', lease.release).where('client', '=', lease.owner).execute();
+      const { calls } = await tx.selectFrom('budget_calls').select((eb) => eb.fn.countAll<number | string>().as('calls')).where('app', '=', app).executeTakeFirstOrThrow();
+      const count = Math.max(0, Math.min(lease.count, lease.limit - Number(calls)));
+      const rows = Array.from({ length: count }, () => ({ id: randomUUID(), app, client: lease.owner, at: lease.until }));
+      if (rows.length > 0) await tx.insertInto('budget_calls').values(rows).execute();
+      return rows.map((row) => row.id);
+    });
+  }
+
   /** Calls this process made while it could not reach the ledger, counted now that it can. */
   async record(app: string, calls: readonly { client: string; at: number }[]): Promise<void> {
     if (calls.length === 0) return;

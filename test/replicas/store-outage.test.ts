@@ -113,6 +113,9 @@ describe('three replicas through a 20 s store outage under load', () => {
     expect([...codes].filter((code) => !['RATE_LIMITED', 'STORE_UNAVAILABLE'].includes(code))).toEqual([]);
     expect(during.filter((read) => !read.answered && read.codes.length === 0)).toEqual([]);
     expect((await stack.platform.stats()).throttled - throttledBefore).toBe(0);
+    // Answered throughout: every replica spent slots it had leased ahead (the create aside), and every 5 s had answers.
+    expect(callsDuring - 1).toBeGreaterThanOrEqual(replicas.length);
+    expect(bySeconds.every((answered) => answered > 0)).toBe(true);
 
     // Back: ready again, reads answered, and the create recorded: a retry under its key gets the same task, once.
     await expect.poll(async () => (await Promise.all(replicas.map((replica) => replica.request('/health/ready')))).map((r) => r.status), { timeout: 20_000, interval: 1_000 }).toEqual([200, 200, 200]);

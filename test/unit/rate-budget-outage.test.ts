@@ -15,17 +15,22 @@ const WINDOW_MS = 2_000;
 let store: Store;
 let budget: RateBudget;
 let down = false;
+let ledger: CallLedger;
 const unreachable = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
 
 beforeEach(async () => {
   store = await openStore({ engine: 'sqlite', dataDir: ':memory:' });
-  const ledger: CallLedger = {
+  ledger = {
     take: (...args) => (down ? unreachable() : store.budget.take(...args)),
     touch: (...args) => (down ? unreachable() : store.budget.touch(...args)),
     record: (...args) => (down ? unreachable() : store.budget.record(...args)),
+    lease: (...args) => (down ? unreachable() : store.budget.lease(...args)),
   };
+  
   down = false;
   budget = new RateBudget({ calls: CALLS, windowSeconds: 1, key: 'unit', ledger, clientShare: 1, fallbackCalls: PART });
+  // The budget's first look at the ledger, before a test cuts it.
+  await until(Date.now() + 100);
 });
 afterEach(async () => {
   budget.close();
@@ -92,5 +97,31 @@ describe('the call budget without its ledger', () => {
     expect(await granted(3)).toBe(0);
     await until(lost + WINDOW_MS + 100);
     expect(await granted(PART + 2)).toBe(PART);
+  });
+
+  it('spends the slots it leased ahead through an outage, spread over their lease, when the others filled the window', async () => {
+    budget.close();
+    budget = new RateBudget({ calls: CALLS, windowSeconds: 1, key: 'unit', ledger, clientShare: 1, fallbackCalls: PART, outageReserve: 3 });
+    await expect.poll(ledgerTotal, { interval: 20 }).toBe(3);
+    // Another replica takes every slot left: the reserve is counted as taken.
+    let others = 0;
+    while ('granted' in (await store.budget.take('unit', WINDOW_MS, Date.now(), (usage) => (usage.total < CALLS ? 'other' : undefined)))) others += 1;
+    expect(others).toBe(CALLS - 3);
+
+    down = true;
+    const lost = Date.now();
+    const grants: number[] = [];
+    while (Date.now() < lost + WINDOW_MS - 200) {
+      if ((await granted(1)) === 1) grants.push(Date.now() - lost);
+      await until(Date.now() + 50);
+    }
+    // All three, one at once and the others spread over the lease's remaining second or more, never a fourth.
+    expect(grants.length).toBe(3);
+    expect(grants[0]).toBeLessThan(100);
+    expect(grants[2]! - grants[0]!).toBeGreaterThan(500);
+
+    // Back: the spent slots stay counted in the ledger (nothing recorded twice) and the reserve is leased again.
+    down = false;
+    expect(await ledgerTotal()).toBe(CALLS);
   });
 });

@@ -73,7 +73,6 @@ export const GATEWAY_CLIENT = 'gateway';
 const LOGIN = ENDPOINTS.login;
 const REFRESH = ENDPOINTS.refreshToken;
 const HEALTH_PROBE = ENDPOINTS.operations;
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Documented fixed token lifetime, used when a login reply omits `expiresIn`. */
 const DEFAULT_EXPIRES_IN_S = 3600;
@@ -83,6 +82,8 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 const TOKEN_INVALID = '1010005';
 /** Attempts of an idempotent read at most (the first and two retries). */
 const MAX_ATTEMPTS = 3;
+/** The least time a call is left for its exchange once it has its budget slot. */
+const MIN_SEND_MS = 1000;
 
 export interface CallOptions {
   /** Values for the template's `{name}` placeholders. */
@@ -236,7 +237,9 @@ export class PlatformClient {
   /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
   async #slot(endpoint: Endpoint, scope: CallScope): Promise<BudgetSlot | undefined> {
     try {
-      return await this.#budget?.acquire(scope.priority, scope.deadline, scope.client ?? GATEWAY_CLIENT, scope.share);
+      // A slot granted as the deadline falls would be spent on a call that times out: leave the call its time.
+      const sendBy = scope.deadline - Math.min(MIN_SEND_MS, (scope.deadline - Date.now()) / 2);
+      return await this.#budget?.acquire(scope.priority, sendBy, scope.client ?? GATEWAY_CLIENT, scope.share);
     } catch (error) {
       if (error instanceof RateLimitedError) {
         this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId: scope.requestId });

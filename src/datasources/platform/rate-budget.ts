@@ -9,11 +9,12 @@
  * a call that cannot get a slot before its request's deadline fails at once with RATE_LIMITED.
  */
 import type { BudgetUsage, TakeResult } from '../../domain/platform-session.js';
+import { OutageAccount, RESERVE_CLIENT_PREFIX, type ReserveLedger } from './outage-account.js';
 
 export type Priority = 'mutation' | 'query';
 
 /** Where the calls of the window are counted (the store's budget repository). */
-export interface CallLedger {
+export interface CallLedger extends ReserveLedger {
   /** `times`: the usage shows when each call of the window was counted. */
   take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined, options?: { times?: boolean }): Promise<TakeResult>;
   touch(id: string, at: number): Promise<void>;
@@ -37,10 +38,12 @@ export interface RateBudgetOptions {
   maxQueue?: number;
   /**
    * While the ledger cannot be reached (PostgreSQL down), this process counts its own calls and spends at most this
-   * many a window: its part of a budget shared with other replicas (see `takeLocally` for the first window). Unset:
+   * many a window: its part of a budget shared with other replicas (see OutageAccount). Unset:
    * calls fail while the ledger is away.
    */
   fallbackCalls?: number;
+  /** With fallbackCalls: slots this replica keeps leased in the ledger, to spend while it cannot be reached. */
+  outageReserve?: number;
 }
 
 /** A granted call: tell it when the platform answered, which is when it has counted the call at the latest. */
@@ -53,7 +56,7 @@ const ARRIVAL_MARGIN_MS = 1000;
 const DEFAULT_MAX_QUEUE = 1000;
 /**
  * How often a replica looks at the shared window while it takes no call: if the ledger goes, the calls it saw are
- * the slots it knows will free (see `takeLocally`); a replica that saw nothing waits a whole window.
+ * the slots it knows will free (see OutageAccount); a replica that saw nothing waits a whole window.
  */
 const VIEW_REFRESH_MS = 5_000;
 /** The share of the window a client beyond its reservation may never take: a newcomer finds a slot at once. */
@@ -92,14 +95,8 @@ export class RateBudget {
   private wakeUp: NodeJS.Timeout | undefined;
   private pumping = false;
   private closed = false;
-  /** This process's own calls of the window, for when the ledger cannot be reached (with fallbackCalls only). */
-  private readonly own: { at: number; client: string }[] = [];
-  /** When each call of the window was counted, as the ledger last showed it. */
-  private seen: readonly number[] = [];
-  /** Since when the ledger cannot be reached, and the window as it was last seen then. */
-  private lost: { at: number; known: readonly number[] } | undefined;
-  /** Calls made without the ledger, to be counted in it once it is back. */
-  private readonly unrecorded: { at: number; client: string }[] = [];
+  /** What this replica spends while the ledger cannot be reached (with fallbackCalls only). */
+  private readonly outage: OutageAccount | undefined;
   private readonly viewer: NodeJS.Timeout | undefined;
   /** When each client last asked for a slot here: it keeps its reservation for a window after. */
   private readonly askedAt = new Map<string, number>();
@@ -111,7 +108,19 @@ export class RateBudget {
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.clientCap = Math.max(1, Math.floor(options.clientShare * options.calls));
     this.headroom = Math.min(options.calls - 1, Math.ceil(options.calls * HEADROOM_SHARE));
-    if (options.fallbackCalls !== undefined) this.viewer = setInterval(() => void this.take(Date.now(), () => undefined).catch(() => undefined), VIEW_REFRESH_MS).unref();
+    if (options.fallbackCalls !== undefined) {
+      this.outage = new OutageAccount({
+        key: options.key,
+        ledger: options.ledger,
+        calls: options.calls,
+        part: options.fallbackCalls,
+        windowMs: this.windowMs,
+        reserve: options.outageReserve ?? 0,
+        leaseLimit: options.calls - this.headroom,
+      });
+      this.viewer = setInterval(() => void this.view().catch(() => undefined), VIEW_REFRESH_MS).unref();
+      void this.view().catch(() => undefined);
+    }
   }
 
   get limit(): number {
@@ -205,63 +214,38 @@ export class RateBudget {
 
   private async take(now: number, choose: (usage: BudgetUsage) => string | undefined): Promise<TakeResult> {
     const { ledger, key } = this.options;
+    const outage = this.outage;
     try {
       // Back from an outage: the other replicas are told of this one's calls before it takes another.
-      const alone = this.unrecorded.splice(0);
-      await ledger.record(key, alone.filter((call) => call.at > now - this.windowMs)).catch((error: unknown) => {
-        this.unrecorded.unshift(...alone);
-        throw error;
-      });
+      if (outage) {
+        const alone = outage.takeUnrecorded(now);
+        await ledger.record(key, alone).catch((error: unknown) => {
+          outage.giveBackUnrecorded(alone);
+          throw error;
+        });
+      }
       // Only a replica (one that can go on without the ledger) needs to know when each call of the window was counted.
-      const times = this.options.fallbackCalls !== undefined;
-      const result = await ledger.take(
+      return await ledger.take(
         key,
         this.windowMs,
         now,
         (usage) => {
-          if (times) this.seen = usage.times ?? [];
+          outage?.saw(usage.times ?? []);
           return choose(usage);
         },
-        { times },
+        { times: outage !== undefined },
       );
-      this.lost = undefined;
-      if (times && 'granted' in result) this.seen = [...this.seen, now];
-      return result;
     } catch (error) {
-      if (this.options.fallbackCalls === undefined) throw error;
-      // The window is taken as full at the loss: the calls seen that are still in it, and as many others unseen.
-      this.lost ??= { at: now, known: this.seen.filter((at) => at > now - this.windowMs) };
-      while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
-      return this.takeLocally(now, this.options.fallbackCalls, choose);
+      if (!outage) throw error;
+      return outage.takeLocally(now, choose);
     }
   }
 
-  /**
-   * The window as this process alone knows it, shown as full once it holds its part of the budget. For one window
-   * after the ledger went, the calls the others made are unknown: the window is taken as full but for the slots this
-   * process saw free up since (the calls the ledger last showed, one window after they were counted), of which it
-   * takes its part. Once a window has passed, none of the calls before the outage count, and it spends its part.
-   */
-  private takeLocally(now: number, part: number, choose: (usage: BudgetUsage) => string | undefined): TakeResult {
-    const lost = this.lost as { at: number; known: readonly number[] };
-    const firstWindowEnds = lost.at + this.windowMs;
-    let free: number;
-    let nextFreeAt: number | undefined;
-    if (now < firstWindowEnds) {
-      const freed = lost.known.filter((at) => at + this.windowMs <= now).length;
-      const spent = this.own.filter((call) => call.at >= lost.at).length;
-      free = Math.floor((freed * part) / this.options.calls) - spent;
-      nextFreeAt = Math.min(firstWindowEnds, ...lost.known.map((at) => at + this.windowMs).filter((at) => at > now));
-    } else {
-      free = part - this.own.length;
-      nextFreeAt = this.own[0] && this.own[0].at + this.windowMs;
-    }
-    const byClient = new Map<string, number>();
-    for (const call of this.own) byClient.set(call.client, (byClient.get(call.client) ?? 0) + 1);
-    const usage: BudgetUsage = { total: this.options.calls - Math.max(0, free), byClient, oldestAt: nextFreeAt === undefined ? undefined : nextFreeAt - this.windowMs };
-    const client = choose(usage);
-    if (client === undefined) return { refused: usage };
-    return { granted: { id: `local:${now}`, client } };
+  /** A replica's look at the shared window while it takes no call, and the renewal of its outage reserve. */
+  private async view(): Promise<void> {
+    const now = Date.now();
+    await this.take(now, () => undefined);
+    await this.outage?.renew(now);
   }
 
   /**
@@ -296,7 +280,7 @@ export class RateBudget {
   private reservations(usage: BudgetUsage): Map<string, number> {
     const since = Date.now() - this.windowMs;
     for (const [client, at] of this.askedAt) if (at <= since) this.askedAt.delete(client);
-    const active = new Set([...usage.byClient.keys(), ...this.askedAt.keys()]);
+    const active = new Set([...usage.byClient.keys(), ...this.askedAt.keys()].filter((client) => !client.startsWith(RESERVE_CLIENT_PREFIX)));
     const fair = Math.floor(this.options.calls / Math.max(1, active.size));
     return new Map([...active].map((client) => [client, Math.min(this.capOf(client), fair)]));
   }
@@ -313,12 +297,7 @@ export class RateBudget {
 
   private grant(waiter: Waiter, id: string): void {
     this.remove(waiter);
-    if (this.options.fallbackCalls !== undefined) {
-      const now = Date.now();
-      while (this.own[0] && this.own[0].at <= now - this.windowMs) this.own.shift();
-      this.own.push({ at: now, client: waiter.client });
-      if (id.startsWith('local:')) this.unrecorded.push({ at: now, client: waiter.client });
-    }
+    this.outage?.granted(Date.now(), id, waiter.client);
     this.nextSlotAt = 0;
     const waitedMs = Date.now() - waiter.queuedAt;
     this.stats.granted += 1;
@@ -330,7 +309,7 @@ export class RateBudget {
     waiter.resolve({
       answered: () => {
         // Best effort: a failed update only leaves the call counted from when it was granted.
-        if (!id.startsWith('local:')) ledger.touch(id, Date.now()).catch(() => undefined);
+        if (!/^(local|reserve):/.test(id)) ledger.touch(id, Date.now()).catch(() => undefined);
       },
     });
   }

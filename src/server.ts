@@ -131,6 +131,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     };
     const graphql = await graphqlEndpoint(config, httpServer, dependencies, parts);
     observability.metrics.collectLive(() => graphql.live.stats, changeListeners);
+    const responses = graphql.responses;
+    if (responses) observability.metrics.collectResponses(() => responses.stats);
     app.use(requestIdMiddleware());
     if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
     app.use(observability.routes());
@@ -284,6 +286,7 @@ async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, depend
     mirror: dependencies.mirror && limitsView(dependencies.mirror),
     logger: parts.logger,
     refusals: parts.refusals,
+    dataVersion: () => parts.store?.dataVersion.current(),
     plugins: [httpDrainPlugin(new HttpDrain(httpServer)), requestRecordPlugin()],
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     sandbox: config.playground === 'apollo-sandbox',

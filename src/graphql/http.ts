@@ -3,7 +3,7 @@
  * formatting) as its options and the rest (the refusals before execution, the call priority, error logging) as one
  * plugin, so that it refuses what every other transport refuses, with the same code.
  */
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -13,6 +13,7 @@ import { API_KEY_HEADER } from './auth.js';
 import type { GatewayContext } from './context.js';
 import type { Logger } from '../logging/logger.js';
 import type { RequestPipeline } from './pipeline.js';
+import type { CacheTicket } from './response-cache.js';
 import { retryAfterPlugin } from './retry-after.js';
 
 export interface HttpTransportOptions {
@@ -108,6 +109,8 @@ function refusingBeforeApollo(pipeline: RequestPipeline, options: HttpTransportO
 function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
+      let ticket: CacheTicket | undefined;
+      let answeredFromCache = false;
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
@@ -125,11 +128,22 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
           const status = refusal.extensions.code === 'RATE_LIMITED' ? 429 : 400;
           throw new GraphQLError(refusal.message, { nodes: refusal.nodes, extensions: { ...refusal.extensions, http: { status } } });
         },
+        async responseForOperation({ document, operation, request }) {
+          ticket = pipeline.cacheTicket(document, operation, request.variables, contextValue);
+          const kept = ticket && pipeline.responses?.get(ticket);
+          if (!kept) return null;
+          answeredFromCache = true;
+          const headers = new HeaderMap(kept.cacheControl === undefined ? [] : [['cache-control', kept.cacheControl]]);
+          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: { data: kept.data } } };
+        },
         async didEncounterErrors({ errors }) {
           pipeline.logErrors(errors, contextValue);
         },
         async willSendResponse({ response }) {
           response.http.headers.set('x-request-id', contextValue.requestId);
+          if (ticket && !answeredFromCache && response.body.kind === 'single') {
+            pipeline.responses?.set(ticket, response.body.singleResult, contextValue.scope.platformRead ?? false, response.http.headers.get('cache-control'));
+          }
         },
       };
     },

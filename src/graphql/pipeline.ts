@@ -37,6 +37,7 @@ import { contextFor, type ContextDependencies, type GatewayContext } from './con
 import { formatError, logErrors } from './errors.js';
 import { documentCost, queryLimitProtection, type LimitProtection, type MirrorReadiness, type QueryLimits } from './limits.js';
 import { LiveEvents, type LiveSubscription, type LiveTransport } from './live-events.js';
+import { ResponseCache, type CacheTicket } from './response-cache.js';
 import { subscriptionRootDirectiveErrors } from './subscription-root.js';
 
 export interface PipelineOptions {
@@ -51,6 +52,8 @@ export interface PipelineOptions {
   mirror?: MirrorReadiness;
   logger: Logger;
   refusals: RefusalLog;
+  /** The store's data version (see store/data-version.ts): answers read from the store are kept until it moves. */
+  dataVersion?: () => string | undefined;
 }
 
 /** One operation as a client sends it. */
@@ -91,6 +94,8 @@ export class RequestPipeline {
   readonly documents = new LRUCache<string, DocumentNode>({ max: 2000, maxSize: DOCUMENT_CACHE_CHARACTERS, sizeCalculation: (document) => Math.max(1, document.loc?.end ?? 1000) });
   /** Subscriptions' work: their cost per key, their events' executions (shared, in turn). */
   readonly live: LiveEvents;
+  /** Answers read from the store, kept until its data changes. */
+  readonly responses: ResponseCache | undefined;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
@@ -100,6 +105,14 @@ export class RequestPipeline {
     this.parseOptions = this.#limits.parseOptions;
     this.validationRules = [...(options.introspection ? [] : [refuseIntrospection]), ...this.#limits.validationRules];
     this.live = new LiveEvents(options.limits.maxLiveCostPerKey);
+    this.responses = options.dataVersion && new ResponseCache(options.dataVersion);
+  }
+
+  /** Where an operation's answer may be kept (see ResponseCache), if it may; the data version is read now. */
+  cacheTicket(document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | undefined, context: GatewayContext): CacheTicket | undefined {
+    const fragments = document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
+    const text = document.loc?.source.body ?? print(document);
+    return this.responses?.ticket(operation, fragments, { role: context.role, client: context.client, document: text, operationName: operation.name?.value, variables });
   }
 
   /** The caller behind a presented API key; throws UNAUTHENTICATED when keys are configured and it is not one. */
@@ -182,10 +195,16 @@ export class RequestPipeline {
     return { operation, args: { schema: this.schema, document, variableValues: variables, operationName: request.operationName, contextValue } };
   }
 
-  /** Executes a query or mutation; its errors are logged. */
+  /** Executes a query or mutation (a query read from the store may be answered from the cache); errors are logged. */
   readonly execute = async (args: ExecutionArgs): Promise<ExecutionResult> => {
+    const context = args.contextValue as GatewayContext;
+    const operation = args.rootValue === undefined ? getOperationAST(args.document, args.operationName) : undefined;
+    const ticket = operation ? this.cacheTicket(args.document, operation, args.variableValues ?? undefined, context) : undefined;
+    const kept = ticket && this.responses?.get(ticket);
+    if (kept) return { data: kept.data };
     const result = await execute(args);
-    if (result.errors) this.logErrors(result.errors, args.contextValue as GatewayContext);
+    if (result.errors) this.logErrors(result.errors, context);
+    else if (ticket) this.responses?.set(ticket, result, context.scope.platformRead ?? false);
     return result;
   };
 

@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import { startHttpTransport, type HttpTransportOptions } from './http.js';
 import type { LiveEvents } from './live-events.js';
 import { RequestPipeline, type PipelineOptions } from './pipeline.js';
+import type { ResponseCache } from './response-cache.js';
 import { serveSse } from './sse.js';
 import { serveWebSocket, type WebSocketLimits } from './websocket.js';
 
@@ -23,6 +24,8 @@ export interface GraphQLTransports {
   serveWebSocket(server: Server, path: string): void;
   /** What subscriptions hold and do now, over every transport. */
   readonly live: LiveEvents;
+  /** Answers kept until the store's data changes (with a store). */
+  readonly responses: ResponseCache | undefined;
   /** Ends every event stream, closes every WebSocket, then lets Apollo finish. */
   stop(): Promise<void>;
 }
@@ -36,6 +39,7 @@ export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTran
     middleware: http.middleware,
     sse: sse.middleware,
     live: pipeline.live,
+    responses: pipeline.responses,
     serveWebSocket: (server, path) => {
       stopWebSocket = serveWebSocket({ server, path, pipeline, allowedOrigins: options.allowedOrigins, logger: options.logger, maxPayloadBytes: options.limits.maxBodyBytes, limits: options.webSocketLimits });
     },

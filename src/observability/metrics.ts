@@ -202,6 +202,13 @@ export class GatewayMetrics {
     cumulative(registers, `${PREFIX}live_executions_shared_total`, "Subscription events answered with an equal subscriber's execution.", () => read().shared);
   }
 
+  /** Answers kept until the store's data changes (see graphql/response-cache.ts). */
+  collectResponses(read: () => { hits: number; misses: number }): void {
+    const registers = [this.registry];
+    cumulative(registers, `${PREFIX}response_cache_hits_total`, "Queries answered with a kept answer: the store's data had not changed since it was made.", () => read().hits);
+    cumulative(registers, `${PREFIX}response_cache_misses_total`, 'Queries that could be kept, executed: none kept yet, or the data changed since.', () => read().misses);
+  }
+
   /** The exposition text and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

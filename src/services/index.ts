@@ -37,8 +37,11 @@ export interface Services {
   live: LiveService;
 }
 
-/** A caller's scope: its calls' deadline, place in the call budget's queue and client (mutable until it runs). */
-export type RequestScope = CallScope & { client: string };
+/**
+ * A caller's scope: its calls' deadline, place in the call budget's queue and client (mutable until it runs);
+ * `platformRead` is set once any of its services asks the platform (or its caches) for anything.
+ */
+export type RequestScope = CallScope & { client: string; platformRead?: boolean };
 
 export function servicesFor(deps: ServiceDependencies, scope: RequestScope): Services {
   return new RequestServices(deps, scope);
@@ -66,7 +69,7 @@ class RequestServices implements Services {
   }
 
   get #platformApis(): PlatformApis {
-    return (this.#apis ??= platformApis(this.#deps.platform, this.#scope));
+    return (this.#apis ??= noticed(platformApis(this.#deps.platform, this.#scope), this.#scope));
   }
 
   get upgradeTasks(): UpgradeTasksService {
@@ -98,4 +101,23 @@ class RequestServices implements Services {
   get live(): LiveService {
     return (this.#live ??= new LiveService(this.#deps.mirror, this.#deps.rollouts));
   }
+}
+
+/** The APIs, each of which marks the scope as having read the platform when any of its methods is taken to be called. */
+function noticed(apis: PlatformApis, scope: RequestScope): PlatformApis {
+  const watch = <T extends object>(api: T): T =>
+    new Proxy(api, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value === 'function') scope.platformRead = true;
+        return value;
+      },
+    });
+  return {
+    upgradeTasks: watch(apis.upgradeTasks),
+    devices: watch(apis.devices),
+    packages: watch(apis.packages),
+    batchTasks: watch(apis.batchTasks),
+    subscriptions: watch(apis.subscriptions),
+  };
 }

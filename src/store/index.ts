@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { BudgetRepository } from './budget.repository.js';
+import { DataVersion } from './data-version.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { LeaseRepository } from './leases.repository.js';
 import { BatchTasksRepository } from './batch-tasks.repository.js';
@@ -32,6 +33,8 @@ export interface Store {
   mirror: MirrorRepositories;
   rollouts: RolloutRepository;
   leases: LeaseRepository;
+  /** Moves once a write to the mirror or the rollouts commits, here or (told) elsewhere. */
+  dataVersion: DataVersion;
   /** PostgreSQL, where replicas share the store: their one platform token, and notices of changes between them. */
   shared?: { tokens: TokenRepository; notices: StoreNotices };
   close(): Promise<void>;
@@ -49,12 +52,15 @@ export const SQLITE_FILE = 'gateway.sqlite';
 
 /** Opens the store and brings its schema up to date; a schema newer than this code stops here (StoreSchemaError). */
 export async function openStore(location: StoreLocation): Promise<Store> {
-  const db = new Kysely<StoreSchema>({ dialect: location.engine === 'sqlite' ? await sqliteDialect(location.dataDir) : await postgresDialect(location.url) });
+  const dataVersion = new DataVersion();
+  const dialect = location.engine === 'sqlite' ? await sqliteDialect(location.dataDir, dataVersion) : await postgresDialect(location.url);
+  const db = new Kysely<StoreSchema>({ dialect: dataVersion.watch(dialect) });
   let shared: Store['shared'];
   try {
     await migrate(db);
     if (location.engine === 'postgres') {
       shared = { tokens: new TokenRepository(db), notices: new StoreNotices(db, location.url) };
+      shareDataVersion(dataVersion, shared.notices);
       await shared.notices.start();
     }
   } catch (error) {
@@ -75,6 +81,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     },
     rollouts: new RolloutRepository(db),
     leases: new LeaseRepository(db),
+    dataVersion,
     shared,
     close: async () => {
       await shared?.notices.close();
@@ -83,7 +90,39 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   };
 }
 
-async function sqliteDialect(dataDir: string): Promise<SqliteDialect> {
+/**
+ * Replicas tell each other of their commits to the data (one notice at a time, the last one after the last commit);
+ * while this one cannot hear them, its data version is not trusted, and once it hears again, it moves.
+ */
+function shareDataVersion(version: DataVersion, notices: StoreNotices): void {
+  let sending = false;
+  let again = false;
+  const announce = (): void => {
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    void notices
+      .publish({ kind: DATA_NOTICE, id: '' })
+      .catch(() => undefined)
+      .finally(() => {
+        sending = false;
+        if (again) {
+          again = false;
+          announce();
+        }
+      });
+  };
+  version.onLocalCommit(announce);
+  notices.onNotice((notice) => notice.kind === DATA_NOTICE && version.bump());
+  notices.onListening(() => version.bump());
+  version.watchOthers(() => (notices.listening ? '' : undefined));
+}
+
+const DATA_NOTICE = 'data';
+
+async function sqliteDialect(dataDir: string, version: DataVersion): Promise<SqliteDialect> {
   // Loaded only when used: a gateway on PostgreSQL never loads the native SQLite module.
   const { default: Database } = await import('better-sqlite3');
   let file = ':memory:';
@@ -99,6 +138,9 @@ async function sqliteDialect(dataDir: string): Promise<SqliteDialect> {
   // 4 MB of pages in the process (better-sqlite3's default is 16 MB): the hot reads fit, and the operating system's
   // file cache holds the rest without counting it against the gateway's memory.
   database.pragma('cache_size = -4000');
+  // Another process's commits to the same file (this connection's own do not change it).
+  const othersCommits = database.prepare('pragma data_version').pluck();
+  version.watchOthers(() => String(othersCommits.get()));
   return new SqliteDialect({ database: withStatementCache(database) });
 }
 

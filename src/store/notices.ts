@@ -21,7 +21,7 @@ export interface Notice {
 export class StoreNotices {
   /** This replica: its own notices come back to it and are left out. */
   readonly #origin = randomUUID();
-  readonly #received = new EventEmitter<{ notice: [Notice] }>();
+  readonly #received = new EventEmitter<{ notice: [Notice]; listening: [] }>();
   #client: pg.Client | undefined;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -59,7 +59,20 @@ export class StoreNotices {
       throw error;
     }
     if (this.#closed) await client.end();
-    else this.#client = client;
+    else {
+      this.#client = client;
+      this.#received.emit('listening');
+    }
+  }
+
+  /** Whether notices are heard now (one sent while they were not is lost). */
+  get listening(): boolean {
+    return this.#client !== undefined;
+  }
+
+  /** Each time this replica starts listening again (notices may have been missed before). */
+  onListening(listener: () => void): void {
+    this.#received.on('listening', listener);
   }
 
   async publish(notice: Notice): Promise<void> {

@@ -1,11 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { StoreDb } from './schema.js';
+import { sql, type Transaction } from 'kysely';
+import type { StoreDb, StoreSchema } from './schema.js';
 import type { BudgetUsage, TakeResult } from '../domain/platform-session.js';
+
+/** Buckets per window: a second of the platform's minute (and its arrival margin). */
+const BUCKETS_PER_WINDOW = 61;
+const bucketOf = (at: number, windowMs: number) => {
+  const size = Math.max(1, Math.round(windowMs / BUCKETS_PER_WINDOW));
+  return Math.floor(at / size) * size;
+};
 
 /**
  * The calls each platform application made in its sliding window, kept in the store so that a restarted gateway,
- * or every replica on one PostgreSQL database, sees the calls already spent.
+ * or every replica on one PostgreSQL database, sees the calls already spent. Counted per client and bucket (a 61st
+ * of the window), every call of a bucket counted until the bucket's latest one leaves the window: a take reads a few
+ * rows per client however many calls the window holds, and never counts a call shorter than it should.
  */
 export class BudgetRepository {
   constructor(
@@ -14,67 +22,90 @@ export class BudgetRepository {
   ) {}
 
   /**
-   * One atomic step: forgets calls older than the window, shows `choose` what the window holds, and records a call
+   * One atomic step: forgets calls older than the window, shows `choose` what the window holds, and counts a call
    * for the client it picks (nothing when it picks none). Replicas serialise on an advisory lock per application.
-   * `times`: show when each call of the window was counted too (what a replica keeps against losing the ledger);
-   * otherwise the window is read as counts per client, which stays cheap however many calls it holds.
+   * `times`: show when each call of the window was counted too (what a replica keeps against losing the ledger).
    */
   take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined, { times = false } = {}): Promise<TakeResult> {
     return this.db.transaction().execute(async (tx) => {
-      // SQLite serialises transactions on its one connection; PostgreSQL needs the lock.
-      if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
-      await tx.deleteFrom('budget_calls').where('app', '=', app).where('at', '<=', now - windowMs).execute();
-      let usage: BudgetUsage;
-      if (times) {
-        const rows = await tx.selectFrom('budget_calls').select(['client', 'at']).where('app', '=', app).orderBy('at').execute();
-        const byClient = new Map<string, number>();
-        for (const row of rows) byClient.set(row.client, (byClient.get(row.client) ?? 0) + 1);
-        const at = rows.map((row) => Number(row.at));
-        usage = { total: rows.length, byClient, oldestAt: at[0], times: at };
-      } else {
-        const rows = await tx
-          .selectFrom('budget_calls')
-          .select(['client', (eb) => eb.fn.countAll<number | string>().as('calls'), (eb) => eb.fn.min('at').as('oldest')])
-          .where('app', '=', app)
-          .groupBy('client')
-          .execute();
-        const byClient = new Map(rows.map((r) => [r.client, Number(r.calls)]));
-        const oldest = rows.map((r) => Number(r.oldest)).filter((at) => Number.isFinite(at));
-        usage = { total: [...byClient.values()].reduce((a, b) => a + b, 0), byClient, oldestAt: oldest.length ? Math.min(...oldest) : undefined };
+      await this.window(tx, app, windowMs, now);
+      const rows = await tx.selectFrom('budget_buckets').select(['client', 'calls', 'last']).where('app', '=', app).orderBy('last').execute();
+      const byClient = new Map<string, number>();
+      const at: number[] = [];
+      for (const row of rows) {
+        const calls = Number(row.calls);
+        byClient.set(row.client, (byClient.get(row.client) ?? 0) + calls);
+        if (times) for (let i = 0; i < calls; i++) at.push(Number(row.last));
       }
+      const total = [...byClient.values()].reduce((a, b) => a + b, 0);
+      const usage: BudgetUsage = { total, byClient, oldestAt: rows[0] && Number(rows[0].last), ...(times ? { times: at } : {}) };
       const client = choose(usage);
       if (client === undefined) return { refused: usage };
-      const id = randomUUID();
-      await tx.insertInto('budget_calls').values({ id, app, client, at: now }).execute();
-      return { granted: { id, client } };
+      const bucket = bucketOf(now, windowMs);
+      await add(tx, this.engine, { app, client, at: bucket, last: now }, 1);
+      return { granted: { id: `${bucket}\n${client}`, client } };
     });
   }
 
   /** A replica's outage reserve: see ReserveLedger.lease. */
-  lease(app: string, windowMs: number, now: number, lease: { owner: string; release: readonly string[]; count: number; until: number; limit: number }): Promise<string[]> {
+  lease(app: string, windowMs: number, now: number, lease: { owner: string; release?: { at: number; count: number }; count: number; until: number; limit: number }): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
-      if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
-      await tx.deleteFrom('budget_calls').where('app', '=', app).where('at', '<=', now - windowMs).execute();
-      if (lease.release.length > 0) await tx.deleteFrom('budget_calls').where('id', 'in', lease.release).where('client', '=', lease.owner).execute();
-      const { calls } = await tx.selectFrom('budget_calls').select((eb) => eb.fn.countAll<number | string>().as('calls')).where('app', '=', app).executeTakeFirstOrThrow();
-      const count = Math.max(0, Math.min(lease.count, lease.limit - Number(calls)));
-      const rows = Array.from({ length: count }, () => ({ id: randomUUID(), app, client: lease.owner, at: lease.until }));
-      if (rows.length > 0) await tx.insertInto('budget_calls').values(rows).execute();
-      return rows.map((row) => row.id);
+      await this.window(tx, app, windowMs, now);
+      const { owner, release, until } = lease;
+      if (release && release.count > 0) await add(tx, this.engine, { app, client: owner, at: bucketOf(release.at, windowMs), last: release.at }, -release.count);
+      const { calls } = await tx.selectFrom('budget_buckets').select((eb) => eb.fn.sum<number | string | null>('calls').as('calls')).where('app', '=', app).executeTakeFirstOrThrow();
+      const count = Math.max(0, Math.min(lease.count, lease.limit - Number(calls ?? 0)));
+      if (count > 0) await add(tx, this.engine, { app, client: owner, at: bucketOf(until, windowMs), last: until }, count);
+      return count;
     });
   }
 
   /** Calls this process made while it could not reach the ledger, counted now that it can. */
-  async record(app: string, calls: readonly { client: string; at: number }[]): Promise<void> {
+  async record(app: string, windowMs: number, calls: readonly { client: string; at: number }[]): Promise<void> {
     if (calls.length === 0) return;
-    await this.db
-      .insertInto('budget_calls')
-      .values(calls.map(({ client, at }) => ({ id: randomUUID(), app, client, at })))
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      for (const { client, at } of calls) await add(tx, this.engine, { app, client, at: bucketOf(at, windowMs), last: at }, 1);
+    });
   }
 
-  /** The platform answered: it counted the call no later than now. */
-  async touch(id: string, at: number): Promise<void> {
-    await this.db.updateTable('budget_calls').set({ at }).where('id', '=', id).execute();
+  /** The platform answered: it counted the call no later than now (moved to the bucket of now if it is a later one). */
+  async touch(app: string, windowMs: number, id: string, at: number): Promise<void> {
+    const [from, client] = id.split('\n') as [string, string];
+    const to = bucketOf(at, windowMs);
+    if (to <= Number(from)) return add(this.db, this.engine, { app, client, at: to, last: at }, 0);
+    await this.db.transaction().execute(async (tx) => {
+      await add(tx, this.engine, { app, client, at: Number(from), last: 0 }, -1);
+      await add(tx, this.engine, { app, client, at: to, last: at }, 1);
+    });
   }
+
+  /** Locks the application's window (PostgreSQL: replicas; SQLite serialises transactions) and forgets what left it. */
+  private async window(tx: Transaction<StoreSchema>, app: string, windowMs: number, now: number): Promise<void> {
+    if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
+    await tx.deleteFrom('budget_buckets').where('app', '=', app).where('last', '<=', now - windowMs).execute();
+  }
+}
+
+/**
+ * Adds `calls` to a client's bucket (negative: takes them away; an emptied bucket goes), its latest call no earlier
+ * than `last`.
+ */
+async function add(tx: StoreDb | Transaction<StoreSchema>, engine: 'sqlite' | 'postgres', bucket: { app: string; client: string; at: number; last: number }, calls: number): Promise<void> {
+  const { app, client, at, last } = bucket;
+  if (calls >= 0) {
+    await tx
+      .insertInto('budget_buckets')
+      .values({ app, client, at, calls, last })
+      .onConflict((oc) =>
+        oc.columns(['app', 'client', 'at']).doUpdateSet((eb) => ({
+          calls: eb('budget_buckets.calls', '+', calls),
+          last: engine === 'postgres' ? sql<number>`greatest(budget_buckets.last, ${last})` : sql<number>`max(budget_buckets.last, ${last})`,
+        })),
+      )
+      .execute();
+    return;
+  }
+  const same = tx.updateTable('budget_buckets').where('app', '=', app).where('client', '=', client).where('at', '=', at);
+  await same.set((eb) => ({ calls: eb('calls', '-', -calls) })).execute();
+  await tx.deleteFrom('budget_buckets').where('app', '=', app).where('client', '=', client).where('at', '=', at).where('calls', '<=', 0).execute();
 }

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004-platform-token.js';
 import * as m0005 from './migrations/0005-device-pushes.js';
 import * as m0006 from './migrations/0006-group-members-synced.js';
 import * as m0007 from './migrations/0007-platform-sent-at.js';
+import * as m0008 from './migrations/0008-budget-buckets.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-device-pushes': m0005,
   '0006-group-members-synced': m0006,
   '0007-platform-sent-at': m0007,
+  '0008-budget-buckets': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

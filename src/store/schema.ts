@@ -22,14 +22,15 @@ export interface IdempotencyKeyTable {
   expires_at: number;
 }
 
-export interface BudgetCallTable {
-  /** A UUID made by the gateway: no engine-specific sequence. */
-  id: string;
-  /** The platform application whose budget the call spent. */
+export interface BudgetBucketTable {
+  /** The platform application whose budget the calls spent. */
   app: string;
   client: string;
-  /** When the platform may have counted the call: set when the slot is granted, moved on when the answer came. */
+  /** The bucket the calls were counted in (its start, epoch ms; buckets are a 61st of the window). */
   at: number;
+  calls: number;
+  /** When its latest call was counted: all of them stay counted until that one leaves the window. */
+  last: number;
 }
 
 /** Mirrored objects: the domain model as JSON in `data`, with the columns queries filter and sort by. */
@@ -181,7 +182,7 @@ export interface PlatformTokenTable {
 
 export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
-  budget_calls: BudgetCallTable;
+  budget_buckets: BudgetBucketTable;
   mirror_devices: MirrorDeviceTable;
   mirror_operations: MirrorOperationTable;
   mirror_operation_devices: MirrorOperationDeviceTable;

@@ -15,10 +15,11 @@ import type { BudgetUsage, TakeResult } from '../../domain/platform-session.js';
 /** Where a replica leases its reserve (the store's budget repository). */
 export interface ReserveLedger {
   /**
-   * In one atomic step, drops the slots `release` names and takes up to `count` more for `owner`, counted until
-   * `until` plus a window, while the window then holds at most `limit` calls. Answers the ids taken.
+   * In one atomic step, drops `release.count` unspent slots of the lease that ran until `release.at`, and takes up
+   * to `count` more for `owner`, counted until `until` plus a window, while the window then holds at most `limit`
+   * calls. Answers how many it took.
    */
-  lease(app: string, windowMs: number, now: number, lease: { owner: string; release: readonly string[]; count: number; until: number; limit: number }): Promise<string[]>;
+  lease(app: string, windowMs: number, now: number, lease: { owner: string; release?: { at: number; count: number }; count: number; until: number; limit: number }): Promise<number>;
 }
 
 /** The ledger's client name of a replica's reserve: not a client of the gateway, so it has no share of its own. */
@@ -46,7 +47,8 @@ export interface OutageAccountOptions {
 }
 
 interface Lease {
-  ids: string[];
+  /** Slots not spent yet. */
+  held: number;
   until: number;
 }
 
@@ -60,15 +62,11 @@ export class OutageAccount {
   private lost: { at: number; known: readonly number[]; reserve: number } | undefined;
   /** Calls made without the ledger, to be counted in it once it is back. */
   private readonly unrecorded: { at: number; client: string }[] = [];
-  private lease: Lease = { ids: [], until: 0 };
+  private lease: Lease = { held: 0, until: 0 };
   /** Reserve slots spent in this outage. */
   private spent = 0;
 
   constructor(private readonly options: OutageAccountOptions) {}
-
-  get reserveHeld(): number {
-    return this.lease.ids.length;
-  }
 
   /** The ledger showed the window: when each of its calls was counted. */
   saw(times: readonly number[]): void {
@@ -100,17 +98,18 @@ export class OutageAccount {
    */
   async renew(now: number): Promise<void> {
     const { reserve, windowMs, ledger, key, leaseLimit } = this.options;
-    if (reserve === 0 || (this.lease.ids.length >= reserve && this.lease.until - now > windowMs / 2)) return;
+    if (reserve === 0 || (this.lease.held >= reserve && this.lease.until - now > windowMs / 2)) return;
     const until = now + windowMs;
-    const ids = await ledger.lease(key, windowMs, now, { owner: this.owner, release: this.lease.ids, count: reserve, until, limit: leaseLimit });
-    this.lease = { ids, until };
+    const release = { at: this.lease.until, count: this.lease.held };
+    const held = await ledger.lease(key, windowMs, now, { owner: this.owner, release, count: reserve, until, limit: leaseLimit });
+    this.lease = { held, until };
   }
 
   /** The window as this process alone knows it: see the module's comment. */
   takeLocally(now: number, choose: (usage: BudgetUsage) => string | undefined): TakeResult {
     const { calls, part, windowMs } = this.options;
     if (!this.lost) {
-      this.lost = { at: now, known: this.seen.filter((at) => at > now - windowMs), reserve: this.lease.ids.length };
+      this.lost = { at: now, known: this.seen.filter((at) => at > now - windowMs), reserve: this.lease.held };
       this.spent = 0;
     }
     const lost = this.lost;
@@ -141,13 +140,14 @@ export class OutageAccount {
     if (client === undefined) return { refused: usage };
     if (!fromReserve) return { granted: { id: `local:${now}`, client } };
     this.spent += 1;
-    return { granted: { id: `reserve:${this.lease.ids.shift() as string}`, client } };
+    this.lease.held -= 1;
+    return { granted: { id: `reserve:${this.spent}`, client } };
   }
 
   /** When the next reserve slot may go: the reserve held at the loss is spread evenly over what was left of its lease. */
   private nextReserveAt(): number | undefined {
     const lost = this.lost as { at: number; reserve: number };
-    if (this.lease.ids.length === 0) return undefined;
+    if (this.lease.held === 0) return undefined;
     const pace = Math.max(0, this.lease.until - lost.at) / Math.max(1, lost.reserve);
     const at = lost.at + this.spent * pace;
     return at <= this.lease.until ? at : undefined;

@@ -17,9 +17,9 @@ export type Priority = 'mutation' | 'query';
 export interface CallLedger extends ReserveLedger {
   /** `times`: the usage shows when each call of the window was counted. */
   take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined, options?: { times?: boolean }): Promise<TakeResult>;
-  touch(id: string, at: number): Promise<void>;
+  touch(app: string, windowMs: number, id: string, at: number): Promise<void>;
   /** Counts calls made while the ledger could not be reached, at the times they were made. */
-  record(app: string, calls: readonly { client: string; at: number }[]): Promise<void>;
+  record(app: string, windowMs: number, calls: readonly { client: string; at: number }[]): Promise<void>;
 }
 
 export interface RateBudgetOptions {
@@ -219,7 +219,7 @@ export class RateBudget {
       // Back from an outage: the other replicas are told of this one's calls before it takes another.
       if (outage) {
         const alone = outage.takeUnrecorded(now);
-        await ledger.record(key, alone).catch((error: unknown) => {
+        await ledger.record(key, this.windowMs, alone).catch((error: unknown) => {
           outage.giveBackUnrecorded(alone);
           throw error;
         });
@@ -309,7 +309,7 @@ export class RateBudget {
     waiter.resolve({
       answered: () => {
         // Best effort: a failed update only leaves the call counted from when it was granted.
-        if (!/^(local|reserve):/.test(id)) ledger.touch(id, Date.now()).catch(() => undefined);
+        if (!/^(local|reserve):/.test(id)) ledger.touch(this.options.key, this.windowMs, id, Date.now()).catch(() => undefined);
       },
     });
   }

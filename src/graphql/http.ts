@@ -129,6 +129,7 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
           throw new GraphQLError(refusal.message, { nodes: refusal.nodes, extensions: { ...refusal.extensions, http: { status } } });
         },
         async responseForOperation({ document, operation, request }) {
+          if (!operation) return null;
           ticket = pipeline.cacheTicket(document, operation, request.variables, contextValue);
           const kept = ticket && pipeline.responses?.get(ticket);
           if (!kept) return null;

@@ -66,8 +66,14 @@ export class ResponseCache {
     if (operation.operation !== 'query' || !readsStoreOnly(operation.selectionSet, fragments)) return undefined;
     const version = this.dataVersion();
     if (version === undefined) return undefined;
-    const key = `${parts.role}\0${parts.client}\0${parts.operationName ?? ''}\0${JSON.stringify(parts.variables ?? {})}\0${parts.document}`;
-    return { key, version };
+    let variables: string;
+    try {
+      variables = JSON.stringify(parts.variables ?? {});
+    } catch {
+      // Variables too deep to write out are refused once they are coerced; nothing of them is kept meanwhile.
+      return undefined;
+    }
+    return { key: `${parts.role}\0${parts.client}\0${parts.operationName ?? ''}\0${variables}\0${parts.document}`, version };
   }
 
   /** The answer kept for the ticket, if the data has not changed since it was made. */

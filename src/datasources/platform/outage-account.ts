@@ -94,7 +94,7 @@ export class OutageAccount {
 
   /**
    * Renews the reserve once less than half its lease is left (or it is short), dropping the unspent slots. A window
-   * too full to lease in is tried again on the next call.
+   * too full to lease in is tried again at the next look (every 5 s).
    */
   async renew(now: number): Promise<void> {
     const { reserve, windowMs, ledger, key, leaseLimit } = this.options;

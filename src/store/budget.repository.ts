@@ -4,6 +4,7 @@ import type { BudgetUsage, TakeResult } from '../domain/platform-session.js';
 
 /** Buckets per window: a second of the platform's minute (and its arrival margin). */
 const BUCKETS_PER_WINDOW = 61;
+const CLEAR_EVERY_MS = 1000;
 const bucketOf = (at: number, windowMs: number) => {
   const size = Math.max(1, Math.round(windowMs / BUCKETS_PER_WINDOW));
   return Math.floor(at / size) * size;
@@ -16,6 +17,9 @@ const bucketOf = (at: number, windowMs: number) => {
  * rows per client however many calls the window holds, and never counts a call shorter than it should.
  */
 export class BudgetRepository {
+  /** When this process last cleared buckets that left the window, per application. */
+  readonly #clearedAt = new Map<string, number>();
+
   constructor(
     private readonly db: StoreDb,
     private readonly engine: 'sqlite' | 'postgres',
@@ -29,7 +33,7 @@ export class BudgetRepository {
   take(app: string, windowMs: number, now: number, choose: (usage: BudgetUsage) => string | undefined, { times = false } = {}): Promise<TakeResult> {
     return this.db.transaction().execute(async (tx) => {
       await this.window(tx, app, windowMs, now);
-      const rows = await tx.selectFrom('budget_buckets').select(['client', 'calls', 'last']).where('app', '=', app).orderBy('last').execute();
+      const rows = await tx.selectFrom('budget_buckets').select(['client', 'calls', 'last']).where('app', '=', app).where('last', '>', now - windowMs).orderBy('last').execute();
       const byClient = new Map<string, number>();
       const at: number[] = [];
       for (const row of rows) {
@@ -53,7 +57,12 @@ export class BudgetRepository {
       await this.window(tx, app, windowMs, now);
       const { owner, release, until } = lease;
       if (release && release.count > 0) await add(tx, this.engine, { app, client: owner, at: bucketOf(release.at, windowMs), last: release.at }, -release.count);
-      const { calls } = await tx.selectFrom('budget_buckets').select((eb) => eb.fn.sum<number | string | null>('calls').as('calls')).where('app', '=', app).executeTakeFirstOrThrow();
+      const { calls } = await tx
+        .selectFrom('budget_buckets')
+        .select((eb) => eb.fn.sum<number | string | null>('calls').as('calls'))
+        .where('app', '=', app)
+        .where('last', '>', now - windowMs)
+        .executeTakeFirstOrThrow();
       const count = Math.max(0, Math.min(lease.count, lease.limit - Number(calls ?? 0)));
       if (count > 0) await add(tx, this.engine, { app, client: owner, at: bucketOf(until, windowMs), last: until }, count);
       return count;
@@ -79,9 +88,14 @@ export class BudgetRepository {
     });
   }
 
-  /** Locks the application's window (PostgreSQL: replicas; SQLite serialises transactions) and forgets what left it. */
+  /**
+   * Locks the application's window (PostgreSQL: replicas; SQLite serialises transactions) and, once a second, clears
+   * what left it (reads skip it anyway).
+   */
   private async window(tx: Transaction<StoreSchema>, app: string, windowMs: number, now: number): Promise<void> {
     if (this.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`budget:${app}`}))`.execute(tx);
+    if (now - (this.#clearedAt.get(app) ?? 0) < CLEAR_EVERY_MS) return;
+    this.#clearedAt.set(app, now);
     await tx.deleteFrom('budget_buckets').where('app', '=', app).where('last', '<=', now - windowMs).execute();
   }
 }

@@ -306,10 +306,14 @@ export class RateBudget {
       this.stats.waitedMs += waitedMs;
     }
     const ledger = this.options.ledger;
+    const grantedAt = Date.now();
     waiter.resolve({
       answered: () => {
-        // Best effort: a failed update only leaves the call counted from when it was granted.
-        if (!/^(local|reserve):/.test(id)) ledger.touch(this.options.key, this.windowMs, id, Date.now()).catch(() => undefined);
+        const now = Date.now();
+        // Answered within the arrival margin: the window already counts the call long enough. Best effort: a failed
+        // update only leaves the call counted from when it was granted.
+        if (now - grantedAt < ARRIVAL_MARGIN_MS || /^(local|reserve):/.test(id)) return;
+        ledger.touch(this.options.key, this.windowMs, id, now).catch(() => undefined);
       },
     });
   }

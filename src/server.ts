@@ -234,7 +234,7 @@ function platformOf(config: GatewayConfig, settings: PlatformSettings, store: St
   parts.idempotency = new Idempotency(store.idempotency, config.requestDeadlineMs + config.platformTimeoutMs + 5_000, client.clock);
   const caches = new PlatformCaches(config.cache);
   observability.attach({ platform: client, budget, caches }, { probeTimeoutMs: Math.min(config.platformTimeoutMs, 5000), store: () => pingStore(store.db) });
-  return { client, caches, normalizer: new Normalizer((message) => parts.logger.warn(message)) };
+  return { client, caches, budget, normalizer: new Normalizer((message) => parts.logger.warn(message)) };
 }
 
 /** The fleet mirror, unless MIRROR_BUDGET_SHARE=0; on a shared store, one replica at a time syncs. */

@@ -5,6 +5,7 @@ import { DevicesApi } from './devices.api.js';
 import type { Normalizer } from './normalize.js';
 import { PackagesApi } from './packages.api.js';
 import type { CallScope, PlatformClient } from './platform/client.js';
+import type { RateBudget } from './platform/rate-budget.js';
 import { SubscriptionsApi } from './subscriptions.api.js';
 import { UpgradeTasksApi } from './upgrade-tasks.api.js';
 
@@ -16,11 +17,13 @@ export interface PlatformApis {
   subscriptions: SubscriptionsApi;
 }
 
-/** The platform's process-wide parts: its one client, the payload reader and the shared caches. */
+/** The platform's process-wide parts: its one client and call budget, the payload reader and the shared caches. */
 export interface Platform {
   client: PlatformClient;
   normalizer: Normalizer;
   caches: PlatformCaches;
+  /** The client's call budget, to read how it stands (reading it costs no platform call). */
+  budget?: RateBudget;
 }
 
 export function platformApis({ client, normalizer, caches }: Platform, scope?: CallScope): PlatformApis {

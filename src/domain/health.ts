@@ -1,4 +1,5 @@
 /** The gateway's health as users see it: its platform connection, and the fleet mirror (what it keeps, how fresh). */
+import type { Viewer } from './access.js';
 import { enumOf, type IsoTime, type ValueOf } from './values.js';
 
 /** STALE: the last full sync is older than its period and push is off. */
@@ -57,4 +58,28 @@ export interface PlatformHealth {
   budgetExhausted: boolean;
   budgetRetryAfterSeconds?: number;
   checkedAt?: Date;
+}
+
+/** The calls one client has counted in the budget's window. */
+export interface ClientCalls {
+  client: string;
+  used: number;
+}
+
+/** The application's call budget as it stands: the calls of the sliding window, and whose they are. */
+export interface BudgetStatus {
+  used: number;
+  limit: number;
+  windowSeconds: number;
+  /** When the window's oldest call leaves it (a slot frees); 0 when it holds none. */
+  resetsInSeconds: number;
+  /** Most calls first. */
+  byClient: ClientCalls[];
+}
+
+/** What a caller may see of the budget: an `operate` key every client's calls, a `read` key its own line alone. */
+export function budgetSeenBy(budget: BudgetStatus, caller: Viewer): BudgetStatus {
+  if (caller.role === 'operate') return budget;
+  const own = budget.byClient.find((line) => line.client === caller.client) ?? { client: caller.client, used: 0 };
+  return { ...budget, byClient: [own] };
 }

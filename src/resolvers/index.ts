@@ -1,3 +1,4 @@
+import { ViewerResolver } from './access.resolver.js';
 import { BatchTaskDetailResolver, BatchTaskResolver, CreateBatchTaskPayloadResolver } from './batch-tasks.resolver.js';
 import { DeviceResolver } from './devices.resolver.js';
 import { HealthResolver } from './health.resolver.js';
@@ -8,6 +9,7 @@ import { CreateUpgradeTaskPayloadResolver, OperationResolver, OperationTargetsRe
 /** Every resolver class of the graph, by concept; the schema is built from these. */
 export const resolvers = [
   HealthResolver,
+  ViewerResolver,
   OperationResolver,
   OperationTargetsResolver,
   SubtaskResolver,

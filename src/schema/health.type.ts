@@ -4,7 +4,25 @@ import { DateTimeScalar } from './scalars.js';
 import type * as domain from '../domain/health.js';
 
 // Every field names its GraphQL type explicitly, so the schema does not depend on emitted decorator metadata.
-@ObjectType({ description: "The gateway's view of its platform connection, checked when queried." })
+@ObjectType({ description: 'The calls one client has counted in the window of the call budget.' })
+export class ClientCalls implements domain.ClientCalls {
+  @Field(() => String, { description: "as viewer.client names it (anonymous, key-<8 hex digits>), or the gateway's own: mirror, rollouts, gateway (its own probes), ~reserve:<replica> (slots a replica keeps leased for a store outage)" }) client!: string;
+  @Field(() => Int) used!: number;
+}
+
+@ObjectType({ description: "The application's call budget (NORTHBOUND_RATE_LIMIT) as it stands: read from the gateway's ledger, no platform call." })
+export class CallBudget implements domain.BudgetStatus {
+  @Field(() => Int, { description: "calls counted in the current window, every client's (and, with replicas, every replica's)" }) used!: number;
+  @Field(() => Int, { description: 'the most calls the window may hold' }) limit!: number;
+  @Field(() => Int, { description: 'the sliding window the limit applies to' }) windowSeconds!: number;
+  @Field(() => Int, {
+    description: "in how many seconds the window's oldest call leaves it, freeing a slot (0 when it holds none); the gateway keeps each call a second past windowSeconds, as the platform counts it on arrival",
+  })
+  resetsInSeconds!: number;
+  @Field(() => [ClientCalls], { description: "most calls first; a read key sees its own line alone, an operate key every client's" }) byClient!: ClientCalls[];
+}
+
+@ObjectType({ description: "The gateway's view of its platform connection, checked (one platform call) when a field of the check is asked for: loginOk, error, upstreamCode, budgetExhausted, budgetRetryAfterSeconds or checkedAt." })
 export class Health implements domain.PlatformHealth {
   @Field(() => String, { description: 'Base URL of the northbound API the gateway talks to.' })
   platformUrl!: string;
@@ -40,6 +58,12 @@ export class Health implements domain.PlatformHealth {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'When this check ran.' })
   checkedAt?: Date;
+
+  @Field(() => CallBudget, {
+    nullable: true,
+    description: 'The call budget as it stands. Costs no platform call, nor does the platform check run for it: a query of budget alone asks the platform nothing.',
+  })
+  budget?: CallBudget | null;
 }
 
 @ObjectType()

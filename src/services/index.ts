@@ -95,7 +95,8 @@ class RequestServices implements Services {
   }
 
   get health(): HealthService {
-    return (this.#health ??= new HealthService(this.#deps.platform.client, this.#scope, this.#deps.embeddedEmulator, this.#deps.mirror));
+    const { platform, embeddedEmulator, mirror } = this.#deps;
+    return (this.#health ??= new HealthService(platform.client, this.#scope, embeddedEmulator, mirror, platform.budget));
   }
 
   get live(): LiveService {

@@ -8,6 +8,7 @@
  * are served before queries; a background client (the mirror's sync) never holds more than its share of any window;
  * a call that cannot get a slot before its request's deadline fails at once with RATE_LIMITED.
  */
+import type { BudgetStatus } from '../../domain/health.js';
 import type { BudgetUsage, TakeResult } from '../../domain/platform-session.js';
 import { OutageAccount, RESERVE_CLIENT_PREFIX, type ReserveLedger } from './outage-account.js';
 
@@ -239,6 +240,24 @@ export class RateBudget {
       if (!outage) throw error;
       return outage.takeLocally(now, choose);
     }
+  }
+
+  /**
+   * The window as it stands, every client's calls, read through the same take that grants slots (choosing nobody, so
+   * nothing is spent); while the ledger cannot be reached, what this replica counts alone.
+   */
+  async status(): Promise<BudgetStatus> {
+    const now = Date.now();
+    const result = await this.take(now, () => undefined);
+    const usage = 'refused' in result ? result.refused : { total: 0, byClient: new Map<string, number>(), oldestAt: undefined };
+    const freesAt = usage.oldestAt === undefined ? now : Math.min(usage.oldestAt, now) + this.windowMs;
+    return {
+      used: usage.total,
+      limit: this.options.calls,
+      windowSeconds: this.options.windowSeconds,
+      resetsInSeconds: Math.max(0, Math.ceil((freesAt - now) / 1000)),
+      byClient: [...usage.byClient].map(([client, used]) => ({ client, used })).sort((a, b) => b.used - a.used || a.client.localeCompare(b.client)),
+    };
   }
 
   /** A replica's look at the shared window while it takes no call, and the renewal of its outage reserve. */

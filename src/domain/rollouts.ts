@@ -128,17 +128,37 @@ export function failureFigures(stats: OperationStats): { failed: number; finishe
 }
 
 /**
+ * Where a rollout stands against its threshold: its failed and finished devices counted from `since` (the figures
+ * when an operator last resumed it), and the finished devices the threshold waits for before it judges at all.
+ */
+export interface ThresholdStanding {
+  failed: number;
+  finished: number;
+  /** The threshold judges once this many devices have finished (its minFinished, and at least one). */
+  appliesAt: number;
+  applies: boolean;
+  /** The figures count from a resume (earlier failures no longer count). */
+  sinceResume: boolean;
+}
+
+export function thresholdStanding(stats: OperationStats, threshold: Threshold, since = { failed: 0, finished: 0 }): ThresholdStanding {
+  const now = failureFigures(stats);
+  const failed = now.failed - since.failed;
+  const finished = now.finished - since.finished;
+  const appliesAt = Math.max(1, threshold.minFinished);
+  return { failed, finished, appliesAt, applies: finished >= appliesAt, sinceResume: since.finished > 0 };
+}
+
+/**
  * The reason to halt, when (failed / finished) has reached the threshold once at least `minFinished` devices have
  * finished; counted from `since` (the figures when an operator last resumed the rollout).
  */
 export function thresholdCrossed(stats: OperationStats, threshold: Threshold, since = { failed: 0, finished: 0 }): string | undefined {
-  const now = failureFigures(stats);
-  const failed = now.failed - since.failed;
-  const finished = now.finished - since.finished;
-  if (finished <= 0 || finished < threshold.minFinished) return undefined;
+  const { failed, finished, applies, sinceResume } = thresholdStanding(stats, threshold, since);
+  if (!applies) return undefined;
   const rate = (failed / finished) * 100;
   if (rate < threshold.percent) return undefined;
-  const counted = since.finished > 0 ? ' since the rollout was last resumed' : '';
+  const counted = sinceResume ? ' since the rollout was last resumed' : '';
   return `${failed} of ${finished} finished devices failed or timed out${counted} (${round(rate)}%), reaching the failure threshold of ${round(threshold.percent)}%`;
 }
 

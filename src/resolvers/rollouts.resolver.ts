@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import type { ResolverContext } from './context.js';
 import type { Operation as OperationModel, OperationPolicy, SubtaskStatus } from '../domain/upgrade-tasks.js';
 import type { UpgradePackage as UpgradePackageModel } from '../domain/packages.js';
-import type { RolloutProgress } from '../domain/rollouts.js';
+import { thresholdStanding, type RolloutProgress, type ThresholdStanding } from '../domain/rollouts.js';
 import { Operation } from '../schema/upgrade-tasks.type.js';
 import { CreateRolloutInput, RetryFailedDevicesArgs } from '../schema/rollouts.input.js';
 import { CreateRolloutPayload, Rollout, RolloutConnection, RolloutsArgs, RolloutWave } from '../schema/rollouts.type.js';
@@ -15,6 +15,7 @@ export interface RolloutNode extends Omit<RolloutProgress, 'createdAt' | 'update
   createdAt: string;
   updatedAt: string;
   failureThreshold: RolloutProgress['threshold'];
+  thresholdStanding: ThresholdStanding | null;
   waves: WaveNode[];
 }
 
@@ -38,6 +39,7 @@ export function rolloutNode(view: RolloutProgress): RolloutNode {
     createdAt: new Date(createdAt).toISOString(),
     updatedAt: new Date(updatedAt).toISOString(),
     failureThreshold: threshold,
+    thresholdStanding: threshold && thresholdStanding(view.stats, threshold, view.thresholdBase),
     waves: waves.map(({ tasks, startedAt, finishedAt, soakUntil, ...wave }, i) => ({
       ...wave,
       startedAt: iso(startedAt),

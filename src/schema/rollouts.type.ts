@@ -24,6 +24,15 @@ export class FailureThreshold {
   @Field(() => Int) minFinished!: number;
 }
 
+@ObjectType({ description: "Where a rollout stands against its failure threshold, over all its waves: what the threshold judges, and from when it judges." })
+export class ThresholdStanding {
+  @Field(() => Int, { description: 'devices failed or timed out (since the rollout was last resumed, when sinceResume)' }) failed!: number;
+  @Field(() => Int, { description: 'devices whose upgrade has ended (counted likewise)' }) finished!: number;
+  @Field(() => Int, { description: 'the threshold judges once this many devices have finished: its minFinished' }) appliesAt!: number;
+  @Field(() => Boolean, { description: 'finished has reached appliesAt: the rollout halts once failed / finished reaches the percent' }) applies!: boolean;
+  @Field(() => Boolean, { description: 'the figures count from the last resume of a halted rollout: earlier failures no longer count' }) sinceResume!: boolean;
+}
+
 @ObjectType({ description: 'A package brought to many devices in waves, halted when too many fail.' })
 export class Rollout {
   @Field(() => ID) id!: string;
@@ -41,6 +50,7 @@ export class Rollout {
   @Field(() => [RolloutWave]) waves!: RolloutWave[];
   @Field(() => Int) soakMinutes!: number;
   @Field(() => FailureThreshold, { nullable: true }) failureThreshold?: FailureThreshold | null;
+  @Field(() => ThresholdStanding, { nullable: true, description: 'where the rollout stands against failureThreshold (null without one)' }) thresholdStanding?: ThresholdStanding | null;
   @Field(() => OperationPolicy) policy!: OperationPolicy;
   @Field(() => Operation, { nullable: true, description: 'retryFailedDevices: the task whose devices this rollout retries' }) sourceOperation?: Operation | null;
 }

@@ -100,6 +100,10 @@ describe.each(ENGINES)('rollouts on %s', (engine) => {
     expect(halted.state).toBe('HALTED');
     // It halts at the first failure that reaches the threshold, which may come before the wave's last device ends.
     expect(halted.haltReason).toMatch(/^([1-4]) of \1 finished devices failed or timed out \(100%\), reaching the failure threshold of 50%$/);
+    // The figures the reason gives, as data (read later: more of the wave may have ended since).
+    expect(halted.thresholdStanding).toMatchObject({ appliesAt: 1, applies: true, sinceResume: false });
+    expect(halted.thresholdStanding.failed).toBe(halted.thresholdStanding.finished);
+    expect(halted.thresholdStanding.finished).toBeGreaterThanOrEqual(Number(/^\d+/.exec(halted.haltReason)?.[0]));
     expect(halted.waves[1].state).toBe('PENDING');
     // Time passes on the platform and in the gateway (several orchestrator ticks): nothing more is created.
     await finishUpgrades(stack.platform);

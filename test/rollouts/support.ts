@@ -13,6 +13,7 @@ export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-an
 export const UPGRADE_SECONDS = 400;
 
 export const ROLLOUT_FIELDS = `id name state haltReason total targetVersion fileId
+  thresholdStanding { failed finished appliesAt applies sinceResume }
   stats { total success fail timeout completed }
   waves { index size state startedAt finishedAt soakUntil deviceIds operations { id status targets { deviceIds } stats { total success fail timeout } } stats { total completed } }`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { statsOf } from '../../src/domain/upgrade-tasks.js';
-import { sumStats, taskParts, thresholdCrossed, waveSizes } from '../../src/domain/rollouts.js';
+import { sumStats, taskParts, thresholdCrossed, thresholdStanding, waveSizes } from '../../src/domain/rollouts.js';
 
 describe('waveSizes', () => {
   it('counts, rounds percentages of all targets up, and gives the last wave what remains', () => {
@@ -47,6 +47,14 @@ describe('thresholdCrossed', () => {
     const since = { failed: 4, finished: 4 };
     expect(thresholdCrossed(stats(2, 4, 0), { percent: 50, minFinished: 1 }, since)).toBeUndefined();
     expect(thresholdCrossed(stats(2, 5, 1), { percent: 50, minFinished: 1 }, since)).toMatch(/^2 of 4 finished devices failed or timed out since the rollout was last resumed \(50%\)/);
+  });
+
+  it('tells where a rollout stands: what the threshold judges, and how many finished devices it waits for', () => {
+    expect(thresholdStanding(stats(2, 1, 0, 7), { percent: 20, minFinished: 5 })).toEqual({ failed: 1, finished: 3, appliesAt: 5, applies: false, sinceResume: false });
+    expect(thresholdStanding(stats(3, 1, 1, 5), { percent: 20, minFinished: 5 })).toEqual({ failed: 2, finished: 5, appliesAt: 5, applies: true, sinceResume: false });
+    expect(thresholdStanding(stats(2, 5, 1), { percent: 50, minFinished: 1 }, { failed: 4, finished: 4 })).toEqual({ failed: 2, finished: 4, appliesAt: 1, applies: true, sinceResume: true });
+    // Nothing finished: nothing to judge, whatever minFinished says.
+    expect(thresholdStanding(stats(0, 0, 0, 8), { percent: 1, minFinished: 0 })).toMatchObject({ appliesAt: 1, applies: false });
   });
 
   it('adds task figures up over waves', () => {

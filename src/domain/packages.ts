@@ -35,3 +35,19 @@ export interface DeviceGroup {
   maxDevices?: number;
   deviceCount?: number;
 }
+
+/** What the platform compares of a package and a device to tell whether the package is for it (else 123016). */
+const PRODUCT_FIELDS = ['deviceType', 'model', 'manufacturerName'] as const;
+export type Product = Partial<Record<(typeof PRODUCT_FIELDS)[number], string | null>>;
+
+/** The fields the package names in which the device differs: empty when the package is for the device. */
+export function productMismatch(pkg: Product, device: Product): (typeof PRODUCT_FIELDS)[number][] {
+  return PRODUCT_FIELDS.filter((field) => pkg[field] !== undefined && pkg[field] !== null && device[field] !== pkg[field]);
+}
+
+/** `WaterMeter / WM100 / AcmeMetering`: a product as people name it. */
+export function productName(product: Product): string {
+  return PRODUCT_FIELDS.map((field) => product[field])
+    .filter(Boolean)
+    .join(' / ');
+}

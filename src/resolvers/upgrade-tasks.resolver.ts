@@ -78,7 +78,7 @@ export class OperationResolver {
   }
 
   private async create(type: OperationType, input: CreateUpgradeTaskInput, { services, client, scope }: ResolverContext) {
-    const operationId = await services.upgradeTasks.create(upgradeRequest(type, input), { client, key: input.idempotencyKey, kind: type, deadline: scope.deadline });
+    const operationId = await services.upgradeTasks.createForClient(upgradeRequest(type, input), { client, key: input.idempotencyKey, kind: type, deadline: scope.deadline });
     return { operationId };
   }
 }

@@ -1,7 +1,8 @@
 import { IsOptional, IsUrl, Length, Max, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { BatchTargetType } from './enums.js';
-import { MaxItems, MaxText, PlatformId, Rule, isGiven, platformCode } from './rules.js';
+import { MAX_GROUP_ID_LENGTH } from '../domain/ids.js';
+import { GroupNames, MaxItems, MaxText, PlatformId, Rule, isGiven, platformCode } from './rules.js';
 import { JSONObjectScalar } from './scalars.js';
 
 /** The platform's code for any invalid batch-task input. */
@@ -43,6 +44,10 @@ export class BatchTargetInput {
   @needs(BatchTargetType.GROUP_LIST, 'groups')
   @needs(BatchTargetType.GROUP_ID_LIST, 'groups')
   @MaxText(256, INVALID, 'a group')
+  @GroupNames<BatchTargetInput>(INVALID, (t) => t.type === BatchTargetType.GROUP_LIST)
+  @Rule<BatchTargetInput>('groupId', INVALID, `a device group id has at most ${MAX_GROUP_ID_LENGTH} characters`, (v, t) =>
+    t.type !== BatchTargetType.GROUP_ID_LIST || !Array.isArray(v) || v.every((id) => typeof id === 'string' && id.length <= MAX_GROUP_ID_LENGTH),
+  )
   groups?: string[];
 }
 

@@ -3,7 +3,7 @@
  * (`context.upstreamCode`), so a rejected input reads the same whether the gateway or the platform caught it.
  */
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { pathIdProblem } from '../domain/ids.js';
+import { groupNameProblem, pathIdProblem } from '../domain/ids.js';
 
 /** `upstreamCode` for a built-in class-validator decorator. */
 export const platformCode = (upstreamCode: string, message?: string): ValidationOptions => ({ context: { upstreamCode }, ...(message ? { message } : {}) });
@@ -63,6 +63,31 @@ function firstIdProblem(value: unknown): string | undefined {
   if (!Array.isArray(value)) return typeof value === 'string' ? pathIdProblem(value) : 'must be a string';
   for (const [index, id] of value.entries()) {
     const problem = firstIdProblem(id);
+    if (problem !== undefined) return `item ${index} ${problem}`;
+  }
+  return undefined;
+}
+
+/**
+ * Each item a device group's name of the documented form (a name of another form names no group); absent passes.
+ * `when`: only while the object says its items are names.
+ */
+export const GroupNames = <T extends object>(upstreamCode: string | undefined, when: (object: T) => boolean = () => true): PropertyDecorator => (target, propertyName) =>
+  registerDecorator({
+    name: 'groupName',
+    target: target.constructor,
+    propertyName: String(propertyName),
+    options: { context: upstreamCode === undefined ? {} : { upstreamCode } },
+    validator: {
+      validate: (value, args) => !when(args?.object as T) || firstGroupNameProblem(value) === undefined,
+      defaultMessage: (args?: ValidationArguments) => firstGroupNameProblem(args?.value) ?? '',
+    },
+  });
+
+function firstGroupNameProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (const [index, name] of value.entries()) {
+    const problem = typeof name === 'string' ? groupNameProblem(name) : 'must be a string';
     if (problem !== undefined) return `item ${index} ${problem}`;
   }
   return undefined;

@@ -1,7 +1,7 @@
 import { IsOptional, Length, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ExecuteType } from './enums.js';
-import { Rule, isGiven, MaxItems, MaxText, PlatformId } from './rules.js';
+import { GroupNames, Rule, isGiven, MaxItems, MaxText, PlatformId } from './rules.js';
 import { DateTimeScalar } from './scalars.js';
 
 /** The platform's limits (firmwareUpgrade / softwareUpgrade). */
@@ -26,6 +26,7 @@ export class OperationTargetsInput {
   @Field(() => [String], { nullable: true, description: 'Device group names.' })
   @MaxItems(MAX_TARGETS, '123024', 'device groups')
   @MaxText(MAX_TEXT, '120015', 'a group name')
+  @GroupNames(undefined)
   deviceGroups?: string[];
 
   @Field(() => String, { nullable: true })

@@ -16,6 +16,7 @@ import type { PackagesService } from './packages.service.js';
 import type { UpgradeTasksService } from './upgrade-tasks.service.js';
 import { mirrorOff } from '../domain/errors.js';
 import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
+import { productMismatch, productName } from '../domain/packages.js';
 
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
 export const MAX_ROLLOUT_DEVICES = 100_000;
@@ -232,14 +233,12 @@ export class RolloutService {
       const unknown = deviceIds.filter((id) => !devices.has(id));
       if (unknown.length > 0) add('input.targets.deviceIds', 'devicesExist', `${unknown.length} unknown device(s): ${named(unknown)}`);
       if (pkg) {
-        const product = { deviceType: pkg.deviceType, model: pkg.model, manufacturerName: pkg.manufacturerName };
         const misfits = deviceIds.filter((id) => {
           const device = devices.get(id);
-          return device && Object.entries(product).some(([key, value]) => value !== undefined && device[key as keyof typeof product] !== value);
+          return device && productMismatch(pkg, device).length > 0;
         });
         if (misfits.length > 0) {
-          const wanted = Object.values(product).filter(Boolean).join(' / ');
-          add(given ? 'input.targets.deviceIds' : 'input.targets.filter', 'packageFits', `package ${command.fileId} is for ${wanted}; ${misfits.length} device(s) are not: ${named(misfits)}`);
+          add(given ? 'input.targets.deviceIds' : 'input.targets.filter', 'packageFits', `package ${command.fileId} is for ${productName(pkg)}; ${misfits.length} device(s) are not: ${named(misfits)}`);
         }
       }
     }

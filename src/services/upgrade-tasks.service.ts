@@ -9,7 +9,8 @@ import { mirroredFirst } from './mirror-access.js';
 import { fromMirror } from './store-outage.js';
 import type { UpgradeTasksApi } from '../datasources/upgrade-tasks.api.js';
 import { hasEnded, knownSubtaskCount, statsOf, type Operation, type OperationFilter, type Subtask, type SubtaskStatus, type UpgradeTaskRequest } from '../domain/upgrade-tasks.js';
-import type { UpgradePackage } from '../domain/packages.js';
+import { productMismatch, productName, type UpgradePackage } from '../domain/packages.js';
+import { InvalidInputError, type Violation } from '../domain/errors.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import { idSet, type Idempotency } from './exactly-once.js';
@@ -78,6 +79,28 @@ export class UpgradeTasksService {
   /** Always the platform's list (when the mirror may not have taken a task's last notices yet). */
   subtasksOnPlatform(operation: Operation, window: ListWindow): Promise<Page<Subtask>> {
     return this.api.subtasks(operation.id, undefined, window, operation.stats.total, hasEnded(operation));
+  }
+
+  /**
+   * A client's create: refused before any call when the mirror holds the package and knows some of the devices to be
+   * of another product (what the platform refuses with 123016), each such device named by its path; devices or a
+   * package the mirror does not hold are left to the platform.
+   */
+  async createForClient(request: UpgradeTaskRequest, scope: CreateScope): Promise<string> {
+    const deviceIds = request.targets.deviceIds ?? [];
+    const held = deviceIds.length > 0 && (await fromMirror(this.mirror, async (m) => ({ pkg: await m.repo.packages.package(request.fileId), devices: await m.repo.devices.devices(deviceIds) })));
+    if (held && held.pkg) {
+      const { pkg, devices } = held;
+      const misfits: Violation[] = [];
+      deviceIds.forEach((id, index) => {
+        const device = devices.get(id);
+        if (!device || productMismatch(pkg, device).length === 0) return;
+        const message = `device ${id} is a ${productName(device)}; package ${pkg.id} is for ${productName(pkg)}`;
+        misfits.push({ path: `input.targets.deviceIds.${index}`, rule: 'packageFits', message, upstreamCode: '123016' });
+      });
+      if (misfits.length > 0) throw InvalidInputError.of(misfits);
+    }
+    return this.create(request, scope);
   }
 
   /** Creates a task exactly once under `scope.key`; an unanswered create is reconciled against the platform's list. */

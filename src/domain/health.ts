@@ -77,9 +77,12 @@ export interface BudgetStatus {
   byClient: ClientCalls[];
 }
 
-/** What a caller may see of the budget: an `operate` key every client's calls, a `read` key its own line alone. */
+/**
+ * What a caller may see of the budget: an `operate` key every client's calls, a `read` key its own line alone; the
+ * caller's own line is there either way (0 before its first call of the window).
+ */
 export function budgetSeenBy(budget: BudgetStatus, caller: Viewer): BudgetStatus {
-  if (caller.role === 'operate') return budget;
-  const own = budget.byClient.find((line) => line.client === caller.client) ?? { client: caller.client, used: 0 };
-  return { ...budget, byClient: [own] };
+  const own = budget.byClient.find((line) => line.client === caller.client);
+  if (caller.role === 'read') return { ...budget, byClient: [own ?? { client: caller.client, used: 0 }] };
+  return own ? budget : { ...budget, byClient: [...budget.byClient, { client: caller.client, used: 0 }] };
 }

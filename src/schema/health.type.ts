@@ -19,7 +19,7 @@ export class CallBudget implements domain.BudgetStatus {
     description: "in how many seconds the window's oldest call leaves it, freeing a slot (0 when it holds none); the gateway keeps each call a second past windowSeconds, as the platform counts it on arrival",
   })
   resetsInSeconds!: number;
-  @Field(() => [ClientCalls], { description: "most calls first; a read key sees its own line alone, an operate key every client's" }) byClient!: ClientCalls[];
+  @Field(() => [ClientCalls], { description: "most calls first; a read key sees its own line alone, an operate key every client's; the caller's own line is always there (0 before its first call of the window)" }) byClient!: ClientCalls[];
 }
 
 @ObjectType({ description: "The gateway's view of its platform connection, checked (one platform call) when a field of the check is asked for: loginOk, error, upstreamCode, budgetExhausted, budgetRetryAfterSeconds or checkedAt." })

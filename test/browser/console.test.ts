@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -7,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorReady, TEST_API_KEY } from '../harness/gateway.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { openBrowser, type TestBrowser } from '../harness/browser.js';
+import { accessibilityProblems, openPage as openConsolePage, signIn as signInWith, visit as visitRoute } from './console-support.js';
 
 /** Written by every run for a person to look at; git-ignored. */
 const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.url));
 const OPERATOR = 'console-operator-key';
 const READER = 'console-reader-key';
-/** From node_modules, evaluated in the page (an injected <script> would be refused by the console's CSP). */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -32,38 +30,9 @@ async function graphql(query: string, variables?: Json): Promise<Json> {
   return body.data as Json;
 }
 
-/** A page that records what the console must never produce: console errors, uncaught exceptions. */
-async function openPage(viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return { page, errors };
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(consoleUrl);
-  await page.getByLabel('API key').fill(key);
-  await page.getByLabel('API key').press('Enter');
-  await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
-}
-
-async function visit(page: Page, route: string, heading: string | RegExp): Promise<void> {
-  await page.goto(`${consoleUrl}#/${route}`);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-}
-
-/** axe-core's serious and critical findings on the page as it stands. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
-    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))",
-  )) as Array<{ id: string; impact: string; help: string; targets: string[] }>;
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.slice(0, 3).join(', ')}`);
-}
+const openPage = (viewport?: { width: number; height: number }) => openConsolePage(browser, viewport);
+const signIn = (page: Page, key: string) => signInWith(page, consoleUrl, key);
+const visit = (page: Page, route: string, heading: string | RegExp) => visitRoute(page, consoleUrl, route, heading);
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -1,6 +1,6 @@
 import { Client, fetchExchange, mapExchange, subscriptionExchange, cacheExchange, type CombinedError } from '@urql/core';
 import { createClient as createWsClient } from 'graphql-ws';
-import { RoleProbeDocument } from './generated/graphql';
+import { ViewerDocument } from './generated/graphql';
 
 export type Role = 'read' | 'operate';
 
@@ -17,17 +17,15 @@ export function storeKey(key: string | undefined): void {
   else sessionStorage.setItem(STORAGE_KEY, key);
 }
 
-export type ProbeResult = { ok: true; role: Role } | { ok: false; message: string };
+export type RoleResult = { ok: true; role: Role } | { ok: false; message: string };
 
-/** What the key may do, asked of the gateway's own authorisation (RoleProbe). */
-export async function probeRole(client: Client): Promise<ProbeResult> {
-  const { error } = await client.mutation(RoleProbeDocument, {}, { requestPolicy: 'network-only' }).toPromise();
+/** What the key may do, as the gateway says (`viewer`): nothing is guessed from a refusal. */
+export async function roleOfKey(client: Client): Promise<RoleResult> {
+  const { data, error } = await client.query(ViewerDocument, {}, { requestPolicy: 'network-only' }).toPromise();
   if (isUnauthenticated(error)) return { ok: false, message: 'The gateway does not know this key.' };
-  if (error?.networkError) return { ok: false, message: errorText(error) };
-  const code = error?.graphQLErrors[0]?.extensions?.code;
-  if (code === 'FORBIDDEN') return { ok: true, role: 'read' };
-  if (code === 'NOT_FOUND') return { ok: true, role: 'operate' };
-  return { ok: false, message: `Unexpected answer from the gateway (${String(code)}).` };
+  if (error) return { ok: false, message: errorText(error) };
+  if (!data) return { ok: false, message: 'The gateway did not say who this key is.' };
+  return { ok: true, role: data.viewer.role === 'OPERATE' ? 'operate' : 'read' };
 }
 
 /**

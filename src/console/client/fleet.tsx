@@ -24,6 +24,8 @@ export function FleetPage() {
   const [fleet] = useQuery({ query: FleetDocument, variables: { filter: settled, first: PAGE, offset } });
   const data = summary.data?.fleetSummary;
   const types = data?.byDeviceType.map((t) => t.key).filter((k): k is string => Boolean(k)) ?? [];
+  // One scale for every version bar: no version of a type counts more devices than the largest type has.
+  const scale = Math.max(1, ...(data?.byDeviceType.map((t) => t.count) ?? []));
   const pick = (set: (v: string) => void) => (value: string) => {
     set(value);
     setOffset(0);
@@ -59,9 +61,10 @@ export function FleetPage() {
       {types.length > 0 ? (
         <section aria-labelledby="versions">
           <h2 id="versions">Versions by device type</h2>
+          <p class="muted chart-scale">Every bar on one scale: a full bar is {scale} devices, the most of any device type.</p>
           <div class="charts">
             {types.map((type) => (
-              <Versions key={type} deviceType={type} />
+              <Versions key={type} deviceType={type} scale={scale} />
             ))}
           </div>
         </section>
@@ -125,7 +128,7 @@ export function FleetPage() {
   );
 }
 
-function Versions({ deviceType }: { deviceType: string }) {
+function Versions({ deviceType, scale }: { deviceType: string; scale: number }) {
   const [{ data, error }] = useQuery({ query: VersionsDocument, variables: { filter: { deviceType } } });
   const summary = data?.fleetSummary;
   if (error) return <ErrorNote error={error} />;
@@ -136,8 +139,8 @@ function Versions({ deviceType }: { deviceType: string }) {
       <h3>
         {deviceType} <span class="muted">({summary.total})</span>
       </h3>
-      <BarChart title="Firmware" rows={rows(summary.byFwVersion)} />
-      <BarChart title="Software" rows={rows(summary.bySwVersion)} />
+      <BarChart title="Firmware" rows={rows(summary.byFwVersion)} scale={scale} />
+      <BarChart title="Software" rows={rows(summary.bySwVersion)} scale={scale} />
     </div>
   );
 }

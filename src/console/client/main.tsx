@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Provider } from '@urql/preact';
 import type { Client } from '@urql/core';
-import { createApiClient, probeRole, storedKey, storeKey, type Role } from './api';
+import { createApiClient, roleOfKey, storedKey, storeKey, type Role } from './api';
 import { DevicePage, FleetPage } from './fleet';
 import { RolloutForm } from './rollout-form';
 import { RolloutPage, RolloutsPage } from './rollouts';
@@ -26,17 +26,17 @@ function App() {
   const signIn = async (key: string | undefined) => {
     setChecking(true);
     const api = createApiClient(endpoint, key, () => signOut('The gateway no longer accepts this key.'));
-    const probe = await probeRole(api.client);
+    const known = await roleOfKey(api.client);
     setChecking(false);
-    if (!probe.ok) {
+    if (!known.ok) {
       api.close();
       storeKey(undefined);
-      setProblem(probe.message);
+      setProblem(known.message);
       return;
     }
     storeKey(key);
     setProblem(undefined);
-    setSession({ ...api, role: probe.role });
+    setSession({ ...api, role: known.role });
   };
   const signOut = (message?: string) => {
     setSession((s) => {

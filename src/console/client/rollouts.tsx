@@ -201,6 +201,7 @@ export function RolloutPage({ id }: { id: string }) {
       </dl>
       <h2>Overall</h2>
       <Progress stats={r.stats} of={r.total} label="Rollout progress" />
+      {r.failureThreshold && r.thresholdStanding ? <ThresholdLine percent={r.failureThreshold.percent} standing={r.thresholdStanding} /> : null}
       <h2>Waves</h2>
       <ol class="waves">
         {r.waves.map((w) => (
@@ -209,11 +210,6 @@ export function RolloutPage({ id }: { id: string }) {
               Wave {w.index + 1} <Badge value={w.state} /> <span class="muted">{w.size} devices</span>
             </h3>
             <Progress stats={w.stats} of={w.size} label={`Wave ${w.index + 1} progress`} />
-            {r.failureThreshold && w.stats.completed > 0 ? (
-              <p class="muted">
-                Failed so far: {Math.round((100 * (w.stats.fail + w.stats.timeout)) / w.stats.completed)}% of {w.stats.completed} finished (threshold {r.failureThreshold.percent}%)
-              </p>
-            ) : null}
             <p class="muted">
               Started {time(w.startedAt)} · finished {time(w.finishedAt)}
               {w.soakUntil ? ` · soaking until ${time(w.soakUntil)}` : ''}
@@ -233,5 +229,25 @@ export function RolloutPage({ id }: { id: string }) {
         ))}
       </ol>
     </>
+  );
+}
+
+type Standing = NonNullable<RolloutFullFragment['thresholdStanding']>;
+
+/**
+ * Where the rollout stands against its failure threshold, over all its waves, as the gateway judges it: the share
+ * failed so far, and, until enough devices have finished, that the threshold does not apply yet.
+ */
+function ThresholdLine({ percent, standing }: { percent: number; standing: Standing }) {
+  const { failed, finished, appliesAt, applies, sinceResume } = standing;
+  const share = finished === 0 ? 'No device has finished yet.' : `Failed so far: ${Math.round((100 * failed) / finished)}% of ${finished} finished.`;
+  const rule = applies
+    ? `The rollout halts when ${percent}% have failed.`
+    : `The ${percent}% threshold applies once ${appliesAt} ${appliesAt === 1 ? 'device has' : 'devices have'} finished: ${finished} so far.`;
+  return (
+    <p class="muted" data-testid="threshold">
+      {share} {rule}
+      {sinceResume ? ' Counted since the rollout was last resumed.' : ''}
+    </p>
   );
 }

@@ -107,9 +107,12 @@ export function time(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
 
-/** Horizontal bars: each row says its figure in text too, so the chart reads without seeing it. */
-export function BarChart({ title, rows }: { title: string; rows: Array<{ label: string; value: number; note?: string }> }) {
-  const max = Math.max(1, ...rows.map((r) => r.value));
+/**
+ * Horizontal bars: each row says its figure in text too, so the chart reads without seeing it. `scale`: the value of a
+ * full bar, shared by charts meant to be compared (default: this chart's largest value).
+ */
+export function BarChart({ title, rows, scale }: { title: string; rows: Array<{ label: string; value: number; note?: string }>; scale?: number }) {
+  const max = Math.max(1, scale ?? 0, ...rows.map((r) => r.value));
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>

@@ -1,0 +1,42 @@
+// What the console's browser tests share: a page that records console errors, signing in with a key, going to a
+// section, and axe-core's serious findings.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import type { TestBrowser } from '../harness/browser.js';
+
+/** From node_modules, evaluated in the page (an injected <script> would be refused by the console's CSP). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A page that records what the console must never produce: console errors, uncaught exceptions. */
+export async function openPage(browser: TestBrowser, viewport?: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { page, errors };
+}
+
+export async function signIn(page: Page, consoleUrl: string, key: string): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('API key').fill(key);
+  await page.getByLabel('API key').press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
+}
+
+export async function visit(page: Page, consoleUrl: string, route: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`${consoleUrl}#/${route}`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** axe-core's serious and critical findings on the page as it stands. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(
+    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))",
+  )) as Array<{ id: string; impact: string; help: string; targets: string[] }>;
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.slice(0, 3).join(', ')}`);
+}

@@ -85,6 +85,36 @@ describe('the playground in a browser', { timeout: 90_000 }, () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('keeps its title on one line and every example tab in sight at common widths', async () => {
+    const gateway = await startGateway({});
+    browser = await openBrowser();
+    const measure = `(() => {
+      const logo = document.querySelector('.graphiql-logo');
+      const range = document.createRange();
+      range.selectNodeContents(logo);
+      const list = document.querySelector('[role=tablist]').getBoundingClientRect();
+      const tabs = [...document.querySelectorAll('[role=tab]')];
+      return {
+        titleLines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+        scrolls: document.querySelector('[role=tablist]').scrollWidth > document.querySelector('[role=tablist]').clientWidth,
+        outOfSight: tabs.filter((t) => t.getBoundingClientRect().right > list.right + 1 || t.getBoundingClientRect().left < list.left - 1).map((t) => t.innerText),
+        shortened: tabs.map((t) => t.querySelector('.graphiql-tab-button')).filter((b) => b.scrollWidth > b.clientWidth).map((b) => b.title),
+      };
+    })()`;
+    for (const width of [1024, 1280, 1366, 1920]) {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(gateway.url);
+      await expect.poll(() => page.getByRole('tab').count(), { timeout: EDITOR_TIMEOUT_MS }).toBe(EXAMPLES.length);
+      const header = (await page.evaluate(measure)) as { titleLines: number; scrolls: boolean; outOfSight: string[]; shortened: string[] };
+      expect({ width, titleLines: header.titleLines, scrolls: header.scrolls, outOfSight: header.outOfSight }).toEqual({ width, titleLines: 1, scrolls: false, outOfSight: [] });
+      // From 1280 pixels on, every name in full; narrower, shortened (the tooltip has it) but still there.
+      if (width >= 1280) expect(header.shortened, `at ${width}`).toEqual([]);
+      await page.screenshot({ path: join(tmpdir(), `playground-header-${width}.png`), clip: { x: 0, y: 0, width, height: 80 } });
+      await page.close();
+    }
+  });
+
   /** Runs the live tab over the page's transport, and creates a task meanwhile; returns the page's WebSocket URLs and stream requests. */
   async function runLiveTab(query: string): Promise<{ sockets: string[]; streams: string[] }> {
     const gateway = await startGateway({});

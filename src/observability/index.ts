@@ -4,7 +4,7 @@
  * and the HTTP routes (`/health/live`, `/health/ready`, `/metrics`) are mounted by the server.
  */
 import express, { type Router } from 'express';
-import type { PlatformCallEvent } from '../datasources/platform/client.js';
+import type { PlatformCallEvent } from '../datasources/platform/call-event.js';
 import type { Logger } from '../logging/logger.js';
 import { healthRoutes, Readiness, type ReadinessOptions } from './health.js';
 import { GatewayMetrics, type MetricSources } from './metrics.js';
@@ -25,7 +25,7 @@ export class Observability {
   readonly onPlatformCall = (event: PlatformCallEvent): void => {
     this.metrics.observePlatformCall(event);
     this.#readiness?.observe(event);
-    const fields = { requestId: event.requestId, route: event.route, status: event.status, code: event.code, durationMs: event.durationMs };
+    const fields = { requestId: event.requestId, route: event.route, status: event.status, code: event.code, durationMs: event.durationMs, budgetWaitMs: event.budgetWaitMs };
     // Refusals are many under load: the request's own log line reports them, aggregated per client.
     if (event.status === 'rate_limited') this.#logger.debug(fields, 'platform call not sent: no budget slot');
     else if (typeof event.status === 'number' && event.status < 400) this.#logger.debug(fields, 'platform call');

@@ -11,8 +11,8 @@ import { instrumentResolvers } from './resolver-spans.js';
 import { withScope, type TraceScope } from './trace-scope.js';
 
 /** GraphQL's semantic conventions (incubating: spelt here, as the conventions package advises). */
-export const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
-export const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
+const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
+const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
 
 /** A header getter as the propagator reads a carrier. */
 const HEADERS: TextMapGetter<(name: string) => string | undefined> = {
@@ -38,7 +38,7 @@ export class RequestSpans implements RequestTracer {
       end: (request, status) => {
         if (!scope.open) return;
         scope.open = false;
-        describe(span, request, status);
+        annotate(span, request, status);
         span.end();
       },
     };
@@ -49,7 +49,8 @@ export class RequestSpans implements RequestTracer {
   }
 }
 
-function describe(span: Span, request: TracedRequest, status: number | undefined): void {
+/** What is known of the request once it ends: its name, who asked, how it went. */
+function annotate(span: Span, request: TracedRequest, status: number | undefined): void {
   const outcome = outcomeOf(request, status);
   // The name of an operation that never passed authentication is not trusted (as in the request log line).
   const name = status === 401 ? undefined : request.operationName;

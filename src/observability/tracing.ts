@@ -63,7 +63,9 @@ export function startTracing(env: NodeJS.ProcessEnv, logger: Logger): Tracing | 
   const protocol = tracingProtocol(env);
   if (!protocol) return undefined;
   // An exporter that cannot reach its collector says so here, at most as a warning: tracing never stops a request.
-  diag.setLogger({ error: (message) => logger.warn({ component: 'opentelemetry' }, message), warn: (message) => logger.warn({ component: 'opentelemetry' }, message), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+  const warn = (message: string) => logger.warn({ component: 'opentelemetry' }, message);
+  const quiet = () => undefined;
+  diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
   // Spans follow the request through its promises; one manager serves every gateway of the process.
   const contexts = new AsyncLocalStorageContextManager().enable();
   if (!context.setGlobalContextManager(contexts)) contexts.disable();

@@ -36,6 +36,7 @@ import { endpointPage } from './http/endpoint-page.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { asPortInUse } from './http/port-in-use.js';
 import { Observability } from './observability/index.js';
+import { startTracing, TracingSettingError, type Tracing } from './observability/tracing.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordOf, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './logging/refusal-log.js';
 import { createPlayground } from './playground/index.js';
@@ -80,6 +81,7 @@ interface Parts {
   mirrorSync?: LeaseKeeper;
   orchestrator?: RolloutOrchestrator;
   graphql?: GraphQLTransports;
+  tracing?: Tracing;
 }
 
 /** Stops accepting requests first, then the background work (the budget refuses what waits on it), the store last. */
@@ -94,6 +96,8 @@ async function stop(parts: Parts): Promise<void> {
   // After the drain: a create answered during it still records its outcome.
   await parts.store?.close();
   await parts.emulator?.close();
+  // Last: the spans of what closed before are sent too.
+  await parts.tracing?.shutdown();
 }
 
 /** Starts the whole gateway, or nothing: a failure part-way closes what had started and rethrows. */
@@ -101,15 +105,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const logger = options.logger ?? createLogger(config.logLevel);
   const parts: Parts = { logger, refusals: new RefusalLog(logger) };
   try {
+    const tracing = (parts.tracing = tracingOf(logger));
     const settings = await platformSettings(config, parts);
-    const store = (parts.store = await openStore(config.store).catch((error: unknown) => {
+    const store = (parts.store = await openStore(config.store, { onQuery: tracing?.storeQuery }).catch((error: unknown) => {
       throw new StartRefused(describeOpenFailure(error, config.store));
     }));
     await claimStore(store, config.store, settings.source, logger);
     // Only once the store agrees: a refused start writes nothing into the data dir.
     parts.emulator?.keepState();
     if (parts.emulator?.restored) logger.info('the embedded emulator goes on from its state in GATEWAY_DATA_DIR (EMULATOR_SEED and EMULATOR_DEVICES make a fresh one)');
-    const observability = new Observability(logger);
+    const observability = new Observability(logger, { tracing });
     const platform = platformOf(config, settings, store, observability, parts);
     const mirror = startMirror(config, platform, settings.appId, store, parts);
     if (mirror) observability.metrics.collectNotifications(() => mirror.notificationCounts);
@@ -162,6 +167,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     };
   } catch (error) {
     await stop(parts).catch((stopError: unknown) => logger.error('cleanup after a failed start failed:', stopError));
+    throw error;
+  }
+}
+
+/** Tracing as the standard OTEL_* variables ask (read by the SDK itself: the process's environment); off without them. */
+function tracingOf(logger: Logger): Tracing | undefined {
+  try {
+    return startTracing(process.env, logger);
+  } catch (error) {
+    if (error instanceof TracingSettingError) throw new StartRefused(error.message);
     throw error;
   }
 }
@@ -287,6 +302,7 @@ async function graphqlEndpoint(config: GatewayConfig, httpServer: Server, depend
     logger: parts.logger,
     refusals: parts.refusals,
     dataVersion: () => parts.store?.dataVersion.current(),
+    tracer: parts.tracing?.requests,
     plugins: [httpDrainPlugin(new HttpDrain(httpServer)), requestRecordPlugin()],
     // Apollo's own page (Sandbox) only when asked for: it loads from Apollo's CDN and is blank offline.
     sandbox: config.playground === 'apollo-sandbox',

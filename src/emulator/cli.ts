@@ -27,11 +27,18 @@ function throttleFromEnv(): number | null | undefined {
   return value;
 }
 
-/** Both files or neither: then the emulator serves HTTPS. */
-function tlsFromEnv(): { cert: Buffer; key: Buffer } | undefined {
+/**
+ * Both files or neither: then the emulator serves HTTPS. With a CA as well, a client certificate that chains to it
+ * counts as one in `/_emulator/stats` (mutual TLS from `npm run emulator`).
+ */
+function tlsFromEnv(): { cert: Buffer; key: Buffer; ca?: Buffer } | undefined {
   const certFile = process.env.EMULATOR_TLS_CERT_FILE || undefined;
   const keyFile = process.env.EMULATOR_TLS_KEY_FILE || undefined;
-  if (!certFile && !keyFile) return undefined;
+  const caFile = process.env.EMULATOR_TLS_CA_FILE || undefined;
+  if (!certFile && !keyFile) {
+    if (caFile) stop('EMULATOR_TLS_CA_FILE needs EMULATOR_TLS_CERT_FILE and EMULATOR_TLS_KEY_FILE: the CA is for client certificates, which only HTTPS asks for.');
+    return undefined;
+  }
   if (!certFile) stop('EMULATOR_TLS_CERT_FILE is missing: set it with EMULATOR_TLS_KEY_FILE, or neither.');
   if (!keyFile) stop('EMULATOR_TLS_KEY_FILE is missing: set it with EMULATOR_TLS_CERT_FILE, or neither.');
   const read = (name: string, file: string) => {
@@ -41,11 +48,15 @@ function tlsFromEnv(): { cert: Buffer; key: Buffer } | undefined {
       return stop(`${name}=${file} cannot be read: ${(error as Error).message}`);
     }
   };
-  const cert = read('EMULATOR_TLS_CERT_FILE', certFile);
+  const pemCertificate = (name: string, file: string) => {
+    const contents = read(name, file);
+    if (!contents.includes('-----BEGIN CERTIFICATE-----')) stop(`${name}=${file} holds no PEM certificate.`);
+    return contents;
+  };
+  const cert = pemCertificate('EMULATOR_TLS_CERT_FILE', certFile);
   const key = read('EMULATOR_TLS_KEY_FILE', keyFile);
-  if (!cert.includes('-----BEGIN CERTIFICATE-----')) stop(`EMULATOR_TLS_CERT_FILE=${certFile} holds no PEM certificate.`);
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('utf8'))) stop(`EMULATOR_TLS_KEY_FILE=${keyFile} holds no PEM private key.`);
-  return { cert, key };
+  return { cert, key, ca: caFile === undefined ? undefined : pemCertificate('EMULATOR_TLS_CA_FILE', caFile) };
 }
 
 const clockSetting = process.env.EMULATOR_CLOCK || 'realtime';

@@ -37,6 +37,8 @@ export interface RunningEmulator {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
+/** The platform's type for its JSON answers, empty ones included. */
+const JSON_TYPE = 'application/json;charset=UTF-8';
 
 /** Emulator state that outlives a reset: the listening socket, tokens and settings. */
 export class Emulator implements ControlledEmulator {
@@ -239,14 +241,17 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   }
 }
 
+/** Every answer but a 204 says its type, an empty one too: Huawei's Java SDK reads it of each and fails without it. */
 function send(res: ServerResponse, reply: Reply): void {
-  if (reply.body === undefined) {
-    res.writeHead(reply.status, { 'content-length': '0' }).end();
+  if (reply.status === 204) {
+    res.writeHead(reply.status).end();
+  } else if (reply.body === undefined) {
+    res.writeHead(reply.status, { 'content-type': JSON_TYPE, 'content-length': '0' }).end();
   } else if (typeof reply.body === 'string') {
     res.writeHead(reply.status, { 'content-type': 'text/html; charset=utf-8' }).end(reply.body);
   } else {
     const json = JSON.stringify(reply.body);
-    res.writeHead(reply.status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(json) }).end(json);
+    res.writeHead(reply.status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json) }).end(json);
   }
 }
 

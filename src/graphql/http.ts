@@ -15,6 +15,7 @@ import type { Logger } from '../logging/logger.js';
 import type { RequestPipeline } from './pipeline.js';
 import type { CacheTicket } from './response-cache.js';
 import { retryAfterPlugin } from './retry-after.js';
+import type { RequestTracer } from './tracing.js';
 
 export interface HttpTransportOptions {
   /** The HTTP shell's own Apollo plugins (drain, the request's record). */
@@ -68,7 +69,22 @@ export async function startHttpTransport(pipeline: RequestPipeline, options: Htt
     // The HTTP layer gave the request its id (x-request-id) before anything else ran.
     context: async ({ req, res }) => pipeline.context(pipeline.authenticate(req.get(API_KEY_HEADER)), options.recordOf(res)),
   });
-  return { middleware: refusingBeforeApollo(pipeline, options, apolloMiddleware), stop: () => apollo.stop() };
+  const middleware = refusingBeforeApollo(pipeline, options, apolloMiddleware);
+  return { middleware: pipeline.tracer ? traced(pipeline.tracer, options, middleware) : middleware, stop: () => apollo.stop() };
+}
+
+/**
+ * Runs each request in a span of its own (continuing the caller's `traceparent`), ended with its response. Mounted
+ * after the body parser: what runs from here on (Apollo, the resolvers, their calls) is in the span's context.
+ */
+function traced(tracer: RequestTracer, options: HttpTransportOptions, handle: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const record = options.recordOf(res);
+    if (!record) return handle(req, res, next);
+    const span = (record.span = tracer.start({ transport: 'http', header: (name) => req.get(name) }));
+    res.once('close', () => span.end(record, res.statusCode));
+    return span.run(() => handle(req, res, next));
+  };
 }
 
 /**
@@ -114,6 +130,7 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
+          contextValue.record.operationType = operation.operation;
           // Apollo would execute it as a query: its root field, without an event, failed as INTERNAL_SERVER_ERROR.
           if (operation.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are not served over HTTP POST here: subscribe over WebSocket (graphql-ws) at this path, or over Server-Sent Events (graphql-sse) at its /stream.', {
@@ -132,6 +149,7 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
           if (!operation) return null;
           ticket = pipeline.cacheTicket(document, operation, request.variables, contextValue);
           const kept = ticket && pipeline.responses?.get(ticket);
+          if (ticket) contextValue.record.cacheHit = kept !== undefined;
           if (!kept) return null;
           answeredFromCache = true;
           const headers = new HeaderMap(kept.cacheControl === undefined ? [] : [['cache-control', kept.cacheControl]]);

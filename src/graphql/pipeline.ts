@@ -39,6 +39,7 @@ import { documentCost, queryLimitProtection, type LimitProtection, type MirrorRe
 import { LiveEvents, type LiveSubscription, type LiveTransport } from './live-events.js';
 import { ResponseCache, type CacheTicket } from './response-cache.js';
 import { subscriptionRootDirectiveErrors } from './subscription-root.js';
+import type { RequestTracer, TraceOrigin } from './tracing.js';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
@@ -54,6 +55,8 @@ export interface PipelineOptions {
   refusals: RefusalLog;
   /** The store's data version (see store/data-version.ts): answers read from the store are kept until it moves. */
   dataVersion?: () => string | undefined;
+  /** Spans for each request, its resolvers that wait and what they call; unset: not traced. */
+  tracer?: RequestTracer;
 }
 
 /** One operation as a client sends it. */
@@ -96,6 +99,7 @@ export class RequestPipeline {
   readonly live: LiveEvents;
   /** Answers read from the store, kept until its data changes. */
   readonly responses: ResponseCache | undefined;
+  readonly tracer: RequestTracer | undefined;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
@@ -106,6 +110,8 @@ export class RequestPipeline {
     this.validationRules = [...(options.introspection ? [] : [refuseIntrospection]), ...this.#limits.validationRules];
     this.live = new LiveEvents(options.limits.maxLiveCostPerKey);
     this.responses = options.dataVersion && new ResponseCache(options.dataVersion);
+    this.tracer = options.tracer;
+    this.tracer?.instrument(this.schema);
   }
 
   /** Where an operation's answer may be kept (see ResponseCache), if it may; the data version is read now. */
@@ -160,13 +166,18 @@ export class RequestPipeline {
     logErrors(this.#options.logger, this.#options.refusals, errors, request);
   }
 
-  /** Parses, validates and checks one operation for a transport other than Apollo's, as Apollo does. */
-  async prepare(request: OperationRequest, caller: Caller): Promise<PreparedOperation | { errors: readonly GraphQLError[] }> {
-    const record: RequestRecord = { requestId: randomUUID(), errorCodes: [] };
+  /**
+   * Parses, validates and checks one operation for a transport other than Apollo's, as Apollo does. Traced, its span
+   * starts here (continuing the `origin`'s trace) and ends once `execute` or `subscribe` is done with it.
+   */
+  async prepare(request: OperationRequest, caller: Caller, origin?: TraceOrigin): Promise<PreparedOperation | { errors: readonly GraphQLError[] }> {
+    const record: RequestRecord = { requestId: randomUUID(), errorCodes: [], client: caller.client, span: origin && this.tracer?.start(origin) };
     const refused = (code: string, errors: readonly GraphQLError[]) => {
       const coded = errors.map((error) => withCode(error, code));
       // Logged as Apollo's plugin logs an HTTP request's (see http.ts).
       this.logErrors(coded, { requestId: record.requestId, client: caller.client });
+      record.errorCodes = coded.map(() => code);
+      record.span?.end(record);
       return { errors: coded };
     };
     let document = this.documents.get(request.query);
@@ -183,6 +194,8 @@ export class RequestPipeline {
     }
     const operation = getOperationAST(document, request.operationName);
     if (!operation) return refused('OPERATION_RESOLUTION_FAILURE', [noOperation(document, request.operationName)]);
+    record.operationName = operation.name?.value;
+    record.operationType = operation.operation;
     const variables = request.variables ?? {};
     // The context first, as Apollo makes it: its deadline bounds a wait for the mirror.
     const contextValue = this.context(caller, record);
@@ -196,17 +209,38 @@ export class RequestPipeline {
   }
 
   /** Executes a query or mutation (a query read from the store may be answered from the cache); errors are logged. */
-  readonly execute = async (args: ExecutionArgs): Promise<ExecutionResult> => {
+  readonly execute = (args: ExecutionArgs): Promise<ExecutionResult> => this.#traced((args.contextValue as GatewayContext).record, () => this.#execute(args));
+
+  /** Runs a request's work in its span, when it is traced, and ends the span with what the work answered. */
+  async #traced<T extends ExecutionResult | AsyncGenerator<ExecutionResult>>(record: RequestRecord, work: () => Promise<T>): Promise<T> {
+    const span = record.span;
+    if (!span) return work();
+    let result: T | undefined;
+    try {
+      result = await span.run(work);
+      return result;
+    } finally {
+      // A subscription's stream is its answer; its events are traced one by one.
+      const subscribed = result !== undefined && Symbol.asyncIterator in result;
+      const answer = subscribed ? undefined : (result as ExecutionResult | undefined);
+      record.answered = { hasData: subscribed || (answer?.data !== undefined && answer.data !== null) };
+      record.errorCodes = result === undefined ? ['INTERNAL_SERVER_ERROR'] : this.formatErrors(answer?.errors ?? []).map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+      span.end(record);
+    }
+  }
+
+  async #execute(args: ExecutionArgs): Promise<ExecutionResult> {
     const context = args.contextValue as GatewayContext;
     const operation = args.rootValue === undefined ? getOperationAST(args.document, args.operationName) : undefined;
     const ticket = operation ? this.cacheTicket(args.document, operation, args.variableValues ?? undefined, context) : undefined;
     const kept = ticket && this.responses?.get(ticket);
+    if (ticket) context.record.cacheHit = kept !== undefined;
     if (kept) return { data: kept.data };
     const result = await execute(args);
     if (result.errors) this.logErrors(result.errors, context);
     else if (ticket) this.responses?.set(ticket, result, context.scope.platformRead ?? false);
     return result;
-  };
+  }
 
   /**
    * Subscribes, over `transport`. Each event is executed as a request of its own: a context's DataLoaders and reads
@@ -214,7 +248,7 @@ export class RequestPipeline {
    * one read. The subscription counts in its key's live cost until it ends; `LiveEvents` bounds its events' work.
    */
   subscriber(transport: LiveTransport): (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
-    return (args) => this.#subscribe(args, transport);
+    return (args) => this.#traced((args.contextValue as GatewayContext).record, () => this.#subscribe(args, transport));
   }
 
   async #subscribe(args: ExecutionArgs, transport: LiveTransport): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
@@ -240,8 +274,14 @@ export class RequestPipeline {
       return events;
     }
     const { caller } = subscription;
-    const run = (event: unknown) => this.live.answer(subscription, event, () => this.execute({ ...args, rootValue: event, contextValue: this.context(caller) }));
+    const run = (event: unknown) => this.live.answer(subscription, event, () => this.execute({ ...args, rootValue: event, contextValue: this.context(caller, this.#eventRecord(context.record, transport)) }));
     return eachEvent(events, run, close);
+  }
+
+  /** The record of one event's execution: a request of its own, of the subscription's operation. */
+  #eventRecord(subscribed: RequestRecord, transport: LiveTransport): RequestRecord {
+    const { operationName, operationType } = subscribed;
+    return { requestId: randomUUID(), errorCodes: [], operationName, operationType, span: this.tracer?.start({ transport, event: true }) };
   }
 
   #liveSubscription(args: ExecutionArgs, context: GatewayContext, transport: LiveTransport): LiveSubscription {

@@ -45,7 +45,7 @@ export function serveSse(options: SseOptions): SseTransport {
     // No reservations (graphql-sse's "single connection mode"): each stream holds one operation, and none outlives it.
     authenticate: () => null,
     onSubscribe: async (req, params): Promise<OperationArgs<StreamContext> | OperationResult> => {
-      const prepared = await pipeline.prepare(params, req.context.caller);
+      const prepared = await pipeline.prepare(params, req.context.caller, { transport: 'sse', header: (name) => req.headers.get(name) ?? undefined });
       if ('errors' in prepared) return refusedOnStream(prepared.errors);
       return prepared.args as OperationArgs<StreamContext>;
     },

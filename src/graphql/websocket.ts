@@ -130,7 +130,8 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
         if (!caller) return refuse('not authenticated', { code: 'UNAUTHENTICATED' });
         // Counted while it is prepared (which may wait for the mirror), so the operations at once stay bounded.
         connection.subscriptions.add(id);
-        const prepared = await pipeline.prepare(payload, caller);
+        // A trace the client started goes on through the upgrade request's `traceparent`.
+        const prepared = await pipeline.prepare(payload, caller, { transport: 'websocket', header: (name) => firstValue(ctx.extra.request.headers[name]) });
         if (!('errors' in prepared)) return prepared.args;
         connection.subscriptions.delete(id);
         return prepared.errors;
@@ -182,4 +183,8 @@ export function serveWebSocket(options: WebSocketOptions): () => Promise<void> {
     await server.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
   };
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

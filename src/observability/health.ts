@@ -8,7 +8,8 @@
 import express, { type Router } from 'express';
 import { gatewayCodeOf, PlatformError } from '../datasources/platform/errors.js';
 import { RateLimitedError } from '../datasources/platform/rate-budget.js';
-import type { PlatformCallEvent, PlatformClient } from '../datasources/platform/client.js';
+import type { PlatformCallEvent } from '../datasources/platform/call-event.js';
+import type { PlatformClient } from '../datasources/platform/client.js';
 import type { Logger } from '../logging/logger.js';
 
 export const LIVE_PATH = '/health/live';

@@ -82,11 +82,12 @@ export function graphqlRequestObserver(metrics: GatewayMetrics, logger: Logger):
   };
 }
 
-function outcomeOf(record: RequestRecord, status: number): GraphQLOutcome {
-  if (record.answered === undefined) return status < 400 ? 'success' : 'rejected';
+/** How a request ended; without an HTTP status (WebSocket, SSE), one GraphQL did not answer was refused. */
+export function outcomeOf(record: { answered?: RequestRecord['answered']; errorCodes: readonly string[] }, status?: number): GraphQLOutcome {
+  if (record.answered === undefined) return status !== undefined && status < 400 ? 'success' : 'rejected';
   if (record.errorCodes.length === 0) return 'success';
   if (record.answered.hasData) return 'partial';
-  return status >= 400 && status < 500 ? 'rejected' : 'failed';
+  return status !== undefined && status >= 400 && status < 500 ? 'rejected' : 'failed';
 }
 
 /**

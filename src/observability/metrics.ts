@@ -5,7 +5,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PlatformCaches } from '../datasources/caches.js';
-import type { PlatformCallEvent, PlatformClient } from '../datasources/platform/client.js';
+import type { PlatformCallEvent } from '../datasources/platform/call-event.js';
+import type { PlatformClient } from '../datasources/platform/client.js';
 import type { RateBudget } from '../datasources/platform/rate-budget.js';
 import type { NotificationCounts } from '../domain/health.js';
 import type { LiveStats } from '../graphql/live-events.js';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type LogEvent, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { BudgetRepository } from './budget.repository.js';
 import { DataVersion } from './data-version.js';
@@ -48,13 +48,38 @@ export interface MirrorRepositories {
   syncState: SyncStateRepository;
 }
 
+/** One statement the store ran, as an observer (tracing) sees it: the SQL with its placeholders, never their values. */
+export interface StoreQuery {
+  engine: StoreLocation['engine'];
+  sql: string;
+  durationMs: number;
+  /** Why it failed: the driver's code (`SQLITE_BUSY`, PostgreSQL's SQLSTATE) or the error's name. */
+  error?: string;
+}
+
+export interface StoreOptions {
+  /** Told of every statement once it has run (unset: Kysely logs nothing, at no cost). */
+  onQuery?: (query: StoreQuery) => void;
+}
+
 export const SQLITE_FILE = 'gateway.sqlite';
 
 /** Opens the store and brings its schema up to date; a schema newer than this code stops here (StoreSchemaError). */
-export async function openStore(location: StoreLocation): Promise<Store> {
+export async function openStore(location: StoreLocation, options: StoreOptions = {}): Promise<Store> {
   const dataVersion = new DataVersion();
   const dialect = location.engine === 'sqlite' ? await sqliteDialect(location.dataDir, dataVersion) : await postgresDialect(location.url);
-  const db = new Kysely<StoreSchema>({ dialect: dataVersion.watch(dialect) });
+  const { onQuery } = options;
+  const log =
+    onQuery &&
+    ((event: LogEvent) => {
+      // Kysely would fail the query with its logger: an observer's failure is its own.
+      try {
+        onQuery(storeQueryOf(location.engine, event));
+      } catch {
+        // ignored: see onQuery
+      }
+    });
+  const db = new Kysely<StoreSchema>({ dialect: dataVersion.watch(dialect), log });
   let shared: Store['shared'];
   try {
     await migrate(db);
@@ -121,6 +146,15 @@ function shareDataVersion(version: DataVersion, notices: StoreNotices): void {
 }
 
 const DATA_NOTICE = 'data';
+
+function storeQueryOf(engine: StoreLocation['engine'], event: LogEvent): StoreQuery {
+  const query: StoreQuery = { engine, sql: event.query.sql, durationMs: event.queryDurationMillis };
+  if (event.level === 'error') {
+    const { code, name } = (typeof event.error === 'object' && event.error !== null ? event.error : {}) as { code?: unknown; name?: unknown };
+    query.error = typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error';
+  }
+  return query;
+}
 
 async function sqliteDialect(dataDir: string, version: DataVersion): Promise<SqliteDialect> {
   // Loaded only when used: a gateway on PostgreSQL never loads the native SQLite module.

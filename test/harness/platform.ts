@@ -1,8 +1,11 @@
 // The platform under test: the emulator, in this process or as its own (`npm run emulator`), and its control API
 // (`/_emulator/...`: counters, reset, clock, faults, state), which no gateway call is counted for.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorOptions, type EmulatorStats } from '../../src/emulator/index.js';
 
@@ -51,8 +54,8 @@ export async function startPlatform({ process: ownProcess = false, ...given }: P
   const throttlePerMinute = options.throttlePerMinute === undefined ? 100 : options.throttlePerMinute;
   if (ownProcess) {
     const started = await startEmulatorProcess(options);
-    const credentials = (await controlCall(started.url, 'credentials')) as Platform['credentials'];
-    return platformAt(started.url, credentials, { throttlePerMinute, close: started.stop });
+    const credentials = (await controlCall(started.url, 'credentials', undefined, 'GET', options.tls?.ca)) as Platform['credentials'];
+    return platformAt(started.url, credentials, { throttlePerMinute, close: started.stop, ca: options.tls?.ca });
   }
   const emulator = await startEmulator(options);
   return platformAt(emulator.url, emulator.credentials, { throttlePerMinute, close: () => emulator.close(), ca: options.tls?.ca });
@@ -130,9 +133,23 @@ async function startEmulatorProcess(options: EmulatorOptions): Promise<{ url: st
   if (options.clock !== undefined) env.EMULATOR_CLOCK = options.clock;
   if (options.startTime !== undefined) env.EMULATOR_START_TIME = new Date(options.startTime).toISOString();
   if (options.throttlePerMinute !== undefined) env.EMULATOR_THROTTLE_PER_MINUTE = options.throttlePerMinute === null ? 'off' : String(options.throttlePerMinute);
+  if (options.secret !== undefined) env.EMULATOR_SECRET = options.secret;
+  // TLS as an operator gives it: PEM files (EMULATOR_TLS_*_FILE), removed when the emulator stops.
+  const tlsDir = options.tls && (await mkdtemp(join(tmpdir(), 'emulator-tls-')));
+  if (options.tls && tlsDir) {
+    for (const [part, pem] of Object.entries(options.tls)) {
+      if (pem === undefined) continue;
+      const file = join(tlsDir, `${part}.pem`);
+      await writeFile(file, pem, { mode: 0o600 });
+      env[`EMULATOR_TLS_${part.toUpperCase()}_FILE`] = file;
+    }
+  }
   const child = spawn(process.execPath, [EMULATOR_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
+  const removeTls = async () => {
+    if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
+  };
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -142,12 +159,16 @@ async function startEmulatorProcess(options: EmulatorOptions): Promise<{ url: st
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`emulator exited with ${code}:\n${output}`)));
+  }).catch(async (error: unknown) => {
+    await removeTls();
+    throw error;
   });
   return {
     url,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
+      await removeTls();
     },
   };
 }

@@ -8,6 +8,7 @@ import { backoff, circuitOpen, describe, isRecord, parseReply, retryable, timeou
 import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
 import type { AccessToken, TokenVault } from './tokens.js';
 import { PlatformClock } from './platform-clock.js';
+import type { PlatformCallEvent } from './call-event.js';
 
 /** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
 export interface TlsMaterial {
@@ -35,24 +36,6 @@ export interface PlatformClientOptions {
    * circuit held back: for metrics and logs, which this client knows nothing of. Must not throw.
    */
   onCall?: (event: PlatformCallEvent) => void;
-}
-
-/** One exchange with the platform, as observers see it: no credentials, tokens or bodies. */
-export interface PlatformCallEvent {
-  /** The endpoint: method and path template, e.g. `GET /iodm/northbound/v1.5.0/operations/{operationId}`. */
-  route: string;
-  /**
-   * The HTTP status, or why there was none; `circuit_open`: not sent, the circuit held it back; `rate_limited`: not
-   * sent, the call budget had no slot before the deadline.
-   */
-  status: number | 'timeout' | 'network' | 'circuit_open' | 'rate_limited';
-  /** With `rate_limited`: in how many seconds the budget expects a free slot. */
-  retryAfterSeconds?: number;
-  /** The platform's `error_code`, when the reply carried one. */
-  code?: string;
-  durationMs: number;
-  /** The GraphQL request the call was made for (its `x-request-id`). */
-  requestId?: string;
 }
 
 /** What one GraphQL request allows its platform calls: when they must be done, and their place in the queue. */
@@ -226,23 +209,24 @@ export class PlatformClient {
    * stamped again when the answer comes: the platform counted the call somewhere in between.
    */
   async #authenticated(endpoint: Endpoint, options: SendOptions, token: string, scope: CallScope): Promise<unknown> {
-    const slot = await this.#slot(endpoint, scope);
+    const { slot, waitedMs } = await this.#slot(endpoint, scope);
     try {
-      return await this.#send(endpoint, options, { app_key: this.appId, authorization: `Bearer ${token}` }, scope.deadline, scope.requestId);
+      return await this.#send(endpoint, { ...options, budgetWaitMs: waitedMs }, { app_key: this.appId, authorization: `Bearer ${token}` }, scope.deadline, scope.requestId);
     } finally {
       slot?.answered();
     }
   }
 
-  /** A slot of the call budget; a refusal is told to the observer (readiness reports an exhausted budget). */
-  async #slot(endpoint: Endpoint, scope: CallScope): Promise<BudgetSlot | undefined> {
+  /** A slot of the call budget and how long it took; a refusal is told to the observer (readiness reports an exhausted budget). */
+  async #slot(endpoint: Endpoint, scope: CallScope): Promise<{ slot?: BudgetSlot; waitedMs: number }> {
+    const asked = performance.now();
     try {
       // A slot granted as the deadline falls would be spent on a call that times out: leave the call its time.
       const sendBy = scope.deadline - Math.min(MIN_SEND_MS, (scope.deadline - Date.now()) / 2);
-      return await this.#budget?.acquire(scope.priority, sendBy, scope.client ?? GATEWAY_CLIENT, scope.share);
+      return { slot: await this.#budget?.acquire(scope.priority, sendBy, scope.client ?? GATEWAY_CLIENT, scope.share), waitedMs: millisSince(asked) };
     } catch (error) {
       if (error instanceof RateLimitedError) {
-        this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, requestId: scope.requestId });
+        this.#observe({ route: describe(endpoint), status: 'rate_limited', retryAfterSeconds: error.retryAfterSeconds, durationMs: 0, budgetWaitMs: millisSince(asked), requestId: scope.requestId });
       }
       throw error;
     }
@@ -346,7 +330,8 @@ export class PlatformClient {
   ): Promise<unknown> {
     const route = describe(endpoint);
     const started = performance.now();
-    const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+    const elapsed = () => millisSince(started);
+    const { budgetWaitMs } = options;
     let response: Response<string>;
     const sentAt = Date.now();
     options.onSend?.(sentAt);
@@ -361,18 +346,18 @@ export class PlatformClient {
         timeout: { request: timeoutMs },
       });
     } catch (error) {
-      this.#observe({ route, status: error instanceof TimeoutError ? 'timeout' : 'network', durationMs: elapsed(), requestId });
+      this.#observe({ route, status: error instanceof TimeoutError ? 'timeout' : 'network', durationMs: elapsed(), budgetWaitMs, requestId });
       if (error instanceof RequestError) throw transportError(endpoint, error);
       throw error;
     }
     this.clock.observe(response.headers.date, sentAt, Date.now());
     try {
       const body = parseReply(endpoint, response);
-      this.#observe({ route, status: response.statusCode, durationMs: elapsed(), requestId });
+      this.#observe({ route, status: response.statusCode, durationMs: elapsed(), budgetWaitMs, requestId });
       return body;
     } catch (error) {
       const code = error instanceof PlatformError && error.kind === 'platform' ? error.code : undefined;
-      this.#observe({ route, status: response.statusCode, code, durationMs: elapsed(), requestId });
+      this.#observe({ route, status: response.statusCode, code, durationMs: elapsed(), budgetWaitMs, requestId });
       throw error;
     }
   }
@@ -380,7 +365,7 @@ export class PlatformClient {
   /** An observer's failure is its own: it never fails a call. */
   #observe(event: PlatformCallEvent): void {
     if (this.#onCall === undefined) return;
-    for (const field of ['requestId', 'code', 'retryAfterSeconds'] as const) if (event[field] === undefined) delete event[field];
+    for (const field of ['requestId', 'code', 'retryAfterSeconds', 'budgetWaitMs'] as const) if (event[field] === undefined) delete event[field];
     try {
       this.#onCall(event);
     } catch {
@@ -393,6 +378,12 @@ export class PlatformClient {
 interface SendOptions extends Pick<CallOptions, 'searchParams' | 'json' | 'onSend'> {
   urlPath: string;
   form?: Record<string, string>;
+  /** How long the call waited for its budget slot (login and refresh take none). */
+  budgetWaitMs?: number;
+}
+
+function millisSince(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
 }
 
 function definedOnly(params: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {

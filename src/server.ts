@@ -180,14 +180,15 @@ async function platformSettings(config: GatewayConfig, parts: Parts): Promise<Pl
   const { startEmulator, DEFAULTS, EmulatorStateError } = await import('./emulator/index.js');
   const { emulator: { port, seed, devices }, stateDir } = config.platform;
   const stateFile = stateDir === undefined ? undefined : join(stateDir, EMULATOR_STATE_FILE);
-  const emulator = (parts.emulator = await startEmulator({ port, seed, devices, stateFile }).catch((error: unknown) => {
+  const emulator = (parts.emulator = await startEmulator({ port, seed, devices, stateFile }).catch(async (error: unknown) => {
     if (error instanceof EmulatorStateError && error.denied) {
       throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; give the gateway's user read and write access to ${stateDir} and its files, or set GATEWAY_DATA_DIR to a directory it may write`);
     }
     if (error instanceof EmulatorStateError) {
       throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; the embedded emulator cannot go on from it: move ${stateDir} away to start afresh (its store mirrors that emulator)`);
     }
-    throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
+    // The gateway's own port is listened on later: said now too if it is taken as well.
+    throw await asPortInUse(error, { variable: 'EMULATOR_PORT', port, host: DEFAULTS.host }, [{ variable: 'PORT', port: config.port, host: config.host }]);
   }));
   const appId = config.platform.appId ?? emulator.credentials.appId;
   return { url: emulator.url, appId, secret: config.platform.secret ?? emulator.credentials.secret, source: emulatorSource(emulator.identity, appId) };
@@ -313,7 +314,7 @@ function limitsView(mirror: Mirror): MirrorReadiness {
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const fail = (error: Error): void => reject(asPortInUse(error, 'PORT', port, host));
+    const fail = (error: Error): void => void asPortInUse(error, { variable: 'PORT', port, host }).then(reject);
     server.once('error', fail);
     server.listen(port, host, () => {
       server.off('error', fail);

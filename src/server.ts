@@ -8,7 +8,7 @@ import { StartRefused, type GatewayConfig, type RemotePlatformConfig } from './c
 import { API_KEY_HEADER } from './graphql/auth.js';
 import type { ContextDependencies } from './graphql/context.js';
 import type { MirrorReadiness } from './graphql/limits.js';
-import { startGraphQL, type GraphQLTransports } from './graphql/transports.js';
+import { maxOpenSubscriptions, startGraphQL, type GraphQLTransports } from './graphql/transports.js';
 import { PlatformCaches } from './datasources/caches.js';
 import { platformApis, type Platform } from './datasources/index.js';
 import { Idempotency } from './services/exactly-once.js';
@@ -50,6 +50,8 @@ const BACKGROUND_DEADLINE_MS = 120_000;
 const MIRROR_SYNC_LEASE_MS = 15_000;
 /** The embedded emulator's state, under GATEWAY_DATA_DIR. */
 const EMULATOR_STATE_FILE = join('emulator', 'state.json');
+/** Listeners of one change event besides the subscriptions': the replicas' fan-out and the rollout orchestrator. */
+const OWN_CHANGE_LISTENERS = 2;
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -114,7 +116,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const mirror = startMirror(config, platform, settings.appId, store, parts);
     if (mirror) observability.metrics.collectNotifications(() => mirror.notificationCounts);
     const idempotency = parts.idempotency as Idempotency;
-    const rollouts = mirror && rolloutsOf(platform, store, mirror, idempotency, parts);
+    const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, parts);
     if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
 
     const app = express();
@@ -248,6 +250,7 @@ function startMirror(config: GatewayConfig, platform: Platform, appId: string, s
   const mirrorSync = (parts.mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS));
   return (parts.mirror = new Mirror({
     repo: store.mirror,
+    maxListeners: maxChangeListeners(config),
     platform: (share) => platformApis(platform, background(share)),
     budget: config.rateLimit,
     normalizer: platform.normalizer,
@@ -262,12 +265,21 @@ function startMirror(config: GatewayConfig, platform: Platform, appId: string, s
   }));
 }
 
+/**
+ * Listeners one change event may have: every subscription the connection limits allow, and the gateway's own. Node
+ * warns past it, so a warning means listeners leaked, never that many clients listen.
+ */
+function maxChangeListeners(config: GatewayConfig): number {
+  return maxOpenSubscriptions(config.webSocket) + OWN_CHANGE_LISTENERS;
+}
+
 /** Rollouts: an operator's commands, and the orchestrator that moves them on (with the mirror only). */
-function rolloutsOf(platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
+function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
   // Rollouts' creates are mutations: they go before queries in the budget's queue.
   const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
   const orchestrator = (parts.orchestrator = new RolloutOrchestrator({
     repo: store.rollouts,
+    maxListeners: maxChangeListeners(config),
     leases: store.leases,
     mirror,
     upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),

@@ -28,6 +28,9 @@ const dist = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.me
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A gateway's start-up summary off a terminal: one JSON line on stdout, its endpoint in `url` (src/main.ts). */
+const GATEWAY_STARTED = /^\{.*"url":"([^"]+)".*"msg":"gateway started"/m;
+
 /** A process that prints `pattern` (its URL in group 1) once it is ready. */
 async function startProcess(script: string, env: Record<string, string>, pattern: RegExp): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [dist(script)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -85,7 +88,7 @@ async function measure(emulatorUrl: string, credentials: { appId: string; secret
       GATEWAY_API_KEYS: `${API_KEY}:read`,
       DATABASE_URL: database.url,
     };
-    const started = await Promise.all(Array.from({ length: replicas }, () => startProcess('main.js', env, /GraphQL endpoint: (\S+)/)));
+    const started = await Promise.all(Array.from({ length: replicas }, () => startProcess('main.js', env, GATEWAY_STARTED)));
     gateways.push(...started.map((s) => s.child));
     await Promise.all(started.map((s) => ready(s.url)));
     const stats = async () => (await (await fetch(`${emulatorUrl}/_emulator/stats`)).json()) as { total: number; byRoute: Record<string, number> };

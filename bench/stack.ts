@@ -83,7 +83,7 @@ export function callsBetween(before: EmulatorStats, after: EmulatorStats): { cal
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// A gateway: `node dist/src/main.js`, ready when it prints its GraphQL endpoint.
+// A gateway: `node dist/src/main.js`, ready when it prints its start-up summary.
 
 export interface Gateway {
   pid: number;
@@ -127,8 +127,9 @@ export async function startGateway(platform: Platform, env: Record<string, strin
   const url = await withTimeout(
     new Promise<string>((resolve, reject) => {
       lines.on('line', (line) => {
-        const match = /^GraphQL endpoint: (\S+)/.exec(line);
-        if (match?.[1]) resolve(match[1]);
+        // Off a terminal the start-up summary is one JSON line (src/main.ts).
+        const started = line.startsWith('{') ? (JSON.parse(line) as Json) : undefined;
+        if (started?.msg === 'gateway started') resolve(started.url as string);
         else if (line.trim()) process.stderr.write(`  [gateway] ${line}\n`);
       });
       child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));

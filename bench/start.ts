@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const env = { ...process.env, PORT: '0', EMULATOR_PORT: '0', GATEWAY_DATA_DIR: ':memory:', LOG_LEVEL: 'warn' };
 
-/** Seconds until the command prints the endpoint; then it is stopped (its whole process group: npm, sh, node). */
+/** Seconds until the command prints its start-up summary; then it is stopped (its whole process group: npm, node). */
 function secondsToReady(command: string, args: string[]): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -21,7 +21,8 @@ function secondsToReady(command: string, args: string[]): Promise<number> {
     let readyAfter: number | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (readyAfter === undefined && /GraphQL endpoint: /.test(output)) {
+      // Off a terminal the start-up summary is one JSON line on stdout (src/main.ts).
+      if (readyAfter === undefined && output.includes('"msg":"gateway started"')) {
         readyAfter = (performance.now() - started) / 1000;
         process.kill(-(child.pid ?? 0), 'SIGTERM');
       }

@@ -1,6 +1,9 @@
+// First: warnings of the modules imported below go to the log too.
+import { logProcessWarningsTo } from './logging/process-warnings.js';
 import { setFlagsFromString } from 'node:v8';
-import { loadConfig, StartRefused } from './config.js';
+import { loadConfig, StartRefused, type GatewayConfig } from './config.js';
 import { createLogger } from './logging/logger.js';
+import { printRefused, printStarted } from './logging/start-output.js';
 import { PortInUseError } from './http/port-in-use.js';
 import { createGateway, GRAPHQL_SSE_PATH, type Gateway } from './server.js';
 
@@ -19,13 +22,13 @@ function main(): void {
   if (!nodeFlags.some((flag) => /^--heap[-_]growing[-_]percent/.test(flag))) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const loaded = loadConfig(process.env);
   if (!loaded.ok) {
-    for (const line of loaded.errors) console.error(line);
-    console.error('Not started: fix the variables above (see README.md, Configuration).');
+    printRefused([...loaded.errors, 'Not started: fix the variables above (see README.md, Configuration).']);
     process.exitCode = 1;
     return;
   }
   const { config } = loaded;
   const logger = createLogger(config.logLevel);
+  logProcessWarningsTo(logger);
 
   const starting: Promise<Gateway> = createGateway(config, { logger });
 
@@ -69,32 +72,35 @@ function main(): void {
   });
 
   starting.then(
-    (gateway) => {
-      logger.info(
-        { url: gateway.url, platform: gateway.platform.url, emulator: gateway.emulator !== undefined, playground: config.playground, introspection: config.introspection },
-        'gateway started',
-      );
-      console.log(`GraphQL endpoint: ${gateway.url}`);
-      console.log(`Live updates:     ${gateway.url.replace(/^http/, 'ws')} (graphql-ws), ${gateway.baseUrl}${GRAPHQL_SSE_PATH} (graphql-sse)`);
-      if (config.playground !== 'off') {
-        const kind = config.playground === 'graphiql' ? 'GraphiQL, works offline' : 'Apollo Sandbox, needs internet access';
-        console.log(`Playground:       ${gateway.url} (open it in a browser: ${kind})`);
-      }
-      if (config.console) console.log(`Console:          ${gateway.baseUrl}/console (the operators' page, in a browser)`);
-      if (gateway.emulator) {
-        const { appId, secret } = gateway.emulator.credentials;
-        console.log(`Emulator:         ${gateway.emulator.url} (demo credentials: appId ${appId}, secret ${secret})`);
-      } else {
-        console.log(`Platform:         ${gateway.platform.url} (appId ${gateway.platform.appId})`);
-      }
-      console.log(`Health:           ${gateway.baseUrl}/health/live, ${gateway.baseUrl}/health/ready; metrics: ${gateway.baseUrl}/metrics`);
-    },
+    (gateway) => printStarted(...startSummary(gateway, config)),
     (error: unknown) => {
-      if (error instanceof PortInUseError || error instanceof StartRefused) console.error(error.message);
+      if (error instanceof PortInUseError || error instanceof StartRefused) printRefused(error.message.split('\n'));
       else logger.error('start-up failed:', error);
       void exit(1);
     },
   );
+}
+
+/** Where everything is: as fields for the JSON line, and as text for a person at a terminal. */
+function startSummary(gateway: Gateway, config: GatewayConfig): [Record<string, unknown>, string[]] {
+  const { url, baseUrl, emulator, platform } = gateway;
+  const websocket = url.replace(/^http/, 'ws');
+  const sse = `${baseUrl}${GRAPHQL_SSE_PATH}`;
+  const consoleUrl = config.console ? `${baseUrl}/console` : undefined;
+  const health = { live: `${baseUrl}/health/live`, ready: `${baseUrl}/health/ready` };
+  const metrics = `${baseUrl}/metrics`;
+  // The emulator's demo secret goes to the terminal only: no log line carries a secret.
+  const fields = { url, websocket, sse, playground: config.playground, console: consoleUrl, platform: platform.url, appId: platform.appId, emulator: emulator !== undefined, health, metrics, introspection: config.introspection };
+  const text = [`GraphQL endpoint: ${url}`, `Live updates:     ${websocket} (graphql-ws), ${sse} (graphql-sse)`];
+  if (config.playground !== 'off') {
+    const kind = config.playground === 'graphiql' ? 'GraphiQL, works offline' : 'Apollo Sandbox, needs internet access';
+    text.push(`Playground:       ${url} (open it in a browser: ${kind})`);
+  }
+  if (consoleUrl) text.push(`Console:          ${consoleUrl} (the operators' page, in a browser)`);
+  if (emulator) text.push(`Emulator:         ${emulator.url} (demo credentials: appId ${emulator.credentials.appId}, secret ${emulator.credentials.secret})`);
+  else text.push(`Platform:         ${platform.url} (appId ${platform.appId})`);
+  text.push(`Health:           ${health.live}, ${health.ready}; metrics: ${metrics}`);
+  return [fields, text];
 }
 
 main();

@@ -8,7 +8,7 @@ import { StartRefused, type GatewayConfig, type RemotePlatformConfig } from './c
 import { API_KEY_HEADER } from './graphql/auth.js';
 import type { ContextDependencies } from './graphql/context.js';
 import type { MirrorReadiness } from './graphql/limits.js';
-import { startGraphQL, type GraphQLTransports } from './graphql/transports.js';
+import { maxOpenSubscriptions, startGraphQL, type GraphQLTransports } from './graphql/transports.js';
 import { PlatformCaches } from './datasources/caches.js';
 import { platformApis, type Platform } from './datasources/index.js';
 import { Idempotency } from './services/exactly-once.js';
@@ -51,6 +51,8 @@ const BACKGROUND_DEADLINE_MS = 120_000;
 const MIRROR_SYNC_LEASE_MS = 15_000;
 /** The embedded emulator's state, under GATEWAY_DATA_DIR. */
 const EMULATOR_STATE_FILE = join('emulator', 'state.json');
+/** Listeners of one change event besides the subscriptions': the replicas' fan-out and the rollout orchestrator. */
+const OWN_CHANGE_LISTENERS = 2;
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -119,7 +121,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const mirror = startMirror(config, platform, settings.appId, store, parts);
     if (mirror) observability.metrics.collectNotifications(() => mirror.notificationCounts);
     const idempotency = parts.idempotency as Idempotency;
-    const rollouts = mirror && rolloutsOf(platform, store, mirror, idempotency, parts);
+    const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, parts);
     if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
 
     const app = express();
@@ -195,14 +197,15 @@ async function platformSettings(config: GatewayConfig, parts: Parts): Promise<Pl
   const { startEmulator, DEFAULTS, EmulatorStateError } = await import('./emulator/index.js');
   const { emulator: { port, seed, devices }, stateDir } = config.platform;
   const stateFile = stateDir === undefined ? undefined : join(stateDir, EMULATOR_STATE_FILE);
-  const emulator = (parts.emulator = await startEmulator({ port, seed, devices, stateFile }).catch((error: unknown) => {
+  const emulator = (parts.emulator = await startEmulator({ port, seed, devices, stateFile }).catch(async (error: unknown) => {
     if (error instanceof EmulatorStateError && error.denied) {
       throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; give the gateway's user read and write access to ${stateDir} and its files, or set GATEWAY_DATA_DIR to a directory it may write`);
     }
     if (error instanceof EmulatorStateError) {
       throw new StartRefused(`GATEWAY_DATA_DIR: ${error.message}; the embedded emulator cannot go on from it: move ${stateDir} away to start afresh (its store mirrors that emulator)`);
     }
-    throw asPortInUse(error, 'EMULATOR_PORT', port, DEFAULTS.host);
+    // The gateway's own port is listened on later: said now too if it is taken as well.
+    throw await asPortInUse(error, { variable: 'EMULATOR_PORT', port, host: DEFAULTS.host }, [{ variable: 'PORT', port: config.port, host: config.host }]);
   }));
   const appId = config.platform.appId ?? emulator.credentials.appId;
   return { url: emulator.url, appId, secret: config.platform.secret ?? emulator.credentials.secret, source: emulatorSource(emulator.identity, appId) };
@@ -262,6 +265,7 @@ function startMirror(config: GatewayConfig, platform: Platform, appId: string, s
   const mirrorSync = (parts.mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS));
   return (parts.mirror = new Mirror({
     repo: store.mirror,
+    maxListeners: maxChangeListeners(config),
     platform: (share) => platformApis(platform, background(share)),
     budget: config.rateLimit,
     normalizer: platform.normalizer,
@@ -276,12 +280,21 @@ function startMirror(config: GatewayConfig, platform: Platform, appId: string, s
   }));
 }
 
+/**
+ * Listeners one change event may have: every subscription the connection limits allow, and the gateway's own. Node
+ * warns past it, so a warning means listeners leaked, never that many clients listen.
+ */
+function maxChangeListeners(config: GatewayConfig): number {
+  return maxOpenSubscriptions(config.webSocket) + OWN_CHANGE_LISTENERS;
+}
+
 /** Rollouts: an operator's commands, and the orchestrator that moves them on (with the mirror only). */
-function rolloutsOf(platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
+function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
   // Rollouts' creates are mutations: they go before queries in the budget's queue.
   const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
   const orchestrator = (parts.orchestrator = new RolloutOrchestrator({
     repo: store.rollouts,
+    maxListeners: maxChangeListeners(config),
     leases: store.leases,
     mirror,
     upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
@@ -329,7 +342,7 @@ function limitsView(mirror: Mirror): MirrorReadiness {
 /** Listens and returns the base URL (with the port actually bound, so port 0 works). */
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const fail = (error: Error): void => reject(asPortInUse(error, 'PORT', port, host));
+    const fail = (error: Error): void => void asPortInUse(error, { variable: 'PORT', port, host }).then(reject);
     server.once('error', fail);
     server.listen(port, host, () => {
       server.off('error', fail);

@@ -12,6 +12,12 @@ import { storeOutageOf } from '../services/store-outage.js';
 
 /** The platform's documented throttle window. */
 const PLATFORM_THROTTLE_WINDOW_SECONDS = 60;
+/** How Apollo's CSRF prevention refuses a request a browser could send cross-site without a preflight. */
+const APOLLO_CSRF_REFUSAL = 'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF).';
+/** The same refusal, saying what a client (curl, a script) sends instead. */
+const CSRF_REFUSAL =
+  "Blocked as a possible Cross-Site Request Forgery (CSRF): POST the operation as JSON with the header 'Content-Type: application/json' " +
+  "(curl: -H 'content-type: application/json'), or send a GET query with the header 'apollo-require-preflight: true'.";
 
 
 /**
@@ -59,6 +65,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { ...formatted.extensions, limit: 'field merging' },
     };
   }
+  if (code === 'BAD_REQUEST' && formatted.message.startsWith(APOLLO_CSRF_REFUSAL)) return { ...formatted, message: CSRF_REFUSAL };
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   if (isMalformedRequest(original)) return { ...formatted, extensions: { code: 'BAD_REQUEST' } };
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -6,7 +6,7 @@ import type { LiveEvents } from './live-events.js';
 import { RequestPipeline, type PipelineOptions } from './pipeline.js';
 import type { ResponseCache } from './response-cache.js';
 import { serveSse } from './sse.js';
-import { serveWebSocket, type WebSocketLimits } from './websocket.js';
+import { MAX_SUBSCRIPTIONS_PER_CONNECTION, serveWebSocket, type WebSocketLimits } from './websocket.js';
 
 export interface GraphQLOptions extends PipelineOptions, HttpTransportOptions {
   /** GATEWAY_CORS_ORIGINS: browser pages of these origins (and of the gateway's own) may open a WebSocket. */
@@ -28,6 +28,14 @@ export interface GraphQLTransports {
   readonly responses: ResponseCache | undefined;
   /** Ends every event stream, closes every WebSocket, then lets Apollo finish. */
   stop(): Promise<void>;
+}
+
+/**
+ * The most subscriptions open at once over every transport: GATEWAY_WS_MAX_CONNECTIONS sockets holding at most
+ * MAX_SUBSCRIPTIONS_PER_CONNECTION each, and as many event streams (counted apart) holding one each.
+ */
+export function maxOpenSubscriptions(limits: WebSocketLimits): number {
+  return limits.maxConnections * (MAX_SUBSCRIPTIONS_PER_CONNECTION + 1);
 }
 
 export async function startGraphQL(options: GraphQLOptions): Promise<GraphQLTransports> {

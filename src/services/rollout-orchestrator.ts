@@ -31,6 +31,8 @@ export interface RolloutEvents {
 
 export interface OrchestratorOptions {
   repo: RolloutRepository;
+  /** Listeners a rollout's change may have (a live subscription each, and the gateway's own): more would be a leak. */
+  maxListeners: number;
   leases: LeaseRepository;
   mirror: Mirror;
   /**
@@ -56,8 +58,7 @@ export class RolloutOrchestrator {
   readonly #onOperation = (operation: Operation) => this.operationChanged(operation);
 
   constructor(private readonly options: OrchestratorOptions) {
-    // One listener per live subscription: thousands are expected, not a leak.
-    this.events.setMaxListeners(0);
+    this.events.setMaxListeners(options.maxListeners);
     this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     // Renewed on its own timer: a step waiting for the call budget must not let it run out while this process lives.
     this.#lease = new LeaseKeeper(options.leases, LEASE, LEASE_MS);

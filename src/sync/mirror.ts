@@ -27,6 +27,8 @@ import { TaskSync } from './tasks.js';
 
 export interface MirrorOptions {
   repo: MirrorRepositories;
+  /** Listeners one change event may have (a live subscription each, and the gateway's own): more would be a leak. */
+  maxListeners: number;
   /**
    * The platform as the mirror's own client (its calls are budgeted under its share, a hard cap), each call going
    * only while the mirror holds less than `share` of the budget's window.
@@ -95,8 +97,7 @@ export class Mirror {
   readonly #stopped = new AbortController();
 
   constructor(private readonly options: MirrorOptions) {
-    // One listener per live subscription: thousands are expected, not a leak.
-    this.events.setMaxListeners(0);
+    this.events.setMaxListeners(options.maxListeners);
     this.repo = options.repo;
     this.#pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
     const { logger, replicas, budgetShare, budget } = options;

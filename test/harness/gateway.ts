@@ -165,10 +165,10 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       lines.splice(0, lines.length, ...output.split('\n').filter((line) => line !== ''));
-      const match = /GraphQL endpoint: (\S+)/.exec(output);
-      if (match?.[1]) {
+      const started = startedLine(output);
+      if (started) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(started.url);
       }
     };
     child.stdout.on('data', onData);
@@ -183,6 +183,38 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     await exited;
   };
   return { ...client(env, url, url.replace(/\/graphql$/, ''), capturedLog(lines), () => stop()), child, stop };
+}
+
+/**
+ * The start-up summary in a gateway process's output: off a terminal, one JSON line `msg: "gateway started"` on
+ * stdout with `url`, `platform`, `emulator` and the other addresses (see src/main.ts).
+ */
+export function startedLine(output: string): Json | undefined {
+  return jsonLines(output).find((record) => record.msg === 'gateway started');
+}
+
+/** Why a start was refused: the messages of its `error` lines on stderr, each of which must be JSON. */
+export function refusalLines(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Json)
+    .filter((record) => record.level === 'error')
+    .map((record) => record.msg as string);
+}
+
+/** The complete JSON lines of some output (a line still being written is left out). */
+function jsonLines(output: string): Json[] {
+  const records: Json[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      // Not whole yet.
+    }
+  }
+  return records;
 }
 
 /**
@@ -239,7 +271,7 @@ export function runMain(env: Record<string, string>, user: { uid?: number; gid?:
     }, 20_000);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes('Health:')) child.kill('SIGTERM');
+      if (startedLine(stdout)) child.kill('SIGTERM');
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);

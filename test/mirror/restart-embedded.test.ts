@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteSource } from '../../src/store/mirror-source.js';
-import { freePort, mirrorReady, runMain, startGatewayProcess, TEST_API_KEY, type GatewayProcess } from '../harness/gateway.js';
+import { freePort, mirrorReady, refusalLines, runMain, startedLine, startGatewayProcess, TEST_API_KEY, type GatewayProcess } from '../harness/gateway.js';
 import { startPlatform, type Platform } from '../harness/platform.js';
 import { testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 import { DASHBOARD } from '../ops/support.js';
@@ -45,14 +45,11 @@ async function start(env: Record<string, string>): Promise<GatewayProcess> {
   return gateway;
 }
 
-/** The embedded emulator's URL, as the gateway prints it (just after its GraphQL endpoint). */
-async function emulatorOf(gateway: GatewayProcess): Promise<string> {
-  const line = await eventually(
-    async () => gateway.log.lines.find((l) => l.startsWith('Emulator:')),
-    (found) => found !== undefined,
-    5_000,
-  );
-  return /(http:\/\/\S+)/.exec(line as string)?.[1] as string;
+/** The embedded emulator's URL, as the gateway's start-up summary names it (its platform). */
+function emulatorOf(gateway: GatewayProcess): string {
+  const started = startedLine(gateway.log.lines.join('\n'));
+  expect(started).toMatchObject({ emulator: true });
+  return started.platform as string;
 }
 
 async function control(emulator: string, path: string, body?: unknown): Promise<Json> {
@@ -105,7 +102,7 @@ describe('a restart with the embedded emulator on a kept data dir', () => {
     await mirrorReady(first, 60_000);
     before = await createTask(first);
     // Its subtasks are still waiting or running when the gateway stops.
-    const firstEmulator = await emulatorOf(first);
+    const firstEmulator = emulatorOf(first);
     await control(firstEmulator, 'clock', { advanceSeconds: 20 });
     const inFlight = await control(firstEmulator, `state/operations/${before}`);
     expect(inFlight.subtasks.some((s: Json) => s.status === 'wait' || s.status === 'processing')).toBe(true);
@@ -115,7 +112,7 @@ describe('a restart with the embedded emulator on a kept data dir', () => {
     expect(existsSync(join(dir, STATE_FILE))).toBe(true);
 
     const second = await start(embeddedEnv(dir, port));
-    const emulator = await emulatorOf(second);
+    const emulator = emulatorOf(second);
     expect(emulator).not.toBe(firstEmulator);
     expect(Date.parse((await control(emulator, 'clock')).now)).toBeGreaterThanOrEqual(clockBefore);
     await mirrorReady(second);
@@ -146,7 +143,7 @@ describe('a restart with the embedded emulator on a kept data dir', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     const id = identity.slice('emulator:'.length);
-    expect(stderr.trim().split('\n')).toEqual([
+    expect(refusalLines(stderr)).toEqual([
       `GATEWAY_DATA_DIR: ${dir} holds the mirror of the embedded emulator ${id}, app emulator-app, not of this one (the embedded emulator ${id}, app authorised-app); ` +
         "move that directory away (or delete it) to start afresh, or set GATEWAY_DATA_DIR to this platform's own directory",
     ]);
@@ -174,7 +171,7 @@ describe('a damaged emulator state', () => {
     const { code, stdout, stderr } = await runMain(embeddedEnv(dir, 0));
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([
+    expect(refusalLines(stderr)).toEqual([
       `GATEWAY_DATA_DIR: ${join(dir, STATE_FILE)} is not JSON (damaged or cut short); the embedded emulator cannot go on from it: move ${dir} away to start afresh (its store mirrors that emulator)`,
     ]);
   });
@@ -207,7 +204,7 @@ describe('a store of another platform', () => {
     const { code, stdout, stderr } = await runMain(embeddedEnv(dir, 0));
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^GATEWAY_DATA_DIR: ${dir} holds the mirror of ${platform.url}, app emulator-app, not of this one \\(the embedded emulator [0-9a-f-]{36}, app emulator-app\\); move that directory away`))]);
+    expect(refusalLines(stderr)).toEqual([expect.stringMatching(new RegExp(`^GATEWAY_DATA_DIR: ${dir} holds the mirror of ${platform.url}, app emulator-app, not of this one \\(the embedded emulator [0-9a-f-]{36}, app emulator-app\\); move that directory away`))]);
     expect(existsSync(join(dir, STATE_FILE))).toBe(false);
   });
 
@@ -234,7 +231,7 @@ describe('a PostgreSQL database', () => {
     const { code, stdout, stderr } = await runMain(env);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^DATABASE_URL: the database holds the mirror of the embedded emulator [0-9a-f-]{36}, app emulator-app, not of this one \(the embedded emulator [0-9a-f-]{36}, app emulator-app\); drop it and create it empty to start afresh/)]);
+    expect(refusalLines(stderr)).toEqual([expect.stringMatching(/^DATABASE_URL: the database holds the mirror of the embedded emulator [0-9a-f-]{36}, app emulator-app, not of this one \(the embedded emulator [0-9a-f-]{36}, app emulator-app\); drop it and create it empty to start afresh/)]);
     expect(stderr).not.toContain(database.env.DATABASE_URL);
   });
 });

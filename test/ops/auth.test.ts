@@ -2,7 +2,7 @@
 // real platform without keys unless an operator opens it on purpose.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/graphql/auth.js';
-import { runMain, type TestGateway } from '../harness/gateway.js';
+import { refusalLines, runMain, startedLine, type TestGateway } from '../harness/gateway.js';
 import { startPlatform, type Platform } from '../harness/platform.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
@@ -101,7 +101,7 @@ describe('start-up on a real platform without API keys', () => {
     });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    const lines = stderr.trim().split('\n');
+    const lines = refusalLines(stderr);
     expect(lines[0]).toMatch(/^GATEWAY_API_KEYS: required when NORTHBOUND_URL is set: without keys anyone who reaches the gateway could read the fleet/);
     expect(lines[0]).toContain('GATEWAY_ALLOW_ANONYMOUS=true');
     expect(lines.at(-1)).toMatch(/^Not started/);
@@ -115,7 +115,7 @@ describe('start-up on a real platform without API keys', () => {
       NORTHBOUND_SECRET: platform.credentials.secret,
       GATEWAY_ALLOW_ANONYMOUS: 'true',
     });
-    expect(stdout).toContain('GraphQL endpoint: http://127.0.0.1:');
+    expect(startedLine(stdout)?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(code).toBe(0);
     const warning = stderr
       .split('\n')

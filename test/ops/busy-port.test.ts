@@ -1,20 +1,29 @@
-// A port that is taken ends the start with one line naming its variable, and a non-zero exit: the real entry point.
+// Ports that are taken end the start with one line per taken port naming its variable, all at once, and a non-zero
+// exit: the real entry point.
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMain } from '../harness/gateway.js';
+import { refusalLines, runMain } from '../harness/gateway.js';
 
 /** The entry point until it exits. No playground: an unbuilt one would add a warning line of its own. */
 const run = (env: Record<string, string>) => runMain({ GATEWAY_DATA_DIR: ':memory:', GATEWAY_PLAYGROUND: 'off', ...env });
 
-describe('a busy port at start-up', () => {
-  let taken: Server;
+const inUse = (variable: string, port: string) => `${variable}: port ${port} on 127.0.0.1 is already in use; stop what listens there or set ${variable} to a free port (0: any)`;
+
+async function listening(): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('busy ports at start-up', () => {
+  const taken: Server[] = [];
   let port: string;
+  let other: string;
   beforeAll(async () => {
-    taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    port = String((taken.address() as AddressInfo).port);
+    taken.push(await listening(), await listening());
+    [port, other] = taken.map((server) => String((server.address() as AddressInfo).port)) as [string, string];
   });
-  afterAll(() => new Promise<void>((resolve) => (taken ? taken.close(() => resolve()) : resolve())));
+  afterAll(() => Promise.all(taken.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
 
   it.each([
     ['PORT', { PORT: 'taken', EMULATOR_PORT: '0' }],
@@ -24,6 +33,15 @@ describe('a busy port at start-up', () => {
     const { code, stdout, stderr } = await run(env);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([`${variable}: port ${port} on 127.0.0.1 is already in use; stop what listens there or set ${variable} to a free port (0: any)`]);
+    expect(refusalLines(stderr)).toEqual([inUse(variable, port)]);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names both when both are taken, in one try', async () => {
+    const { code, stdout, stderr } = await run({ PORT: other, EMULATOR_PORT: port });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(refusalLines(stderr)).toEqual([inUse('EMULATOR_PORT', port), inUse('PORT', other)]);
+    expect(stderr.trim().split('\n')).toHaveLength(2);
   });
 });

@@ -265,7 +265,22 @@ describe('CSRF prevention and error responses', () => {
     expect(simplePost.status).toBe(400);
     const simpleGet = await ops.request(`/graphql?query=${encodeURIComponent('{ health { loginOk } }')}`);
     expect(simpleGet.status).toBe(400);
-    for (const reply of [simplePost, simpleGet]) expect(reply.text).toMatch(/Cross-Site Request Forgery/);
+    // What curl sends without -H: form-encoded.
+    const curlPost = await ops.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: JSON.stringify({ query: '{ health { loginOk } }' }) });
+    expect(curlPost.status).toBe(400);
+    // Each says which header to send.
+    for (const reply of [simplePost, simpleGet, curlPost]) {
+      expect(reply.json).toEqual({
+        errors: [
+          {
+            message:
+              "Blocked as a possible Cross-Site Request Forgery (CSRF): POST the operation as JSON with the header 'Content-Type: application/json' " +
+              "(curl: -H 'content-type: application/json'), or send a GET query with the header 'apollo-require-preflight: true'.",
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ],
+      });
+    }
   });
 
   it('answers a GET that carries a preflight header, and JSON POSTs (what the playground sends)', async () => {

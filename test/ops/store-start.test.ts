@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreLocation } from '../../src/store/index.js';
-import { freePort, runMain } from '../harness/gateway.js';
+import { freePort, refusalLines, runMain } from '../harness/gateway.js';
 import { testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 
 /** Root reads and writes whatever the permissions say: the gateway runs as nobody there. */
@@ -41,9 +41,12 @@ async function newerStore(location: StoreLocation): Promise<void> {
 function oneLine(result: { code: number | null; stdout: string; stderr: string }): string {
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  const lines = refusalLines(result.stderr);
   expect(lines).toHaveLength(1);
-  expect(lines[0]).not.toMatch(/^\{|\n\s+at /);
+  // The reason and its fix, never a stack.
+  expect(JSON.parse(result.stderr).err).toBeUndefined();
+  expect(lines[0]).not.toMatch(/\n\s+at /);
   return lines[0] as string;
 }
 

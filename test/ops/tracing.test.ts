@@ -312,7 +312,7 @@ describe('the standard variables', () => {
 
     expect(on.stderr).toContain('tracing on: spans are exported over OTLP');
     for (const run of runs) {
-      expect(run.stdout).toContain('GraphQL endpoint:');
+      expect(run.stdout).toContain('"msg":"gateway started"');
       expect(run.stderr).not.toContain('tracing on');
     }
   });

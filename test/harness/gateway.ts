@@ -153,36 +153,56 @@ export async function startInProcessGateway(env: Env): Promise<InProcessGateway>
 const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
-/** The built gateway as its own process with this environment (and nothing inherited but PATH). */
+/**
+ * The built gateway as its own process with this environment (and nothing inherited but PATH). Every line it prints
+ * must be JSON (off a terminal, see README.md, Logs): `stop` fails, naming them, if any was not.
+ */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Per stream: a line is taken once it is whole, so the two streams' writes never mix within one.
+  const partial = { stdout: '', stderr: '' };
+  const take = (stream: keyof typeof partial, text: string) => {
+    const parts = (partial[stream] + text).split('\n');
+    partial[stream] = parts.pop() ?? '';
+    lines.push(...parts.filter((line) => line !== ''));
+  };
+  // Once its output is read to the end. A line left without its newline was cut short by a kill: never taken.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway process not ready in ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      lines.splice(0, lines.length, ...output.split('\n').filter((line) => line !== ''));
-      const started = startedLine(output);
+    const timer = setTimeout(() => reject(new Error(`gateway process not ready in ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), READY_TIMEOUT_MS);
+    const onData = (stream: keyof typeof partial) => (chunk: Buffer) => {
+      take(stream, chunk.toString());
+      const started = startedLine(lines.join('\n'));
       if (started) {
         clearTimeout(timer);
         resolve(started.url);
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway process exited with ${code} before it was ready:\n${output}`));
+      reject(new Error(`gateway process exited with ${code} before it was ready:\n${lines.join('\n')}`));
     });
   });
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
+    const notJson = lines.filter((line) => !isJsonObject(line));
+    if (notJson.length > 0) throw new Error(`the gateway process printed lines that are not JSON:\n${notJson.join('\n')}`);
   };
   return { ...client(env, url, url.replace(/\/graphql$/, ''), capturedLog(lines), () => stop()), child, stop };
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -53,8 +53,8 @@ describe('a gateway process off a terminal', () => {
   beforeAll(async () => {
     gateway = await startGatewayProcess({
       PORT: '0',
+      // The default fleet, as a first `npm start` has it.
       EMULATOR_PORT: '0',
-      EMULATOR_DEVICES: '20',
       GATEWAY_DATA_DIR: ':memory:',
       GATEWAY_PLAYGROUND: 'off',
       GATEWAY_WS_MAX_CONNECTIONS: '1',

@@ -3,17 +3,14 @@
 // the limit, when a slot frees, the caller's own line, every line for an operate key) and follows it as calls are
 // spent; the role comes from `viewer`; the version bars of every device type share one scale.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type TestBrowser } from '../harness/browser.js';
-import { mirrorReady, TEST_API_KEY } from '../harness/gateway.js';
-import { startStack, type Stack } from '../harness/stack.js';
-import { accessibilityProblems, openPage, signIn, visit } from './console-support.js';
+import type { TestBrowser } from '../harness/browser.js';
+import { TEST_API_KEY } from '../harness/gateway.js';
+import type { Stack } from '../harness/stack.js';
+import { accessibilityProblems, openPage, signIn, visit, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.url));
 const OPERATOR = 'figures-operator-key';
 const READER = 'figures-reader-key';
 const BUDGET = '{ health { budget { used limit windowSeconds byClient { client used } } } }';
@@ -23,6 +20,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let stack: Stack;
 let browser: TestBrowser;
 let consoleUrl: string;
+let running: ConsoleStack;
 
 /** As the README names a key's client: `key-` and the first 8 hex digits of its SHA-256. */
 const clientOf = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
@@ -45,17 +43,11 @@ async function budgetLines(page: Page): Promise<Array<[string, number]>> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startStack({
-    env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${OPERATOR}:operate,${READER}:read`, MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '1' },
-  });
-  await mirrorReady(stack.gateway);
-  consoleUrl = `${stack.gateway.baseUrl}/console`;
-  browser = await openBrowser();
+  running = await startConsoleStack({ operator: OPERATOR, reader: READER });
+  ({ stack, browser, consoleUrl } = running);
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+  await running?.close();
 });
 
 describe("the console's figures in a browser", { timeout: 120_000 }, () => {

@@ -1,9 +1,44 @@
 // What the console's browser tests share: a page that records console errors, signing in with a key, going to a
 // section, and axe-core's serious findings.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { TestBrowser } from '../harness/browser.js';
+import { openBrowser, type TestBrowser } from '../harness/browser.js';
+import { mirrorReady, TEST_API_KEY } from '../harness/gateway.js';
+import { startStack, type Stack } from '../harness/stack.js';
+
+/** Where the console's tests write a screenshot of each page (not committed). */
+export const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.url));
+
+export interface ConsoleStack {
+  stack: Stack;
+  browser: TestBrowser;
+  consoleUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A gateway with an operate and a read key beside the tests' own, its mirror READY, and a browser. Without push the
+ * mirror reads running tasks again every second: what the page shows lags the platform by about that.
+ */
+export async function startConsoleStack(keys: { operator: string; reader: string }): Promise<ConsoleStack> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const stack = await startStack({
+    env: { GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${keys.operator}:operate,${keys.reader}:read`, MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '1' },
+  });
+  await mirrorReady(stack.gateway);
+  const browser = await openBrowser();
+  return {
+    stack,
+    browser,
+    consoleUrl: `${stack.gateway.baseUrl}/console`,
+    close: async () => {
+      await browser.close();
+      await stack.close();
+    },
+  };
+}
 
 /** From node_modules, evaluated in the page (an injected <script> would be refused by the console's CSP). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

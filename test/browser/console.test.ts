@@ -1,15 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mirrorReady, TEST_API_KEY } from '../harness/gateway.js';
-import { startStack, type Stack } from '../harness/stack.js';
-import { openBrowser, type TestBrowser } from '../harness/browser.js';
-import { accessibilityProblems, openPage as openConsolePage, signIn as signInWith, visit as visitRoute } from './console-support.js';
+import { TEST_API_KEY } from '../harness/gateway.js';
+import type { Stack } from '../harness/stack.js';
+import type { TestBrowser } from '../harness/browser.js';
+import { accessibilityProblems, openPage as openConsolePage, signIn as signInWith, visit as visitRoute, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
 
 /** Written by every run for a person to look at; git-ignored. */
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.url));
 const OPERATOR = 'console-operator-key';
 const READER = 'console-reader-key';
 
@@ -18,6 +15,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let stack: Stack;
 let browser: TestBrowser;
 let consoleUrl: string;
+let running: ConsoleStack;
 
 async function graphql(query: string, variables?: Json): Promise<Json> {
   const response = await fetch(stack.gateway.url, {
@@ -42,24 +40,13 @@ async function progressOf(page: Page, name: string): Promise<number> {
   return Number(await page.getByRole('progressbar', { name }).getAttribute('aria-valuenow'));
 }
 
+// A platform whose clock moves only when told, so the test decides when upgrades advance.
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  // A platform whose clock moves only when told, so the test decides when upgrades advance. Without push the mirror
-  // reads running tasks again every second: what the page shows lags the platform by about that.
-  stack = await startStack({
-    env: {
-      GATEWAY_API_KEYS: `${TEST_API_KEY}:operate,${OPERATOR}:operate,${READER}:read`,
-      MIRROR_BUDGET_SHARE: '0.5',
-      MIRROR_POLL_SECONDS: '1',
-    },
-  });
-  await mirrorReady(stack.gateway);
-  consoleUrl = `${stack.gateway.baseUrl}/console`;
-  browser = await openBrowser();
+  running = await startConsoleStack({ operator: OPERATOR, reader: READER });
+  ({ stack, browser, consoleUrl } = running);
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+  await running?.close();
 });
 
 describe("the operators' console in a browser", { timeout: 120_000 }, () => {

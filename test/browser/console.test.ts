@@ -40,7 +40,6 @@ async function progressOf(page: Page, name: string): Promise<number> {
   return Number(await page.getByRole('progressbar', { name }).getAttribute('aria-valuenow'));
 }
 
-// A platform whose clock moves only when told, so the test decides when upgrades advance.
 beforeAll(async () => {
   running = await startConsoleStack({ operator: OPERATOR, reader: READER });
   ({ stack, browser, consoleUrl } = running);

@@ -180,9 +180,14 @@ async function sqliteDialect(dataDir: string, version: DataVersion): Promise<Sql
 
 /** Prepared statements the hot reads use again and again (a dashboard's five): prepared once, not per query. */
 const STATEMENT_CACHE_SIZE = 256;
+/**
+ * Their SQL's characters at most: a statement's memory in SQLite grows with its text, and the sync's many-row upserts
+ * (a text per row count, tens of kB each) would otherwise keep about 10 MB prepared that is seldom run again.
+ */
+const STATEMENT_CACHE_CHARACTERS = 64_000;
 
 function withStatementCache(database: SqliteDatabase): SqliteDatabase {
-  const statements = new LRUCache<string, SqliteStatement>({ max: STATEMENT_CACHE_SIZE });
+  const statements = new LRUCache<string, SqliteStatement>({ max: STATEMENT_CACHE_SIZE, maxSize: STATEMENT_CACHE_CHARACTERS, sizeCalculation: (_, sql) => sql.length });
   return {
     prepare(sql) {
       let statement = statements.get(sql);

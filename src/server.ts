@@ -36,7 +36,7 @@ import { endpointPage } from './http/endpoint-page.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { asPortInUse } from './http/port-in-use.js';
 import { Observability } from './observability/index.js';
-import { startTracing, TracingSettingError, type Tracing } from './observability/tracing.js';
+import { tracingProtocol, TracingSettingError, type Tracing } from './observability/tracing-settings.js';
 import { graphqlRequestObserver, jsonErrorHandler, requestIdMiddleware, requestRecordOf, requestRecordPlugin } from './observability/http.js';
 import { RefusalLog } from './logging/refusal-log.js';
 import { createPlayground } from './playground/index.js';
@@ -107,7 +107,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const logger = options.logger ?? createLogger(config.logLevel);
   const parts: Parts = { logger, refusals: new RefusalLog(logger) };
   try {
-    const tracing = (parts.tracing = tracingOf(logger));
+    const tracing = (parts.tracing = await tracingOf(logger));
     const settings = await platformSettings(config, parts);
     const store = (parts.store = await openStore(config.store, { onQuery: tracing?.storeQuery }).catch((error: unknown) => {
       throw new StartRefused(describeOpenFailure(error, config.store));
@@ -174,13 +174,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 }
 
 /** Tracing as the standard OTEL_* variables ask (read by the SDK itself: the process's environment); off without them. */
-function tracingOf(logger: Logger): Tracing | undefined {
+async function tracingOf(logger: Logger): Promise<Tracing | undefined> {
+  let protocol;
   try {
-    return startTracing(process.env, logger);
+    protocol = tracingProtocol(process.env);
   } catch (error) {
     if (error instanceof TracingSettingError) throw new StartRefused(error.message);
     throw error;
   }
+  if (!protocol) return undefined;
+  // Loaded only to trace: the SDK's modules alone take about 45 MB.
+  const { startTracing } = await import('./observability/tracing.js');
+  return startTracing(protocol, logger);
 }
 
 type PlatformSettings = { url: string; appId: string; secret: string; tls?: RemotePlatformConfig['tls']; source: MirrorSource };

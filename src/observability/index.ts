@@ -9,7 +9,7 @@ import type { PlatformCallEvent } from '../datasources/platform/call-event.js';
 import type { Logger } from '../logging/logger.js';
 import { healthRoutes, Readiness, type ReadinessOptions } from './health.js';
 import { GatewayMetrics, type MetricSources } from './metrics.js';
-import type { Tracing } from './tracing.js';
+import type { Tracing } from './tracing-settings.js';
 
 export const METRICS_PATH = '/metrics';
 

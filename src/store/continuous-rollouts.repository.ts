@@ -17,7 +17,7 @@ export class ContinuousRolloutsRepository {
 
   /** Within the rollout's own insert: it follows `groupId`, and the devices of its first waves are taken. */
   async insert(tx: Transaction<StoreSchema>, rollout: ContinuousRollout, waves: readonly { deviceIds: string[] }[]): Promise<void> {
-    await tx.insertInto('continuous_rollouts').values({ rollout_id: rollout.rolloutId, group_id: rollout.groupId, waves: JSON.stringify(rollout.waves), stopped_at: null }).execute();
+    await tx.insertInto('continuous_rollouts').values({ rollout_id: rollout.rolloutId, group_id: rollout.groupId, waves: JSON.stringify(rollout.waves), stopped_at: rollout.stoppedAt }).execute();
     const claims = waves.flatMap((wave, index) => wave.deviceIds.map((deviceId) => ({ rollout_id: rollout.rolloutId, device_id: deviceId, wave_index: index })));
     for (const chunk of chunks(claims, 1000)) await tx.insertInto('continuous_rollout_devices').values(chunk).execute();
   }

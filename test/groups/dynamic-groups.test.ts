@@ -1,6 +1,6 @@
 // Dynamic groups under the defaults (a budget of 100 calls a minute, the emulator's real throttle, the mirror on with
 // pushes), on both store engines: a saved filter whose members follow the devices as they change on the platform
-// (changed, added), read with no platform call; names unique and validated; read keys refused.
+// (changed, added), read with no platform call; names unique and validated; read keys refused; a rollout's target.
 import { afterAll, expect, it } from 'vitest';
 import { reachableEnv, TEST_API_KEY } from '../harness/gateway.js';
 import { eventually } from '../harness/eventually.js';
@@ -82,8 +82,33 @@ it.concurrent.each(ENGINES)('a group follows the devices as they change and appe
     expect((await asReader(mutation[0], mutation[1])).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   }
 
+  // As a rollout's target: resolved when the rollout is created; continuous only on a group.
+  const packages = await graphql('{ upgradePackages(filter: { model: "WM100", type: FIRMWARE }, first: 1) { nodes { id } } }');
+  const fileId = packages.data.upgradePackages.nodes[0].id as string;
+  const createRollout = (input: Json) =>
+    graphql('mutation($input: CreateRolloutInput!) { createRollout(input: $input) { rollout { id total continuous dynamicGroup { id } waves { deviceIds } } } }', {
+      input: { fileId, waves: [{ percent: 100 }], ...input },
+    });
+  const once = await createRollout({ targets: { dynamicGroupId: id } });
+  expect(once.data.createRollout.rollout).toMatchObject({ total: 1, continuous: false, dynamicGroup: { id }, waves: [{ deviceIds: [added] }] });
+  for (const [input, path, rule] of [
+    [{ targets: { filter: { model: 'WM100' } }, continuous: true }, 'input.continuous', 'dynamicGroupTarget'],
+    [{ targets: { filter: { model: 'WM100' }, dynamicGroupId: id } }, 'input.targets', 'exactlyOne'],
+    [{ targets: { dynamicGroupId: 'no-such-group' }, continuous: true }, 'input.targets.dynamicGroupId', 'groupExists'],
+  ] as const) {
+    expect((await createRollout(input)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [{ path, rule }] });
+  }
+  const stopOnce = await graphql('mutation($id: ID!) { stopRollout(id: $id) { id } }', { id: once.data.createRollout.rollout.id });
+  expect(stopOnce.errors?.[0]?.extensions).toMatchObject({ code: 'STATE_CONFLICT' });
+  const following = (await createRollout({ targets: { dynamicGroupId: id }, continuous: true })).data.createRollout.rollout;
+  expect(following).toMatchObject({ continuous: true, dynamicGroup: { id } });
+  // A group followed by a continuous rollout cannot be deleted until the rollout has ended.
+  expect((await graphql('mutation($id: ID!) { deleteDynamicGroup(id: $id) }', { id })).errors?.[0]?.extensions).toMatchObject({ code: 'STATE_CONFLICT' });
+  await graphql('mutation($id: ID!) { cancelRollout(id: $id) { state } }', { id: following.id });
+
   expect((await graphql('mutation($id: ID!) { deleteDynamicGroup(id: $id) }', { id: other })).data.deleteDynamicGroup).toBe(other);
   expect((await graphql('mutation($id: ID!) { deleteDynamicGroup(id: $id) }', { id: other })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   expect(await group(other)).toBeNull();
   expect((await graphql('{ dynamicGroups { totalCount nodes { id } } }')).data.dynamicGroups).toEqual({ totalCount: 1, nodes: [{ id }] });
+  expect((await graphql('mutation($id: ID!) { deleteDynamicGroup(id: $id) }', { id })).data.deleteDynamicGroup).toBe(id);
 }, 120_000);

@@ -1,8 +1,7 @@
 // Dynamic groups in the console, as an operator sees them in Chromium: the Groups page lists each group with its
 // member count as the API gives it, and the new-rollout form takes a group as its target, continuous if ticked.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TEST_API_KEY } from '../harness/gateway.js';
-import { accessibilityProblems, openPage, signIn, visit, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { accessibilityProblems, graphqlData, openPage, signIn, visit, startConsoleStack, type ConsoleStack } from './console-support.js';
 
 const OPERATOR = 'groups-operator-key';
 const READER = 'groups-reader-key';
@@ -11,16 +10,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 let running: ConsoleStack;
 
-async function graphql(query: string, variables?: Json): Promise<Json> {
-  const response = await fetch(running.stack.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Json;
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as Json;
-}
+const graphql = (query: string, variables?: Json) => graphqlData(running.stack.gateway, query, variables);
 
 beforeAll(async () => {
   running = await startConsoleStack({ operator: OPERATOR, reader: READER });

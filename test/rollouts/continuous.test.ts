@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { reachableEnv } from '../harness/gateway.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { ENGINES } from '../harness/store.js';
-import { creates, eventually, finishUpgrades, mirrorReady, productFixture, ROLLOUT_FIELDS, type Json } from './support.js';
+import { creates, eventually, finishUpgrades, productFixture, ROLLOUT_FIELDS, startRolloutGateway, type Json } from './support.js';
 
 const stacks: Stack[] = [];
 
@@ -25,12 +25,7 @@ it.concurrent.each(ENGINES)('a continuous rollout reaches devices added after it
   stacks.push(stack);
   const { platform } = stack;
   await platform.control('outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
-  const start = async () => {
-    const gateway = await stack.startGateway({ process: true });
-    const graphql = gateway.query;
-    await mirrorReady(gateway);
-    return { gateway, rollout: async (id: string): Promise<Json> => (await graphql(`query($id: ID!) { rollout(id: $id) { ${FIELDS} } }`, { id })).data.rollout, graphql };
-  };
+  const start = () => startRolloutGateway(stack, FIELDS);
   const first = await start();
   const { fileId, version } = await productFixture(first.graphql, 'WM100');
   // Devices not on the package's version yet (one already on it would be left out of a later wave).

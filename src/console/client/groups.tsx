@@ -1,17 +1,19 @@
 import { useQuery } from '@urql/preact';
 import { DynamicGroupsDocument } from './generated/graphql';
-import { ErrorNote, href, Loading, PageTitle } from './ui';
+import { ErrorNote, href, Loading, PageTitle, useCanOperate } from './ui';
 
 /** Dynamic groups: saved filters, with how many devices each matches now (created through the API: README). */
 export function GroupsPage() {
+  const canOperate = useCanOperate();
   const [groups] = useQuery({ query: DynamicGroupsDocument, variables: {}, requestPolicy: 'cache-and-network' });
   const list = groups.data?.dynamicGroups;
   return (
     <>
       <PageTitle>Dynamic groups</PageTitle>
       <p class="muted">
-        Saved device filters: a group's members are the devices its filter matches now. A <a href={href('rollouts', 'new')}>new rollout</a> may target one, and
-        keep taking the devices that come to match it (continuous).
+        Saved device filters: a group's members are the devices its filter matches now. A{' '}
+        {canOperate ? <a href={href('rollouts', 'new')}>new rollout</a> : 'new rollout'} may target one, and keep taking the devices that come to match
+        it (continuous).
       </p>
       <ErrorNote error={groups.error} />
       {list ? (

@@ -301,7 +301,7 @@ function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mir
     mirror,
     upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
     logger: parts.logger,
-    continuous: new ContinuousRollouts(store.continuousRollouts, store.dynamicGroups, mirror),
+    continuous: new ContinuousRollouts(store.continuousRollouts, store.dynamicGroups, mirror, () => store.dataVersion.current()),
   }));
   return new RolloutService(store.rollouts, mirror, orchestrator, idempotency, { groups: store.dynamicGroups, continuous: store.continuousRollouts });
 }

@@ -21,14 +21,28 @@ const MAX_MATCHING = 100_000;
 export type Followed = 'extended' | 'following' | 'ended';
 
 export class ContinuousRollouts {
+  /** The store's data version at each rollout's last look that found nothing new: until it moves, nothing can be. */
+  readonly #lookedAt = new Map<string, string>();
+
   constructor(
     private readonly repo: ContinuousRolloutsRepository,
     private readonly groups: DynamicGroupsRepository,
     private readonly mirror: Mirror,
+    /** The store's data version (undefined while another writer's commits cannot be known). */
+    private readonly dataVersion: () => string | undefined,
   ) {}
 
   /** One look at a rollout whose waves have all finished. */
   async follow(rollout: Rollout): Promise<Followed> {
+    const version = this.dataVersion();
+    if (version !== undefined && this.#lookedAt.get(rollout.id) === version) return 'following';
+    const followed = await this.look(rollout);
+    if (followed === 'following' && version !== undefined) this.#lookedAt.set(rollout.id, version);
+    else this.#lookedAt.delete(rollout.id);
+    return followed;
+  }
+
+  private async look(rollout: Rollout): Promise<Followed> {
     const continuous = await this.repo.find(rollout.id);
     if (!continuous || continuous.stoppedAt !== null) return 'ended';
     const group = await this.groups.find(continuous.groupId);

@@ -1,6 +1,6 @@
 // Dynamic groups under the defaults (a budget of 100 calls a minute, the emulator's real throttle, the mirror on with
 // pushes), on both store engines: a saved filter whose members follow the devices as they change on the platform
-// (changed, added), read with no platform call; names unique and validated; read keys refused; a rollout's target.
+// (changed, added, online), read with no platform call; names unique and validated; read keys refused; a rollout's target.
 import { afterAll, expect, it } from 'vitest';
 import { reachableEnv, TEST_API_KEY } from '../harness/gateway.js';
 import { eventually } from '../harness/eventually.js';
@@ -53,6 +53,17 @@ it.concurrent.each(ENGINES)('a group follows the devices as they change and appe
   await platform.control(`devices/${changed}`, { fwVersion: 'V1.0.0' });
   const left = await eventually(() => group(id), (g) => g.memberCount === 1);
   expect(left.members.nodes.map((d: Json) => d.id)).toEqual([added]);
+
+  // A filter on status: a device joins when it comes online, and leaves when it goes offline.
+  const online = (await graphql('mutation($input: CreateDynamicGroupInput!) { createDynamicGroup(input: $input) { id memberCount } }', {
+    input: { name: 'New and online', filter: { nameContains: 'WaterMeter-New', status: ['ONLINE'] } },
+  })).data.createDynamicGroup;
+  expect(online.memberCount).toBe(0);
+  await platform.control(`devices/${added}`, { status: 'ONLINE' });
+  expect((await eventually(() => group(online.id), (g) => g.memberCount === 1)).members.nodes.map((d: Json) => d.id)).toEqual([added]);
+  await platform.control(`devices/${added}`, { status: 'OFFLINE' });
+  await eventually(() => group(online.id), (g) => g.memberCount === 0);
+  await graphql('mutation($id: ID!) { deleteDynamicGroup(id: $id) }', { id: online.id });
 
   // Listed with its count, from the store and the mirror: no platform call.
   const { result: listed, total } = await stack.callsDuring(() => graphql('{ dynamicGroups { totalCount nodes { id name memberCount } } }'));

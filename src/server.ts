@@ -22,6 +22,7 @@ import { claimMirrorSource, describeSource, emulatorSource, remoteSource, type M
 import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
+import { ContinuousRollouts } from './services/continuous-rollouts.js';
 import { fanOut } from './services/fanout.js';
 import { changeListeners } from './services/changes.js';
 import { pingStore } from './store/availability.js';
@@ -132,6 +133,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       idempotency,
       mirror,
       rollouts,
+      dynamicGroups: mirror && { groups: store.dynamicGroups, continuous: store.continuousRollouts },
       embeddedEmulator: parts.emulator !== undefined,
       requestDeadlineMs: config.requestDeadlineMs,
       apiKeys: config.apiKeys,
@@ -307,8 +309,9 @@ function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mir
     mirror,
     upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
     logger: parts.logger,
+    continuous: new ContinuousRollouts(store.continuousRollouts, store.dynamicGroups, mirror, () => store.dataVersion.current()),
   }));
-  return new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
+  return new RolloutService(store.rollouts, mirror, orchestrator, idempotency, { groups: store.dynamicGroups, continuous: store.continuousRollouts });
 }
 
 /** GraphQL over HTTP and over WebSocket, one request pipeline for both, on the same server and path. */

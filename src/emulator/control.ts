@@ -19,13 +19,13 @@ import type { EmulatorStats } from './stats.js';
 
 const STATUSES: readonly DeviceStatus[] = ['ONLINE', 'OFFLINE', 'INACTIVE', 'ABNORMAL'];
 
-/** Reads a device change; returns it or the problem. */
-function parseDeviceChange(body: unknown): DeviceChange | string {
-  if (body === MALFORMED_BODY || !isObject(body)) return 'The body is a JSON object { "status"?, "fwVersion"?, "swVersion"?, "name"? }.';
-  const unknown = Object.keys(body).filter((k) => !['status', 'fwVersion', 'swVersion', 'name'].includes(k));
+/** Reads a device change (or a new device's fields, `model` among them); returns it or the problem. */
+function parseDeviceChange(body: unknown, fields = ['status', 'fwVersion', 'swVersion', 'name']): DeviceChange | string {
+  if (body === MALFORMED_BODY || !isObject(body)) return `The body is a JSON object { ${fields.map((f) => `"${f}"?`).join(', ')} }.`;
+  const unknown = Object.keys(body).filter((k) => !fields.includes(k));
   if (unknown.length > 0) return `Unknown device fields: ${unknown.join(', ')}.`;
-  if (Object.keys(body).length === 0) return 'Nothing to change: give status, fwVersion, swVersion or name.';
-  const { status, ...texts } = body;
+  if (Object.keys(body).length === 0 && !fields.includes('model')) return 'Nothing to change: give status, fwVersion, swVersion or name.';
+  const { status, model: _model, ...texts } = body;
   if (status !== undefined && !STATUSES.includes(status as DeviceStatus)) return `status must be one of ${STATUSES.join(', ')}.`;
   for (const [field, value] of Object.entries(texts)) {
     if (typeof value !== 'string' || value.length === 0 || value.length > 256) return `${field} must be a string of 1 to 256 characters.`;
@@ -146,14 +146,12 @@ export const controlRoutes: ControlRoute[] = [
     pattern: /^\/_emulator\/devices$/,
     handle(emulator, body) {
       const { platform } = emulator;
-      if (body === MALFORMED_BODY || !isObject(body)) return bad('The body is a JSON object { "model"?, "name"? }.');
-      const unknown = Object.keys(body).filter((k) => k !== 'model' && k !== 'name');
-      if (unknown.length > 0) return bad(`Unknown device fields: ${unknown.join(', ')}.`);
-      const { model, name } = body;
+      const fields = parseDeviceChange(body, ['model', 'status', 'fwVersion', 'swVersion', 'name']);
+      if (typeof fields === 'string') return bad(fields);
+      const { model } = body as { model?: unknown };
       const product = model === undefined ? platform.fleet.products[0] : platform.fleet.products.find((p) => p.model === model);
       if (!product) return bad(`model must be one of ${platform.fleet.products.map((p) => p.model).join(', ')}.`);
-      if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) return bad('name must be a string of 1 to 256 characters.');
-      const device = platform.registerDevice(product, name);
+      const device = platform.registerDevice(product, fields);
       return { status: 201, body: formatDevice(device, platform.clock.now()) };
     },
   },

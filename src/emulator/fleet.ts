@@ -1,5 +1,5 @@
 /** Generates the static part of the platform's data (apps, products, devices, groups, packages) from a seed. */
-import type { App, ConnectivityProfile, Device, DeviceGroup, Product, UpgradePackage } from './model.js';
+import type { App, ConnectivityProfile, Device, DeviceGroup, DeviceStatus, Product, UpgradePackage } from './model.js';
 import { Random, mix32, pushTo } from './random.js';
 import { DAY, HOUR, MINUTE } from './time.js';
 
@@ -222,8 +222,18 @@ function generatePackages(random: Random, appId: string, products: Product[], no
   return packages.sort((a, b) => b.uploadTime - a.uploadTime);
 }
 
-/** A device registered now (POST /_emulator/devices): it has never connected, so it is INACTIVE until it does. */
-export function registerDevice(fleet: Fleet, random: Random, appId: string, p: Product, name: string | undefined, now: number): Device {
+/**
+ * A device registered now (POST /_emulator/devices): it has never connected, so it is INACTIVE until it does, unless
+ * `status` pins it; its versions are the product's oldest unless given.
+ */
+export function registerDevice(
+  fleet: Fleet,
+  random: Random,
+  appId: string,
+  p: Product,
+  { name, fwVersion, swVersion, status }: { name?: string; fwVersion?: string; swVersion?: string; status?: DeviceStatus },
+  now: number,
+): Device {
   const deviceId = random.uuid();
   const serial = random.hex(10).toUpperCase();
   const site = random.pick(SITES);
@@ -236,8 +246,8 @@ export function registerDevice(fleet: Fleet, random: Random, appId: string, p: P
     name: name ?? `${p.deviceType}-${site}-${serial.slice(0, 6)}`,
     description: `${p.manufacturerName} ${p.model} at ${site}`,
     product: p,
-    fwVersion: p.firmwareVersions[0] as string,
-    swVersion: p.softwareVersions[0] as string,
+    fwVersion: fwVersion ?? (p.firmwareVersions[0] as string),
+    swVersion: swVersion ?? (p.softwareVersions[0] as string),
     hwVersion: 'H1.0',
     serialNumber: `${p.model}-${serial}`,
     mac: Array.from({ length: 6 }, () => random.hex(2).toUpperCase()).join(':'),
@@ -247,7 +257,7 @@ export function registerDevice(fleet: Fleet, random: Random, appId: string, p: P
     batteryLevel: '100',
     createTime: now,
     lastModifiedTime: now,
-    connectivity: { activatedAt: null, segmentMs: random.int(10, 120) * MINUTE, pOnline: 0.85, pAbnormal: 0.05, key: mix32(random.nextUint32()) },
+    connectivity: { activatedAt: null, segmentMs: random.int(10, 120) * MINUTE, pOnline: 0.85, pAbnormal: 0.05, key: mix32(random.nextUint32()), ...(status ? { pinned: status } : {}) },
     upgrading: 0,
   };
   fleet.devices.set(deviceId, device);

@@ -135,9 +135,9 @@ export class Platform {
     return true;
   }
 
-  /** Registers a new device of the main application (control API). */
-  registerDevice(product: Product, name: string | undefined): Device {
-    const device = registerDevice(this.fleet, this.registrations, this.options.appId, product, name, this.clock.now());
+  /** Registers a new device of the main application (control API), with the fields given (a status stays, as a change's). */
+  registerDevice(product: Product, fields: DeviceChange): Device {
+    const device = registerDevice(this.fleet, this.registrations, this.options.appId, product, fields, this.clock.now());
     this.devices.added(device);
     this.devices.watchNew(device);
     return device;

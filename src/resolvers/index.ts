@@ -1,6 +1,7 @@
 import { ViewerResolver } from './access.resolver.js';
 import { BatchTaskDetailResolver, BatchTaskResolver, CreateBatchTaskPayloadResolver } from './batch-tasks.resolver.js';
 import { DeviceResolver } from './devices.resolver.js';
+import { DynamicGroupResolver, RolloutFollowingResolver } from './dynamic-groups.resolver.js';
 import { HealthResolver } from './health.resolver.js';
 import { DeviceGroupResolver, UpgradePackageResolver } from './packages.resolver.js';
 import { CreateRolloutPayloadResolver, RolloutResolver, RolloutWaveResolver } from './rollouts.resolver.js';
@@ -23,4 +24,6 @@ export const resolvers = [
   RolloutResolver,
   RolloutWaveResolver,
   CreateRolloutPayloadResolver,
+  DynamicGroupResolver,
+  RolloutFollowingResolver,
 ] as const;

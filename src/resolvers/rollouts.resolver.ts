@@ -84,7 +84,12 @@ export class RolloutResolver {
         type: input.type,
         fileId: input.fileId,
         name: input.name,
-        targets: { deviceIds: input.targets.deviceIds ?? undefined, filter: input.targets.filter ? { ...input.targets.filter } : undefined },
+        targets: {
+          deviceIds: input.targets.deviceIds ?? undefined,
+          filter: input.targets.filter ? { ...input.targets.filter } : undefined,
+          dynamicGroupId: input.targets.dynamicGroupId ?? undefined,
+        },
+        continuous: input.continuous,
         waves: input.waves.map((w) => ({ count: w.count ?? undefined, percent: w.percent ?? undefined })),
         soakMinutes: input.soakMinutes,
         failureThreshold: input.failureThreshold && { percent: input.failureThreshold.percent, minFinished: input.failureThreshold.minFinished },

@@ -5,7 +5,7 @@ import { DeviceFilter } from './devices.type.js';
 import { MaxText, PlatformId } from './rules.js';
 import { OperationPolicyInput } from './upgrade-tasks.input.js';
 
-@InputType({ description: 'Exactly one: a device list, or a filter resolved over the mirror when the rollout is created (the list is then fixed).' })
+@InputType({ description: 'Exactly one: a device list, a filter, or a dynamic group, resolved over the mirror when the rollout is created (the list is then fixed, unless the rollout is continuous).' })
 export class RolloutTargetsInput {
   @Field(() => [ID], { nullable: true })
   @PlatformId('120015')
@@ -13,6 +13,10 @@ export class RolloutTargetsInput {
 
   @Field(() => DeviceFilter, { nullable: true })
   filter?: DeviceFilter;
+
+  @Field(() => ID, { nullable: true, description: "a dynamic group's id: its filter, as it stands when the rollout is created" })
+  @PlatformId(undefined)
+  dynamicGroupId?: string;
 }
 
 @InputType({ description: 'Exactly one: count devices, or percent of all targets (rounded up); the last wave takes whatever remains.' })
@@ -44,6 +48,12 @@ export class CreateRolloutInput {
   @Field(() => [RolloutWaveInput]) waves!: RolloutWaveInput[];
 
   @Field(() => Int, { defaultValue: 0, description: 'Minutes to wait after a wave has finished before the next one starts.' }) soakMinutes: number = 0;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'With targets.dynamicGroupId: devices that come to match the group later are taken in new waves (the same wave rules and threshold), each once, until stopRollout or cancelRollout.',
+  })
+  continuous: boolean = false;
 
   @Field(() => FailureThresholdInput, { nullable: true }) failureThreshold?: FailureThresholdInput;
 

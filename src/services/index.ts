@@ -7,6 +7,7 @@ import type { CallScope } from '../datasources/platform/client.js';
 import type { Mirror } from '../sync/mirror.js';
 import { BatchTasksService } from './batch-tasks.service.js';
 import { DevicesService } from './devices.service.js';
+import { DynamicGroupsService, type DynamicGroupStore } from './dynamic-groups.service.js';
 import type { Idempotency } from './exactly-once.js';
 import { HealthService } from './health.service.js';
 import { LiveService } from './live.service.js';
@@ -23,6 +24,8 @@ export interface ServiceDependencies {
   mirror?: Mirror;
   /** Rollouts (with the mirror only). */
   rollouts?: RolloutService;
+  /** Dynamic groups (with the mirror only). */
+  dynamicGroups?: DynamicGroupStore;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
 }
@@ -33,6 +36,7 @@ export interface Services {
   packages: PackagesService;
   batchTasks: BatchTasksService;
   rollouts: RolloutsForCaller;
+  dynamicGroups: DynamicGroupsService;
   health: HealthService;
   live: LiveService;
 }
@@ -60,6 +64,7 @@ class RequestServices implements Services {
   #packages?: PackagesService;
   #batchTasks?: BatchTasksService;
   #rollouts?: RolloutsForCaller;
+  #dynamicGroups?: DynamicGroupsService;
   #health?: HealthService;
   #live?: LiveService;
 
@@ -92,6 +97,10 @@ class RequestServices implements Services {
 
   get rollouts(): RolloutsForCaller {
     return (this.#rollouts ??= new RolloutsForCaller(this.#deps.rollouts, { scope: this.#scope, upgradeTasks: this.upgradeTasks, packages: this.packages }));
+  }
+
+  get dynamicGroups(): DynamicGroupsService {
+    return (this.#dynamicGroups ??= new DynamicGroupsService(this.devices, this.#deps.dynamicGroups));
   }
 
   get health(): HealthService {

@@ -14,6 +14,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Mirror } from '../sync/mirror.js';
 import { LeaseKeeper, type LeaseRepository } from '../store/leases.repository.js';
 import type { RolloutRepository } from '../store/rollouts.repository.js';
+import type { ContinuousRollouts } from './continuous-rollouts.js';
 import { sumStats, taskParts, thresholdCrossed, type Rollout, type RolloutProgress, type RolloutWave } from '../domain/rollouts.js';
 
 /** The platform-call client of the orchestrator's creates, and the scope of its idempotency keys. */
@@ -42,6 +43,8 @@ export interface OrchestratorOptions {
   upgradeTasks: () => UpgradeTasksService;
   logger: Logger;
   tickMs?: number;
+  /** Continuous rollouts' new waves (unset: every rollout completes once its waves have finished). */
+  continuous?: ContinuousRollouts;
 }
 
 const EMPTY_STATS: OperationStats = sumStats([]);
@@ -143,7 +146,15 @@ export class RolloutOrchestrator {
 
     const wave = rollout.waves.find((w) => w.state !== 'DONE' && w.state !== 'SKIPPED');
     if (!wave) {
-      if (rollout.state === 'RUNNING' && (await repo.transition(id, ['RUNNING'], 'COMPLETED', now, { haltReason: null }))) {
+      if (rollout.state !== 'RUNNING') return;
+      // A continuous rollout takes the devices that came to match meanwhile, or waits for some, until it is stopped.
+      const followed = (await this.options.continuous?.follow(rollout)) ?? 'ended';
+      if (followed === 'extended') {
+        await this.publish(id);
+        this.wake();
+      }
+      if (followed !== 'ended') return;
+      if (await repo.transition(id, ['RUNNING'], 'COMPLETED', now, { haltReason: null })) {
         this.forget(rollout);
         await this.publish(id);
       }

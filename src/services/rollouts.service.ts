@@ -17,6 +17,8 @@ import type { UpgradeTasksService } from './upgrade-tasks.service.js';
 import { mirrorOff } from '../domain/errors.js';
 import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
 import { productMismatch, productName } from '../domain/packages.js';
+import type { ContinuousRolloutsRepository } from '../store/continuous-rollouts.repository.js';
+import type { DynamicGroupsRepository } from '../store/dynamic-groups.repository.js';
 
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
 export const MAX_ROLLOUT_DEVICES = 100_000;
@@ -34,7 +36,10 @@ export interface CreateRolloutCommand {
   type: OperationType;
   fileId: string;
   name?: string;
-  targets: { deviceIds?: string[]; filter?: DeviceFilter };
+  /** Exactly one; a dynamic group's filter is resolved like a filter, at creation. */
+  targets: { deviceIds?: string[]; filter?: DeviceFilter; dynamicGroupId?: string };
+  /** With a dynamic group: devices that come to match it later are taken in new waves, until the rollout is stopped. */
+  continuous?: boolean;
   waves: WaveSpec[];
   soakMinutes: number;
   failureThreshold?: Threshold;
@@ -55,6 +60,8 @@ export class RolloutService {
     private readonly mirror: Mirror,
     readonly orchestrator: RolloutOrchestrator,
     private readonly idempotency: Idempotency,
+    /** Dynamic groups as targets, and continuous rollouts (their devices taken once each). */
+    private readonly dynamic: { groups: DynamicGroupsRepository; continuous: ContinuousRolloutsRepository },
   ) {}
 
   async find(id: string): Promise<RolloutProgress | undefined> {
@@ -80,7 +87,10 @@ export class RolloutService {
       {
         create: async () => {
           const rollout = await this.checked(command, caller, sourceOperationId);
-          await this.repo.insert(rollout);
+          const groupId = command.targets.dynamicGroupId;
+          // A rollout on a group records it; one that is not continuous follows it no further than its creation.
+          const follows = { rolloutId: rollout.id, groupId: groupId as string, waves: command.waves, stoppedAt: command.continuous ? null : rollout.createdAt };
+          await this.repo.insert(rollout, groupId === undefined ? undefined : (tx) => this.dynamic.continuous.insert(tx, follows, rollout.waves));
           await this.orchestrator.publish(rollout.id);
           this.orchestrator.wake();
           return rollout.id;
@@ -151,6 +161,25 @@ export class RolloutService {
     return this.move(id, ['RUNNING', 'PAUSED', 'HALTED'], 'CANCELLED', 'the rollout has already ended', undefined, () => this.repo.skipPendingWaves(id));
   }
 
+  /** A continuous rollout takes no further device: it completes once the waves it has taken have finished. */
+  async stop(id: string): Promise<RolloutProgress> {
+    const rollout = await this.existing(id);
+    const continuous = await this.dynamic.continuous.find(id);
+    const why = !continuous ? 'is not on a dynamic group' : ENDED.includes(rollout.state) ? `is ${rollout.state}` : 'takes no new devices (stopped, or not continuous)';
+    if (!continuous || ENDED.includes(rollout.state) || continuous.stoppedAt !== null || !(await this.dynamic.continuous.stop(id, Date.now()))) {
+      throw new StateConflictError(`Rollout ${id} ${why}: only a continuous rollout that has not ended can be stopped; this call changed nothing.`, { argument: 'id', state: rollout.state });
+    }
+    await this.orchestrator.publish(id);
+    this.orchestrator.wake();
+    return (await this.find(id)) as RolloutProgress;
+  }
+
+  /** The dynamic group a rollout was created on, and whether it still takes devices that come to match it. */
+  async following(id: string): Promise<{ groupId: string; continuous: boolean } | undefined> {
+    const found = await this.dynamic.continuous.find(id);
+    return found && { groupId: found.groupId, continuous: found.stoppedAt === null };
+  }
+
   private async existing(id: string): Promise<Rollout> {
     const rollout = await this.repo.find(id);
     if (!rollout) throw new NotFoundError(`No rollout ${id}.`, { argument: 'id' });
@@ -193,8 +222,15 @@ export class RolloutService {
     await readyMirror(this.mirror, 'Rollouts', caller.scope.deadline);
     const violations: Violation[] = [];
     const add = (path: string, rule: string, message: string) => violations.push({ path, rule, message });
-    const { deviceIds: given, filter } = command.targets;
-    if ((given === undefined) === (filter === undefined)) add('input.targets', 'exactlyOne', 'give exactly one of deviceIds and filter');
+    const { deviceIds: given, dynamicGroupId } = command.targets;
+    let { filter } = command.targets;
+    if ([given, filter, dynamicGroupId].filter((t) => t !== undefined).length !== 1) add('input.targets', 'exactlyOne', 'give exactly one of deviceIds, filter and dynamicGroupId');
+    if (command.continuous && dynamicGroupId === undefined) add('input.continuous', 'dynamicGroupTarget', 'only a rollout on a dynamic group can be continuous (targets.dynamicGroupId)');
+    if (dynamicGroupId !== undefined && given === undefined && filter === undefined) {
+      const group = await this.dynamic.groups.find(dynamicGroupId);
+      if (!group) add('input.targets.dynamicGroupId', 'groupExists', `no dynamic group ${dynamicGroupId}`);
+      filter = group?.filter;
+    }
     let deviceIds: string[] = [];
     if (given !== undefined) {
       const seen = new Set<string>();
@@ -206,7 +242,8 @@ export class RolloutService {
     } else if (filter !== undefined) {
       if (filter.groupId !== undefined) await caller.packages.membersHeld(filter.groupId);
       deviceIds = await this.mirror.repo.devices.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
-      if (deviceIds.length === 0) add('input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
+      // A continuous rollout may start empty: its group's devices are still to come.
+      if (deviceIds.length === 0 && !command.continuous) add(dynamicGroupId ? 'input.targets.dynamicGroupId' : 'input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
     }
     if (deviceIds.length > MAX_ROLLOUT_DEVICES) add('input.targets', 'maxDevices', `a rollout takes at most ${MAX_ROLLOUT_DEVICES} devices`);
     if (!(Number.isInteger(command.soakMinutes) && command.soakMinutes >= 0 && command.soakMinutes <= MAX_SOAK_MINUTES)) {
@@ -216,12 +253,15 @@ export class RolloutService {
     if (threshold) {
       if (!(threshold.percent > 0 && threshold.percent <= 100)) add('input.failureThreshold.percent', 'range', 'percent is more than 0 and at most 100');
       if (!(Number.isInteger(threshold.minFinished) && threshold.minFinished >= 1)) add('input.failureThreshold.minFinished', 'range', 'minFinished is a whole number, at least 1');
-      else if (deviceIds.length > 0 && threshold.minFinished > deviceIds.length) {
+      else if (deviceIds.length > 0 && threshold.minFinished > deviceIds.length && !command.continuous) {
         add('input.failureThreshold.minFinished', 'reachable', `minFinished is more than the rollout's ${deviceIds.length} devices: the threshold could never apply`);
       }
     }
     const sizes = deviceIds.length > 0 ? waveSizes(deviceIds.length, command.waves) : [];
     if (!Array.isArray(sizes)) add(sizes.path, 'wavesAddUp', sizes.message);
+    // A continuous rollout that starts empty: its rules are checked as for the most devices it could take.
+    const rules = command.continuous && deviceIds.length === 0 ? waveSizes(MAX_ROLLOUT_DEVICES, command.waves) : [];
+    if (!Array.isArray(rules)) add(rules.path, 'wavesAddUp', rules.message);
 
     const pkg = await caller.packages.find(command.fileId);
     if (!pkg) add('input.fileId', 'packageExists', `no upgrade package ${command.fileId}`);
@@ -238,7 +278,7 @@ export class RolloutService {
           return device && productMismatch(pkg, device).length > 0;
         });
         if (misfits.length > 0) {
-          add(given ? 'input.targets.deviceIds' : 'input.targets.filter', 'packageFits', `package ${command.fileId} is for ${productName(pkg)}; ${misfits.length} device(s) are not: ${named(misfits)}`);
+          add(given ? 'input.targets.deviceIds' : dynamicGroupId ? 'input.targets.dynamicGroupId' : 'input.targets.filter', 'packageFits', `package ${command.fileId} is for ${productName(pkg)}; ${misfits.length} device(s) are not: ${named(misfits)}`);
         }
       }
     }
@@ -315,5 +355,13 @@ export class RolloutsForCaller {
 
   cancel(id: string): Promise<RolloutProgress> {
     return this.service.cancel(id);
+  }
+
+  stop(id: string): Promise<RolloutProgress> {
+    return this.service.stop(id);
+  }
+
+  following(id: string): Promise<{ groupId: string; continuous: boolean } | undefined> {
+    return this.service.following(id);
   }
 }

@@ -107,7 +107,7 @@ export class IdempotencyRepository {
   }
 }
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   // PostgreSQL's unique_violation; better-sqlite3's constraint code.
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';

@@ -19,6 +19,8 @@ import { UpgradeTasksRepository } from './upgrade-tasks.repository.js';
 import { migrate } from './migrate.js';
 import { StoreNotices } from './notices.js';
 import { RolloutRepository } from './rollouts.repository.js';
+import { ContinuousRolloutsRepository } from './continuous-rollouts.repository.js';
+import { DynamicGroupsRepository } from './dynamic-groups.repository.js';
 import { TokenRepository } from './token.repository.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
@@ -32,6 +34,9 @@ export interface Store {
   /** The fleet mirror: one repository per aggregate. The sync (src/sync) is their only writer. */
   mirror: MirrorRepositories;
   rollouts: RolloutRepository;
+  /** Saved device filters, and the continuous rollouts that follow them (the gateway's own state). */
+  dynamicGroups: DynamicGroupsRepository;
+  continuousRollouts: ContinuousRolloutsRepository;
   leases: LeaseRepository;
   /** Moves once a write to the mirror or the rollouts commits, here or (told) elsewhere. */
   dataVersion: DataVersion;
@@ -105,6 +110,8 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       syncState: new SyncStateRepository(db),
     },
     rollouts: new RolloutRepository(db),
+    dynamicGroups: new DynamicGroupsRepository(db),
+    continuousRollouts: new ContinuousRolloutsRepository(db),
     leases: new LeaseRepository(db),
     dataVersion,
     shared,

@@ -3,18 +3,19 @@
  * platform tasks. State changes are conditional updates, so an operator's pause and the orchestrator's next step
  * never overwrite each other.
  */
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { NewRollout, Rollout, RolloutState, RolloutTask, RolloutWave, WaveChange, WaveState } from '../domain/rollouts.js';
 import type { OperationPolicy, OperationType } from '../domain/upgrade-tasks.js';
-import type { RolloutTable, RolloutTaskTable, RolloutWaveTable, StoreDb } from './schema.js';
+import type { RolloutTable, RolloutTaskTable, RolloutWaveTable, StoreDb, StoreSchema } from './schema.js';
 
 const ids = (json: string): string[] => JSON.parse(json) as string[];
 
 export class RolloutRepository {
   constructor(private readonly db: StoreDb) {}
 
-  async insert(rollout: NewRollout): Promise<void> {
+  /** `also`: what else the rollout's creation writes, in the same transaction (a continuous rollout's group). */
+  async insert(rollout: NewRollout, also?: (tx: Transaction<StoreSchema>) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('rollouts')
@@ -43,6 +44,7 @@ export class RolloutRepository {
           .values({ rollout_id: rollout.id, wave_index: index, state: 'PENDING', device_ids: JSON.stringify(wave.deviceIds), size: wave.deviceIds.length, started_at: null, finished_at: null, soak_until: null })
           .execute();
       }
+      await also?.(tx);
     });
   }
 

@@ -172,6 +172,29 @@ export interface StoreLeaseTable {
   expires_at: number;
 }
 
+export interface DynamicGroupTable {
+  id: string;
+  name: string;
+  /** The name in lower case: unique, so two groups never differ in case only. */
+  name_key: string;
+  filter: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ContinuousRolloutTable {
+  rollout_id: string;
+  group_id: string;
+  waves: string;
+  stopped_at: number | null;
+}
+
+export interface ContinuousRolloutDeviceTable {
+  rollout_id: string;
+  device_id: string;
+  wave_index: number;
+}
+
 /** The access token the replicas of one application share, sealed (see migration 0004). */
 export interface PlatformTokenTable {
   app: string;
@@ -197,6 +220,9 @@ export interface StoreSchema {
   rollout_tasks: RolloutTaskTable;
   store_leases: StoreLeaseTable;
   platform_tokens: PlatformTokenTable;
+  dynamic_groups: DynamicGroupTable;
+  continuous_rollouts: ContinuousRolloutTable;
+  continuous_rollout_devices: ContinuousRolloutDeviceTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

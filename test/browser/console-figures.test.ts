@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestBrowser } from '../harness/browser.js';
-import { TEST_API_KEY } from '../harness/gateway.js';
 import type { Stack } from '../harness/stack.js';
-import { accessibilityProblems, openPage, signIn, visit, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { accessibilityProblems, graphqlData, openPage, signIn, visit, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
 
 const OPERATOR = 'figures-operator-key';
 const READER = 'figures-reader-key';
@@ -25,16 +24,7 @@ let running: ConsoleStack;
 /** As the README names a key's client: `key-` and the first 8 hex digits of its SHA-256. */
 const clientOf = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 
-async function graphql(query: string, variables?: Json, apiKey = TEST_API_KEY): Promise<Json> {
-  const response = await fetch(stack.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Json;
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as Json;
-}
+const graphql = (query: string, variables?: Json, apiKey?: string) => graphqlData(stack.gateway, query, variables, apiKey);
 
 /** The budget's rows on the page: client (with " (you)" for the caller's own) and calls. */
 async function budgetLines(page: Page): Promise<Array<[string, number]>> {

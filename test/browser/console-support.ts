@@ -40,6 +40,20 @@ export async function startConsoleStack(keys: { operator: string; reader: string
   };
 }
 
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A query's data as the API answers it (with the tests' operate key unless another is given); errors throw. */
+export async function graphqlData(gateway: { url: string }, query: string, variables?: Json, apiKey = TEST_API_KEY): Promise<Json> {
+  const response = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Json;
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data as Json;
+}
+
 /** From node_modules, evaluated in the page (an injected <script> would be refused by the console's CSP). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

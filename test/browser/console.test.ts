@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_API_KEY } from '../harness/gateway.js';
 import type { Stack } from '../harness/stack.js';
 import type { TestBrowser } from '../harness/browser.js';
-import { accessibilityProblems, openPage as openConsolePage, signIn as signInWith, visit as visitRoute, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { accessibilityProblems, graphqlData, openPage as openConsolePage, signIn as signInWith, visit as visitRoute, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
 
 /** Written by every run for a person to look at; git-ignored. */
 const OPERATOR = 'console-operator-key';
@@ -17,16 +16,7 @@ let browser: TestBrowser;
 let consoleUrl: string;
 let running: ConsoleStack;
 
-async function graphql(query: string, variables?: Json): Promise<Json> {
-  const response = await fetch(stack.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Json;
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as Json;
-}
+const graphql = (query: string, variables?: Json) => graphqlData(stack.gateway, query, variables);
 
 const openPage = (viewport?: { width: number; height: number }) => openConsolePage(browser, viewport);
 const signIn = (page: Page, key: string) => signInWith(page, consoleUrl, key);
@@ -199,6 +189,7 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
         ['rollouts', 'Rollouts', 'rollouts'],
         [`rollouts/${rolloutId}`, 'Rollout read test', 'rollout-read'],
         ['rollouts/new', 'New rollout', 'rollout-form-read'],
+        ['groups', 'Dynamic groups', 'groups'],
         ['status', 'Status', 'status'],
       ];
       // At phone width, the pages with the widest content.

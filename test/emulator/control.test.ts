@@ -205,6 +205,37 @@ describe('devices/{deviceId}', () => {
   });
 });
 
+describe('devices (a new one)', () => {
+  const post = (body: unknown) =>
+    fetch(`${api.url}/_emulator/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  test.each([
+    [{ model: 'XX1' }, /model must be one of/],
+    [{ status: 'SLEEPING' }, /status/],
+    [{ fwVersion: 3 }, /fwVersion/],
+    [{ name: '' }, /name/],
+    [{ colour: 'red' }, /colour/],
+    ['{not json', /JSON object/],
+  ])('%j answers 400 naming the problem, and adds nothing', async (body, message) => {
+    const before = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).totalCount;
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Json).error).toMatch(message);
+    expect((await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).totalCount).toBe(before);
+  });
+
+  test('201 with the device read; the platform lists it, of the product and with the fields given', async () => {
+    const before = (await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).totalCount;
+    const res = await post({ model: 'SD1', name: 'Added-1', fwVersion: 'V1.1.0', status: 'OFFLINE' });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as Json;
+    expect((await api.ok(PATH.devices, { pageNo: 0, pageSize: 1 })).totalCount).toBe(before + 1);
+    const read = await api.ok(`${PATH.devices}/${created.deviceId}`);
+    expect(read.deviceInfo).toMatchObject({ model: 'SD1', name: 'Added-1', fwVersion: 'V1.1.0', swVersion: 'S0.9.0', status: 'OFFLINE' });
+    expect(read.createTime).toBe(compact(START_TIME));
+  });
+});
+
 describe('outcomes', () => {
   const sameProduct = (d: Json, p: Json) => d.deviceInfo.model === p.model && d.deviceInfo.manufacturerName === p.manufacturerName;
 

@@ -80,6 +80,18 @@ describe('pushes of each kind', () => {
     expect(read.deviceInfo).toEqual(created.deviceInfo);
   });
 
+  test('deviceAdded: the new device with the versions and status given (the status stays, as after a change)', async () => {
+    await subscribe('deviceAdded');
+    const fields = { name: 'Pilot-meter-2', fwVersion: 'V9.9.9', swVersion: 'S9.9.9', status: 'ONLINE' };
+    const created = await api.control('POST', '/devices', { model: 'GM10', ...fields });
+    expect(await waitFor(() => about(created.deviceId, 'deviceAdded').length === 1)).toBe(true);
+    const [n] = about(created.deviceId, 'deviceAdded');
+    await expectValid([n]);
+    expect(n.deviceInfo).toMatchObject({ ...fields, model: 'GM10' });
+    await api.advance(24 * 3600);
+    expect((await api.ok(`${PATH.devices}/${created.deviceId}`)).deviceInfo).toMatchObject(fields);
+  });
+
   test('deviceInfoChanged: a control call, once per real change, with the new values', async () => {
     await subscribe('deviceInfoChanged');
     rx.notices.length = 0; // subscribing does not push anything itself, but connectivity may change later

@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from 'vitest';
 import type { Stack } from '../harness/stack.js';
 import { ENGINES } from '../harness/store.js';
-import { creates, eventually, finishUpgrades, mirrorReady, productFixture, ROLLOUT_FIELDS, startRolloutStack, type Json } from './support.js';
+import { creates, eventually, finishUpgrades, productFixture, startRolloutGateway, startRolloutStack, type Json } from './support.js';
 
 const stacks: Stack[] = [];
 
@@ -17,12 +17,7 @@ it.concurrent.each(ENGINES)('continues a rollout killed during its soak, after a
   stacks.push(stack);
   const { platform } = stack;
   await platform.control('outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
-  const start = async () => {
-    const gateway = await stack.startGateway({ process: true });
-    const graphql = gateway.query;
-    await mirrorReady(gateway);
-    return { gateway, rollout: async (id: string): Promise<Json> => (await graphql(`query($id: ID!) { rollout(id: $id) { ${ROLLOUT_FIELDS} } }`, { id })).data.rollout, graphql };
-  };
+  const start = () => startRolloutGateway(stack);
   const first = await start();
   const { fileId, deviceIds } = await productFixture(first.graphql, 'WM100');
   const targets = deviceIds.slice(0, 4);

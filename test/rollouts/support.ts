@@ -30,6 +30,14 @@ export async function startRolloutStack(engine: Engine, { devices = 3000, gatewa
   return stack;
 }
 
+/** A gateway process on the stack with its mirror READY, and a reader of one rollout's `fields`. */
+export async function startRolloutGateway(stack: Stack, fields = ROLLOUT_FIELDS) {
+  const gateway = await stack.startGateway({ process: true });
+  const graphql = gateway.query;
+  await mirrorReady(gateway);
+  return { gateway, rollout: async (id: string): Promise<Json> => (await graphql(`query($id: ID!) { rollout(id: $id) { ${fields} } }`, { id })).data.rollout, graphql };
+}
+
 /** Waits until the gateway's mirror is READY (a fleet of thousands takes a while). */
 export const mirrorReady = (gateway: TestGateway): Promise<Json> => eventually(() => gateway.query('{ mirror { state } }'), (r) => r.data?.mirror?.state === 'READY', 60_000);
 

@@ -6,6 +6,7 @@ import { createApiClient, roleOfKey, storedKey, storeKey, type Role } from './ap
 import { DevicePage, FleetPage } from './fleet';
 import { RolloutForm } from './rollout-form';
 import { RolloutPage, RolloutsPage } from './rollouts';
+import { GroupsPage } from './groups';
 import { StatusPage } from './status';
 import { TaskPage, TasksPage } from './tasks';
 import { href, PageTitle, RoleContext, useRoute } from './ui';
@@ -93,6 +94,7 @@ const SECTIONS = [
   ['fleet', 'Fleet'],
   ['tasks', 'Tasks'],
   ['rollouts', 'Rollouts'],
+  ['groups', 'Groups'],
   ['status', 'Status'],
 ] as const;
 
@@ -143,6 +145,8 @@ function Page({ section, id }: { section: string; id?: string }) {
     case 'rollouts':
       if (id === 'new') return <RolloutForm />;
       return id ? <RolloutPage key={id} id={id} /> : <RolloutsPage />;
+    case 'groups':
+      return <GroupsPage />;
     case 'status':
       return <StatusPage />;
     default:

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useMutation, useQuery } from '@urql/preact';
 import type { ComponentChildren } from 'preact';
 import { validationErrors, type ValidationError } from './api';
-import { CreateRolloutDocument, FleetCountDocument, PackagesDocument, type CreateRolloutInput, type DeviceFilter, type DeviceStatus, type OperationType } from './generated/graphql';
+import { CreateRolloutDocument, DynamicGroupsDocument, FleetCountDocument, PackagesDocument, type CreateRolloutInput, type DeviceFilter, type DeviceStatus, type OperationType } from './generated/graphql';
 import { ErrorNote, href, PageTitle, useCanOperate, useDebounced } from './ui';
 
 const STATUSES: DeviceStatus[] = ['ONLINE', 'OFFLINE', 'ABNORMAL', 'INACTIVE'];
@@ -34,6 +34,9 @@ export function RolloutForm() {
     { kind: 'percent', value: '10' },
     { kind: 'percent', value: '100' },
   ]);
+  // Target: the filter below, or a dynamic group (a saved filter), optionally followed as devices come to match it.
+  const [groupId, setGroupId] = useState('');
+  const [continuous, setContinuous] = useState(false);
   const [soak, setSoak] = useState('0');
   const [threshold, setThreshold] = useState({ percent: '20', minFinished: '1' });
   // One key per form: a double submission or a retry after a lost answer creates one rollout.
@@ -49,6 +52,7 @@ export function RolloutForm() {
     ...(filter.versionNot ? (type === 'FIRMWARE_UPGRADE' ? { fwVersionNot: filter.versionNot } : { swVersionNot: filter.versionNot }) : {}),
   };
   const [count] = useQuery({ query: FleetCountDocument, variables: { filter: useDebounced(deviceFilter, 300) } });
+  const [groups] = useQuery({ query: DynamicGroupsDocument, variables: {} });
   const [created, create] = useMutation(CreateRolloutDocument);
   const errors = validationErrors(created.error);
 
@@ -73,7 +77,8 @@ export function RolloutForm() {
       type,
       fileId,
       ...(name ? { name } : {}),
-      targets: { filter: deviceFilter },
+      targets: groupId ? { dynamicGroupId: groupId } : { filter: deviceFilter },
+      ...(groupId && continuous ? { continuous } : {}),
       waves: waves.map((w) => ({ [w.kind]: numberOf(w.value) })),
       soakMinutes: numberOf(soak) ?? 0,
       ...(threshold.percent.trim() ? { failureThreshold: { percent: numberOf(threshold.percent) as number, minFinished: numberOf(threshold.minFinished) ?? 1 } } : {}),
@@ -141,43 +146,64 @@ export function RolloutForm() {
 
         <fieldset>
           <legend>Target devices</legend>
-          <Field label="Device type" path="input.targets" errors={errors}>
-            {(props) => <input {...props} value={filter.deviceType} onInput={setF('deviceType')} />}
+          <Field label="Dynamic group" path="input.targets.dynamicGroupId" errors={errors}>
+            {(props) => (
+              <select {...props} value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
+                <option value="">none: the filter below</option>
+                {groups.data?.dynamicGroups?.nodes.map((g) => (
+                  <option key={g.id} value={g.id}>
+                    {g.name} ({g.memberCount} devices)
+                  </option>
+                ))}
+              </select>
+            )}
           </Field>
-          <label>
-            Model
-            <input value={filter.model} onInput={setF('model')} />
-          </label>
-          <label>
-            Manufacturer
-            <input value={filter.manufacturerName} onInput={setF('manufacturerName')} />
-          </label>
-          <label>
-            Not yet on version
-            <input value={filter.versionNot} onInput={setF('versionNot')} />
-          </label>
-          <label>
-            Name contains
-            <input value={filter.nameContains} onInput={setF('nameContains')} />
-          </label>
-          <fieldset class="inline">
-            <legend>Status (any when none ticked)</legend>
-            {STATUSES.map((s) => (
-              <label key={s} class="check">
-                <input
-                  type="checkbox"
-                  checked={filter.status.includes(s)}
-                  onChange={(e) => {
-                    const on = e.currentTarget.checked;
-                    setFilter((f) => ({ ...f, status: on ? [...f.status, s] : f.status.filter((x) => x !== s) }));
-                  }}
-                />
-                {s.toLowerCase()}
-              </label>
-            ))}
+          {groupId ? (
+            <label class="check">
+              <input type="checkbox" checked={continuous} onChange={(e) => setContinuous(e.currentTarget.checked)} />
+              Continuous: also take the devices that come to match the group later, until stopped
+            </label>
+          ) : null}
+          <fieldset class="inline filter" disabled={Boolean(groupId)}>
+            <legend class="visually-hidden">Filter</legend>
+            <Field label="Device type" path="input.targets" errors={errors}>
+              {(props) => <input {...props} value={filter.deviceType} onInput={setF('deviceType')} />}
+            </Field>
+            <label>
+              Model
+              <input value={filter.model} onInput={setF('model')} />
+            </label>
+            <label>
+              Manufacturer
+              <input value={filter.manufacturerName} onInput={setF('manufacturerName')} />
+            </label>
+            <label>
+              Not yet on version
+              <input value={filter.versionNot} onInput={setF('versionNot')} />
+            </label>
+            <label>
+              Name contains
+              <input value={filter.nameContains} onInput={setF('nameContains')} />
+            </label>
+            <fieldset class="inline">
+              <legend>Status (any when none ticked)</legend>
+              {STATUSES.map((s) => (
+                <label key={s} class="check">
+                  <input
+                    type="checkbox"
+                    checked={filter.status.includes(s)}
+                    onChange={(e) => {
+                      const on = e.currentTarget.checked;
+                      setFilter((f) => ({ ...f, status: on ? [...f.status, s] : f.status.filter((x) => x !== s) }));
+                    }}
+                  />
+                  {s.toLowerCase()}
+                </label>
+              ))}
+            </fieldset>
           </fieldset>
           <p class="count" aria-live="polite" data-testid="matching">
-            {matching === undefined ? 'Counting matching devices…' : `${matching} matching devices`}
+            {groupId ? `${groups.data?.dynamicGroups?.nodes.find((g) => g.id === groupId)?.memberCount ?? 0} devices in the group now` : matching === undefined ? 'Counting matching devices…' : `${matching} matching devices`}
           </p>
         </fieldset>
 
@@ -248,7 +274,7 @@ export function RolloutForm() {
 }
 
 /** Paths the form shows next to a field; anything else is listed at the top. */
-const PLACED = ['input.fileId', 'input.targets', 'input.waves', 'input.soakMinutes', 'input.failureThreshold.percent', 'input.failureThreshold.minFinished'];
+const PLACED = ['input.fileId', 'input.targets', 'input.continuous', 'input.waves', 'input.soakMinutes', 'input.failureThreshold.percent', 'input.failureThreshold.minFinished'];
 
 function matches(error: ValidationError, path: string, exact = false): boolean {
   return error.path === path || (!exact && error.path.startsWith(`${path}.`));

@@ -299,6 +299,8 @@ function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mir
     mirror,
     upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
     logger: parts.logger,
+    schedule: store.rolloutSchedule,
+    platformNow: () => platform.client.clock.earliestAt(Date.now()) ?? Date.now(),
   }));
   return new RolloutService(store.rollouts, mirror, orchestrator, idempotency);
 }

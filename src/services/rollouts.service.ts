@@ -17,6 +17,8 @@ import type { UpgradeTasksService } from './upgrade-tasks.service.js';
 import { mirrorOff } from '../domain/errors.js';
 import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
 import { productMismatch, productName } from '../domain/packages.js';
+import type { MaintenanceWindow } from '../domain/maintenance-windows.js';
+import { scheduleViolations } from './rollout-schedule.js';
 
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
 export const MAX_ROLLOUT_DEVICES = 100_000;
@@ -39,6 +41,9 @@ export interface CreateRolloutCommand {
   soakMinutes: number;
   failureThreshold?: Threshold;
   policy: OperationPolicy;
+  /** Nothing starts before it (epoch ms). */
+  startAt?: number;
+  maintenanceWindows?: MaintenanceWindow[];
   idempotencyKey?: string;
 }
 
@@ -220,6 +225,7 @@ export class RolloutService {
         add('input.failureThreshold.minFinished', 'reachable', `minFinished is more than the rollout's ${deviceIds.length} devices: the threshold could never apply`);
       }
     }
+    violations.push(...scheduleViolations(command));
     const sizes = deviceIds.length > 0 ? waveSizes(deviceIds.length, command.waves) : [];
     if (!Array.isArray(sizes)) add(sizes.path, 'wavesAddUp', sizes.message);
 
@@ -262,6 +268,8 @@ export class RolloutService {
       policy: command.policy,
       total: deviceIds.length,
       sourceOperationId,
+      startAt: command.startAt ?? null,
+      maintenanceWindows: command.maintenanceWindows ?? [],
       createdAt: Date.now(),
       waves,
     };

@@ -19,6 +19,7 @@ import { UpgradeTasksRepository } from './upgrade-tasks.repository.js';
 import { migrate } from './migrate.js';
 import { StoreNotices } from './notices.js';
 import { RolloutRepository } from './rollouts.repository.js';
+import { RolloutScheduleRepository } from './rollout-schedule.repository.js';
 import { TokenRepository } from './token.repository.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
@@ -32,6 +33,7 @@ export interface Store {
   /** The fleet mirror: one repository per aggregate. The sync (src/sync) is their only writer. */
   mirror: MirrorRepositories;
   rollouts: RolloutRepository;
+  rolloutSchedule: RolloutScheduleRepository;
   leases: LeaseRepository;
   /** Moves once a write to the mirror or the rollouts commits, here or (told) elsewhere. */
   dataVersion: DataVersion;
@@ -105,6 +107,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       syncState: new SyncStateRepository(db),
     },
     rollouts: new RolloutRepository(db),
+    rolloutSchedule: new RolloutScheduleRepository(db),
     leases: new LeaseRepository(db),
     dataVersion,
     shared,

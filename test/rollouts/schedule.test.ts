@@ -151,8 +151,9 @@ describe('a rollout with startAt, under the defaults', () => {
   });
 
   it('waits for its start on the platform clock, then runs its waves as any rollout', async () => {
-    // The defaults: a budget of 100 calls a minute, the emulator's real throttle of 100, push on, the mirror's own share and poll.
-    stack = await startStack({ platform: { devices: 400, throttlePerMinute: 100 }, store: 'sqlite', env: await reachableEnv() });
+    // The defaults: a budget of 100 calls a minute, the emulator's real throttle of 100, push on, the mirror's share
+    // (0.5: the gateway's default, which the test stack turns off unless given) and its poll every 30 s.
+    stack = await startStack({ platform: { devices: 400, throttlePerMinute: 100 }, store: 'sqlite', env: { ...(await reachableEnv()), MIRROR_BUDGET_SHARE: '0.5' } });
     await mirrorReady(stack.gateway);
     const { rollout, created, graphql } = client(stack);
     const { fileId, deviceIds } = await productFixture(graphql, 'WM100');

@@ -14,7 +14,7 @@ export interface ScheduleNode {
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 const REASONS: Record<ScheduleWait, (at: string | undefined) => string> = {
-  START_AT: (at) => `waiting for its start at ${at}`,
+  START_AT: (at) => `waiting for startAt: work begins at ${at}`,
   MAINTENANCE_WINDOW: (at) => (at ? `waiting for the next maintenance window, opening at ${at}` : 'waiting for a maintenance window'),
   POLICY_WINDOW_CLOSED: () => "the policy's CUSTOM window has closed: no wave starts again",
 };

@@ -67,6 +67,12 @@ describe('maintenance windows', () => {
     expect(scheduleAt({ startAt: null, windows: [], once }, at('2026-03-01T02:00:00Z'))).toMatchObject({ open: false, wait: 'POLICY_WINDOW_CLOSED', opensAt: null });
   });
 
+  it("answers the README's example: weekday nights in Berlin, not before noon UTC on 1 June", () => {
+    const nights: MaintenanceWindow = { days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], start: '01:00', durationMinutes: 120, timeZone: 'Europe/Berlin' };
+    const standing = scheduleAt({ startAt: at('2026-06-01T12:00:00Z'), windows: [nights] }, at('2026-05-20T00:00:00Z'));
+    expect(standing).toMatchObject({ open: false, wait: 'START_AT', opensAt: at('2026-06-01T23:00:00Z'), nextWindowAt: at('2026-06-01T23:00:00Z') });
+  });
+
   it('names every bad field by its path', () => {
     const bad = windowViolations([
       { days: [], start: '24:00', durationMinutes: 5, timeZone: 'Mars/Olympus' },

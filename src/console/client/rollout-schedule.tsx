@@ -33,10 +33,10 @@ export function ScheduleFacts({ rollout: r }: { rollout: RolloutFullFragment }) 
 
 /** Why a running rollout waits, when it does. */
 export function WaitLine({ rollout: r }: { rollout: RolloutFullFragment }) {
-  if (!r.waitingFor) return null;
+  if (!r.waitingFor || !r.waitReason) return null;
   return (
     <p class="muted" role="status">
-      Waiting: {r.waitReason}
+      {r.waitReason.charAt(0).toUpperCase() + r.waitReason.slice(1)}
     </p>
   );
 }

@@ -175,6 +175,8 @@ export class RolloutOrchestrator {
       changed = await repo.changeWave(id, wave.index, 'PENDING', { state: 'RUNNING', startedAt: now }, now);
       if (changed) this.options.logger.info({ rollout: id, wave: wave.index, devices: wave.size }, 'rollout wave started');
     } else if (wave.state === 'RUNNING') {
+      // A task not created yet waits for the schedule's next window (a policy's one window that closed halts).
+      if (rollout.state === 'RUNNING' && wave.tasks.some((t) => t.operationId === null)) await this.scheduled(rollout, wave);
       changed = await this.createTasks(rollout, wave);
       if (await this.ended(id, wave.index)) {
         // The soak is a wait before the next wave: the last wave has none.
@@ -204,12 +206,12 @@ export class RolloutOrchestrator {
     });
   }
 
-  /** Whether the schedule lets the wave start now; a CUSTOM policy's one window that has closed halts the rollout. */
+  /** Whether the schedule lets the wave start (or go on) now; a CUSTOM policy's one window that has closed halts the rollout. */
   private async scheduled(rollout: Rollout, wave: RolloutWave): Promise<boolean> {
     const standing = this.#schedule.standing(rollout);
     if (!standing || standing.open) return true;
     if (standing.wait === 'POLICY_WINDOW_CLOSED') {
-      const reason = `wave ${wave.index + 1} cannot start: the policy's CUSTOM window (${rollout.policy.startTime} to ${rollout.policy.endTime}) has closed; give the rollout maintenanceWindows to run over several windows`;
+      const reason = `no task of wave ${wave.index + 1} can be created: the policy's CUSTOM window (${rollout.policy.startTime} to ${rollout.policy.endTime}) has closed; give the rollout maintenanceWindows to run over several windows`;
       if (await this.options.repo.transition(rollout.id, ['RUNNING'], 'HALTED', Date.now(), { haltReason: reason })) {
         this.options.logger.warn({ rollout: rollout.id, reason }, 'rollout halted');
         await this.publish(rollout.id);

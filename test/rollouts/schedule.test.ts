@@ -144,6 +144,46 @@ describe.each(ENGINES)('scheduled rollouts on %s', (engine) => {
   });
 });
 
+describe("a CUSTOM policy's window without maintenance windows", () => {
+  let stack: Stack;
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('gives a later wave what is left of the window, and halts, saying why, once it has closed', async () => {
+    // The platform's clock at this wall time: a CUSTOM window's start is checked against it on input.
+    stack = await startStack({ platform: { devices: 400, startTime: new Date().toISOString() }, store: 'sqlite', env: { ...(await reachableEnv()), MIRROR_BUDGET_SHARE: '0.5', MIRROR_POLL_SECONDS: '5' } });
+    await mirrorReady(stack.gateway);
+    const { rollout, created, graphql } = client(stack);
+    const { fileId, deviceIds } = await productFixture(graphql, 'WM100');
+    await stack.platform.control('outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
+    const now = await platformNow(stack);
+    const [start, end] = [Math.ceil((now + MINUTE) / 1000) * 1000, Math.ceil((now + 30 * MINUTE) / 1000) * 1000];
+    const before = await creates(stack.platform);
+    const r = await created({
+      fileId,
+      targets: { deviceIds: deviceIds.slice(0, 3) },
+      waves: [{ count: 1 }, { count: 1 }, { count: 1 }],
+      policy: { executeType: 'CUSTOM', startTime: isoOf(start), endTime: isoOf(end) },
+    });
+    expect(r).toMatchObject({ waitingFor: 'MAINTENANCE_WINDOW', nextWindowAt: isoOf(start) });
+    await stack.platform.advance(60, 60);
+    await eventually(() => rollout(r.id), (x) => x.waves[0].operations.length === 1, 30_000);
+    await finishUpgrades(stack.platform);
+    // The second wave starts minutes after the policy's start: its task's window starts now (the platform refuses a
+    // start in the past) and ends with the policy's.
+    const second = (await eventually(() => rollout(r.id), (x) => x.waves[1].operations.length === 1, 30_000)).waves[1].operations[0];
+    expect(Date.parse(second.policy.startTime)).toBeGreaterThan(start + 5 * MINUTE);
+    expect(second.policy.endTime).toBe(isoOf(end));
+    // The window closes while the second wave runs: no task of the third is created.
+    await stack.platform.advance(30 * 60, 60);
+    const halted = await eventually(() => rollout(r.id), (x) => x.state === 'HALTED', 30_000);
+    expect(halted.haltReason).toMatch(/^no task of wave 3 can be created: the policy's CUSTOM window \(.+\) has closed/);
+    expect(halted.waves.map((w: Json) => w.state)).toEqual(['DONE', 'DONE', 'PENDING']);
+    expect(await creates(stack.platform)).toBe(before + 2);
+  }, 120_000);
+});
+
 describe('a rollout with startAt, under the defaults', () => {
   let stack: Stack;
   afterAll(async () => {

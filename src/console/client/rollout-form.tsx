@@ -166,22 +166,7 @@ export function RolloutForm() {
             Name contains
             <input value={filter.nameContains} onInput={setF('nameContains')} />
           </label>
-          <fieldset class="inline">
-            <legend>Status (any when none ticked)</legend>
-            {STATUSES.map((s) => (
-              <label key={s} class="check">
-                <input
-                  type="checkbox"
-                  checked={filter.status.includes(s)}
-                  onChange={(e) => {
-                    const on = e.currentTarget.checked;
-                    setFilter((f) => ({ ...f, status: on ? [...f.status, s] : f.status.filter((x) => x !== s) }));
-                  }}
-                />
-                {s.toLowerCase()}
-              </label>
-            ))}
-          </fieldset>
+          <Checks legend="Status (any when none ticked)" choices={STATUSES} chosen={filter.status} label={(s) => s.toLowerCase()} onChange={(status) => setFilter((f) => ({ ...f, status }))} />
           <p class="count" aria-live="polite" data-testid="matching">
             {matching === undefined ? 'Counting matching devices…' : `${matching} matching devices`}
           </p>
@@ -248,23 +233,9 @@ export function RolloutForm() {
           <Field label="Start at (empty: at once)" path="input.startAt" errors={errors}>
             {(props) => <input {...props} type="datetime-local" value={schedule.startAt} onInput={(e) => setSchedule((x) => ({ ...x, startAt: e.currentTarget.value }))} />}
           </Field>
-          <fieldset class="inline">
-            <legend>Maintenance window days (none ticked: any time)</legend>
+          <Checks legend="Maintenance window days (none ticked: any time)" choices={WEEKDAYS} chosen={schedule.days} label={(d) => d.slice(0, 3).toLowerCase()} onChange={(days) => setSchedule((x) => ({ ...x, days }))}>
             <FieldErrors path="input.maintenanceWindows.0.days" errors={errors} />
-            {WEEKDAYS.map((day) => (
-              <label key={day} class="check">
-                <input
-                  type="checkbox"
-                  checked={schedule.days.includes(day)}
-                  onChange={(e) => {
-                    const on = e.currentTarget.checked;
-                    setSchedule((x) => ({ ...x, days: on ? [...x.days, day] : x.days.filter((d) => d !== day) }));
-                  }}
-                />
-                {day.slice(0, 3).toLowerCase()}
-              </label>
-            ))}
-          </fieldset>
+          </Checks>
           <Field label="Window opens at (HH:MM, local to its time zone)" path="input.maintenanceWindows.0.start" errors={errors}>
             {(props) => <input {...props} value={schedule.start} onInput={(e) => setSchedule((x) => ({ ...x, start: e.currentTarget.value }))} />}
           </Field>
@@ -300,6 +271,23 @@ function FieldErrors({ path, errors, exact, id }: { path: string; errors: Valida
     <span class="field-error" id={id}>
       {mine.map((e) => e.message).join('; ')}
     </span>
+  );
+}
+
+/** A set of checkboxes: the values ticked, in the order ticked. */
+function Checks<T extends string>(props: { legend: string; choices: readonly T[]; chosen: T[]; label: (value: T) => string; onChange: (chosen: T[]) => void; children?: ComponentChildren }) {
+  const { legend, choices, chosen, label, onChange, children } = props;
+  return (
+    <fieldset class="inline">
+      <legend>{legend}</legend>
+      {children}
+      {choices.map((value) => (
+        <label key={value} class="check">
+          <input type="checkbox" checked={chosen.includes(value)} onChange={(e) => onChange(e.currentTarget.checked ? [...chosen, value] : chosen.filter((x) => x !== value))} />
+          {label(value)}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

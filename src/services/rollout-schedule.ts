@@ -5,7 +5,8 @@
  * platform times out whatever has not finished when that window ends; those devices are taken again, once per cut
  * task, by one new task in the next window (planned in the store with the judgement, created exactly once under its
  * own idempotency key), and they count in the wave's figures only through that task, so the cut never reaches the
- * failure threshold. A CUSTOM policy given without windows is one window: no wave starts once it has closed.
+ * failure threshold. A CUSTOM policy given without windows is one window: a later wave's tasks get what is left of
+ * it, and once it has closed no task is created (the orchestrator halts the rollout, saying why).
  */
 import { PlatformError } from '../datasources/platform/errors.js';
 import { MIN_TASK_WINDOW_MS, scheduleAt, windowViolations, type MaintenanceWindow, type RolloutSchedule, type ScheduleStanding } from '../domain/maintenance-windows.js';

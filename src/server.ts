@@ -310,6 +310,8 @@ function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mir
     upgradeTasks: () => new UpgradeTasksService(platformApis(platform, creates).upgradeTasks, idempotency, mirror),
     logger: parts.logger,
     continuous: new ContinuousRollouts(store.continuousRollouts, store.dynamicGroups, mirror, () => store.dataVersion.current()),
+    schedule: store.rolloutSchedule,
+    platformNow: () => platform.client.clock.earliestAt(Date.now()) ?? Date.now(),
   }));
   return new RolloutService(store.rollouts, mirror, orchestrator, idempotency, { groups: store.dynamicGroups, continuous: store.continuousRollouts });
 }

@@ -5,6 +5,7 @@
  */
 import { statsOf, type OperationPolicy, type OperationStats, type OperationType } from './upgrade-tasks.js';
 import { enumOf, type ValueOf } from './values.js';
+import type { MaintenanceWindow, ScheduleStanding } from './maintenance-windows.js';
 
 /** The platform takes at most this many devices in one upgrade task. */
 export const MAX_DEVICES_PER_TASK = 256;
@@ -20,6 +21,13 @@ export interface RolloutTask {
   deviceIds: string[];
   /** Null until the platform has answered the create. */
   operationId: string | null;
+  /** The CUSTOM window the task is given inside a maintenance window (the platform's clock), fixed before its create. */
+  windowStart: number | null;
+  windowEnd: number | null;
+  /** Devices its window's end cut, continued by another task; null while not judged (or without a window). */
+  cutDevices: number | null;
+  /** The cut task this one continues in a later window. */
+  continuesPart: number | null;
 }
 
 export interface RolloutWave {
@@ -49,6 +57,10 @@ export interface Rollout {
   policy: OperationPolicy;
   total: number;
   sourceOperationId: string | null;
+  /** Nothing starts before it (epoch ms); null: at once. */
+  startAt: number | null;
+  /** Waves start only inside one (none: any time). */
+  maintenanceWindows: MaintenanceWindow[];
   createdAt: number;
   updatedAt: number;
   waves: RolloutWave[];
@@ -62,6 +74,8 @@ export type WaveChange = Partial<Pick<RolloutWave, 'state' | 'startedAt' | 'fini
 export interface RolloutProgress extends Rollout {
   stats: OperationStats;
   waveStats: OperationStats[];
+  /** Where its schedule stands on the platform's clock, when the rollout has one. */
+  schedule: ScheduleStanding | null;
 }
 
 /** Exactly one of the two: a number of devices, or a percentage of all the rollout's targets. */

@@ -9,9 +9,10 @@ import { CreateRolloutPayload, Rollout, RolloutConnection, RolloutsArgs, Rollout
 import type { OperationPolicyInput } from '../schema/upgrade-tasks.input.js';
 import { UpgradePackage } from '../schema/packages.type.js';
 import { connectionOf, windowOf } from './connection.js';
+import { scheduleNode, type ScheduleNode } from './rollout-schedule.js';
 
 /** A rollout as the graph shows it. */
-export interface RolloutNode extends Omit<RolloutProgress, 'createdAt' | 'updatedAt' | 'waves' | 'threshold'> {
+export interface RolloutNode extends Omit<RolloutProgress, 'createdAt' | 'updatedAt' | 'waves' | 'threshold' | 'startAt' | 'schedule'>, ScheduleNode {
   createdAt: string;
   updatedAt: string;
   failureThreshold: RolloutProgress['threshold'];
@@ -23,6 +24,7 @@ interface WaveNode extends Omit<RolloutProgress['waves'][number], 'startedAt' | 
   startedAt?: string;
   finishedAt?: string;
   soakUntil?: string;
+  windowCuts: number;
   operationIds: string[];
   stats: RolloutProgress['stats'];
 }
@@ -33,9 +35,10 @@ const TOOK_EFFECT = ' Answers the rollout as this call left it; a call that chan
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
 export function rolloutNode(view: RolloutProgress): RolloutNode {
-  const { createdAt, updatedAt, waves, threshold, ...rest } = view;
+  const { createdAt, updatedAt, waves, threshold, startAt, schedule, ...rest } = view;
   return {
     ...rest,
+    ...scheduleNode(view),
     createdAt: new Date(createdAt).toISOString(),
     updatedAt: new Date(updatedAt).toISOString(),
     failureThreshold: threshold,
@@ -45,6 +48,7 @@ export function rolloutNode(view: RolloutProgress): RolloutNode {
       startedAt: iso(startedAt),
       finishedAt: iso(finishedAt),
       soakUntil: iso(soakUntil),
+      windowCuts: tasks.reduce((sum, t) => sum + (t.cutDevices ?? 0), 0),
       operationIds: tasks.map((t) => t.operationId).filter((id): id is string => id !== null),
       stats: view.waveStats[i] as RolloutProgress['stats'],
     })),
@@ -94,6 +98,8 @@ export class RolloutResolver {
         soakMinutes: input.soakMinutes,
         failureThreshold: input.failureThreshold && { percent: input.failureThreshold.percent, minFinished: input.failureThreshold.minFinished },
         policy: policyOf(input.policy),
+        startAt: input.startAt?.getTime(),
+        maintenanceWindows: input.maintenanceWindows?.map((w) => ({ days: w.days, start: w.start, durationMinutes: w.durationMinutes, timeZone: w.timeZone })),
         idempotencyKey: input.idempotencyKey,
       },
     );

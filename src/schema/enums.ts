@@ -9,9 +9,10 @@ import { DeviceOrder, DeviceStatus } from '../domain/devices.js';
 import { MirrorState } from '../domain/health.js';
 import { PackageType } from '../domain/packages.js';
 import { RolloutState, WaveState } from '../domain/rollouts.js';
+import { ScheduleWait, Weekday } from '../domain/maintenance-windows.js';
 import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 
-export { ApiRole, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutState, SubtaskStatus, UpgradeStep, WaveState };
+export { ApiRole, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutState, ScheduleWait, SubtaskStatus, UpgradeStep, WaveState, Weekday };
 
 registerEnumType(OperationType, { name: 'OperationType', description: 'platform: firmware_upgrade, software_upgrade' });
 registerEnumType(OperationStatus, { name: 'OperationStatus', description: 'platform: wait, processing, success, failed (also fail, FAIL), stop' });
@@ -34,3 +35,12 @@ registerEnumType(RolloutState, {
   },
 });
 registerEnumType(WaveState, { name: 'WaveState', valuesConfig: { SOAKING: { description: "the wave's tasks have ended; soakMinutes pass before the next wave" } } });
+registerEnumType(Weekday, { name: 'Weekday' });
+registerEnumType(ScheduleWait, {
+  name: 'ScheduleWait',
+  valuesConfig: {
+    START_AT: { description: 'the rollout starts at startAt' },
+    MAINTENANCE_WINDOW: { description: 'no maintenance window is open: the next opens at nextWindowAt' },
+    POLICY_WINDOW_CLOSED: { description: "the policy's CUSTOM window (its only window) has closed" },
+  },
+});

@@ -4,6 +4,8 @@ import { OperationType, SubtaskStatus } from './enums.js';
 import { DeviceFilter } from './devices.type.js';
 import { MaxText, PlatformId } from './rules.js';
 import { OperationPolicyInput } from './upgrade-tasks.input.js';
+import { DateTimeScalar } from './scalars.js';
+import { MaintenanceWindowInput } from './rollout-schedule.type.js';
 
 @InputType({ description: 'Exactly one: a device list, a filter, or a dynamic group, resolved over the mirror when the rollout is created (the list is then fixed, unless the rollout is continuous).' })
 export class RolloutTargetsInput {
@@ -61,6 +63,11 @@ export class CreateRolloutInput {
   @IsOptional()
   @ValidateNested()
   policy?: OperationPolicyInput;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Nothing starts before it (on the platform's clock)." }) startAt?: Date;
+
+  @Field(() => [MaintenanceWindowInput], { nullable: true, description: "Waves start only inside one; each task gets a CUSTOM window to the window's end, and a wave the end cuts continues in the next." })
+  maintenanceWindows?: MaintenanceWindowInput[];
 
   @Field(() => String, { nullable: true, description: 'The same key with the same input within 24 h returns the first rollout and creates nothing.' })
   @IsOptional()

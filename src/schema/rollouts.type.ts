@@ -1,6 +1,7 @@
 import { ArgsType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Connection, ConnectionArgs } from './connection.js';
-import { OperationType, RolloutState, WaveState } from './enums.js';
+import { OperationType, RolloutState, ScheduleWait, WaveState } from './enums.js';
+import { MaintenanceWindow } from './rollout-schedule.type.js';
 import { Operation, OperationPolicy, OperationStats } from './upgrade-tasks.type.js';
 import { DateTimeScalar } from './scalars.js';
 import { UpgradePackage } from './packages.type.js';
@@ -15,7 +16,8 @@ export class RolloutWave {
   @Field(() => DateTimeScalar, { nullable: true, description: 'when the soak after this wave ends' }) soakUntil?: string;
   @Field(() => [ID]) deviceIds!: string[];
   @Field(() => [Operation], { description: 'the platform tasks created so far for this wave' }) operations!: Operation[];
-  @Field(() => OperationStats, { description: "over the wave's tasks' subtasks" }) stats!: OperationStats;
+  @Field(() => OperationStats, { description: "over the wave's tasks' subtasks (a device its window's end cut counts once: in the task that continues it)" }) stats!: OperationStats;
+  @Field(() => Int, { description: "devices a maintenance window's end cut, each taken again by a new task in the next window" }) windowCuts!: number;
 }
 
 @ObjectType()
@@ -53,6 +55,12 @@ export class Rollout {
   @Field(() => ThresholdStanding, { nullable: true, description: 'where the rollout stands against failureThreshold (null without one)' }) thresholdStanding?: ThresholdStanding | null;
   @Field(() => OperationPolicy) policy!: OperationPolicy;
   @Field(() => Operation, { nullable: true, description: 'retryFailedDevices: the task whose devices this rollout retries' }) sourceOperation?: Operation | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'nothing starts before it' }) startAt?: string;
+  @Field(() => [MaintenanceWindow]) maintenanceWindows!: MaintenanceWindow[];
+  @Field(() => DateTimeScalar, { nullable: true, description: "the next window's opening on the platform's clock (the start, with startAt alone)" }) nextWindowAt?: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'inside a window: when it closes (a task gets a CUSTOM window to then)' }) windowClosesAt?: string;
+  @Field(() => ScheduleWait, { nullable: true, description: 'why a RUNNING rollout with work left waits (null: it does not)' }) waitingFor?: ScheduleWait | null;
+  @Field(() => String, { nullable: true, description: 'waitingFor, said with its time' }) waitReason?: string | null;
 }
 
 @ObjectType()

@@ -16,6 +16,8 @@ import { LeaseKeeper, type LeaseRepository } from '../store/leases.repository.js
 import type { RolloutRepository } from '../store/rollouts.repository.js';
 import type { ContinuousRollouts } from './continuous-rollouts.js';
 import { sumStats, taskParts, thresholdCrossed, type Rollout, type RolloutProgress, type RolloutWave } from '../domain/rollouts.js';
+import type { RolloutScheduleRepository } from '../store/rollout-schedule.repository.js';
+import { awaitsCut, RolloutScheduler, taskStats } from './rollout-schedule.js';
 
 /** The platform-call client of the orchestrator's creates, and the scope of its idempotency keys. */
 export const ROLLOUT_CLIENT = 'rollouts';
@@ -45,6 +47,9 @@ export interface OrchestratorOptions {
   tickMs?: number;
   /** Continuous rollouts' new waves (unset: every rollout completes once its waves have finished). */
   continuous?: ContinuousRollouts;
+  schedule: RolloutScheduleRepository;
+  /** The platform's clock (schedules are on it); this process's when unset. */
+  platformNow?: () => number;
 }
 
 const EMPTY_STATS: OperationStats = sumStats([]);
@@ -53,6 +58,7 @@ export class RolloutOrchestrator {
   readonly events = new EventEmitter<RolloutEvents>();
   readonly #tickMs: number;
   readonly #lease: LeaseKeeper;
+  readonly #schedule: RolloutScheduler;
   #closed = false;
   #loop: Promise<void> | undefined;
   #wake: AbortController | undefined;
@@ -65,6 +71,9 @@ export class RolloutOrchestrator {
     this.#tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     // Renewed on its own timer: a step waiting for the call budget must not let it run out while this process lives.
     this.#lease = new LeaseKeeper(options.leases, LEASE, LEASE_MS);
+    this.#schedule = new RolloutScheduler(options.schedule, options.mirror.repo.upgradeTasks, options.platformNow ?? Date.now, async (operation) =>
+      (await options.upgradeTasks().subtasksOnPlatform(operation, { start: 0, count: operation.stats.total })).items,
+    );
   }
 
   start(): void {
@@ -89,8 +98,14 @@ export class RolloutOrchestrator {
   async view(rollout: Rollout): Promise<RolloutProgress> {
     const operationIds = rollout.waves.flatMap((w) => w.tasks.map((t) => t.operationId)).filter((id): id is string => id !== null);
     const operations = await this.options.mirror.repo.upgradeTasks.operationsById(operationIds);
-    const waveStats = rollout.waves.map((wave) => sumStats(wave.tasks.map((t) => (t.operationId && operations.get(t.operationId)?.stats) || EMPTY_STATS)));
-    return { ...rollout, stats: sumStats(waveStats), waveStats };
+    const waveStats = rollout.waves.map((wave) => sumStats(wave.tasks.map((t) => taskStats(t, t.operationId ? operations.get(t.operationId)?.stats : undefined, EMPTY_STATS))));
+    return { ...rollout, stats: sumStats(waveStats), waveStats, schedule: this.#schedule.standing(rollout) };
+  }
+
+  /** What the threshold judges: the figures, but a windowed task's timeouts only once the window's cut is judged. */
+  private async thresholdStats(rollout: Rollout): Promise<OperationStats> {
+    const operationIds = rollout.waves.flatMap((w) => w.tasks.map((t) => t.operationId)).filter((id): id is string => id !== null);
+    return this.#schedule.thresholdStats(rollout, await this.options.mirror.repo.upgradeTasks.operationsById(operationIds), EMPTY_STATS);
   }
 
   /** Publishes the rollout as it now stands. */
@@ -131,12 +146,16 @@ export class RolloutOrchestrator {
     const rollout = await this.options.repo.find(id);
     if (!rollout) return;
     for (const task of rollout.waves.flatMap((w) => w.tasks)) if (task.operationId) this.#tasks.set(task.operationId, id);
-    const view = await this.view(rollout);
     const { repo } = this.options;
     const now = Date.now();
+    if (await this.#schedule.judgeCuts(rollout)) {
+      await this.publish(id);
+      this.wake();
+      return;
+    }
 
     if (rollout.state === 'RUNNING' && rollout.threshold) {
-      const reason = thresholdCrossed(view.stats, rollout.threshold, rollout.thresholdBase);
+      const reason = thresholdCrossed(await this.thresholdStats(rollout), rollout.threshold, rollout.thresholdBase);
       if (reason && (await repo.transition(id, ['RUNNING'], 'HALTED', now, { haltReason: reason }))) {
         this.options.logger.warn({ rollout: id, reason }, 'rollout halted');
         await this.publish(id);
@@ -162,11 +181,13 @@ export class RolloutOrchestrator {
     }
     let changed = false;
     if (wave.state === 'PENDING') {
-      if (rollout.state !== 'RUNNING') return;
+      if (rollout.state !== 'RUNNING' || !(await this.scheduled(rollout, wave))) return;
       await repo.planTasks(id, wave.index, taskParts(wave.deviceIds));
       changed = await repo.changeWave(id, wave.index, 'PENDING', { state: 'RUNNING', startedAt: now }, now);
       if (changed) this.options.logger.info({ rollout: id, wave: wave.index, devices: wave.size }, 'rollout wave started');
     } else if (wave.state === 'RUNNING') {
+      // A task not created yet waits for the schedule's next window (a policy's one window that closed halts).
+      if (rollout.state === 'RUNNING' && wave.tasks.some((t) => t.operationId === null)) await this.scheduled(rollout, wave);
       changed = await this.createTasks(rollout, wave);
       if (await this.ended(id, wave.index)) {
         // The soak is a wait before the next wave: the last wave has none.
@@ -189,10 +210,25 @@ export class RolloutOrchestrator {
     const tasks = (await this.options.repo.find(rolloutId))?.waves[index]?.tasks ?? [];
     if (tasks.length === 0 || tasks.some((t) => t.operationId === null)) return false;
     const operations = await this.options.mirror.repo.upgradeTasks.operationsById(tasks.map((t) => t.operationId as string));
+    const rollout = (await this.options.repo.find(rolloutId)) as Rollout;
     return tasks.every((t) => {
       const operation = operations.get(t.operationId as string);
-      return operation !== undefined && hasEnded(operation);
+      return operation !== undefined && hasEnded(operation) && !awaitsCut(rollout, t);
     });
+  }
+
+  /** Whether the schedule lets the wave start (or go on) now; a CUSTOM policy's one window that has closed halts the rollout. */
+  private async scheduled(rollout: Rollout, wave: RolloutWave): Promise<boolean> {
+    const standing = this.#schedule.standing(rollout);
+    if (!standing || standing.open) return true;
+    if (standing.wait === 'POLICY_WINDOW_CLOSED') {
+      const reason = `no task of wave ${wave.index + 1} can be created: the policy's CUSTOM window (${rollout.policy.startTime} to ${rollout.policy.endTime}) has closed; give the rollout maintenanceWindows to run over several windows`;
+      if (await this.options.repo.transition(rollout.id, ['RUNNING'], 'HALTED', Date.now(), { haltReason: reason })) {
+        this.options.logger.warn({ rollout: rollout.id, reason }, 'rollout halted');
+        await this.publish(rollout.id);
+      }
+    }
+    return false;
   }
 
   /**
@@ -206,11 +242,14 @@ export class RolloutOrchestrator {
       // Halted or cancelled meanwhile, or another process took the rollouts over: no further task from here.
       const current = await this.options.repo.find(rollout.id);
       if (!current || (current.state !== 'RUNNING' && current.state !== 'PAUSED') || !this.#lease.held) return created;
+      // Outside the schedule's window: the task waits for the next (a wave cut by its window's end continues there).
+      const policy = await this.#schedule.policyFor(current, wave, task);
+      if (!policy) return created;
       const request: UpgradeTaskRequest = {
         type: rollout.type,
         fileId: rollout.fileId,
         targets: { deviceIds: task.deviceIds, deviceGroups: [] },
-        policy: { ...rollout.policy, startTime: dateOf(rollout.policy.startTime), endTime: dateOf(rollout.policy.endTime) },
+        policy: { ...policy, startTime: dateOf(policy.startTime), endTime: dateOf(policy.endTime) },
       };
       try {
         const operationId = await this.options.upgradeTasks().create(request, {
@@ -224,6 +263,7 @@ export class RolloutOrchestrator {
         created = true;
         this.options.logger.info({ rollout: rollout.id, wave: wave.index, part: task.part, operationId, devices: task.deviceIds.length }, 'rollout task created');
       } catch (error) {
+        if (await this.#schedule.refusedWindow(current, wave, task, error)) return created;
         const refusal = platformRefusal(error);
         if (refusal) {
           const reason = `the platform refused wave ${wave.index + 1}'s task ${task.part + 1} (${task.deviceIds.length} devices): ${refusal}`;

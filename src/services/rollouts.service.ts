@@ -19,6 +19,8 @@ import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type Rol
 import { productMismatch, productName } from '../domain/packages.js';
 import type { ContinuousRolloutsRepository } from '../store/continuous-rollouts.repository.js';
 import type { DynamicGroupsRepository } from '../store/dynamic-groups.repository.js';
+import type { MaintenanceWindow } from '../domain/maintenance-windows.js';
+import { scheduleViolations } from './rollout-schedule.js';
 
 /** The most devices one rollout takes (a filter that matches more is refused: narrow it). */
 export const MAX_ROLLOUT_DEVICES = 100_000;
@@ -44,6 +46,9 @@ export interface CreateRolloutCommand {
   soakMinutes: number;
   failureThreshold?: Threshold;
   policy: OperationPolicy;
+  /** Nothing starts before it (epoch ms). */
+  startAt?: number;
+  maintenanceWindows?: MaintenanceWindow[];
   idempotencyKey?: string;
 }
 
@@ -257,6 +262,7 @@ export class RolloutService {
         add('input.failureThreshold.minFinished', 'reachable', `minFinished is more than the rollout's ${deviceIds.length} devices: the threshold could never apply`);
       }
     }
+    violations.push(...scheduleViolations(command));
     const sizes = deviceIds.length > 0 ? waveSizes(deviceIds.length, command.waves) : [];
     if (!Array.isArray(sizes)) add(sizes.path, 'wavesAddUp', sizes.message);
     // A continuous rollout that starts empty: its rules are checked as for the most devices it could take.
@@ -302,6 +308,8 @@ export class RolloutService {
       policy: command.policy,
       total: deviceIds.length,
       sourceOperationId,
+      startAt: command.startAt ?? null,
+      maintenanceWindows: command.maintenanceWindows ?? [],
       createdAt: Date.now(),
       waves,
     };

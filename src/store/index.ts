@@ -21,6 +21,7 @@ import { StoreNotices } from './notices.js';
 import { RolloutRepository } from './rollouts.repository.js';
 import { ContinuousRolloutsRepository } from './continuous-rollouts.repository.js';
 import { DynamicGroupsRepository } from './dynamic-groups.repository.js';
+import { RolloutScheduleRepository } from './rollout-schedule.repository.js';
 import { TokenRepository } from './token.repository.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
@@ -37,6 +38,7 @@ export interface Store {
   /** Saved device filters, and the continuous rollouts that follow them (the gateway's own state). */
   dynamicGroups: DynamicGroupsRepository;
   continuousRollouts: ContinuousRolloutsRepository;
+  rolloutSchedule: RolloutScheduleRepository;
   leases: LeaseRepository;
   /** Moves once a write to the mirror or the rollouts commits, here or (told) elsewhere. */
   dataVersion: DataVersion;
@@ -112,6 +114,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     rollouts: new RolloutRepository(db),
     dynamicGroups: new DynamicGroupsRepository(db),
     continuousRollouts: new ContinuousRolloutsRepository(db),
+    rolloutSchedule: new RolloutScheduleRepository(db),
     leases: new LeaseRepository(db),
     dataVersion,
     shared,

@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006-group-members-synced.js';
 import * as m0007 from './migrations/0007-platform-sent-at.js';
 import * as m0008 from './migrations/0008-budget-buckets.js';
 import * as m0010 from './migrations/0010-device-groups.js';
+import * as m0011 from './migrations/0011-rollout-schedule.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-platform-sent-at': m0007,
   '0008-budget-buckets': m0008,
   '0010-device-groups': m0010,
+  '0011-rollout-schedule': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

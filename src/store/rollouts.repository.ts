@@ -7,6 +7,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { NewRollout, Rollout, RolloutState, RolloutTask, RolloutWave, WaveChange, WaveState } from '../domain/rollouts.js';
 import type { OperationPolicy, OperationType } from '../domain/upgrade-tasks.js';
+import type { MaintenanceWindow } from '../domain/maintenance-windows.js';
 import type { RolloutTable, RolloutTaskTable, RolloutWaveTable, StoreDb, StoreSchema } from './schema.js';
 
 const ids = (json: string): string[] => JSON.parse(json) as string[];
@@ -34,6 +35,8 @@ export class RolloutRepository {
           policy: JSON.stringify(rollout.policy),
           total: rollout.total,
           source_operation_id: rollout.sourceOperationId,
+          start_at: rollout.startAt,
+          maintenance_windows: rollout.maintenanceWindows.length > 0 ? JSON.stringify(rollout.maintenanceWindows) : null,
           created_at: rollout.createdAt,
           updated_at: rollout.createdAt,
         })
@@ -135,7 +138,7 @@ export class RolloutRepository {
     if (parts.length === 0) return;
     await this.db
       .insertInto('rollout_tasks')
-      .values(parts.map((deviceIds, part) => ({ rollout_id: id, wave_index: index, part, device_ids: JSON.stringify(deviceIds), operation_id: null, created_at: null })))
+      .values(parts.map((deviceIds, part) => ({ rollout_id: id, wave_index: index, part, device_ids: JSON.stringify(deviceIds), operation_id: null, created_at: null, window_start: null, window_end: null, cut_devices: null, continues_part: null })))
       .onConflict((oc) => oc.columns(['rollout_id', 'wave_index', 'part']).doNothing())
       .execute();
   }
@@ -164,6 +167,8 @@ function rolloutOf(row: Selectable<RolloutTable>): Rollout {
     policy: JSON.parse(row.policy) as OperationPolicy,
     total: Number(row.total),
     sourceOperationId: row.source_operation_id,
+    startAt: row.start_at === null ? null : Number(row.start_at),
+    maintenanceWindows: row.maintenance_windows === null ? [] : (JSON.parse(row.maintenance_windows) as MaintenanceWindow[]),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     waves: [],
@@ -185,5 +190,14 @@ function waveOf(row: Selectable<RolloutWaveTable>): RolloutWave {
 }
 
 function taskOf(row: Selectable<RolloutTaskTable>): RolloutTask {
-  return { part: Number(row.part), deviceIds: ids(row.device_ids), operationId: row.operation_id };
+  const num = (value: number | null) => (value === null ? null : Number(value));
+  return {
+    part: Number(row.part),
+    deviceIds: ids(row.device_ids),
+    operationId: row.operation_id,
+    windowStart: num(row.window_start),
+    windowEnd: num(row.window_end),
+    cutDevices: num(row.cut_devices),
+    continuesPart: num(row.continues_part),
+  };
 }

@@ -144,6 +144,8 @@ export interface RolloutTable {
   source_operation_id: string | null;
   created_at: number;
   updated_at: number;
+  start_at: number | null;
+  maintenance_windows: string | null;
 }
 
 export interface RolloutWaveTable {
@@ -164,6 +166,10 @@ export interface RolloutTaskTable {
   device_ids: string;
   operation_id: string | null;
   created_at: number | null;
+  window_start: number | null;
+  window_end: number | null;
+  cut_devices: number | null;
+  continues_part: number | null;
 }
 
 export interface StoreLeaseTable {

@@ -158,8 +158,11 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
       '{ fleet(filter: { deviceType: "WaterMeter", model: "WM100" }, first: 3) { nodes { id fwVersion } } upgradePackages(filter: { type: FIRMWARE, deviceType: "WaterMeter", model: "WM100" }, first: 50) { nodes { id version } } }',
     );
     const pkg = (upgradePackages.nodes as Json[]).find((p) => (fleet.nodes as Json[]).every((d) => d.fwVersion !== p.version));
+    // It waits for a daily maintenance window three hours ahead on the platform's clock: its page shows why, and when.
+    const opensAt = Math.ceil((Date.parse((await stack.platform.control('clock', undefined, 'GET')).now) + 3 * 3_600_000) / 60_000) * 60_000;
+    const window = { days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'], start: new Date(opensAt).toISOString().slice(11, 16), durationMinutes: 60, timeZone: 'UTC' };
     const created = await graphql('mutation($input: CreateRolloutInput!) { createRollout(input: $input) { rolloutId } }', {
-      input: { fileId: pkg?.id, name: 'read test', targets: { deviceIds: fleet.nodes.map((d: Json) => d.id) }, waves: [{ percent: 100 }] },
+      input: { fileId: pkg?.id, name: 'read test', targets: { deviceIds: fleet.nodes.map((d: Json) => d.id) }, waves: [{ percent: 100 }], maintenanceWindows: [window] },
     });
     const rolloutId = created.createRollout.rolloutId as string;
     const failedTask = (await graphql('{ operations(filter: { status: FAILED }, first: 1) { nodes { id } } }')).operations.nodes[0] as Json;
@@ -198,6 +201,10 @@ describe("the operators' console in a browser", { timeout: 120_000 }, () => {
         // Wait for the page's data: the loading line goes.
         await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
         await screenshot(page, `${name}${suffix}`);
+        if (name === 'rollout-read') {
+          expect(await page.getByRole('status').filter({ hasText: 'Waiting for the next maintenance window, opening at ' }).count()).toBe(1);
+          expect(await page.getByTestId('next-window').innerText()).toBe(await page.evaluate(`new Date(${opensAt}).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })`));
+        }
         expect(await page.getByRole('button', { name: /pause|resume|cancel|retry|create/i }).count(), route).toBe(0);
         expect(await page.getByRole('link', { name: 'New rollout' }).count(), route).toBe(0);
         expect(await accessibilityProblems(page), route).toEqual([]);

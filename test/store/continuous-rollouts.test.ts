@@ -16,6 +16,8 @@ const rollout = (id: string, waves: string[][]): NewRollout => ({
   id,
   client: 'test',
   name: null,
+  startAt: null,
+  maintenanceWindows: [],
   type: 'FIRMWARE_UPGRADE',
   fileId: 'pkg',
   targetVersion: 'V2',

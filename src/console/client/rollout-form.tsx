@@ -2,10 +2,11 @@ import { useState } from 'preact/hooks';
 import { useMutation, useQuery } from '@urql/preact';
 import type { ComponentChildren } from 'preact';
 import { validationErrors, type ValidationError } from './api';
-import { CreateRolloutDocument, DynamicGroupsDocument, FleetCountDocument, PackagesDocument, type CreateRolloutInput, type DeviceFilter, type DeviceStatus, type OperationType } from './generated/graphql';
+import { CreateRolloutDocument, DynamicGroupsDocument, FleetCountDocument, PackagesDocument, type CreateRolloutInput, type DeviceFilter, type DeviceStatus, type OperationType, type Weekday } from './generated/graphql';
 import { ErrorNote, href, PageTitle, useCanOperate, useDebounced } from './ui';
 
 const STATUSES: DeviceStatus[] = ['ONLINE', 'OFFLINE', 'ABNORMAL', 'INACTIVE'];
+const WEEKDAYS: Weekday[] = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
 
 interface Wave {
   kind: 'percent' | 'count';
@@ -39,6 +40,8 @@ export function RolloutForm() {
   const [continuous, setContinuous] = useState(false);
   const [soak, setSoak] = useState('0');
   const [threshold, setThreshold] = useState({ percent: '20', minFinished: '1' });
+  // One maintenance window at most here (the API takes several); no day ticked: none.
+  const [schedule, setSchedule] = useState({ startAt: '', days: [] as Weekday[], start: '02:00', duration: '120', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
   // One key per form: a double submission or a retry after a lost answer creates one rollout.
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
 
@@ -82,6 +85,9 @@ export function RolloutForm() {
       waves: waves.map((w) => ({ [w.kind]: numberOf(w.value) })),
       soakMinutes: numberOf(soak) ?? 0,
       ...(threshold.percent.trim() ? { failureThreshold: { percent: numberOf(threshold.percent) as number, minFinished: numberOf(threshold.minFinished) ?? 1 } } : {}),
+      // datetime-local is the browser's local time.
+      ...(schedule.startAt ? { startAt: new Date(schedule.startAt).toISOString() } : {}),
+      ...(schedule.days.length > 0 ? { maintenanceWindows: [{ days: schedule.days, start: schedule.start, durationMinutes: numberOf(schedule.duration) as number, timeZone: schedule.timeZone }] } : {}),
       idempotencyKey,
     };
     const result = await create({ input });
@@ -185,22 +191,7 @@ export function RolloutForm() {
               Name contains
               <input value={filter.nameContains} onInput={setF('nameContains')} />
             </label>
-            <fieldset class="inline">
-              <legend>Status (any when none ticked)</legend>
-              {STATUSES.map((s) => (
-                <label key={s} class="check">
-                  <input
-                    type="checkbox"
-                    checked={filter.status.includes(s)}
-                    onChange={(e) => {
-                      const on = e.currentTarget.checked;
-                      setFilter((f) => ({ ...f, status: on ? [...f.status, s] : f.status.filter((x) => x !== s) }));
-                    }}
-                  />
-                  {s.toLowerCase()}
-                </label>
-              ))}
-            </fieldset>
+            <Checks legend="Status (any when none ticked)" choices={STATUSES} chosen={filter.status} label={(s) => s.toLowerCase()} onChange={(status) => setFilter((f) => ({ ...f, status }))} />
           </fieldset>
           <p class="count" aria-live="polite" data-testid="matching">
             {groupId ? `${groups.data?.dynamicGroups?.nodes.find((g) => g.id === groupId)?.memberCount ?? 0} devices in the group now` : matching === undefined ? 'Counting matching devices…' : `${matching} matching devices`}
@@ -263,6 +254,25 @@ export function RolloutForm() {
           </Field>
         </fieldset>
 
+        <fieldset>
+          <legend>Schedule</legend>
+          <Field label="Start at (empty: at once)" path="input.startAt" errors={errors}>
+            {(props) => <input {...props} type="datetime-local" value={schedule.startAt} onInput={(e) => setSchedule((x) => ({ ...x, startAt: e.currentTarget.value }))} />}
+          </Field>
+          <Checks legend="Maintenance window days (none ticked: any time)" choices={WEEKDAYS} chosen={schedule.days} label={(d) => d.slice(0, 3).toLowerCase()} onChange={(days) => setSchedule((x) => ({ ...x, days }))}>
+            <FieldErrors path="input.maintenanceWindows.0.days" errors={errors} />
+          </Checks>
+          <Field label="Window opens at (HH:MM, local to its time zone)" path="input.maintenanceWindows.0.start" errors={errors}>
+            {(props) => <input {...props} value={schedule.start} onInput={(e) => setSchedule((x) => ({ ...x, start: e.currentTarget.value }))} />}
+          </Field>
+          <Field label="Window length (minutes)" path="input.maintenanceWindows.0.durationMinutes" errors={errors}>
+            {(props) => <input {...props} inputMode="numeric" value={schedule.duration} onInput={(e) => setSchedule((x) => ({ ...x, duration: e.currentTarget.value }))} />}
+          </Field>
+          <Field label="Window time zone (IANA)" path="input.maintenanceWindows.0.timeZone" errors={errors}>
+            {(props) => <input {...props} value={schedule.timeZone} onInput={(e) => setSchedule((x) => ({ ...x, timeZone: e.currentTarget.value }))} />}
+          </Field>
+        </fieldset>
+
         <p class="actions">
           <button type="submit" disabled={created.fetching}>
             Create rollout
@@ -274,7 +284,7 @@ export function RolloutForm() {
 }
 
 /** Paths the form shows next to a field; anything else is listed at the top. */
-const PLACED = ['input.fileId', 'input.targets', 'input.continuous', 'input.waves', 'input.soakMinutes', 'input.failureThreshold.percent', 'input.failureThreshold.minFinished'];
+const PLACED = ['input.fileId', 'input.targets', 'input.continuous', 'input.waves', 'input.soakMinutes', 'input.failureThreshold.percent', 'input.failureThreshold.minFinished', 'input.startAt', 'input.maintenanceWindows.0'];
 
 function matches(error: ValidationError, path: string, exact = false): boolean {
   return error.path === path || (!exact && error.path.startsWith(`${path}.`));
@@ -287,6 +297,23 @@ function FieldErrors({ path, errors, exact, id }: { path: string; errors: Valida
     <span class="field-error" id={id}>
       {mine.map((e) => e.message).join('; ')}
     </span>
+  );
+}
+
+/** A set of checkboxes: the values ticked, in the order ticked. */
+function Checks<T extends string>(props: { legend: string; choices: readonly T[]; chosen: T[]; label: (value: T) => string; onChange: (chosen: T[]) => void; children?: ComponentChildren }) {
+  const { legend, choices, chosen, label, onChange, children } = props;
+  return (
+    <fieldset class="inline">
+      <legend>{legend}</legend>
+      {children}
+      {choices.map((value) => (
+        <label key={value} class="check">
+          <input type="checkbox" checked={chosen.includes(value)} onChange={(e) => onChange(e.currentTarget.checked ? [...chosen, value] : chosen.filter((x) => x !== value))} />
+          {label(value)}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

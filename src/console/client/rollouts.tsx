@@ -13,6 +13,7 @@ import {
   type RolloutState,
 } from './generated/graphql';
 import { AnyOf, Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
+import { ScheduleFacts, WaitLine } from './rollout-schedule';
 
 const STATES: RolloutState[] = ['RUNNING', 'PAUSED', 'HALTED', 'COMPLETED', 'CANCELLED'];
 const FINAL = new Set<RolloutState>(['COMPLETED', 'CANCELLED']);
@@ -147,6 +148,7 @@ export function RolloutPage({ id }: { id: string }) {
       <p class="state-line" aria-live="polite">
         State: <Badge value={r.state} /> {r.haltReason ? <span class="bad-text">{r.haltReason}</span> : null}
       </p>
+      <WaitLine rollout={r} />
       {canOperate && !FINAL.has(r.state) ? (
         <div class="actions" role="group" aria-label="Rollout actions">
           {r.state === 'RUNNING' ? (
@@ -186,6 +188,7 @@ export function RolloutPage({ id }: { id: string }) {
         <dd>{r.soakMinutes} min</dd>
         <dt>Failure threshold</dt>
         <dd>{r.failureThreshold ? `halt at ${r.failureThreshold.percent}% failed, once ${r.failureThreshold.minFinished} finished` : 'none'}</dd>
+        <ScheduleFacts rollout={r} />
         <dt>Created / updated</dt>
         <dd>
           {time(r.createdAt)} / {time(r.updatedAt)}
@@ -213,6 +216,7 @@ export function RolloutPage({ id }: { id: string }) {
             <p class="muted">
               Started {time(w.startedAt)} · finished {time(w.finishedAt)}
               {w.soakUntil ? ` · soaking until ${time(w.soakUntil)}` : ''}
+              {w.windowCuts > 0 ? ` · ${w.windowCuts} devices cut by a window's end, taken again in the next` : ''}
             </p>
             {w.operations.length > 0 ? (
               <p>

@@ -90,6 +90,8 @@ export interface GatewayConfig {
   /** Browser origins allowed to call the gateway from their pages (exact, `scheme://host[:port]`); empty: none. */
   corsOrigins: readonly string[];
   webSocket: WebSocketLimits;
+  /** GATEWAY_AUDIT_DAYS: how many whole days an audit record is kept. */
+  auditDays: number;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -194,6 +196,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     maxConnectionsPerAddress: sockets('GATEWAY_WS_MAX_CONNECTIONS_PER_ADDRESS', 100),
     maxConnectionsPerKey: sockets('GATEWAY_WS_MAX_CONNECTIONS_PER_KEY', 100),
   };
+  const auditDays = parse('GATEWAY_AUDIT_DAYS', 90, 'whole days from 1 to 3650', (v) => parseIntegerIn(v, 1, 3650));
   const corsOrigins = parse('GATEWAY_CORS_ORIGINS', [], 'comma-separated origins such as https://app.example.com,http://localhost:3000 (scheme, host and port; no path, no *)', parseOrigins);
   const emulator: EmulatorSettings = {
     port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
@@ -271,6 +274,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       limits,
       corsOrigins,
       webSocket,
+      auditDays,
     },
   };
 }

@@ -22,6 +22,7 @@ import { claimMirrorSource, describeSource, emulatorSource, remoteSource, type M
 import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
+import { AuditTrail } from './services/audit.service.js';
 import { fanOut } from './services/fanout.js';
 import { changeListeners } from './services/changes.js';
 import { pingStore } from './store/availability.js';
@@ -67,6 +68,8 @@ export interface Gateway {
   platform: { url: string; appId: string };
   /** Set when the gateway started its own emulator: its URL and the demo credentials it accepts. */
   emulator?: { url: string; credentials: { appId: string; secret: string } };
+  /** Deletes the audit records older than GATEWAY_AUDIT_DAYS before `now` (the hourly sweep's step, at any time): how many. */
+  sweepAudit(now?: number): Promise<number>;
   /** Stops accepting requests, lets running ones finish, then stops the embedded emulator. */
   close(): Promise<void>;
 }
@@ -82,6 +85,7 @@ interface Parts {
   mirror?: Mirror;
   mirrorSync?: LeaseKeeper;
   orchestrator?: RolloutOrchestrator;
+  audit?: AuditTrail;
   graphql?: GraphQLTransports;
   tracing?: Tracing;
 }
@@ -90,6 +94,7 @@ interface Parts {
 async function stop(parts: Parts): Promise<void> {
   await parts.graphql?.stop();
   await parts.orchestrator?.close();
+  parts.audit?.close();
   parts.refusals.close();
   parts.budget?.close();
   parts.idempotency?.close();
@@ -123,6 +128,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const idempotency = parts.idempotency as Idempotency;
     const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, parts);
     if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
+    const audit = (parts.audit = new AuditTrail(store.audit, logger, config.auditDays));
 
     const app = express();
     app.disable('x-powered-by');
@@ -133,6 +139,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       mirror,
       rollouts,
       embeddedEmulator: parts.emulator !== undefined,
+      audit,
       requestDeadlineMs: config.requestDeadlineMs,
       apiKeys: config.apiKeys,
     };
@@ -158,6 +165,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // The embedded emulator reaches this gateway where it listens.
     await mirror?.start(config.publicUrl ?? (parts.emulator ? baseUrl : undefined));
     parts.orchestrator?.start();
+    audit.start();
 
     let closing: Promise<void> | undefined;
     return {
@@ -165,6 +173,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       baseUrl,
       platform: { url: platform.client.url, appId: platform.client.appId },
       emulator: parts.emulator && { url: parts.emulator.url, credentials: parts.emulator.credentials },
+      sweepAudit: (now) => audit.sweep(now),
       close: () => (closing ??= stop(parts)),
     };
   } catch (error) {

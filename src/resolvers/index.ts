@@ -1,4 +1,5 @@
 import { ViewerResolver } from './access.resolver.js';
+import { AuditResolver, RolloutHistoryResolver } from './audit.resolver.js';
 import { BatchTaskDetailResolver, BatchTaskResolver, CreateBatchTaskPayloadResolver } from './batch-tasks.resolver.js';
 import { DeviceResolver } from './devices.resolver.js';
 import { HealthResolver } from './health.resolver.js';
@@ -23,4 +24,6 @@ export const resolvers = [
   RolloutResolver,
   RolloutWaveResolver,
   CreateRolloutPayloadResolver,
+  AuditResolver,
+  RolloutHistoryResolver,
 ] as const;

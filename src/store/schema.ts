@@ -180,6 +180,30 @@ export interface PlatformTokenTable {
   updated_at: number;
 }
 
+/** One mutation call (see migration 0012 and domain/audit.ts). */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  client: string;
+  role: string;
+  operation: string;
+  input_digest: string;
+  /** JSON array. */
+  target_ids: string;
+  outcome: string;
+  error_code: string | null;
+  /** 1: an idempotent replay. */
+  replayed: number;
+  request_id: string;
+}
+
+/** Each id an audited call touched, for the filter on one id. */
+export interface AuditTargetTable {
+  target_id: string;
+  audit_id: string;
+  at: number;
+}
+
 export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
   budget_buckets: BudgetBucketTable;
@@ -197,6 +221,8 @@ export interface StoreSchema {
   rollout_tasks: RolloutTaskTable;
   store_leases: StoreLeaseTable;
   platform_tokens: PlatformTokenTable;
+  audit_log: AuditLogTable;
+  audit_targets: AuditTargetTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Provider } from '@urql/preact';
 import type { Client } from '@urql/core';
 import { createApiClient, roleOfKey, storedKey, storeKey, type Role } from './api';
+import { AuditPage } from './audit';
 import { DevicePage, FleetPage } from './fleet';
 import { RolloutForm } from './rollout-form';
 import { RolloutPage, RolloutsPage } from './rollouts';
@@ -93,6 +94,7 @@ const SECTIONS = [
   ['fleet', 'Fleet'],
   ['tasks', 'Tasks'],
   ['rollouts', 'Rollouts'],
+  ['audit', 'Audit'],
   ['status', 'Status'],
 ] as const;
 
@@ -143,6 +145,8 @@ function Page({ section, id }: { section: string; id?: string }) {
     case 'rollouts':
       if (id === 'new') return <RolloutForm />;
       return id ? <RolloutPage key={id} id={id} /> : <RolloutsPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'status':
       return <StatusPage />;
     default:

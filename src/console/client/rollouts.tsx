@@ -13,6 +13,7 @@ import {
   type RolloutState,
 } from './generated/graphql';
 import { AnyOf, Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
+import { RolloutHistory } from './audit';
 
 const STATES: RolloutState[] = ['RUNNING', 'PAUSED', 'HALTED', 'COMPLETED', 'CANCELLED'];
 const FINAL = new Set<RolloutState>(['COMPLETED', 'CANCELLED']);
@@ -228,6 +229,8 @@ export function RolloutPage({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+      {/* Read again whenever the rollout moves: a command or a wave adds to it. */}
+      <RolloutHistory key={r.updatedAt} id={r.id} />
     </>
   );
 }

@@ -23,6 +23,7 @@ import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
 import { AuditTrail } from './services/audit.service.js';
+import { recordingTransitions } from './services/rollout-transitions.js';
 import { fanOut } from './services/fanout.js';
 import { changeListeners } from './services/changes.js';
 import { pingStore } from './store/availability.js';
@@ -126,9 +127,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const mirror = startMirror(config, platform, settings.appId, store, parts);
     if (mirror) observability.metrics.collectNotifications(() => mirror.notificationCounts);
     const idempotency = parts.idempotency as Idempotency;
-    const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, parts);
-    if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
     const audit = (parts.audit = new AuditTrail(store.audit, logger, config.auditDays));
+    const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, audit, parts);
+    if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
 
     const app = express();
     app.disable('x-powered-by');
@@ -298,11 +299,12 @@ function maxChangeListeners(config: GatewayConfig): number {
 }
 
 /** Rollouts: an operator's commands, and the orchestrator that moves them on (with the mirror only). */
-function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
+function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, audit: AuditTrail, parts: Parts): RolloutService {
   // Rollouts' creates are mutations: they go before queries in the budget's queue.
   const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
   const orchestrator = (parts.orchestrator = new RolloutOrchestrator({
-    repo: store.rollouts,
+    // Its halts and completions go to the audit trail, beside the operators' commands.
+    repo: recordingTransitions(store.rollouts, audit, ROLLOUT_CLIENT),
     maxListeners: maxChangeListeners(config),
     leases: store.leases,
     mirror,

@@ -26,8 +26,8 @@ export interface AuditRecord {
   errorCode: string | null;
   /** An idempotent replay: the answer of an earlier call with the same key and input, nothing done again. */
   replayed: boolean;
-  /** The request's id, as the request log line names it. */
-  requestId: string;
+  /** The request's id, as the request log line names it; null for the rollout orchestrator's own state changes. */
+  requestId: string | null;
 }
 
 export interface AuditFilter {
@@ -46,6 +46,12 @@ export function auditCutoff(now: number, days: number): number {
   return now - days * DAY_MS;
 }
 
-/** What an entry of a rollout's history is: an operator's command (its audit record), or one of its waves moving. */
-export const RolloutEvent = enumOf(['COMMAND', 'WAVE_STARTED', 'WAVE_FINISHED']);
+/** The rollout orchestrator's own state changes, recorded as operations of its client (no mutation is named so). */
+export const ORCHESTRATOR_OPERATIONS = Object.freeze({ HALTED: 'rolloutHalted', COMPLETED: 'rolloutCompleted' } as const);
+
+/**
+ * What an entry of a rollout's history is: an operator's command (its audit record), the orchestrator halting or
+ * completing it (its record too), or one of its waves moving.
+ */
+export const RolloutEvent = enumOf(['COMMAND', 'HALTED', 'COMPLETED', 'WAVE_STARTED', 'WAVE_FINISHED']);
 export type RolloutEvent = ValueOf<typeof RolloutEvent>;

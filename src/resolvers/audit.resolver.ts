@@ -1,6 +1,6 @@
 import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { ResolverContext } from './context.js';
-import { RolloutEvent, type AuditFilter, type AuditRecord as AuditRecordModel } from '../domain/audit.js';
+import { ORCHESTRATOR_OPERATIONS, RolloutEvent, type AuditFilter, type AuditRecord as AuditRecordModel } from '../domain/audit.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { AuditLogArgs, AuditRecordConnection, RolloutHistoryEntry, type AuditLogFilter } from '../schema/audit.type.js';
 import { Rollout } from '../schema/rollouts.type.js';
@@ -22,6 +22,12 @@ interface HistoryEntryNode {
 }
 
 const recordNode = (record: AuditRecordModel): AuditRecordNode => ({ ...record, at: new Date(record.at).toISOString() });
+
+/** A record of the orchestrator's own change is named by the state it set; any other is a command. */
+function eventOf(record: AuditRecordModel): RolloutEvent {
+  const state = Object.entries(ORCHESTRATOR_OPERATIONS).find(([, operation]) => operation === record.operation)?.[0];
+  return state === RolloutEvent.HALTED || state === RolloutEvent.COMPLETED ? state : RolloutEvent.COMMAND;
+}
 
 function filterOf(input: AuditLogFilter | undefined): AuditFilter {
   const since = input?.since?.getTime();
@@ -50,7 +56,7 @@ export class RolloutHistoryResolver {
   async history(@Root() rollout: RolloutNode, @Ctx() { services }: ResolverContext): Promise<HistoryEntryNode[]> {
     const page = await services.audit?.list({ targetId: rollout.id }, { start: 0, count: HISTORY_COMMANDS });
     // Oldest first, so that the sort below (stable) keeps the order of commands made within one millisecond.
-    const entries: HistoryEntryNode[] = (page?.items ?? []).reverse().map((record) => ({ at: new Date(record.at).toISOString(), event: RolloutEvent.COMMAND, record: recordNode(record) }));
+    const entries: HistoryEntryNode[] = (page?.items ?? []).reverse().map((record) => ({ at: new Date(record.at).toISOString(), event: eventOf(record), record: recordNode(record) }));
     for (const wave of rollout.waves) {
       if (wave.startedAt) entries.push({ at: wave.startedAt, event: RolloutEvent.WAVE_STARTED, waveIndex: wave.index });
       if (wave.finishedAt) entries.push({ at: wave.finishedAt, event: RolloutEvent.WAVE_FINISHED, waveIndex: wave.index });

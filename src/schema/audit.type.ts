@@ -16,7 +16,7 @@ export class AuditRecord {
   @Field(() => AuditOutcome) outcome!: AuditOutcome;
   @Field(() => String, { nullable: true, description: "the error's extensions.code, when the outcome is ERROR" }) errorCode?: string | null;
   @Field(() => Boolean, { description: "an idempotent replay: answered with an earlier call's result, nothing done again" }) replayed!: boolean;
-  @Field(() => String, { description: "the request's id (x-request-id, the request log line)" }) requestId!: string;
+  @Field(() => String, { nullable: true, description: "the request's id (x-request-id, the request log line); null for the rollout orchestrator's own changes" }) requestId?: string | null;
 }
 
 @ObjectType()

@@ -26,7 +26,7 @@ registerEnumType(UpgradeStep, { name: 'UpgradeStep', description: 'From state-ch
 registerEnumType(BatchTargetType, { name: 'BatchTargetType', description: "Which devices a batch task addresses (the platform's param.type)." });
 registerEnumType(DeviceOrder, { name: 'DeviceOrder' });
 registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'ERROR: the call was answered with an error (its code in errorCode)' });
-registerEnumType(RolloutEvent, { name: 'RolloutEvent', description: "COMMAND: an operator's mutation (its audit record); WAVE_STARTED, WAVE_FINISHED: a wave moving" });
+registerEnumType(RolloutEvent, { name: 'RolloutEvent', description: "COMMAND: an operator's mutation; HALTED, COMPLETED: the orchestrator's (both with their audit record); WAVE_STARTED, WAVE_FINISHED: a wave moving" });
 registerEnumType(ApiRole, { name: 'ApiRole', description: 'GATEWAY_API_KEYS: read may query; operate may also create and command' });
 registerEnumType(MirrorState, { name: 'MirrorState', description: 'STALE: the last full sync is older than its period and push is off' });
 registerEnumType(RolloutState, {

@@ -194,7 +194,7 @@ export interface AuditLogTable {
   error_code: string | null;
   /** 1: an idempotent replay. */
   replayed: number;
-  request_id: string;
+  request_id: string | null;
 }
 
 /** Each id an audited call touched, for the filter on one id. */

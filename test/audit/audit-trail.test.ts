@@ -141,6 +141,35 @@ describe.each(ENGINES)('the audit trail on %s, under the defaults', (engine) => 
     expect(hidden.errors[0].extensions.code).toBe('FORBIDDEN');
   }, 150_000);
 
+  it("records the orchestrator's own halt and completion of a rollout, under its client, in the log and the rollout's history", async () => {
+    const [failing, passing] = devices.slice(5, 7) as [string, string];
+    await stack.platform.control('outcomes', { upgradeFailureRate: 1, deviceIds: [failing] });
+    const create = async (deviceId: string, name: string) =>
+      (await operate(CREATE_ROLLOUT, { input: { fileId, name, targets: { deviceIds: [deviceId] }, waves: [{ count: 1 }], failureThreshold: { percent: 50, minFinished: 1 } } })).data.createRollout.rolloutId as string;
+    const halting = await create(failing, 'halts');
+    const completing = await create(passing, 'completes');
+    const state = (id: string) => operate('query($id: ID!) { rollout(id: $id) { state waves { operations { id } } } }', { id }).then((r) => r.data.rollout);
+    // Both waves' tasks exist on the platform before its clock moves them to their end.
+    for (const id of [halting, completing]) await eventually(() => state(id), (r) => r.waves[0].operations.length === 1, 30_000);
+    await finishUpgrades(stack.platform);
+    await eventually(() => state(halting), (r) => r.state === 'HALTED', 60_000);
+    await eventually(() => state(completing), (r) => r.state === 'COMPLETED', 60_000);
+    // The first test's retry rollout may have completed meanwhile: these two rollouts' records are looked at.
+    const own = (await log({ client: 'rollouts' })).filter((r) => [halting, completing].includes(r.targetIds[0]));
+    expect(own.map((r) => [r.operation, r.targetIds, r.role, r.outcome, r.requestId]).sort()).toEqual([
+      ['rolloutCompleted', [completing], 'OPERATE', 'OK', null],
+      ['rolloutHalted', [halting], 'OPERATE', 'OK', null],
+    ]);
+    const history = async (id: string) => (await operate('query($id: ID!) { rollout(id: $id) { history { event waveIndex } } }', { id })).data.rollout.history;
+    expect(await history(halting)).toEqual([
+      { event: 'COMMAND', waveIndex: null },
+      { event: 'WAVE_STARTED', waveIndex: 0 },
+      ...((await history(halting)).some((h: Json) => h.event === 'WAVE_FINISHED') ? [{ event: 'WAVE_FINISHED', waveIndex: 0 }] : []),
+      { event: 'HALTED', waveIndex: null },
+    ]);
+    expect((await history(completing)).map((h: Json) => h.event)).toEqual(['COMMAND', 'WAVE_STARTED', 'WAVE_FINISHED', 'COMPLETED']);
+  }, 150_000);
+
   it('keeps records GATEWAY_AUDIT_DAYS (90 by default) and the sweep deletes older ones', async () => {
     const server = (stack.gateway as InProcessGateway).server;
     const before = await log();

@@ -4,8 +4,8 @@ import { AuditLogDocument, RolloutHistoryDocument, type AuditLogFilter, type Aud
 import { AnyOf, Badge, ErrorNote, Loading, PageTitle, Pager, time, useCanOperate, useDebounced } from './ui';
 
 const PAGE = 25;
-/** The mutations an operator sends (the log takes any name; these are the ones there are). */
-const OPERATIONS = ['createFirmwareUpgradeTask', 'createSoftwareUpgradeTask', 'createBatchTask', 'createRollout', 'pauseRollout', 'resumeRollout', 'cancelRollout', 'retryFailedDevices'];
+/** The mutations an operator sends, and the rollout orchestrator's own changes (the log takes any name). */
+const OPERATIONS = ['createFirmwareUpgradeTask', 'createSoftwareUpgradeTask', 'createBatchTask', 'createRollout', 'pauseRollout', 'resumeRollout', 'cancelRollout', 'retryFailedDevices', 'rolloutHalted', 'rolloutCompleted'];
 
 /** Every mutation call, newest first: who (the key's name), what, on which ids, and how it ended. */
 export function AuditPage() {
@@ -109,9 +109,11 @@ export function RolloutHistory({ id }: { id: string }) {
         {entries.map((entry, i) => (
           <li key={i}>
             {time(entry.at)}:{' '}
-            {entry.record
-              ? `${entry.record.operation} by ${entry.record.client}: ${entry.record.outcome === 'OK' ? 'ok' : `error ${entry.record.errorCode ?? ''}`}`
-              : `wave ${(entry.waveIndex ?? 0) + 1} ${entry.event === 'WAVE_STARTED' ? 'started' : 'finished'}`}
+            {entry.event === 'HALTED' || entry.event === 'COMPLETED'
+              ? `${entry.event.toLowerCase()} by the orchestrator`
+              : entry.record
+                ? `${entry.record.operation} by ${entry.record.client}: ${entry.record.outcome === 'OK' ? 'ok' : `error ${entry.record.errorCode ?? ''}`}`
+                : `wave ${(entry.waveIndex ?? 0) + 1} ${entry.event === 'WAVE_STARTED' ? 'started' : 'finished'}`}
           </li>
         ))}
       </ol>

@@ -15,7 +15,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('outcome', 'varchar(8)', (c) => c.notNull())
     .addColumn('error_code', 'varchar(64)')
     .addColumn('replayed', 'integer', (c) => c.notNull())
-    .addColumn('request_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('request_id', 'varchar(64)')
     .execute();
   await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'id']).execute();
   await db.schema.createIndex('audit_log_client_at').on('audit_log').columns(['client', 'at']).execute();

@@ -1,8 +1,9 @@
 // The audit trail under the defaults a user gets (budget 100 calls / 60 s, the emulator's real throttle of 100 a
-// minute, push on), on both store engines: every mutation call, over HTTP or a WebSocket, is recorded once with the
+// minute, push on), on both store engines: every mutation call, over HTTP, WebSocket or SSE, is recorded once with the
 // key's name (never the key), its role, the ids it touched and its outcome (a refused one with its code, a replay as
 // such); a read key cannot read the log; the retention sweep deletes what is older than GATEWAY_AUDIT_DAYS.
 import { createHash } from 'node:crypto';
+import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorReady, reachableEnv, type InProcessGateway } from '../harness/gateway.js';
 import { collect, wsClient } from '../harness/live.js';
@@ -72,7 +73,14 @@ describe.each(ENGINES)('the audit trail on %s, under the defaults', (engine) => 
     const [resumed] = await collect(client, COMMAND('resumeRollout'), { id: rolloutId }, () => true);
     await client.dispose();
     expect(resumed.data.resumeRollout.state).toBe('RUNNING');
-    expect((await operate(COMMAND('cancelRollout'), { id: rolloutId })).data.cancelRollout.state).toBe('CANCELLED');
+    // Over Server-Sent Events: likewise.
+    const sse = createSseClient({ url: `${stack.gateway.url}/stream`, fetchFn: fetch, retryAttempts: 0, headers: { 'x-api-key': OPERATE_KEY } });
+    const cancelled = await new Promise<Json>((resolve, reject) => {
+      let answer: Json;
+      sse.subscribe({ query: COMMAND('cancelRollout'), variables: { id: rolloutId } }, { next: (value) => (answer = value), error: reject, complete: () => resolve(answer) });
+    });
+    sse.dispose();
+    expect(cancelled.data.cancelRollout.state).toBe('CANCELLED');
     // Refused: a read key may not command, and a task still running has no failed devices to retry yet.
     expect((await read(COMMAND('pauseRollout'), { id: rolloutId })).errors[0].extensions.code).toBe('FORBIDDEN');
     expect((await operate(RETRY, { id: operationId })).errors[0].extensions.code).toBe('BAD_USER_INPUT');

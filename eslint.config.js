@@ -38,7 +38,7 @@ const LAYERS = {
 
 // The composition root and config are single files, which boundaries classifies as file categories; every other
 // layer is a folder, an element. First match wins: the browser clients come before the folders that hold them.
-const FILE_LAYERS = { root: 'src/{main,server}.ts', config: 'src/config.ts' };
+const FILE_LAYERS = { root: 'src/{main,server}.ts', config: 'src/config{.ts,/*.ts}' };
 const FOLDER_LAYERS = [
   ['client', ['src/playground/client', 'src/console/client']],
   ...Object.keys(LAYERS)

@@ -2,22 +2,19 @@ import { readFileSync } from 'node:fs';
 import type { QueryLimits } from './graphql/limits.js';
 import type { WebSocketLimits } from './graphql/websocket.js';
 import type { StoreLocation } from './store/index.js';
-import { API_ROLES, type ApiRole } from './domain/access.js';
+import type { ApiRole } from './domain/access.js';
 import type { TlsMaterial } from './datasources/platform/client.js';
 import type { PlaygroundKind } from './http/endpoint-page.js';
 import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
+import { parseApiKeys } from './config/api-keys.js';
+import { readTls, TLS_VARIABLES, type ReadFile } from './config/tls.js';
+import { parseBoolean, parseIntegerIn, parseOrigins, parsePlatformUrl, parsePort, parseRateLimit, type RateLimit } from './config/values.js';
 
 /** Configuration from environment variables (DESIGN.md §5). */
 
-
+export type { RateLimit, ReadFile };
 
 const PLAYGROUNDS: readonly PlaygroundKind[] = ['graphiql', 'apollo-sandbox', 'off'];
-
-export interface RateLimit {
-  calls: number;
-  windowSeconds: number;
-}
-
 
 export interface EmulatorSettings {
   port: number;
@@ -93,12 +90,13 @@ export interface GatewayConfig {
   /** Browser origins allowed to call the gateway from their pages (exact, `scheme://host[:port]`); empty: none. */
   corsOrigins: readonly string[];
   webSocket: WebSocketLimits;
+  /** GATEWAY_AUDIT_DAYS: how many whole days an audit record is kept. */
+  auditDays: number;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
 
 export type Env = Readonly<Record<string, string | undefined>>;
-export type ReadFile = (path: string) => Buffer;
 
 const MAX_CREDENTIAL_LENGTH = 256; // the platform's String(256) for appId and secret
 const MAX_EMULATOR_DEVICES = 100_000;
@@ -198,6 +196,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
     maxConnectionsPerAddress: sockets('GATEWAY_WS_MAX_CONNECTIONS_PER_ADDRESS', 100),
     maxConnectionsPerKey: sockets('GATEWAY_WS_MAX_CONNECTIONS_PER_KEY', 100),
   };
+  const auditDays = parse('GATEWAY_AUDIT_DAYS', 90, 'whole days from 1 to 3650', (v) => parseIntegerIn(v, 1, 3650));
   const corsOrigins = parse('GATEWAY_CORS_ORIGINS', [], 'comma-separated origins such as https://app.example.com,http://localhost:3000 (scheme, host and port; no path, no *)', parseOrigins);
   const emulator: EmulatorSettings = {
     port: parse('EMULATOR_PORT', 8743, 'a port number 0-65535', parsePort),
@@ -275,125 +274,7 @@ export function loadConfig(env: Env, readFile: ReadFile = readFileSync): ConfigR
       limits,
       corsOrigins,
       webSocket,
+      auditDays,
     },
   };
-}
-
-const TLS_VARIABLES = ['NORTHBOUND_CA_FILE', 'NORTHBOUND_CERT_FILE', 'NORTHBOUND_KEY_FILE'] as const;
-
-function readTls(raw: (name: string) => string | undefined, https: boolean, readFile: ReadFile, errors: string[]): TlsMaterial {
-  const read = (name: (typeof TLS_VARIABLES)[number]): Buffer | undefined => {
-    const path = raw(name);
-    if (path === undefined) return undefined;
-    if (!https) {
-      errors.push(`${name}: only used with an https NORTHBOUND_URL`);
-      return undefined;
-    }
-    let contents: Buffer;
-    try {
-      contents = readFile(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      errors.push(`${name}: cannot read ${path} (${code}); expected a readable PEM file`);
-      return undefined;
-    }
-    if (!contents.toString('latin1').includes('-----BEGIN ')) {
-      errors.push(`${name}: ${path} is not PEM; expected a PEM file (-----BEGIN ...)`);
-      return undefined;
-    }
-    return contents;
-  };
-  const tls: TlsMaterial = { ca: read('NORTHBOUND_CA_FILE'), cert: read('NORTHBOUND_CERT_FILE'), key: read('NORTHBOUND_KEY_FILE') };
-  // A client certificate is useless without its key and vice versa.
-  if (raw('NORTHBOUND_CERT_FILE') !== undefined && raw('NORTHBOUND_KEY_FILE') === undefined) {
-    errors.push('NORTHBOUND_KEY_FILE: required when NORTHBOUND_CERT_FILE is set');
-  }
-  if (raw('NORTHBOUND_KEY_FILE') !== undefined && raw('NORTHBOUND_CERT_FILE') === undefined) {
-    errors.push('NORTHBOUND_CERT_FILE: required when NORTHBOUND_KEY_FILE is set');
-  }
-  return tls;
-}
-
-function parseIntegerIn(value: string, min: number, max: number): number | undefined {
-  if (!/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n >= min && n <= max ? n : undefined;
-}
-
-function parseBoolean(value: string): boolean | undefined {
-  const lower = value.toLowerCase();
-  return lower === 'true' || lower === '1' ? true : lower === 'false' || lower === '0' ? false : undefined;
-}
-
-function parsePort(value: string): number | undefined {
-  return parseIntegerIn(value, 0, 65_535);
-}
-
-function parseRateLimit(value: string): RateLimit | undefined {
-  const match = /^(\d+)\/(\d+)s$/.exec(value);
-  if (!match?.[1] || !match[2]) return undefined;
-  const calls = parseIntegerIn(match[1], 1, Number.MAX_SAFE_INTEGER);
-  const windowSeconds = parseIntegerIn(match[2], 1, Number.MAX_SAFE_INTEGER);
-  return calls === undefined || windowSeconds === undefined ? undefined : { calls, windowSeconds };
-}
-
-/** Each entry as a browser sends it in `Origin` (lower-case host, no default port), so matching is exact. */
-function parseOrigins(value: string): string[] | undefined {
-  const origins: string[] = [];
-  for (const entry of value.split(',')) {
-    let url: URL;
-    try {
-      url = new URL(entry.trim());
-    } catch {
-      return undefined;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') return undefined;
-    if (!/^https?:\/\/[^/]+\/?$/i.test(entry.trim())) return undefined;
-    if (!origins.includes(url.origin)) origins.push(url.origin);
-  }
-  return origins;
-}
-
-/** Normalised to no trailing slash; a path prefix (reverse proxy) is kept. */
-function parsePlatformUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return undefined;
-  return url.href.replace(/\/+$/, '');
-}
-
-/** `k1:read,k2:operate`. Keys are secrets: errors name an entry by position and echo no part of it. */
-function parseApiKeys(value: string | undefined, errors: string[]): ReadonlyMap<string, ApiRole> | undefined {
-  if (value === undefined) return undefined;
-  const keys = new Map<string, ApiRole>();
-  const problems: string[] = [];
-  value.split(',').forEach((entry, index) => {
-    const position = `entry ${index + 1}`;
-    const separator = entry.lastIndexOf(':');
-    const key = entry.slice(0, separator).trim();
-    const roleName = entry.slice(separator + 1).trim();
-    const role = API_ROLES.find((r) => r === roleName);
-    if (separator < 0 || key === '' || /[\s:]/.test(key)) {
-      problems.push(`${position} is not key:role`);
-    } else if (role === undefined) {
-      problems.push(`${position} has an unknown role`);
-    } else if (keys.has(key)) {
-      problems.push(`${position} repeats an earlier key`);
-    } else {
-      keys.set(key, role);
-    }
-  });
-  if (problems.length > 0) {
-    errors.push(
-      `GATEWAY_API_KEYS: ${problems.join('; ')}; expected comma-separated key:role pairs with role ${API_ROLES.join(' or ')}, such as k1:read,k2:operate`,
-    );
-    return undefined;
-  }
-  return keys;
 }

@@ -23,6 +23,8 @@ import { Mirror, MIRROR_CLIENT } from './sync/mirror.js';
 import { CREATE_DEADLINE_MS, ROLLOUT_CLIENT, RolloutOrchestrator } from './services/rollout-orchestrator.js';
 import { RolloutService } from './services/rollouts.service.js';
 import { ContinuousRollouts } from './services/continuous-rollouts.js';
+import { AuditTrail } from './services/audit.service.js';
+import { recordingTransitions } from './services/rollout-transitions.js';
 import { fanOut } from './services/fanout.js';
 import { changeListeners } from './services/changes.js';
 import { pingStore } from './store/availability.js';
@@ -68,6 +70,8 @@ export interface Gateway {
   platform: { url: string; appId: string };
   /** Set when the gateway started its own emulator: its URL and the demo credentials it accepts. */
   emulator?: { url: string; credentials: { appId: string; secret: string } };
+  /** Deletes the audit records older than GATEWAY_AUDIT_DAYS before `now` (the hourly sweep's step, at any time): how many. */
+  sweepAudit(now?: number): Promise<number>;
   /** Stops accepting requests, lets running ones finish, then stops the embedded emulator. */
   close(): Promise<void>;
 }
@@ -83,6 +87,7 @@ interface Parts {
   mirror?: Mirror;
   mirrorSync?: LeaseKeeper;
   orchestrator?: RolloutOrchestrator;
+  audit?: AuditTrail;
   graphql?: GraphQLTransports;
   tracing?: Tracing;
 }
@@ -91,6 +96,7 @@ interface Parts {
 async function stop(parts: Parts): Promise<void> {
   await parts.graphql?.stop();
   await parts.orchestrator?.close();
+  parts.audit?.close();
   parts.refusals.close();
   parts.budget?.close();
   parts.idempotency?.close();
@@ -122,7 +128,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const mirror = startMirror(config, platform, settings.appId, store, parts);
     if (mirror) observability.metrics.collectNotifications(() => mirror.notificationCounts);
     const idempotency = parts.idempotency as Idempotency;
-    const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, parts);
+    const audit = (parts.audit = new AuditTrail(store.audit, logger, config.auditDays));
+    const rollouts = mirror && rolloutsOf(config, platform, store, mirror, idempotency, audit, parts);
     if (store.shared && mirror) fanOut(store.shared.notices, mirror, rollouts, logger);
 
     const app = express();
@@ -135,6 +142,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       rollouts,
       dynamicGroups: mirror && { groups: store.dynamicGroups, continuous: store.continuousRollouts },
       embeddedEmulator: parts.emulator !== undefined,
+      audit,
       requestDeadlineMs: config.requestDeadlineMs,
       apiKeys: config.apiKeys,
     };
@@ -160,6 +168,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // The embedded emulator reaches this gateway where it listens.
     await mirror?.start(config.publicUrl ?? (parts.emulator ? baseUrl : undefined));
     parts.orchestrator?.start();
+    audit.start();
 
     let closing: Promise<void> | undefined;
     return {
@@ -167,6 +176,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       baseUrl,
       platform: { url: platform.client.url, appId: platform.client.appId },
       emulator: parts.emulator && { url: parts.emulator.url, credentials: parts.emulator.credentials },
+      sweepAudit: (now) => audit.sweep(now),
       close: () => (closing ??= stop(parts)),
     };
   } catch (error) {
@@ -299,11 +309,12 @@ function maxChangeListeners(config: GatewayConfig): number {
 }
 
 /** Rollouts: an operator's commands, and the orchestrator that moves them on (with the mirror only). */
-function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, parts: Parts): RolloutService {
+function rolloutsOf(config: GatewayConfig, platform: Platform, store: Store, mirror: Mirror, idempotency: Idempotency, audit: AuditTrail, parts: Parts): RolloutService {
   // Rollouts' creates are mutations: they go before queries in the budget's queue.
   const creates = { get deadline() { return Date.now() + CREATE_DEADLINE_MS; }, priority: 'mutation' as const, client: ROLLOUT_CLIENT };
   const orchestrator = (parts.orchestrator = new RolloutOrchestrator({
-    repo: store.rollouts,
+    // Its halts and completions go to the audit trail, beside the operators' commands.
+    repo: recordingTransitions(store.rollouts, audit, ROLLOUT_CLIENT),
     maxListeners: maxChangeListeners(config),
     leases: store.leases,
     mirror,

@@ -2,7 +2,8 @@
  * The one request pipeline of every transport (HTTP through Apollo Server, graphql-ws, and any later one): who calls
  * (the API key), the parse (token limit), the validation rules (graphql-js's, armor's depth, aliases and directives,
  * introspection), the refusals that need the operation and its variables (cost, platform-call estimate), the
- * execution context, error formatting (suggestions hidden with introspection) and error logging.
+ * execution context, error formatting (suggestions hidden with introspection), error logging, and the audit trail's
+ * one record of each mutation call (audit-trail.ts).
  *
  * Apollo Server takes these pieces as its options and one plugin (see http.ts). Other transports call `prepare`, then
  * `execute` or `subscribe`, and format what they send with `formatErrors`: `prepare` applies the pieces in Apollo's
@@ -32,6 +33,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logging/logger.js';
 import type { RefusalLog } from '../logging/refusal-log.js';
+import { recordMutations } from './audit-trail.js';
 import { ApiKeys, authenticate, type Caller } from './auth.js';
 import { contextFor, type ContextDependencies, type GatewayContext } from './context.js';
 import { formatError, logErrors } from './errors.js';
@@ -112,6 +114,7 @@ export class RequestPipeline {
     this.responses = options.dataVersion && new ResponseCache(options.dataVersion);
     this.tracer = options.tracer;
     this.tracer?.instrument(this.schema);
+    recordMutations(this.schema);
   }
 
   /** Where an operation's answer may be kept (see ResponseCache), if it may; the data version is read now. */

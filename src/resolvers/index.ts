@@ -1,4 +1,5 @@
 import { ViewerResolver } from './access.resolver.js';
+import { AuditResolver, RolloutHistoryResolver } from './audit.resolver.js';
 import { BatchTaskDetailResolver, BatchTaskResolver, CreateBatchTaskPayloadResolver } from './batch-tasks.resolver.js';
 import { DeviceResolver } from './devices.resolver.js';
 import { DynamicGroupResolver, RolloutFollowingResolver } from './dynamic-groups.resolver.js';
@@ -26,4 +27,6 @@ export const resolvers = [
   CreateRolloutPayloadResolver,
   DynamicGroupResolver,
   RolloutFollowingResolver,
+  AuditResolver,
+  RolloutHistoryResolver,
 ] as const;

@@ -4,6 +4,7 @@
  */
 import { registerEnumType } from 'type-graphql';
 import { ApiRole } from '../domain/access.js';
+import { AuditOutcome, RolloutEvent } from '../domain/audit.js';
 import { BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus } from '../domain/batch-tasks.js';
 import { DeviceOrder, DeviceStatus } from '../domain/devices.js';
 import { MirrorState } from '../domain/health.js';
@@ -12,7 +13,7 @@ import { RolloutState, WaveState } from '../domain/rollouts.js';
 import { ScheduleWait, Weekday } from '../domain/maintenance-windows.js';
 import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 
-export { ApiRole, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutState, ScheduleWait, SubtaskStatus, UpgradeStep, WaveState, Weekday };
+export { ApiRole, AuditOutcome, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutEvent, RolloutState, ScheduleWait, SubtaskStatus, UpgradeStep, WaveState, Weekday };
 
 registerEnumType(OperationType, { name: 'OperationType', description: 'platform: firmware_upgrade, software_upgrade' });
 registerEnumType(OperationStatus, { name: 'OperationStatus', description: 'platform: wait, processing, success, failed (also fail, FAIL), stop' });
@@ -25,6 +26,8 @@ registerEnumType(PackageType, { name: 'PackageType', description: 'platform: fir
 registerEnumType(UpgradeStep, { name: 'UpgradeStep', description: 'From state-change notifications: fw step 0-3, sw idle/downloading/downloaded/updating' });
 registerEnumType(BatchTargetType, { name: 'BatchTargetType', description: "Which devices a batch task addresses (the platform's param.type)." });
 registerEnumType(DeviceOrder, { name: 'DeviceOrder' });
+registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'ERROR: the call was answered with an error (its code in errorCode)' });
+registerEnumType(RolloutEvent, { name: 'RolloutEvent', description: "COMMAND: an operator's mutation; HALTED, COMPLETED: the orchestrator's (both with their audit record); WAVE_STARTED, WAVE_FINISHED: a wave moving" });
 registerEnumType(ApiRole, { name: 'ApiRole', description: 'GATEWAY_API_KEYS: read may query; operate may also create and command' });
 registerEnumType(MirrorState, { name: 'MirrorState', description: 'STALE: the last full sync is older than its period and push is off' });
 registerEnumType(RolloutState, {

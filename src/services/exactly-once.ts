@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInputError, UnavailableError, UnknownOutcomeError } from '../domain/errors.js';
 import { isStoreUnavailable } from '../store/availability.js';
+import { noteReplayed } from './audit-notes.js';
 import type { IdempotencyRepository, InDoubt, KeyRecord } from '../store/idempotency.repository.js';
 import { PlatformError } from '../datasources/platform/errors.js';
 import type { PlatformClock } from '../datasources/platform/platform-clock.js';
@@ -141,6 +142,7 @@ export class Idempotency {
     const pending = this.inFlight.get(local);
     if (pending) {
       if (pending.fingerprint !== fingerprint) throw differentInput();
+      noteReplayed();
       return pending.result;
     }
     const result = this.keyed({ ...request, key: request.key }, fingerprint, steps).finally(() => this.inFlight.delete(local));
@@ -186,6 +188,8 @@ export class Idempotency {
       };
       const result = await this.run({ client: SHARED_CLIENT, key, input: key, deadline }, steps);
       if (made || (await holds(result))) return result;
+      // Made afresh on the next turn: not a replay after all.
+      noteReplayed(false);
       await this.keys.releaseResult(SHARED_CLIENT, key, result);
     }
   }
@@ -203,7 +207,10 @@ export class Idempotency {
       // Gone between the two reads (it had just expired): reserve again.
       if (record === undefined) continue;
       if (record.fingerprint !== fingerprint) throw differentInput();
-      if (record.state === 'done' && record.result !== null) return record.result;
+      if (record.state === 'done' && record.result !== null) {
+        noteReplayed();
+        return record.result;
+      }
       if (record.state === 'pending' && record.lease_until > Date.now()) {
         if (Date.now() + POLL_MS > request.deadline) {
           throw unknownOutcome('Another request with this idempotencyKey is still creating the task. Retry with the same key to get its result.');

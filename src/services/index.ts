@@ -5,6 +5,7 @@
 import { platformApis, type Platform, type PlatformApis } from '../datasources/index.js';
 import type { CallScope } from '../datasources/platform/client.js';
 import type { Mirror } from '../sync/mirror.js';
+import type { AuditTrail } from './audit.service.js';
 import { BatchTasksService } from './batch-tasks.service.js';
 import { DevicesService } from './devices.service.js';
 import { DynamicGroupsService, type DynamicGroupStore } from './dynamic-groups.service.js';
@@ -28,6 +29,8 @@ export interface ServiceDependencies {
   dynamicGroups?: DynamicGroupStore;
   /** True when the platform is the emulator started by this process. */
   embeddedEmulator: boolean;
+  /** The audit trail (unset: nothing recorded, as in tests of the pipeline alone). */
+  audit?: AuditTrail;
 }
 
 export interface Services {
@@ -39,6 +42,7 @@ export interface Services {
   dynamicGroups: DynamicGroupsService;
   health: HealthService;
   live: LiveService;
+  audit?: AuditTrail;
 }
 
 /**
@@ -110,6 +114,11 @@ class RequestServices implements Services {
 
   get live(): LiveService {
     return (this.#live ??= new LiveService(this.#deps.mirror, this.#deps.rollouts));
+  }
+
+  /** Process-wide: a record holds nothing of one request's reads. */
+  get audit(): AuditTrail | undefined {
+    return this.#deps.audit;
   }
 }
 

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { AuditRepository } from './audit.repository.js';
 import { BudgetRepository } from './budget.repository.js';
 import { DataVersion } from './data-version.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -40,6 +41,8 @@ export interface Store {
   continuousRollouts: ContinuousRolloutsRepository;
   rolloutSchedule: RolloutScheduleRepository;
   leases: LeaseRepository;
+  /** Who sent which mutation, and how it ended. */
+  audit: AuditRepository;
   /** Moves once a write to the mirror or the rollouts commits, here or (told) elsewhere. */
   dataVersion: DataVersion;
   /** PostgreSQL, where replicas share the store: their one platform token, and notices of changes between them. */
@@ -116,6 +119,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     continuousRollouts: new ContinuousRolloutsRepository(db),
     rolloutSchedule: new RolloutScheduleRepository(db),
     leases: new LeaseRepository(db),
+    audit: new AuditRepository(db),
     dataVersion,
     shared,
     close: async () => {

@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007-platform-sent-at.js';
 import * as m0008 from './migrations/0008-budget-buckets.js';
 import * as m0010 from './migrations/0010-device-groups.js';
 import * as m0011 from './migrations/0011-rollout-schedule.js';
+import * as m0012 from './migrations/0012-audit-log.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-budget-buckets': m0008,
   '0010-device-groups': m0010,
   '0011-rollout-schedule': m0011,
+  '0012-audit-log': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -209,6 +209,30 @@ export interface PlatformTokenTable {
   updated_at: number;
 }
 
+/** One mutation call (see migration 0012 and domain/audit.ts). */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  client: string;
+  role: string;
+  operation: string;
+  input_digest: string;
+  /** JSON array. */
+  target_ids: string;
+  outcome: string;
+  error_code: string | null;
+  /** 1: an idempotent replay. */
+  replayed: number;
+  request_id: string | null;
+}
+
+/** Each id an audited call touched, for the filter on one id. */
+export interface AuditTargetTable {
+  target_id: string;
+  audit_id: string;
+  at: number;
+}
+
 export interface StoreSchema {
   idempotency_keys: IdempotencyKeyTable;
   budget_buckets: BudgetBucketTable;
@@ -229,6 +253,8 @@ export interface StoreSchema {
   dynamic_groups: DynamicGroupTable;
   continuous_rollouts: ContinuousRolloutTable;
   continuous_rollout_devices: ContinuousRolloutDeviceTable;
+  audit_log: AuditLogTable;
+  audit_targets: AuditTargetTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

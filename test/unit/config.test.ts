@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 2000, maxCost: 10_000, maxBodyBytes: 102_400, maxLiveCostPerKey: 100_000 },
       corsOrigins: [],
       webSocket: { maxConnections: 1000, maxConnectionsPerAddress: 100, maxConnectionsPerKey: 100 },
+      auditDays: 90,
     });
   });
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Provider } from '@urql/preact';
 import type { Client } from '@urql/core';
 import { createApiClient, roleOfKey, storedKey, storeKey, type Role } from './api';
+import { AuditPage } from './audit';
 import { DevicePage, FleetPage } from './fleet';
 import { RolloutForm } from './rollout-form';
 import { RolloutPage, RolloutsPage } from './rollouts';
@@ -95,6 +96,7 @@ const SECTIONS = [
   ['tasks', 'Tasks'],
   ['rollouts', 'Rollouts'],
   ['groups', 'Groups'],
+  ['audit', 'Audit'],
   ['status', 'Status'],
 ] as const;
 
@@ -147,6 +149,8 @@ function Page({ section, id }: { section: string; id?: string }) {
       return id ? <RolloutPage key={id} id={id} /> : <RolloutsPage />;
     case 'groups':
       return <GroupsPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'status':
       return <StatusPage />;
     default:

@@ -14,6 +14,7 @@ import {
 } from './generated/graphql';
 import { AnyOf, Badge, ErrorNote, href, Loading, PageTitle, Pager, Progress, time, useCanOperate } from './ui';
 import { ScheduleFacts, WaitLine } from './rollout-schedule';
+import { RolloutHistory } from './audit';
 
 const STATES: RolloutState[] = ['RUNNING', 'PAUSED', 'HALTED', 'COMPLETED', 'CANCELLED'];
 const FINAL = new Set<RolloutState>(['COMPLETED', 'CANCELLED']);
@@ -232,6 +233,8 @@ export function RolloutPage({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+      {/* Read again whenever the rollout moves: a command or a wave adds to it. */}
+      <RolloutHistory key={r.updatedAt} id={r.id} />
     </>
   );
 }

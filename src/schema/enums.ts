@@ -5,13 +5,13 @@
 import { registerEnumType } from 'type-graphql';
 import { ApiRole } from '../domain/access.js';
 import { BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus } from '../domain/batch-tasks.js';
-import { DeviceOrder, DeviceStatus } from '../domain/devices.js';
+import { DeviceField, DeviceOrder, DeviceStatus } from '../domain/devices.js';
 import { MirrorState } from '../domain/health.js';
 import { PackageType } from '../domain/packages.js';
 import { RolloutState, WaveState } from '../domain/rollouts.js';
 import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 
-export { ApiRole, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutState, SubtaskStatus, UpgradeStep, WaveState };
+export { ApiRole, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceField, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutState, SubtaskStatus, UpgradeStep, WaveState };
 
 registerEnumType(OperationType, { name: 'OperationType', description: 'platform: firmware_upgrade, software_upgrade' });
 registerEnumType(OperationStatus, { name: 'OperationStatus', description: 'platform: wait, processing, success, failed (also fail, FAIL), stop' });
@@ -24,6 +24,7 @@ registerEnumType(PackageType, { name: 'PackageType', description: 'platform: fir
 registerEnumType(UpgradeStep, { name: 'UpgradeStep', description: 'From state-change notifications: fw step 0-3, sw idle/downloading/downloaded/updating' });
 registerEnumType(BatchTargetType, { name: 'BatchTargetType', description: "Which devices a batch task addresses (the platform's param.type)." });
 registerEnumType(DeviceOrder, { name: 'DeviceOrder' });
+registerEnumType(DeviceField, { name: 'DeviceField', description: 'A mirrored device field devices are counted by (fleetAggregate)' });
 registerEnumType(ApiRole, { name: 'ApiRole', description: 'GATEWAY_API_KEYS: read may query; operate may also create and command' });
 registerEnumType(MirrorState, { name: 'MirrorState', description: 'STALE: the last full sync is older than its period and push is off' });
 registerEnumType(RolloutState, {

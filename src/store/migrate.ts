@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-device-pushes.js';
 import * as m0006 from './migrations/0006-group-members-synced.js';
 import * as m0007 from './migrations/0007-platform-sent-at.js';
 import * as m0008 from './migrations/0008-budget-buckets.js';
+import * as m0009 from './migrations/0009-fleet-query.js';
 
 /** Every migration this code knows, in order; one file per step, never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-group-members-synced': m0006,
   '0007-platform-sent-at': m0007,
   '0008-budget-buckets': m0008,
+  '0009-fleet-query': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,9 +1,9 @@
-import { sql, type ExpressionBuilder, type Transaction } from 'kysely';
+import { expressionBuilder, sql, type ExpressionBuilder, type Transaction } from 'kysely';
 import { versionKey } from '../domain/device-filter.js';
 import type { Device, DeviceField, DeviceFilter, DeviceOrder, DeviceStatus, FleetSummary, VersionCount } from '../domain/devices.js';
 import type { FleetAggregate } from '../domain/fleet-analytics.js';
 import type { ListWindow, Page } from '../domain/values.js';
-import { deviceWhere, FIELD_COLUMNS, type Engine } from './device-filter.js';
+import { deviceWhere, FIELD_COLUMNS, fleetSource, type Engine } from './device-filter.js';
 import { chunks, revive, time, type Mirrored } from './mirrored.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
@@ -141,16 +141,14 @@ export class DevicesRepository {
    * every bucket come with each row (window functions), so one statement answers.
    */
   async aggregate(filter: DeviceFilter, groupBy: readonly DeviceField[], first: number): Promise<FleetAggregate> {
-    const columns = groupBy.map((field) => FIELD_COLUMNS[field]);
-    let query = this.db
-      .selectFrom('mirror_devices')
-      .select(columns.map((c, i) => sql<string | null>`${sql.ref(c)}`.as(`k${i}`)))
-      .select([sql<number | string>`count(*)`.as('n'), sql<number | string>`count(*) over ()`.as('buckets'), sql<number | string>`sum(count(*)) over ()`.as('total')])
-      .where((eb) => deviceWhere(eb, filter, this.engine))
-      .groupBy(columns)
-      .orderBy('n', 'desc');
-    for (const c of columns) query = query.orderBy(sql`${sql.ref(c)} is null`).orderBy(c);
-    const rows = (await query.limit(first).execute()) as (Record<string, string | null> & { n: number | string; buckets: number | string; total: number | string })[];
+    const columns = groupBy.map((field) => sql.ref(FIELD_COLUMNS[field]));
+    const { rows } = await sql<Record<string, string | null> & { n: number | string; buckets: number | string; total: number | string }>`
+      select ${sql.join(columns.map((c, i) => sql`${c} as ${sql.ref(`k${i}`)}`))},
+        count(*) as n, count(*) over () as buckets, sum(count(*)) over () as total
+      from ${fleetSource(filter, this.engine)} where ${deviceWhere(expressionBuilder<StoreSchema, 'mirror_devices'>(), filter, this.engine)}
+      group by ${sql.join(columns)}
+      order by n desc, ${sql.join(columns.map((c) => sql`${c} is null, ${c}`))}
+      limit ${first}`.execute(this.db);
     const head = rows[0];
     return {
       groupBy: [...groupBy],
@@ -161,15 +159,11 @@ export class DevicesRepository {
   }
 
   private async countBy(filter: DeviceFilter, column: 'status' | 'fw_version' | 'sw_version' | 'device_type') {
-    const online = sql<number | string>`sum(case when status = 'ONLINE' then 1 else 0 end)`;
-    const rows = await this.db
-      .selectFrom('mirror_devices')
-      .select([sql<string | null>`${sql.ref(column)}`.as('key'), (eb) => eb.fn.countAll<number | string>().as('n'), online.as('online')])
-      .where((eb) => deviceWhere(eb, filter, this.engine))
-      .groupBy(column)
-      .orderBy('n', 'desc')
-      .orderBy(column)
-      .execute();
+    const key = sql.ref(column);
+    const { rows } = await sql<{ key: string | null; n: number | string; online: number | string | null }>`
+      select ${key} as key, count(*) as n, sum(case when status = 'ONLINE' then 1 else 0 end) as online
+      from ${fleetSource(filter, this.engine)} where ${deviceWhere(expressionBuilder<StoreSchema, 'mirror_devices'>(), filter, this.engine)}
+      group by ${key} order by n desc, ${key}`.execute(this.db);
     return rows.map((r) => ({ key: r.key, count: Number(r.n), online: Number(r.online ?? 0) }));
   }
 }

@@ -20,6 +20,8 @@ const STORE_ROOTS = new Set([
   'devices',
   'fleet',
   'fleetSummary',
+  'fleetAggregate',
+  'compliance',
   'upgradePackages',
   'upgradePackage',
   'deviceGroups',

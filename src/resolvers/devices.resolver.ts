@@ -3,6 +3,7 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Query, Resolver, Ro
 import type { Device as DeviceModel, FleetSummary as FleetSummaryModel } from '../domain/devices.js';
 import { ConnectionArgs, MAX_FIRST } from '../schema/connection.js';
 import { Device, DeviceConnection, DeviceFilter, FleetArgs, FleetSummary } from '../schema/devices.type.js';
+import { Compliance, ComplianceArgs, FleetAggregate, FleetAggregateArgs } from '../schema/fleet-analytics.type.js';
 import { IdArgs } from '../schema/id-args.js';
 import { OperationConnection, OperationFilter } from '../schema/upgrade-tasks.type.js';
 import { connectionOf, windowOf } from './connection.js';
@@ -47,6 +48,19 @@ export class DeviceResolver {
   @Query(() => FleetSummary, { nullable: true, description: 'Totals of the (filtered) fleet by status, versions and device type, from the mirror.' })
   fleetSummary(@Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined, @Ctx() { services }: ResolverContext): Promise<FleetSummaryModel> {
     return services.devices.summary({ ...filter });
+  }
+
+  @Query(() => FleetAggregate, {
+    nullable: true,
+    description: 'Devices counted per bucket of field values (e.g. per firmware version and manufacturer) from the mirror, most devices first.',
+  })
+  fleetAggregate(@Args(() => FleetAggregateArgs) { filter, groupBy, first }: FleetAggregateArgs, @Ctx() { services }: ResolverContext) {
+    return services.devices.aggregate({ ...filter }, groupBy, first);
+  }
+
+  @Query(() => Compliance, { nullable: true, description: "How many of a product's devices run each version, and the share on its newest package's version, from the mirror." })
+  compliance(@Args(() => ComplianceArgs) args: ComplianceArgs, @Ctx() { services }: ResolverContext) {
+    return services.devices.compliance(args);
   }
 
   @Subscription(() => Device, {

@@ -1,6 +1,8 @@
 import { ArgsType, Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { INHERIT_HINT, REFERENCE_DATA_HINT } from './cache-control.js';
+import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from '../domain/device-filter.js';
 import { Connection, ConnectionArgs } from './connection.js';
+import { DeviceConditions } from './device-filter.type.js';
 import { DeviceOrder, DeviceStatus } from './enums.js';
 import { DateTimeScalar } from './scalars.js';
 import type * as domain from '../domain/devices.js';
@@ -40,8 +42,15 @@ export class Device implements domain.Device {
 @Directive(INHERIT_HINT)
 export class DeviceConnection extends Connection(Device, 'Device') {}
 
-@InputType({ description: 'Devices by what the mirror knows of them; every field given must match.' })
+@InputType({
+  description: `Devices by what the mirror knows of them; every field given must match. The flat fields compare one value; where holds operators per field; and, or and not combine filters (at most ${MAX_FILTER_DEPTH} deep, ${MAX_FILTER_TERMS} conditions).`,
+})
 export class DeviceFilter implements domain.DeviceFilter {
+  @Field(() => [DeviceFilter], { nullable: true, description: 'every one matches' }) and?: DeviceFilter[];
+  @Field(() => [DeviceFilter], { nullable: true, description: 'at least one matches' }) or?: DeviceFilter[];
+  @Field(() => DeviceFilter, { nullable: true, description: 'does not match' }) not?: DeviceFilter;
+  @Field(() => DeviceConditions, { nullable: true, description: 'operators per field: {fwVersion: {gte: "1.2", lt: "2"}, location: {in: ["Harbor"]}}' })
+  where?: DeviceConditions;
   @Field(() => String, { nullable: true }) deviceType?: string;
   @Field(() => String, { nullable: true }) model?: string;
   @Field(() => String, { nullable: true }) manufacturerName?: string;

@@ -6,14 +6,14 @@ import { registerEnumType } from 'type-graphql';
 import { ApiRole } from '../domain/access.js';
 import { AuditOutcome, RolloutEvent } from '../domain/audit.js';
 import { BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus } from '../domain/batch-tasks.js';
-import { DeviceOrder, DeviceStatus } from '../domain/devices.js';
+import { DeviceField, DeviceOrder, DeviceStatus } from '../domain/devices.js';
 import { MirrorState } from '../domain/health.js';
 import { PackageType } from '../domain/packages.js';
 import { RolloutState, WaveState } from '../domain/rollouts.js';
 import { ScheduleWait, Weekday } from '../domain/maintenance-windows.js';
 import { ExecuteType, OperationStatus, OperationType, SubtaskStatus, UpgradeStep } from '../domain/upgrade-tasks.js';
 
-export { ApiRole, AuditOutcome, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutEvent, RolloutState, ScheduleWait, SubtaskStatus, UpgradeStep, WaveState, Weekday };
+export { ApiRole, AuditOutcome, BatchTargetType, BatchTaskDetailStatus, BatchTaskStatus, DeviceField, DeviceOrder, DeviceStatus, ExecuteType, MirrorState, OperationStatus, OperationType, PackageType, RolloutEvent, RolloutState, ScheduleWait, SubtaskStatus, UpgradeStep, WaveState, Weekday };
 
 registerEnumType(OperationType, { name: 'OperationType', description: 'platform: firmware_upgrade, software_upgrade' });
 registerEnumType(OperationStatus, { name: 'OperationStatus', description: 'platform: wait, processing, success, failed (also fail, FAIL), stop' });
@@ -28,6 +28,7 @@ registerEnumType(BatchTargetType, { name: 'BatchTargetType', description: "Which
 registerEnumType(DeviceOrder, { name: 'DeviceOrder' });
 registerEnumType(AuditOutcome, { name: 'AuditOutcome', description: 'ERROR: the call was answered with an error (its code in errorCode)' });
 registerEnumType(RolloutEvent, { name: 'RolloutEvent', description: "COMMAND: an operator's mutation; HALTED, COMPLETED: the orchestrator's (both with their audit record); WAVE_STARTED, WAVE_FINISHED: a wave moving" });
+registerEnumType(DeviceField, { name: 'DeviceField', description: 'A mirrored device field devices are counted by (fleetAggregate)' });
 registerEnumType(ApiRole, { name: 'ApiRole', description: 'GATEWAY_API_KEYS: read may query; operate may also create and command' });
 registerEnumType(MirrorState, { name: 'MirrorState', description: 'STALE: the last full sync is older than its period and push is off' });
 registerEnumType(RolloutState, {

@@ -5,8 +5,12 @@
 import DataLoader from 'dataloader';
 import type { DevicesApi } from '../datasources/devices.api.js';
 import type { PackagesApi } from '../datasources/packages.api.js';
-import type { Device, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/devices.js';
-import type { ListWindow, Page } from '../domain/values.js';
+import { filterProblems, groupIdsOf } from '../domain/device-filter.js';
+import type { Device, DeviceField, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/devices.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { byVersionDescending, newestPackage, type Compliance, type FleetAggregate, type ProductInput } from '../domain/fleet-analytics.js';
+import type { PackageType } from '../domain/packages.js';
+import { fraction, type ListWindow, type Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import { groupMembersHeld, mirroredFirst, readyMirror } from './mirror-access.js';
 import { fromMirror } from './store-outage.js';
@@ -54,10 +58,43 @@ export class DevicesService {
     return (await this.fleetMirror(filter)).repo.devices.fleetSummary(filter);
   }
 
-  /** The mirror, READY and holding what the filter needs. */
-  private async fleetMirror(filter: DeviceFilter): Promise<Mirror> {
+  /** Devices per bucket of the groupBy fields' values, most first (`first` buckets), with the totals. */
+  async aggregate(filter: DeviceFilter, groupBy: readonly DeviceField[], first: number): Promise<FleetAggregate> {
+    return (await this.fleetMirror(filter)).repo.devices.aggregate(filter, groupBy, first);
+  }
+
+  /** A product's devices per version, and how many run its newest package's version; the product from a package or given. */
+  async compliance(of: { packageId?: string; product?: ProductInput; type?: PackageType }): Promise<Compliance> {
+    const given = Object.fromEntries(Object.entries(of.product ?? {}).filter(([, v]) => v !== undefined && v !== null)) as ProductInput;
+    if ((of.packageId === undefined) === (of.product === undefined)) throw InvalidInputError.of([{ path: 'packageId', rule: 'exactlyOne', message: 'give exactly one of packageId and product' }]);
+    if (of.product !== undefined && Object.keys(given).length === 0) {
+      throw InvalidInputError.of([{ path: 'product', rule: 'notEmpty', message: 'name the product: deviceType, model or manufacturerName' }]);
+    }
     const mirror = await readyMirror(this.mirror, 'Fleet queries', this.deadline);
-    if (filter.groupId !== undefined) await groupMembersHeld(mirror, filter.groupId, this.groups);
+    let product = given;
+    let packageType = of.type ?? 'FIRMWARE';
+    if (of.packageId !== undefined) {
+      const pkg = await mirror.repo.packages.package(of.packageId);
+      if (!pkg) throw InvalidInputError.of([{ path: 'packageId', rule: 'packageExists', message: `no upgrade package ${of.packageId} in the mirror` }]);
+      product = Object.fromEntries((['deviceType', 'model', 'manufacturerName'] as const).filter((k) => pkg[k] !== undefined).map((k) => [k, pkg[k]]));
+      packageType = pkg.type ?? packageType;
+    }
+    const [versions, packages] = await Promise.all([
+      mirror.repo.devices.versionCounts(product, packageType === 'FIRMWARE' ? 'fw_version' : 'sw_version'),
+      mirror.repo.packages.packages({ ...product, type: packageType }, { start: 0, count: Number.MAX_SAFE_INTEGER }),
+    ]);
+    const newest = newestPackage(packages.items);
+    const total = versions.reduce((sum, v) => sum + v.count, 0);
+    const onNewest = newest ? (versions.find((v) => v.version === newest.version)?.count ?? 0) : 0;
+    return { ...product, packageType, total, versions: versions.sort(byVersionDescending), newestPackage: newest, onNewest, share: newest && total > 0 ? fraction(onNewest / total) : null };
+  }
+
+  /** The mirror, READY and holding what the filter needs; a filter past its limits is refused first. */
+  private async fleetMirror(filter: DeviceFilter): Promise<Mirror> {
+    const problems = filterProblems(filter, 'filter');
+    if (problems.length > 0) throw InvalidInputError.of(problems);
+    const mirror = await readyMirror(this.mirror, 'Fleet queries', this.deadline);
+    for (const groupId of groupIdsOf(filter)) await groupMembersHeld(mirror, groupId, this.groups);
     return mirror;
   }
 }

@@ -7,6 +7,7 @@ import { fingerprintOf, idSet, type Idempotency } from './exactly-once.js';
 import { hasEnded, type OperationPolicy, type OperationType, type SubtaskStatus } from '../domain/upgrade-tasks.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
+import { filterProblems, groupIdsOf } from '../domain/device-filter.js';
 import type { DeviceFilter } from '../domain/devices.js';
 import type { RolloutRepository } from '../store/rollouts.repository.js';
 import { InvalidInputError, NotFoundError, StateConflictError, type Violation } from '../domain/errors.js';
@@ -245,10 +246,15 @@ export class RolloutService {
       });
       deviceIds = [...seen];
     } else if (filter !== undefined) {
-      if (filter.groupId !== undefined) await caller.packages.membersHeld(filter.groupId);
-      deviceIds = await this.mirror.repo.devices.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
-      // A continuous rollout may start empty: its group's devices are still to come.
-      if (deviceIds.length === 0 && !command.continuous) add(dynamicGroupId ? 'input.targets.dynamicGroupId' : 'input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
+      // A group's filter was checked when it was saved.
+      const problems = dynamicGroupId === undefined ? filterProblems(filter, 'input.targets.filter') : [];
+      violations.push(...problems);
+      if (problems.length === 0) {
+        for (const groupId of groupIdsOf(filter)) await caller.packages.membersHeld(groupId);
+        deviceIds = await this.mirror.repo.devices.fleetIds(filter, MAX_ROLLOUT_DEVICES + 1);
+        // A continuous rollout may start empty: its group's devices are still to come.
+        if (deviceIds.length === 0 && !command.continuous) add(dynamicGroupId ? 'input.targets.dynamicGroupId' : 'input.targets.filter', 'matchesDevices', 'no device in the fleet matches this filter');
+      }
     }
     if (deviceIds.length > MAX_ROLLOUT_DEVICES) add('input.targets', 'maxDevices', `a rollout takes at most ${MAX_ROLLOUT_DEVICES} devices`);
     if (!(Number.isInteger(command.soakMinutes) && command.soakMinutes >= 0 && command.soakMinutes <= MAX_SOAK_MINUTES)) {

@@ -1,6 +1,9 @@
-import { sql, type ExpressionBuilder, type Transaction } from 'kysely';
-import type { Device, DeviceFilter, DeviceOrder, DeviceStatus, FleetSummary } from '../domain/devices.js';
+import { expressionBuilder, sql, type ExpressionBuilder, type Transaction } from 'kysely';
+import { versionKey } from '../domain/device-filter.js';
+import type { Device, DeviceField, DeviceFilter, DeviceOrder, DeviceStatus, FleetSummary, VersionCount } from '../domain/devices.js';
+import type { FleetAggregate } from '../domain/fleet-analytics.js';
 import type { ListWindow, Page } from '../domain/values.js';
+import { deviceWhere, FIELD_COLUMNS, fleetSource, type Engine } from './device-filter.js';
 import { chunks, revive, time, type Mirrored } from './mirrored.js';
 import type { StoreDb, StoreSchema } from './schema.js';
 
@@ -13,7 +16,10 @@ const MAX_PUSHES_KEPT = 32;
 
 /** The mirrored devices: written by the sync, read by lookups and the fleet queries the platform cannot answer. */
 export class DevicesRepository {
-  constructor(private readonly db: StoreDb) {}
+  constructor(
+    private readonly db: StoreDb,
+    private readonly engine: Engine,
+  ) {}
 
   /** Devices as read by a sync or a lookup; an older state never replaces a newer one. */
   async putDevices(devices: readonly Device[], syncedAt: number, round: number): Promise<void> {
@@ -87,7 +93,7 @@ export class DevicesRepository {
   }
 
   async fleet(filter: DeviceFilter, order: DeviceOrder, window: ListWindow): Promise<Page<Mirrored<Device>>> {
-    const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter);
+    const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter, this.engine);
     const [total, rows] = await Promise.all([
       this.db.selectFrom('mirror_devices').select((eb) => eb.fn.countAll<number | string>().as('n')).where(where).executeTakeFirstOrThrow(),
       this.db
@@ -105,31 +111,60 @@ export class DevicesRepository {
 
   /** The ids of the devices a filter matches, by name (at most `limit`). */
   async fleetIds(filter: DeviceFilter, limit: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('mirror_devices').select('id').where((eb) => deviceWhere(eb, filter)).orderBy('name_lower').orderBy('id').limit(limit).execute();
+    const rows = await this.db.selectFrom('mirror_devices').select('id').where((eb) => deviceWhere(eb, filter, this.engine)).orderBy('name_lower').orderBy('id').limit(limit).execute();
     return rows.map((r) => r.id);
   }
 
   async fleetSummary(filter: DeviceFilter): Promise<FleetSummary> {
-    const where = (eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>) => deviceWhere(eb, filter);
-    const online = sql<number | string>`sum(case when status = 'ONLINE' then 1 else 0 end)`;
-    const countBy = (column: 'status' | 'fw_version' | 'sw_version' | 'device_type') =>
-      this.db
-        .selectFrom('mirror_devices')
-        .select([sql<string | null>`${sql.ref(column)}`.as('key'), (eb) => eb.fn.countAll<number | string>().as('n'), online.as('online')])
-        .where(where)
-        .groupBy(column)
-        .orderBy('n', 'desc')
-        .orderBy(column)
-        .execute();
-    const [byStatus, byFw, bySw, byType] = await Promise.all([countBy('status'), countBy('fw_version'), countBy('sw_version'), countBy('device_type')]);
-    const version = (rows: typeof byFw) => rows.map((r) => ({ version: r.key, count: Number(r.n), online: Number(r.online ?? 0) }));
+    const [byStatus, byFw, bySw, byType] = await Promise.all([
+      this.countBy(filter, 'status'),
+      this.versionCounts(filter, 'fw_version'),
+      this.versionCounts(filter, 'sw_version'),
+      this.countBy(filter, 'device_type'),
+    ]);
     return {
-      total: byStatus.reduce((sum, r) => sum + Number(r.n), 0),
-      byStatus: byStatus.map((r) => ({ status: r.key as DeviceStatus | null, count: Number(r.n) })),
-      byFwVersion: version(byFw),
-      bySwVersion: version(bySw),
-      byDeviceType: byType.map((r) => ({ key: r.key, count: Number(r.n) })),
+      total: byStatus.reduce((sum, r) => sum + r.count, 0),
+      byStatus: byStatus.map((r) => ({ status: r.key as DeviceStatus | null, count: r.count })),
+      byFwVersion: byFw,
+      bySwVersion: bySw,
+      byDeviceType: byType.map(({ key, count }) => ({ key, count })),
     };
+  }
+
+  /** Devices per version (and of them ONLINE), most devices first. */
+  async versionCounts(filter: DeviceFilter, column: 'fw_version' | 'sw_version'): Promise<VersionCount[]> {
+    return (await this.countBy(filter, column)).map((r) => ({ version: r.key, count: r.count, online: r.online }));
+  }
+
+  /**
+   * Devices per bucket of `groupBy`'s values, most devices first (then by the values, none last); the totals over
+   * every bucket come with each row (window functions), so one statement answers.
+   */
+  async aggregate(filter: DeviceFilter, groupBy: readonly DeviceField[], first: number): Promise<FleetAggregate> {
+    const columns = groupBy.map((field) => sql.ref(FIELD_COLUMNS[field]));
+    const { rows } = await sql<Record<string, string | null> & { n: number | string; buckets: number | string; total: number | string }>`
+      select ${sql.join(columns.map((c, i) => sql`${c} as ${sql.ref(`k${i}`)}`))},
+        count(*) as n, count(*) over () as buckets, sum(count(*)) over () as total
+      from ${fleetSource(filter, this.engine)} where ${deviceWhere(expressionBuilder<StoreSchema, 'mirror_devices'>(), filter, this.engine)}
+      group by ${sql.join(columns)}
+      order by n desc, ${sql.join(columns.map((c) => sql`${c} is null, ${c}`))}
+      limit ${first}`.execute(this.db);
+    const head = rows[0];
+    return {
+      groupBy: [...groupBy],
+      total: head ? Number(head.total) : 0,
+      bucketCount: head ? Number(head.buckets) : 0,
+      buckets: rows.map((r) => ({ values: groupBy.map((_, i) => r[`k${i}`] ?? null), count: Number(r.n) })),
+    };
+  }
+
+  private async countBy(filter: DeviceFilter, column: 'status' | 'fw_version' | 'sw_version' | 'device_type') {
+    const key = sql.ref(column);
+    const { rows } = await sql<{ key: string | null; n: number | string; online: number | string | null }>`
+      select ${key} as key, count(*) as n, sum(case when status = 'ONLINE' then 1 else 0 end) as online
+      from ${fleetSource(filter, this.engine)} where ${deviceWhere(expressionBuilder<StoreSchema, 'mirror_devices'>(), filter, this.engine)}
+      group by ${key} order by n desc, ${key}`.execute(this.db);
+    return rows.map((r) => ({ key: r.key, count: Number(r.n), online: Number(r.online ?? 0) }));
   }
 }
 
@@ -155,6 +190,15 @@ async function upsertDevices(tx: Transaction<StoreSchema>, rows: ReturnType<type
             status: eb.ref('excluded.status'),
             created_at: eb.ref('excluded.created_at'),
             last_modified_at: eb.ref('excluded.last_modified_at'),
+            node_type: eb.ref('excluded.node_type'),
+            manufacturer_id: eb.ref('excluded.manufacturer_id'),
+            hw_version: eb.ref('excluded.hw_version'),
+            serial_number: eb.ref('excluded.serial_number'),
+            mac: eb.ref('excluded.mac'),
+            location: eb.ref('excluded.location'),
+            fw_version_key: eb.ref('excluded.fw_version_key'),
+            sw_version_key: eb.ref('excluded.sw_version_key'),
+            hw_version_key: eb.ref('excluded.hw_version_key'),
             data: eb.ref('excluded.data'),
             synced_at: eb.ref('excluded.synced_at'),
             sync_round: eb.ref('excluded.sync_round'),
@@ -180,30 +224,17 @@ function deviceRow(d: Device, syncedAt: number, round: number) {
     status: d.status ?? null,
     created_at: time(d.createdAt),
     last_modified_at: time(d.lastModifiedAt),
+    node_type: d.nodeType ?? null,
+    manufacturer_id: d.manufacturerId ?? null,
+    hw_version: d.hwVersion ?? null,
+    serial_number: d.serialNumber ?? null,
+    mac: d.mac ?? null,
+    location: d.location ?? null,
+    fw_version_key: d.fwVersion === undefined ? null : versionKey(d.fwVersion),
+    sw_version_key: d.swVersion === undefined ? null : versionKey(d.swVersion),
+    hw_version_key: d.hwVersion === undefined ? null : versionKey(d.hwVersion),
     data: JSON.stringify(d),
     synced_at: syncedAt,
     sync_round: round,
   };
-}
-
-function deviceWhere(eb: ExpressionBuilder<StoreSchema, 'mirror_devices'>, f: DeviceFilter) {
-  const conditions = [];
-  if (f.deviceType !== undefined) conditions.push(eb('device_type', '=', f.deviceType));
-  if (f.model !== undefined) conditions.push(eb('model', '=', f.model));
-  if (f.manufacturerName !== undefined) conditions.push(eb('manufacturer_name', '=', f.manufacturerName));
-  if (f.protocolType !== undefined) conditions.push(eb('protocol_type', '=', f.protocolType));
-  if (f.fwVersion !== undefined) conditions.push(eb('fw_version', '=', f.fwVersion));
-  if (f.swVersion !== undefined) conditions.push(eb('sw_version', '=', f.swVersion));
-  // "Not this version" includes devices that report none: they still have to be reached.
-  if (f.fwVersionNot !== undefined) conditions.push(eb.or([eb('fw_version', '!=', f.fwVersionNot), eb('fw_version', 'is', null)]));
-  if (f.swVersionNot !== undefined) conditions.push(eb.or([eb('sw_version', '!=', f.swVersionNot), eb('sw_version', 'is', null)]));
-  if (f.status !== undefined) conditions.push(f.status.length === 0 ? sql<boolean>`1 = 0` : eb('status', 'in', f.status));
-  if (f.gatewayId !== undefined) conditions.push(eb('gateway_id', '=', f.gatewayId));
-  if (f.groupId !== undefined) conditions.push(eb('id', 'in', eb.selectFrom('mirror_group_members').select('device_id').where('group_id', '=', f.groupId)));
-  if (f.nameContains !== undefined) {
-    // A literal part of the name: LIKE's wildcards in it are escaped, with the escape character named for SQLite.
-    const pattern = `%${f.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(sql<boolean>`${sql.ref('name_lower')} like ${pattern} escape '\\'`);
-  }
-  return eb.and(conditions);
 }

@@ -108,7 +108,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     idempotency: new IdempotencyRepository(db),
     budget: new BudgetRepository(db, location.engine),
     mirror: {
-      devices: new DevicesRepository(db),
+      devices: new DevicesRepository(db, location.engine),
       upgradeTasks: new UpgradeTasksRepository(db),
       packages: new PackagesRepository(db),
       batchTasks: new BatchTasksRepository(db),

@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-device-pushes.js';
 import * as m0006 from './migrations/0006-group-members-synced.js';
 import * as m0007 from './migrations/0007-platform-sent-at.js';
 import * as m0008 from './migrations/0008-budget-buckets.js';
+import * as m0009 from './migrations/0009-fleet-query.js';
 import * as m0010 from './migrations/0010-device-groups.js';
 import * as m0011 from './migrations/0011-rollout-schedule.js';
 import * as m0012 from './migrations/0012-audit-log.js';
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-group-members-synced': m0006,
   '0007-platform-sent-at': m0007,
   '0008-budget-buckets': m0008,
+  '0009-fleet-query': m0009,
   '0010-device-groups': m0010,
   '0011-rollout-schedule': m0011,
   '0012-audit-log': m0012,

@@ -48,6 +48,16 @@ export interface MirrorDeviceTable {
   status: string | null;
   created_at: number | null;
   last_modified_at: number | null;
+  node_type: string | null;
+  manufacturer_id: string | null;
+  hw_version: string | null;
+  serial_number: string | null;
+  mac: string | null;
+  location: string | null;
+  /** Versions' sort keys (domain/device-filter.ts versionKey): null for a version of another form. */
+  fw_version_key: string | null;
+  sw_version_key: string | null;
+  hw_version_key: string | null;
   data: string;
   synced_at: number;
   /** The full sync that last saw it: a device no complete sync saw any more was deleted on the platform. */

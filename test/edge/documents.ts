@@ -41,6 +41,8 @@ class EnumValue {
   }
 }
 
+/** Segments of an input value's path (`fleet.filter.or.where...`) past which a recursive input stops nesting. */
+const MAX_VALUE_PATH = 8;
 /** Ids that are not: empty, path-like, encoded, odd characters, long. */
 const ODD_IDS = ['', ' ', 'no-such-id', '../../etc/passwd', 'a/b?c=d#e', '%2F%2e%2e', '\u0000', 'Ωmega-😀', '-1', '9'.repeat(40), 'x'.repeat(3000), "'; DROP TABLE devices; --"];
 const STRINGS = ['', 'a', 'fuzz', 'DeviceCmd', 'ONLINE', 'ünïcödé', 'line\nbreak', 'quote"back\\slash', '😀', '%s%n', '0'.repeat(500)];
@@ -210,7 +212,9 @@ export class DocumentBuilder {
     if (isListType(type)) return Array.from({ length: this.random.int(0, 3) }, () => this.value(type.ofType, context));
     if (isEnumType(type)) return new EnumValue(this.random.pick(type.getValues()).name);
     if (isInputObjectType(type)) {
-      const fields = Object.values(type.getFields()).filter((f) => isRequiredInputField(f) || this.random.chance(0.35));
+      // A type that holds itself (DeviceFilter's and/or/not) nests only so deep: past it, required fields alone.
+      const deep = context.split('.').length > MAX_VALUE_PATH;
+      const fields = Object.values(type.getFields()).filter((f) => isRequiredInputField(f) || (!deep && this.random.chance(0.35)));
       return Object.fromEntries(fields.map((f) => [f.name, this.value(f.type, `${context}.${f.name}`)]));
     }
     const name = context.split('.').pop() ?? '';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useQuery } from '@urql/preact';
-import { DeviceDocument, FleetDocument, FleetSummaryDocument, VersionsDocument, type DeviceFilter, type DeviceStatus } from './generated/graphql';
+import { DeviceDocument, FirmwareByModelDocument, FleetDocument, FleetSummaryDocument, VersionsDocument, type DeviceFilter, type DeviceStatus } from './generated/graphql';
 import { OperationsTable } from './tasks';
 import { AnyOf, BarChart, Badge, ErrorNote, href, Loading, PageTitle, Pager, time, useDebounced } from './ui';
 
@@ -70,6 +70,8 @@ export function FleetPage() {
         </section>
       ) : null}
 
+      <FirmwareByModel />
+
       <section aria-labelledby="devices">
         <h2 id="devices">Devices</h2>
         <form class="filters" onSubmit={(e) => e.preventDefault()} role="search" aria-label="Filter devices">
@@ -125,6 +127,42 @@ export function FleetPage() {
         ) : null}
       </section>
     </>
+  );
+}
+
+/** The largest buckets of model and firmware version (fleetAggregate): where most of the fleet stands. */
+function FirmwareByModel() {
+  const [{ data, error }] = useQuery({ query: FirmwareByModelDocument, variables: {} });
+  const aggregate = data?.fleetAggregate;
+  if (error) return <ErrorNote error={error} />;
+  if (!aggregate || aggregate.buckets.length === 0) return null;
+  return (
+    <section aria-labelledby="firmware-by-model">
+      <h2 id="firmware-by-model">Most common model and firmware</h2>
+      <p class="muted">
+        The {aggregate.buckets.length} largest of {aggregate.bucketCount} combinations over {aggregate.total} devices.
+      </p>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Firmware</th>
+              <th scope="col">Devices</th>
+            </tr>
+          </thead>
+          <tbody>
+            {aggregate.buckets.map((b) => (
+              <tr key={b.values.join('/')}>
+                <td>{b.values[0] ?? '—'}</td>
+                <td>{b.values[1] ?? 'none reported'}</td>
+                <td>{b.count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 

@@ -49,7 +49,7 @@ export class BudgetRepository {
       const client = choose(usage);
       if (client === undefined) return { refused: usage };
       const bucket = bucketOf(now, windowMs);
-      await tx.executeQuery(CompiledQuery.raw(this.#statements.count, [app, client, bucket, 1, now]));
+      await this.#add(tx, { app, client, at: bucket, last: now }, 1);
       return { granted: { id: `${bucket}\n${client}`, client } };
     });
   }
@@ -59,7 +59,7 @@ export class BudgetRepository {
     return this.db.transaction().execute(async (tx) => {
       await this.window(tx, app, windowMs, now);
       const { owner, release, until } = lease;
-      if (release && release.count > 0) await add(tx, this.engine, { app, client: owner, at: bucketOf(release.at, windowMs), last: release.at }, -release.count);
+      if (release && release.count > 0) await this.#add(tx, { app, client: owner, at: bucketOf(release.at, windowMs), last: release.at }, -release.count);
       const { calls } = await tx
         .selectFrom('budget_buckets')
         .select((eb) => eb.fn.sum<number | string | null>('calls').as('calls'))
@@ -67,7 +67,7 @@ export class BudgetRepository {
         .where('last', '>', now - windowMs)
         .executeTakeFirstOrThrow();
       const count = Math.max(0, Math.min(lease.count, lease.limit - Number(calls ?? 0)));
-      if (count > 0) await add(tx, this.engine, { app, client: owner, at: bucketOf(until, windowMs), last: until }, count);
+      if (count > 0) await this.#add(tx, { app, client: owner, at: bucketOf(until, windowMs), last: until }, count);
       return count;
     });
   }
@@ -76,7 +76,7 @@ export class BudgetRepository {
   async record(app: string, windowMs: number, calls: readonly { client: string; at: number }[]): Promise<void> {
     if (calls.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      for (const { client, at } of calls) await add(tx, this.engine, { app, client, at: bucketOf(at, windowMs), last: at }, 1);
+      for (const { client, at } of calls) await this.#add(tx, { app, client, at: bucketOf(at, windowMs), last: at }, 1);
     });
   }
 
@@ -84,14 +84,25 @@ export class BudgetRepository {
   async touch(app: string, windowMs: number, id: string, at: number): Promise<void> {
     const [from, client] = id.split('\n') as [string, string];
     const to = bucketOf(at, windowMs);
-    if (to <= Number(from)) {
-      await this.db.executeQuery(CompiledQuery.raw(this.#statements.count, [app, client, to, 0, at]));
+    if (to <= Number(from)) return this.#add(this.db, { app, client, at: to, last: at }, 0);
+    await this.db.transaction().execute(async (tx) => {
+      await this.#add(tx, { app, client, at: Number(from), last: 0 }, -1);
+      await this.#add(tx, { app, client, at: to, last: at }, 1);
+    });
+  }
+
+  /**
+   * Adds `calls` to a client's bucket (negative: takes them away; an emptied bucket goes), its latest call no earlier
+   * than `last`.
+   */
+  async #add(tx: StoreDb | Transaction<StoreSchema>, bucket: { app: string; client: string; at: number; last: number }, calls: number): Promise<void> {
+    const { app, client, at, last } = bucket;
+    if (calls >= 0) {
+      await tx.executeQuery(CompiledQuery.raw(this.#statements.count, [app, client, at, calls, last]));
       return;
     }
-    await this.db.transaction().execute(async (tx) => {
-      await add(tx, this.engine, { app, client, at: Number(from), last: 0 }, -1);
-      await add(tx, this.engine, { app, client, at: to, last: at }, 1);
-    });
+    await tx.executeQuery(CompiledQuery.raw(this.#statements.uncount, [-calls, app, client, at]));
+    await tx.executeQuery(CompiledQuery.raw(this.#statements.dropEmpty, [app, client, at]));
   }
 
   /**
@@ -117,6 +128,10 @@ interface HotStatements {
   usage: string;
   /** Adds calls to a client's bucket, its latest call no earlier than `last`. Parameters: app, client, at, calls, last. */
   count: string;
+  /** Takes calls away from a bucket. Parameters: calls, app, client, at. */
+  uncount: string;
+  /** Drops the bucket if it holds no call. Parameters: app, client, at. */
+  dropEmpty: string;
 }
 
 function hotStatements(db: StoreDb, engine: 'sqlite' | 'postgres'): HotStatements {
@@ -125,29 +140,7 @@ function hotStatements(db: StoreDb, engine: 'sqlite' | 'postgres'): HotStatement
     usage: sql`select client, calls, last from budget_buckets where app = ${''} and last > ${0} order by last`.compile(db).sql,
     count: sql`insert into budget_buckets (app, client, at, calls, last) values (${''}, ${''}, ${0}, ${0}, ${0})
       on conflict (app, client, at) do update set calls = budget_buckets.calls + excluded.calls, last = ${latest}(budget_buckets.last, excluded.last)`.compile(db).sql,
+    uncount: sql`update budget_buckets set calls = calls - ${0} where app = ${''} and client = ${''} and at = ${0}`.compile(db).sql,
+    dropEmpty: sql`delete from budget_buckets where app = ${''} and client = ${''} and at = ${0} and calls <= 0`.compile(db).sql,
   };
-}
-
-/**
- * Adds `calls` to a client's bucket (negative: takes them away; an emptied bucket goes), its latest call no earlier
- * than `last`.
- */
-async function add(tx: StoreDb | Transaction<StoreSchema>, engine: 'sqlite' | 'postgres', bucket: { app: string; client: string; at: number; last: number }, calls: number): Promise<void> {
-  const { app, client, at, last } = bucket;
-  if (calls >= 0) {
-    await tx
-      .insertInto('budget_buckets')
-      .values({ app, client, at, calls, last })
-      .onConflict((oc) =>
-        oc.columns(['app', 'client', 'at']).doUpdateSet((eb) => ({
-          calls: eb('budget_buckets.calls', '+', calls),
-          last: engine === 'postgres' ? sql<number>`greatest(budget_buckets.last, ${last})` : sql<number>`max(budget_buckets.last, ${last})`,
-        })),
-      )
-      .execute();
-    return;
-  }
-  const same = tx.updateTable('budget_buckets').where('app', '=', app).where('client', '=', client).where('at', '=', at);
-  await same.set((eb) => ({ calls: eb('calls', '-', -calls) })).execute();
-  await tx.deleteFrom('budget_buckets').where('app', '=', app).where('client', '=', client).where('at', '=', at).where('calls', '<=', 0).execute();
 }

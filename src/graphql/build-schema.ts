@@ -6,11 +6,12 @@ import type { ApiRole } from '../domain/access.js';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from '../resolvers/index.js';
 import { cacheControlDirective } from '../schema/cache-control.js';
+import { withCachePolicy } from './cache-policy.js';
 import { validateArgument } from './validation.js';
 
 /** Builds the gateway's schema; with `emitSchemaFile`, also writes it there as sorted SDL. */
-export function buildGatewaySchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGatewaySchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     emitSchemaFile: emitSchemaFile ?? false,
     // Arguments are checked with their class-validator rules before any resolver (and so any platform call) runs.
@@ -29,4 +30,5 @@ export function buildGatewaySchema(emitSchemaFile?: string): Promise<GraphQLSche
       throw new GraphQLError(`this needs an API key with the role ${roles.join(' or ')}`, { extensions: { code: 'FORBIDDEN' } });
     },
   });
+  return withCachePolicy(schema);
 }

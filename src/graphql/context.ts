@@ -3,6 +3,7 @@ import { servicesFor, type RequestScope, type ServiceDependencies } from '../ser
 import type { ResolverContext } from '../resolvers/context.js';
 import type { Caller } from './auth.js';
 import type { RequestSpan } from './tracing.js';
+import type { CachePolicyHolder } from './cache-policy.js';
 
 /** What is known of one request as it goes through the layers; kept in `res.locals`. */
 export interface RequestRecord {
@@ -24,7 +25,7 @@ export interface RequestRecord {
 }
 
 /** Per-request state: what every resolver gets, and what the transports log and count of the request. */
-export interface GatewayContext extends ResolverContext {
+export interface GatewayContext extends ResolverContext, CachePolicyHolder {
   /** Filled in by `requestRecordPlugin` (HTTP). */
   record: RequestRecord;
 }

@@ -4,7 +4,7 @@
  * plugin, so that it refuses what every other transport refuses, with the same code.
  */
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler, Response } from 'express';
@@ -16,6 +16,7 @@ import type { RequestPipeline } from './pipeline.js';
 import type { CacheTicket } from './response-cache.js';
 import { retryAfterPlugin } from './retry-after.js';
 import type { RequestTracer } from './tracing.js';
+import { CachePolicy, cacheControlHeader } from './cache-policy.js';
 
 export interface HttpTransportOptions {
   /** The HTTP shell's own Apollo plugins (drain, the request's record). */
@@ -62,6 +63,8 @@ export async function startHttpTransport(pipeline: RequestPipeline, options: Htt
       options.sandbox ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled(),
       pipelinePlugin(pipeline),
       retryAfterPlugin(options.retryAfterSeconds),
+      // The pipeline's own, cheaper (cache-policy.ts); the header is set by pipelinePlugin.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();
@@ -125,6 +128,7 @@ function refusingBeforeApollo(pipeline: RequestPipeline, options: HttpTransportO
 function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
+      contextValue.cachePolicy = new CachePolicy();
       let ticket: CacheTicket | undefined;
       let answeredFromCache = false;
       return {
@@ -160,9 +164,11 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<GatewayCo
         },
         async willSendResponse({ response }) {
           response.http.headers.set('x-request-id', contextValue.requestId);
-          if (ticket && !answeredFromCache && response.body.kind === 'single') {
-            pipeline.responses?.set(ticket, response.body.singleResult, contextValue.scope.platformRead ?? false, response.http.headers.get('cache-control'));
-          }
+          if (answeredFromCache) return;
+          const single = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const cacheControl = cacheControlHeader(contextValue.cachePolicy, single === undefined || single.errors !== undefined);
+          response.http.headers.set('cache-control', cacheControl);
+          if (ticket && single) pipeline.responses?.set(ticket, single, contextValue.scope.platformRead ?? false, cacheControl);
         },
       };
     },

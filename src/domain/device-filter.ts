@@ -11,6 +11,7 @@ export const MAX_FILTER_LIST = 1000;
 /** Characters of one value or pattern (the mirror's text columns hold 256). */
 export const MAX_FILTER_TEXT = 256;
 
+const VERSION_FIELDS = new Set(['fwVersion', 'swVersion', 'hwVersion']);
 const VERSION = /^[A-Za-z]*(\d{1,9}(?:\.\d{1,9}){0,7})$/;
 
 /**
@@ -80,7 +81,8 @@ export function filterProblems(filter: DeviceFilter, path: string): Violation[] 
         const opPath = `${at}.${field}.${op}`;
         if (value instanceof Date) continue;
         text(value, opPath);
-        if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof value === 'string' && versionKey(value) === null) {
+        // A time's bound read back from a saved filter is its ISO text: only versions compare part by part.
+        if (VERSION_FIELDS.has(field) && ['gt', 'gte', 'lt', 'lte'].includes(op) && typeof value === 'string' && versionKey(value) === null) {
           problems.push({ path: opPath, rule: 'comparableVersion', message: `"${value}" is not a version compared part by part (digits and dots, after an optional prefix of letters, e.g. V1.2.10)` });
         }
       }

@@ -41,7 +41,7 @@ export class DynamicGroupResolver {
   }
 
   @Authorized('operate')
-  @Mutation(() => DynamicGroup, { description: 'Saves a filter under a name (unique regardless of case: BAD_USER_INPUT at input.name otherwise).' })
+  @Mutation(() => DynamicGroup, { description: "Saves a filter under a name (unique regardless of case), the filter checked as fleet(filter:) checks it: BAD_USER_INPUT at input.name or input.filter's path otherwise, nothing saved." })
   async createDynamicGroup(@Arg('input', () => CreateDynamicGroupInput) input: CreateDynamicGroupInput, @Ctx() { services }: ResolverContext): Promise<DynamicGroupNode> {
     return groupNode(await services.dynamicGroups.create(input.name, { ...input.filter }));
   }

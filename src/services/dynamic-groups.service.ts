@@ -3,9 +3,10 @@
  * mirror has them now (through the fleet's own filter translation: the filter is the fleet query's, unchanged).
  */
 import { randomUUID } from 'node:crypto';
+import { filterProblems } from '../domain/device-filter.js';
 import type { Device, DeviceFilter, DeviceOrder } from '../domain/devices.js';
 import { dynamicGroupNameProblem, type DynamicGroup } from '../domain/dynamic-groups.js';
-import { InvalidInputError, mirrorOff, NotFoundError, StateConflictError } from '../domain/errors.js';
+import { InvalidInputError, mirrorOff, NotFoundError, StateConflictError, type Violation } from '../domain/errors.js';
 import type { ListWindow, Page } from '../domain/values.js';
 import type { ContinuousRolloutsRepository } from '../store/continuous-rollouts.repository.js';
 import type { DynamicGroupsRepository } from '../store/dynamic-groups.repository.js';
@@ -36,8 +37,10 @@ export class DynamicGroupsService {
     return (await this.store.groups.find(id)) ?? null;
   }
 
+  /** The filter is checked by the fleet's own rules, so the group's members can always be asked for. */
   async create(name: string, filter: DeviceFilter): Promise<DynamicGroup> {
-    checkName(name, 'input.name');
+    const problems = [...nameProblems(name, 'input.name'), ...filterProblems(filter, 'input.filter')];
+    if (problems.length > 0) throw InvalidInputError.of(problems);
     const now = Date.now();
     const group: DynamicGroup = { id: randomUUID(), name, filter, createdAt: now, updatedAt: now };
     if (!(await this.store.groups.insert(group))) throw nameTaken(name, 'input.name');
@@ -73,9 +76,14 @@ export class DynamicGroupsService {
   }
 }
 
-function checkName(name: string, path: string): void {
+function nameProblems(name: string, path: string): Violation[] {
   const problem = dynamicGroupNameProblem(name);
-  if (problem) throw InvalidInputError.of([{ path, rule: 'groupName', message: `name ${problem}` }]);
+  return problem ? [{ path, rule: 'groupName', message: `name ${problem}` }] : [];
+}
+
+function checkName(name: string, path: string): void {
+  const problems = nameProblems(name, path);
+  if (problems.length > 0) throw InvalidInputError.of(problems);
 }
 
 const nameTaken = (name: string, path: string) => InvalidInputError.of([{ path, rule: 'unique', message: `a dynamic group named "${name}" exists already (names are unique regardless of case)` }]);

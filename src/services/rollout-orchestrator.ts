@@ -251,8 +251,9 @@ export class RolloutOrchestrator {
         targets: { deviceIds: task.deviceIds, deviceGroups: [] },
         policy: { ...policy, startTime: dateOf(policy.startTime), endTime: dateOf(policy.endTime) },
       };
+      let operationId: string | undefined;
       try {
-        const operationId = await this.options.upgradeTasks().create(request, {
+        operationId = await this.options.upgradeTasks().create(request, {
           client: ROLLOUT_CLIENT,
           key: `${rollout.id}/${wave.index}/${task.part}`,
           kind: 'rollout',
@@ -273,6 +274,7 @@ export class RolloutOrchestrator {
           return true;
         }
         // The budget, the platform's availability, an outcome not known yet: the next tick tries again (the same key).
+        if (operationId === undefined) await this.#schedule.unsent(current, wave, task, error);
         this.options.logger.warn({ rollout: rollout.id, wave: wave.index, part: task.part, error: error instanceof Error ? error.message : String(error) }, 'rollout task not created yet');
         return created;
       }

@@ -10,7 +10,7 @@
  */
 import { PlatformError } from '../datasources/platform/errors.js';
 import { MIN_TASK_WINDOW_MS, scheduleAt, windowViolations, type MaintenanceWindow, type RolloutSchedule, type ScheduleStanding } from '../domain/maintenance-windows.js';
-import type { Violation } from '../domain/errors.js';
+import { UnknownOutcomeError, type Violation } from '../domain/errors.js';
 import { sumStats, type Rollout, type RolloutTask, type RolloutWave } from '../domain/rollouts.js';
 import { hasEnded, statsOf, type Operation, type OperationPolicy, type OperationStats, type Subtask } from '../domain/upgrade-tasks.js';
 import type { RolloutScheduleRepository } from '../store/rollout-schedule.repository.js';
@@ -111,6 +111,17 @@ export class RolloutScheduler {
   async refusedWindow(rollout: Rollout, wave: RolloutWave, task: RolloutTask, error: unknown): Promise<boolean> {
     if (!(error instanceof PlatformError && STALE_WINDOW_CODES.includes(error.code)) || scheduleOf(rollout) === null) return false;
     return this.repo.setTaskWindow(rollout.id, wave.index, task.part, null);
+  }
+
+  /**
+   * The create made nothing and may be sent again with another input (the budget, the platform out of reach): the
+   * next try fixes its window just before its send, not one a minute old the platform would refuse as past. After an
+   * unknown outcome the window stays: the retry must send the same input to find what the first send made.
+   */
+  async unsent(rollout: Rollout, wave: RolloutWave, task: RolloutTask, error: unknown): Promise<void> {
+    if (error instanceof UnknownOutcomeError || scheduleOf(rollout) === null) return;
+    // The store out of reach: the platform's refusal of a stale window has the next look fix one all the same.
+    await this.repo.setTaskWindow(rollout.id, wave.index, task.part, null).catch(() => false);
   }
 
   /**

@@ -4,6 +4,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { reachableEnv, TEST_API_KEY } from '../harness/gateway.js';
 import { eventually } from '../harness/eventually.js';
+import { ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { ENGINES } from '../harness/store.js';
 import { mirrorReady } from '../rollouts/support.js';
@@ -81,6 +82,39 @@ it.concurrent.each(ENGINES)('a group follows the devices as they change and appe
   expect((await rename(other, 'pilot ring v9')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [{ path: 'name', rule: 'unique' }] });
   expect((await rename(other, 'All devices')).data.renameDynamicGroup).toEqual({ id: other, name: 'All devices', memberCount: 201 });
   expect((await rename('no-such-group', 'x')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
+  // The filter is checked by the fleet's own rules, with paths under input.filter; a refused group is not saved.
+  const saveGroup = (name: string, filter: Json) => graphql('mutation($input: CreateDynamicGroupInput!) { createDynamicGroup(input: $input) { id memberCount } }', { input: { name, filter } });
+  const badFilter = { or: [], and: [{ where: { fwVersion: { lt: 'beta' } } }], not: { not: { not: { not: { not: { not: { model: 'WM100' } } } } } } };
+  const refusedFilter = await saveGroup('', badFilter);
+  expect(refusedFilter.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(refusedFilter.errors[0].extensions.validationErrors.map((v: Json) => [v.path, v.rule]).sort()).toEqual(
+    [
+      ['input.name', 'groupName'],
+      ['input.filter.or', 'notEmpty'],
+      ['input.filter.and.0.where.fwVersion.lt', 'comparableVersion'],
+      ['input.filter.not.not.not.not.not.not', 'maxDepth'],
+    ].sort(),
+  );
+  expect((await saveGroup('Refused', badFilter)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect((await graphql('{ dynamicGroups { totalCount } }')).data.dynamicGroups.totalCount).toBe(2);
+
+  // Saved, the filter is the fleet's: a platform group nested in or, whose members are read from the platform once for
+  // the count (the backfill has not read the last group yet), and a time bound, which the store gives back as text.
+  const platformGroups = (await graphql('{ deviceGroups(first: 100) { nodes { id deviceCount } } }')).data.deviceGroups.nodes;
+  const platformGroup = platformGroups.at(-1);
+  const nested = { or: [{ groupId: platformGroup.id }, { and: [{ where: { createdAt: { lt: '2100-01-01T00:00:00Z' } } }, { where: { model: { eq: 'WM100' } } }] }] };
+  const { result: saved, byRoute } = await stack.callsDuring(() => saveGroup('Platform group or WM100', nested));
+  expect(saved.errors).toBeUndefined();
+  expect(byRoute[ROUTE.deviceGroupMembers]).toBe(1);
+  const count = (f: Json) => graphql('query($f: DeviceFilter) { fleet(filter: $f) { totalCount } }', { f }).then((r) => r.data.fleet.totalCount as number);
+  const [inGroup, wm100] = [await count({ groupId: platformGroup.id }), await count(nested.or[1])];
+  expect(inGroup).toBe(platformGroup.deviceCount);
+  expect(wm100).toBeGreaterThan(0);
+  expect(saved.data.createDynamicGroup.memberCount).toBe(await count(nested));
+  expect(saved.data.createDynamicGroup.memberCount).toBeGreaterThanOrEqual(Math.max(inGroup, wm100));
+  expect((await group(saved.data.createDynamicGroup.id)).memberCount).toBe(saved.data.createDynamicGroup.memberCount);
+  await graphql('mutation($id: ID!) { deleteDynamicGroup(id: $id) }', { id: saved.data.createDynamicGroup.id });
 
   // A read key reads groups and may not change them.
   const asReader = (text: string, variables?: Record<string, unknown>) => gateway.graphql(text, { variables, apiKey: READ_KEY }).then((r) => r.json as Json);

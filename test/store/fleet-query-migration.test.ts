@@ -4,6 +4,9 @@ import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import * as m0009 from '../../src/store/migrations/0009-fleet-query.js';
+import * as m0010 from '../../src/store/migrations/0010-device-groups.js';
+import * as m0011 from '../../src/store/migrations/0011-rollout-schedule.js';
+import * as m0012 from '../../src/store/migrations/0012-audit-log.js';
 import { ENGINES, testStoreLocation, type TestStoreLocation } from '../harness/store.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -25,11 +28,11 @@ describe.each(ENGINES)('migration 0009-fleet-query on %s', (engine) => {
       cleanups.push(() => store.close());
       return store;
     };
-    // The store as 0008 left it, with devices in it.
+    // The store as 0008 left it, with devices in it (the migrations after it undone, the last first).
     const before = await opened();
     const db = before.db as unknown as Kysely<unknown>;
-    await m0009.down(db);
-    await sql`delete from kysely_migration where name = '0009-fleet-query'`.execute(db);
+    for (const migration of [m0012, m0011, m0010, m0009]) await migration.down(db);
+    await sql`delete from kysely_migration where name > '0008-budget-buckets'`.execute(db);
     for (const [id, fw] of [['d1', 'V1.2.9'], ['d2', 'V1.2.10'], ['d3', '1.2-rc1']] as const) {
       await sql`insert into mirror_devices (id, name, name_lower, device_type, model, fw_version, data, synced_at, sync_round)
         values (${id}, ${`meter-${id}`}, ${`meter-${id}`}, 'WaterMeter', 'WM100', ${fw}, ${JSON.stringify(device(id, fw))}, 1, 1)`.execute(db);

@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { throwawayDatabase } from './postgres.js';
+import { GATEWAY_NODE_FLAGS } from './stack.js';
 
 const CONNECTIONS = 12;
 /** The mirror has caught up once the platform has seen no call for this long. */
@@ -33,7 +34,8 @@ const GATEWAY_STARTED = /^\{.*"url":"([^"]+)".*"msg":"gateway started"/m;
 
 /** A process that prints `pattern` (its URL in group 1) once it is ready. */
 async function startProcess(script: string, env: Record<string, string>, pattern: RegExp): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [dist(script)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const flags = script === 'main.js' ? GATEWAY_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, dist(script)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -4,6 +4,7 @@
  * printing of platform routes.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,12 @@ export const API_KEY = 'bench-key';
 export const LOGIN = 'POST /iocm/app/sec/v1.1.0/login';
 const START_TIMEOUT_MS = 3 * 60_000;
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** The node flags the gateway runs with (package.json's config.nodeFlags, as `npm start` and the recipes pass them). */
+export const GATEWAY_NODE_FLAGS: string[] = (
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { config?: { nodeFlags?: string } }).config?.nodeFlags ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 const EMULATOR_PROCESS = fileURLToPath(new URL('./emulator-process.js', import.meta.url));
 const MIRROR_STATUS = '{ mirror { state devices operations subtasks } }';
 
@@ -108,7 +115,7 @@ function freePort(): Promise<number> {
 export async function startGateway(platform: Platform, env: Record<string, string>): Promise<Gateway> {
   // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateways, e.g. `--cpu-prof --cpu-prof-dir=prof`.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...nodeArgs, MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',

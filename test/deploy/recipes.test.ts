@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { GATEWAY_NODE_FLAGS } from '../harness/node-flags.js';
 import { ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
@@ -105,4 +106,18 @@ describe('deploy/kubernetes.yaml', () => {
     const env = Object.fromEntries(container.env.map((e: Json) => [e.name, String(e.value)])) as Record<string, string>;
     await startTopology(deployment.spec.replicas as number, { ...(of('Secret').stringData as Record<string, string>), ...env });
   }, 60_000);
+});
+
+describe('the node flags', () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as Json;
+
+  it("are package.json's config.nodeFlags wherever the gateway is started: npm start, npm run dev, the container and the systemd unit", () => {
+    expect(GATEWAY_NODE_FLAGS.length).toBeGreaterThan(0);
+    const command = ['node', ...GATEWAY_NODE_FLAGS, 'dist/src/main.js'];
+    expect(manifest.scripts.start).toContain('exec node $npm_package_config_nodeFlags dist/src/main.js');
+    expect(manifest.scripts.dev).toContain('node $npm_package_config_nodeFlags ');
+    expect(read('Dockerfile')).toContain(`CMD ${JSON.stringify(command).replace(/","/g, '", "')}`);
+    expect(readme).toContain(`ExecStart=/usr/bin/${command.join(' ')}`);
+  });
 });

@@ -9,6 +9,7 @@ import { type GraphQLFormattedError, print } from 'graphql';
 import { type Env, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -159,7 +160,7 @@ const READY_TIMEOUT_MS = 30_000;
  */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   // Per stream: a line is taken once it is whole, so the two streams' writes never mix within one.
   const partial = { stdout: '', stderr: '' };
@@ -282,7 +283,7 @@ export async function reachableEnv(): Promise<Record<string, string>> {
 export function runMain(env: Record<string, string>, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: the test run builds it (vitest globalSetup), or run `npm run compile`');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+    const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

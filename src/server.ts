@@ -280,13 +280,12 @@ function startMirror(config: GatewayConfig, platform: Platform, appId: string, s
   const { leases } = store;
   const replica = randomUUID();
   const mirrorSync = (parts.mirrorSync = store.shared && new LeaseKeeper(leases, 'mirror-sync', MIRROR_SYNC_LEASE_MS));
-  // What the sync reads, the mirror keeps: the requests' shared caches would hold a second copy (a 100,000-device
-  // fleet's group members alone: 14 MB of ids for their lifetime).
-  const uncached = { ...platform, caches: new PlatformCaches({ ttlSeconds: 0, maxEntries: 0 }) };
+  // Group members are the sync's to keep (see withoutGroupMembers); its other reads fill the shared caches.
+  const syncing = { ...platform, caches: platform.caches.withoutGroupMembers() };
   return (parts.mirror = new Mirror({
     repo: store.mirror,
     maxListeners: maxChangeListeners(config),
-    platform: (share) => platformApis(uncached, background(share)),
+    platform: (share) => platformApis(syncing, background(share)),
     budget: config.rateLimit,
     normalizer: platform.normalizer,
     logger: parts.logger,

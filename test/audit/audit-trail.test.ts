@@ -2,7 +2,6 @@
 // minute, push on), on both store engines: every mutation call, over HTTP, WebSocket or SSE, is recorded once with the
 // key's name (never the key), its role, the ids it touched and its outcome (a refused one with its code, a replay as
 // such); a read key cannot read the log; the retention sweep deletes what is older than GATEWAY_AUDIT_DAYS.
-import { createHash } from 'node:crypto';
 import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorReady, reachableEnv, type InProcessGateway } from '../harness/gateway.js';
@@ -10,11 +9,11 @@ import { collect, wsClient } from '../harness/live.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { ENGINES } from '../harness/store.js';
 import { eventually, finishUpgrades, productFixture, type Json } from '../rollouts/support.js';
+import { clientNameOf } from '../harness/keys.js';
 
 const OPERATE_KEY = 'audit-operate-key';
 const READ_KEY = 'audit-read-key';
 /** How the gateway names a key: `key-` and the first 8 hex digits of its SHA-256. */
-const nameOf = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 const DAY_MS = 24 * 60 * 60_000;
 
 const CREATE_TASK = 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }';
@@ -52,7 +51,7 @@ describe.each(ENGINES)('the audit trail on %s, under the defaults', (engine) => 
   });
 
   it('records every command once, with the key name, role, ids and outcome (a refusal with its code, a replay as such); a read key cannot read it', async () => {
-    expect((await operate('{ viewer { client } }')).data.viewer.client).toBe(nameOf(OPERATE_KEY));
+    expect((await operate('{ viewer { client } }')).data.viewer.client).toBe(clientNameOf(OPERATE_KEY));
     const [a, b, c, d, e] = devices;
     await stack.platform.control('outcomes', { upgradeFailureRate: 1, deviceIds: [a] });
     const taskInput = { fileId, targets: { deviceIds: [a, b] }, idempotencyKey: 'audit-task-1' };
@@ -91,7 +90,7 @@ describe.each(ENGINES)('the audit trail on %s, under the defaults', (engine) => 
     const retryId = retry.data.retryFailedDevices.rolloutId as string;
 
     const records = (await log()).reverse();
-    const op = nameOf(OPERATE_KEY);
+    const op = clientNameOf(OPERATE_KEY);
     expect(records.map((r) => [r.operation, r.client, r.role, r.outcome, r.errorCode, r.replayed])).toEqual([
       ['createFirmwareUpgradeTask', op, 'OPERATE', 'OK', null, false],
       ['createFirmwareUpgradeTask', op, 'OPERATE', 'OK', null, true],
@@ -101,7 +100,7 @@ describe.each(ENGINES)('the audit trail on %s, under the defaults', (engine) => 
       ['pauseRollout', op, 'OPERATE', 'ERROR', 'STATE_CONFLICT', false],
       ['resumeRollout', op, 'OPERATE', 'OK', null, false],
       ['cancelRollout', op, 'OPERATE', 'OK', null, false],
-      ['pauseRollout', nameOf(READ_KEY), 'READ', 'ERROR', 'FORBIDDEN', false],
+      ['pauseRollout', clientNameOf(READ_KEY), 'READ', 'ERROR', 'FORBIDDEN', false],
       ['retryFailedDevices', op, 'OPERATE', 'ERROR', 'BAD_USER_INPUT', false],
       ['retryFailedDevices', op, 'OPERATE', 'OK', null, false],
     ]);
@@ -122,7 +121,7 @@ describe.each(ENGINES)('the audit trail on %s, under the defaults', (engine) => 
 
     expect((await log({ targetId: rolloutId })).map((r) => r.operation)).toEqual(['pauseRollout', 'cancelRollout', 'resumeRollout', 'pauseRollout', 'pauseRollout', 'createRollout']);
     expect((await log({ outcome: 'ERROR' })).map((r) => r.errorCode)).toEqual(['BAD_USER_INPUT', 'FORBIDDEN', 'STATE_CONFLICT']);
-    expect((await log({ client: nameOf(READ_KEY) })).length).toBe(1);
+    expect((await log({ client: clientNameOf(READ_KEY) })).length).toBe(1);
     expect((await log({ operation: 'createBatchTask' })).map((r) => r.targetIds)).toEqual([[taskId]]);
     // Times are shown to the second, as the platform's are.
     const last = records[records.length - 1].at;

@@ -1,12 +1,11 @@
 // The console's audit page: an operator sees every mutation call, newest first, with the key's name (never the key)
 // and the outcome, filters it, and sees a rollout's history on its page; a read key is told the log is not for it.
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { accessibilityProblems, openPage, signIn, visit, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { clientNameOf } from '../harness/keys.js';
 
 const OPERATOR = 'console-audit-operator-key';
 const READER = 'console-audit-reader-key';
-const nameOf = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -42,9 +41,9 @@ it('lists the calls with key names and outcomes, filters them, shows a rollout h
   await expect.poll(() => rows.count()).toBe(3);
   const cells = async () => (await rows.allInnerTexts()).map((row) => row.split('\t').slice(1).map((cell) => cell.trim()));
   expect(await cells()).toEqual([
-    [`${nameOf(READER)} (read)`, 'cancelRollout', rolloutId, 'error FORBIDDEN'],
-    [`${nameOf(OPERATOR)} (operate)`, 'pauseRollout', rolloutId, 'ok'],
-    [`${nameOf(OPERATOR)} (operate)`, 'createRollout', rolloutId, 'ok'],
+    [`${clientNameOf(READER)} (read)`, 'cancelRollout', rolloutId, 'error FORBIDDEN'],
+    [`${clientNameOf(OPERATOR)} (operate)`, 'pauseRollout', rolloutId, 'ok'],
+    [`${clientNameOf(OPERATOR)} (operate)`, 'createRollout', rolloutId, 'ok'],
   ]);
   await page.getByLabel('Outcome').selectOption('ERROR');
   await expect.poll(() => rows.count()).toBe(1);
@@ -54,9 +53,9 @@ it('lists the calls with key names and outcomes, filters them, shows a rollout h
   await visit(page, running.consoleUrl, `rollouts/${rolloutId}`, 'Rollout audited in the console');
   const history = page.getByRole('region', { name: 'History' }).locator('li');
   await expect.poll(async () => (await history.allInnerTexts()).filter((line) => !line.includes('wave')).map((line) => line.replace(/^.*?: /, ''))).toEqual([
-    `createRollout by ${nameOf(OPERATOR)}: ok`,
-    `pauseRollout by ${nameOf(OPERATOR)}: ok`,
-    `cancelRollout by ${nameOf(READER)}: error FORBIDDEN`,
+    `createRollout by ${clientNameOf(OPERATOR)}: ok`,
+    `pauseRollout by ${clientNameOf(OPERATOR)}: ok`,
+    `cancelRollout by ${clientNameOf(READER)}: error FORBIDDEN`,
   ]);
   expect(errors).toEqual([]);
   await page.close();

@@ -2,13 +2,14 @@
 // failure threshold's line says when the threshold starts to apply; the Status page shows the call budget (used of
 // the limit, when a slot frees, the caller's own line, every line for an operate key) and follows it as calls are
 // spent; the role comes from `viewer`; the version bars of every device type share one scale.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestBrowser } from '../harness/browser.js';
 import type { Stack } from '../harness/stack.js';
-import { accessibilityProblems, graphqlData, openPage, signIn, visit, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { accessibilityProblems, graphqlData, openPage, packageWithTargets, signIn, visit, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { clientNameOf } from '../harness/keys.js';
 
 const OPERATOR = 'figures-operator-key';
 const READER = 'figures-reader-key';
@@ -22,7 +23,6 @@ let consoleUrl: string;
 let running: ConsoleStack;
 
 /** As the README names a key's client: `key-` and the first 8 hex digits of its SHA-256. */
-const clientOf = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 
 const graphql = (query: string, variables?: Json, apiKey?: string) => graphqlData(stack.gateway, query, variables, apiKey);
 
@@ -43,18 +43,8 @@ afterAll(async () => {
 describe("the console's figures in a browser", { timeout: 120_000 }, () => {
   it('says the failure threshold waits for its minimum of finished devices, and does not halt before', async () => {
     // Six online devices of one product not on the package's version yet; the second is made to fail.
-    const { upgradePackages } = await graphql('{ upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model manufacturerName version } } }');
-    let pkg: Json | undefined;
-    let deviceIds: string[] = [];
-    for (const candidate of upgradePackages.nodes as Json[]) {
-      const filter = { deviceType: candidate.deviceType, model: candidate.model, manufacturerName: candidate.manufacturerName, fwVersionNot: candidate.version, status: ['ONLINE'] };
-      deviceIds = (await graphql('query($f: DeviceFilter) { fleet(filter: $f, first: 6) { nodes { id } } }', { f: filter })).fleet.nodes.map((d: Json) => d.id);
-      if (deviceIds.length === 6) {
-        pkg = candidate;
-        break;
-      }
-    }
-    if (!pkg) throw new Error('no firmware package with 6 online devices to upgrade');
+    const { pkg, filter } = await packageWithTargets(stack.gateway, 6);
+    const deviceIds: string[] = (await graphql('query($f: DeviceFilter) { fleet(filter: $f, first: 6) { nodes { id } } }', { f: filter })).fleet.nodes.map((d: Json) => d.id);
     await stack.platform.control('outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
     await stack.platform.control('outcomes', { upgradeFailureRate: 1, deviceIds: [deviceIds[1]] });
     const input = {
@@ -109,7 +99,7 @@ describe("the console's figures in a browser", { timeout: 120_000 }, () => {
     expect(sent.filter((body) => body.includes('mutation'))).toEqual([]);
 
     await visit(page, consoleUrl, 'status', 'Status');
-    const own = clientOf(READER);
+    const own = clientNameOf(READER);
     const line = async () => (await budgetLines(page))[0] ?? ['', NaN];
     await expect.poll(() => budgetLines(page).then((lines) => lines.length), { timeout: 10_000 }).toBe(1);
     // The page's line is the API's, once a refresh has followed the page's own health check.
@@ -140,7 +130,7 @@ describe("the console's figures in a browser", { timeout: 120_000 }, () => {
     await expect.poll(() => budgetLines(page).then((lines) => lines.length), { timeout: 10_000 }).toBeGreaterThan(1);
     const lines = await budgetLines(page);
     const clients = lines.map(([client]) => client);
-    expect(clients).toContain(`${clientOf(OPERATOR)} (you)`);
+    expect(clients).toContain(`${clientNameOf(OPERATOR)} (you)`);
     expect(clients).toContain('mirror');
     expect(clients.filter((client) => client.endsWith('(you)'))).toHaveLength(1);
     // Most calls first, as the API lists them.

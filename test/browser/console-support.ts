@@ -54,6 +54,19 @@ export async function graphqlData(gateway: { url: string }, query: string, varia
   return body.data as Json;
 }
 
+/**
+ * The first firmware package with at least `count` ONLINE devices of its product not on its version yet, and the
+ * filter that finds them (a rollout's target).
+ */
+export async function packageWithTargets(gateway: { url: string }, count: number): Promise<{ pkg: Json; filter: Json }> {
+  const { upgradePackages } = await graphqlData(gateway, '{ upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model manufacturerName version } } }');
+  for (const pkg of upgradePackages.nodes as Json[]) {
+    const filter = { deviceType: pkg.deviceType, model: pkg.model, manufacturerName: pkg.manufacturerName, fwVersionNot: pkg.version, status: ['ONLINE'] };
+    if ((await graphqlData(gateway, 'query($f: DeviceFilter) { fleetSummary(filter: $f) { total } }', { f: filter })).fleetSummary.total >= count) return { pkg, filter };
+  }
+  throw new Error(`no firmware package with ${count} online devices to upgrade`);
+}
+
 /** From node_modules, evaluated in the page (an injected <script> would be refused by the console's CSP). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../harness/stack.js';
 import type { TestBrowser } from '../harness/browser.js';
-import { accessibilityProblems, graphqlData, openPage as openConsolePage, signIn as signInWith, visit as visitRoute, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
+import { accessibilityProblems, graphqlData, openPage as openConsolePage, packageWithTargets, signIn as signInWith, visit as visitRoute, SCREENSHOTS, startConsoleStack, type ConsoleStack } from './console-support.js';
 
 /** Written by every run for a person to look at; git-ignored. */
 const OPERATOR = 'console-operator-key';
@@ -41,17 +41,7 @@ afterAll(async () => {
 describe("the operators' console in a browser", { timeout: 120_000 }, () => {
   it('walks an operator through a rollout: the form, the first wave moving live, pause and resume, a failed device', async () => {
     // A product with online devices some of which do not run the package's version yet.
-    const { upgradePackages } = await graphql('{ upgradePackages(filter: { type: FIRMWARE }, first: 100) { nodes { id deviceType model manufacturerName version } } }');
-    let pkg: Json | undefined;
-    let filter: Json = {};
-    for (const candidate of upgradePackages.nodes as Json[]) {
-      filter = { deviceType: candidate.deviceType, model: candidate.model, manufacturerName: candidate.manufacturerName, fwVersionNot: candidate.version, status: ['ONLINE'] };
-      if ((await graphql('query($f: DeviceFilter) { fleetSummary(filter: $f) { total } }', { f: filter })).fleetSummary.total >= 8) {
-        pkg = candidate;
-        break;
-      }
-    }
-    if (!pkg) throw new Error('no firmware package with 8 online devices to upgrade');
+    const { pkg, filter } = await packageWithTargets(stack.gateway, 8);
     const { fleet, fleetSummary } = await graphql('query($f: DeviceFilter) { fleet(filter: $f, first: 500) { nodes { id name } } fleetSummary(filter: $f) { total } }', { f: filter });
     // The first wave is the first 4 targets by name; the second of them is made to fail.
     const failing = fleet.nodes[1] as Json;

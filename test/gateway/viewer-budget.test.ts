@@ -1,11 +1,12 @@
 // Who am I, and how much of the call budget is spent: `viewer` and `health.budget`, read from what the gateway itself
 // knows (the key, the ledger of the window), never from the platform. The emulator on its own, the mirror off, so that
 // the only calls of the window are the test's own.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from '../harness/gateway.js';
 import { ROUTE } from '../harness/routes.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { clientNameOf } from '../harness/keys.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -13,7 +14,6 @@ const READER = 'budget-reader-key';
 const BUDGET = '{ health { budget { used limit windowSeconds resetsInSeconds byClient { client used } } } }';
 
 /** The client name the README documents: `key-` and the first 8 hex digits of the key's SHA-256. */
-const clientOf = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 
 let stack: Stack;
 beforeAll(async () => {
@@ -39,9 +39,9 @@ async function budgetAs(apiKey: string): Promise<Json> {
 describe('viewer', () => {
   it("names the presented key's role and the client its calls are counted under, without a platform call", async () => {
     const operator = await ask('{ viewer { role client } }', TEST_API_KEY);
-    expect(operator).toEqual({ status: 200, body: { data: { viewer: { role: 'OPERATE', client: clientOf(TEST_API_KEY) } } }, calls: 0 });
+    expect(operator).toEqual({ status: 200, body: { data: { viewer: { role: 'OPERATE', client: clientNameOf(TEST_API_KEY) } } }, calls: 0 });
     const reader = await ask('{ viewer { role client } }', READER);
-    expect(reader).toEqual({ status: 200, body: { data: { viewer: { role: 'READ', client: clientOf(READER) } } }, calls: 0 });
+    expect(reader).toEqual({ status: 200, body: { data: { viewer: { role: 'READ', client: clientNameOf(READER) } } }, calls: 0 });
   });
 
   it('is refused without a known key, like every query', async () => {
@@ -61,7 +61,7 @@ describe('health.budget', () => {
     const before = await budgetAs(READER);
     expect(before).toMatchObject({ limit: stack.platform.throttlePerMinute, windowSeconds: 60 });
     expect(before.used).toBeGreaterThanOrEqual(1);
-    expect(before.byClient).toEqual([{ client: clientOf(READER), used: 0 }]);
+    expect(before.byClient).toEqual([{ client: clientNameOf(READER), used: 0 }]);
 
     // Three lookups of tasks nobody has heard of: one platform call each, for the read key.
     const ids = Array.from({ length: 3 }, () => randomBytes(12).toString('hex'));
@@ -74,14 +74,14 @@ describe('health.budget', () => {
 
     const after = await budgetAs(READER);
     expect(after.used).toBe(before.used + 3);
-    expect(after.byClient).toEqual([{ client: clientOf(READER), used: 3 }]);
+    expect(after.byClient).toEqual([{ client: clientNameOf(READER), used: 3 }]);
     expect(after.resetsInSeconds).toBeGreaterThanOrEqual(1);
     expect(after.resetsInSeconds).toBeLessThanOrEqual(61);
 
     const all = await budgetAs(TEST_API_KEY);
     expect(all.used).toBe(after.used);
-    expect(all.byClient).toContainEqual({ client: clientOf(READER), used: 3 });
-    const operatorLine = all.byClient.find((line: Json) => line.client === clientOf(TEST_API_KEY));
+    expect(all.byClient).toContainEqual({ client: clientNameOf(READER), used: 3 });
+    const operatorLine = all.byClient.find((line: Json) => line.client === clientNameOf(TEST_API_KEY));
     expect(operatorLine.used).toBeGreaterThanOrEqual(1);
     expect(all.byClient.reduce((sum: number, line: Json) => sum + line.used, 0)).toBe(all.used);
     const counts = all.byClient.map((line: Json) => line.used);
@@ -98,6 +98,6 @@ describe('health.budget', () => {
     const checked = await ask('{ health { loginOk checkedAt error budget { used } } }', READER);
     expect(checked.body.data.health).toMatchObject({ loginOk: true, error: null });
     expect(checked.calls).toBe(1);
-    expect((await budgetAs(READER)).byClient).toEqual([{ client: clientOf(READER), used: before.byClient[0].used + 1 }]);
+    expect((await budgetAs(READER)).byClient).toEqual([{ client: clientNameOf(READER), used: before.byClient[0].used + 1 }]);
   });
 });

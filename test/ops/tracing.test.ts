@@ -3,7 +3,6 @@
 // platform call the emulator counted; an incoming `traceparent` is continued over HTTP, SSE and WebSocket; an answer
 // from the response cache is marked as one; each subscription event is a request of its own; the standard variables
 // are honoured (service name, headers, protocol) or the start is refused; and no key, secret or token is exported.
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-ws';
@@ -14,6 +13,7 @@ import { metric } from '../harness/live.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harness/otlp.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { DASHBOARD, type Json } from './support.js';
+import { clientNameOf } from '../harness/keys.js';
 
 const API_KEY = 'tracing-test-key-5c1e07d2';
 const SECRET = 'tracing-test-secret-71b4aa90';
@@ -63,7 +63,6 @@ async function requestSpan(traceId: string, name: string): Promise<ReceivedSpan>
   return span as ReceivedSpan;
 }
 
-const clientName = (key: string) => `key-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 const traceparent = (traceId: string, parentId: string) => `00-${traceId}-${parentId}-01`;
 
 describe('a dashboard on the platform path', () => {
@@ -81,7 +80,7 @@ describe('a dashboard on the platform path', () => {
       'graphql.operation.name': 'Dashboard',
       'graphql.operation.type': 'query',
       'gateway.transport': 'http',
-      'gateway.client': clientName(API_KEY),
+      'gateway.client': clientNameOf(API_KEY),
       'gateway.outcome': 'success',
       'http.response.status_code': 200,
     });
@@ -164,7 +163,7 @@ describe('an incoming traceparent', () => {
 
     const span = await requestSpan(traceId, 'query OverSse');
 
-    expect(span).toMatchObject({ parentSpanId: parentId, attributes: { 'gateway.transport': 'sse', 'gateway.outcome': 'success', 'gateway.client': clientName(API_KEY) } });
+    expect(span).toMatchObject({ parentSpanId: parentId, attributes: { 'gateway.transport': 'sse', 'gateway.outcome': 'success', 'gateway.client': clientNameOf(API_KEY) } });
     expect(receiver.spans().some((s) => s.traceId === traceId && s.parentSpanId === span.spanId && s.name === 'Query.operations')).toBe(true);
   });
 
@@ -239,7 +238,7 @@ describe('with the fleet mirror', () => {
     }
 
     const subscribed = await requestSpan(traceId, 'subscription Watch');
-    expect(subscribed).toMatchObject({ parentSpanId: parentId, attributes: { 'gateway.transport': 'websocket', 'gateway.outcome': 'success', 'gateway.client': clientName(API_KEY) } });
+    expect(subscribed).toMatchObject({ parentSpanId: parentId, attributes: { 'gateway.transport': 'websocket', 'gateway.outcome': 'success', 'gateway.client': clientNameOf(API_KEY) } });
     let event: ReceivedSpan | undefined;
     await expect.poll(() => (event = receiver.spans().find((s) => s.attributes['gateway.subscription_event'] === true)), { timeout: 10_000, interval: 50 }).toBeDefined();
     expect(event).toMatchObject({ name: 'subscription Watch', kind: SERVER, parentSpanId: undefined, attributes: { 'gateway.transport': 'websocket', 'gateway.outcome': 'success' } });

@@ -3,12 +3,12 @@
 // a prefix and a wildcard under or) is the target of a continuous rollout with a maintenance window. The rollout waits
 // for the window and its first wave starts inside it; a device added to the platform after the window closed joins
 // the group and is taken in a later wave, in the next window only; the audit log names the key for each command.
-import { createHash } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { reachableEnv, TEST_API_KEY } from '../harness/gateway.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { ENGINES } from '../harness/store.js';
 import { eventually, finishUpgrades, mirrorReady, productFixture, type Json } from './support.js';
+import { clientNameOf } from '../harness/keys.js';
 
 const KEY = 'together-operate-key';
 const MINUTE = 60_000;
@@ -98,7 +98,7 @@ it.concurrent.each(ENGINES)('a continuous rollout on a dynamic group, inside its
 
   // The audit log: each command with the key's name (never the key) and its outcome.
   const audit = await graphql('query($client: String) { auditLog(filter: { client: $client }, first: 100) { nodes { client operation outcome targetIds } } }', {
-    client: `key-${createHash('sha256').update(KEY).digest('hex').slice(0, 8)}`,
+    client: clientNameOf(KEY),
   });
   const records = (audit.data.auditLog.nodes as Json[]).filter((r) => ['createDynamicGroup', 'createRollout', 'stopRollout'].includes(r.operation));
   expect(records.map((r) => r.operation).sort()).toEqual(['createDynamicGroup', 'createRollout', 'stopRollout']);

@@ -1,5 +1,5 @@
 // The mirror lives on the platform's notifications, with the defaults a user gets (budget 100 calls / 60 s, the
-// emulator's real throttle of 100 a minute, push on): a task created through the gateway is in the mirror at once and
+// emulator's real throttle of 100 a minute, push on), the gateway in its own process as users run it: a task created through the gateway is in the mirror at once and
 // its notifications move it from the first one, with no read; a subscriber hears every step of it in order, with the
 // device's new version on SUCCESS; a re-sent older deviceInfoChanged changes nothing; and a three-wave rollout
 // completes with the platform's clock moved 10 minutes every half second, each device's version in the mirror within
@@ -41,7 +41,7 @@ function keepAdvancing(seconds: number, ms: number): () => Promise<void> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ platform: { devices: 600, throttlePerMinute: 100 }, proxy: true, store: 'sqlite', env: { ...(await reachableEnv()), MIRROR_BUDGET_SHARE: '0.5' } });
+  stack = await startStack({ platform: { devices: 600, throttlePerMinute: 100 }, proxy: true, store: 'sqlite', gateway: 'process', env: { ...(await reachableEnv()), MIRROR_BUDGET_SHARE: '0.5' } });
   await mirrorReady(stack.gateway, 60_000);
   ({ fileId, version, deviceIds: devices } = await productFixture(graphql, 'WM100'));
   await stack.platform.control('outcomes', { upgradeFailureRate: 0, upgradeTimeoutRate: 0 });
@@ -141,30 +141,41 @@ describe('the mirror on notifications alone, under the defaults', () => {
     expect(created.errors).toBeUndefined();
     const rolloutId = created.data.createRollout.rolloutId as string;
 
-    // When each device's new version first showed on the platform, and in the mirror.
+    // When each device's new version came on the platform: the start of the clock's move after which it was first
+    // seen there (the platform changes versions as its clock moves).
     const onPlatform = new Map<string, number>();
+    // When it came in the mirror: its deviceUpdated with the new version, or a read that showed it, whichever came first.
     const inMirror = new Map<string, number>();
-    const stop = keepAdvancing(600, 500);
+    const mirrored = (id: string, at: number) => {
+      if (!inMirror.has(id)) inMirror.set(id, at);
+    };
+    const clients = [wsClient(), wsClient()];
+    targets.forEach((id, i) =>
+      clients[i % 2]?.subscribe<{ deviceUpdated: { fwVersion: string } }>(
+        { query: 'subscription($id: ID!) { deviceUpdated(id: $id) { id fwVersion } }', variables: { id } },
+        { next: (message) => message.data?.deviceUpdated?.fwVersion === version && mirrored(id, Date.now()), error: () => undefined, complete: () => undefined },
+      ),
+    );
     let state = 'RUNNING';
     try {
       const until = Date.now() + 120_000;
       while (state !== 'COMPLETED' || inMirror.size < targets.length) {
         if (Date.now() > until) throw new Error(`rollout ${state}, ${inMirror.size} of ${targets.length} versions in the mirror after 120 s`);
-        // Only what is still to be seen: each round stays short, so a version is read in the mirror soon after the
-        // round that saw it on the platform (the lag measured includes up to one round).
+        // The clock moves 10 minutes every half second.
+        const moved = Date.now();
+        await stack.platform.advance(600);
         const pending = targets.filter((id) => !onPlatform.has(id));
         const platformVersions = await Promise.all(pending.map(async (id) => [id, (await stack.platform.state('devices', id)).deviceInfo.fwVersion] as const));
-        const seen = Date.now();
-        for (const [id, v] of platformVersions) if (v === version) onPlatform.set(id, seen);
+        for (const [id, v] of platformVersions) if (v === version) onPlatform.set(id, moved);
         const unmirrored = targets.filter((id) => !inMirror.has(id));
-        const mirrored = (await graphql('query($ids: [ID!]!) { devices(ids: $ids) { id fwVersion } }', { ids: unmirrored })).data.devices as Json[];
-        const read = Date.now();
-        for (const d of mirrored) if (d.fwVersion === version && !inMirror.has(d.id)) inMirror.set(d.id, read);
+        const read = (await graphql('query($ids: [ID!]!) { devices(ids: $ids) { id fwVersion } }', { ids: unmirrored })).data.devices as Json[];
+        const readAt = Date.now();
+        for (const d of read) if (d.fwVersion === version) mirrored(d.id, readAt);
         state = (await graphql(`query($id: ID!) { rollout(id: $id) { state } }`, { id: rolloutId })).data.rollout.state;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, moved + 500 - Date.now())));
       }
     } finally {
-      await stop();
+      await Promise.all(clients.map((c) => c.dispose()));
     }
     const rollout = (await graphql(`query($id: ID!) { rollout(id: $id) { ${ROLLOUT_FIELDS} } }`, { id: rolloutId })).data.rollout;
     expect(creates()).toBe(before + 3);

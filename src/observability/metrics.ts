@@ -108,6 +108,7 @@ export class GatewayMetrics {
     cumulative(registers, `${PREFIX}platform_logins_total`, 'Logins to the platform (each one invalidates the earlier tokens).', () => platform.stats.logins);
     cumulative(registers, `${PREFIX}platform_token_refreshes_total`, 'Access token refreshes.', () => platform.stats.refreshes);
     cumulative(registers, `${PREFIX}platform_retries_total`, 'Platform reads tried again after a transient failure.', () => platform.stats.retries);
+    cumulative(registers, `${PREFIX}platform_reads_shared_total`, "Platform reads not sent: the same read for another request was in flight, and its answer served both.", () => platform.sharedReads);
     new Gauge({
       name: `${PREFIX}platform_token_valid`,
       help: '1 while the gateway holds an access token it believes valid.',

@@ -2,6 +2,7 @@
 // however many calls saw the rejection at once.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PlatformClient } from '../../src/datasources/platform/client.js';
+import { ENDPOINTS } from '../../src/datasources/platform/endpoints.js';
 import { startPlatform, type Platform } from '../harness/platform.js';
 import { ROUTE } from '../harness/routes.js';
 
@@ -21,7 +22,8 @@ it('replaces an expired token with one login and replays only the rejected calls
   await emulator.reset();
   await emulator.fault({ expireTokens: true });
 
-  await Promise.all(Array.from({ length: 10 }, () => client.health()));
+  // Ten different reads (the same read in flight together would be sent once).
+  await Promise.all(Array.from({ length: 10 }, (_, pageNo) => client.call(ENDPOINTS.operations, { searchParams: { pageNo, pageSize: 1 } })));
 
   const { byRoute } = await emulator.stats();
   // Ten rejected, one login, ten replays.

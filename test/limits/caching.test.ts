@@ -1,6 +1,6 @@
 // The shared caches: what the platform said is not asked again while it cannot have changed. Devices for
-// GATEWAY_CACHE_TTL_SECONDS; ended tasks and their subtask pages for good; running tasks never; errors and
-// "does not exist" never.
+// GATEWAY_CACHE_TTL_SECONDS; ended tasks and their subtask pages for good; running tasks never (the same read in
+// flight for several requests is sent once); errors and "does not exist" never.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LimitsDeviceDocument, LimitsGroupMembersDocument, LimitsOperationDocument } from '../generated/graphql.js';
 import { PATH, ROUTE } from '../harness/routes.js';
@@ -76,6 +76,19 @@ describe('with the default cache (60 s)', () => {
     expect(first.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 1 });
     const second = await stack.callsDuring(() => stack.gateway.run(LimitsOperationDocument, { id: running.operationId }));
     expect(second.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 1 });
+  });
+
+  it('reads of a running task in flight together are sent once, and every request gets the answer; the next read is sent again', async () => {
+    // A platform that takes 300 ms to answer: the five requests all come while the first one's reads are on their way.
+    await stack.platform.fault({ latencyMs: 300, routes: [ROUTE.operation, ROUTE.subOperations] });
+    const together = await stack.callsDuring(() => Promise.all(Array.from({ length: 5 }, () => stack.gateway.run(LimitsOperationDocument, { id: running.operationId }))));
+    expect(together.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 1 });
+    const [first, ...others] = together.result;
+    expect(first?.errors).toBeUndefined();
+    expect(['WAIT', 'PROCESSING']).toContain(first?.data?.operation?.status);
+    for (const other of others) expect(other?.data).toEqual(first?.data);
+    const after = await stack.callsDuring(() => stack.gateway.run(LimitsOperationDocument, { id: running.operationId }));
+    expect(after.byRoute).toEqual({ [ROUTE.operation]: 1, [ROUTE.subOperations]: 1 });
   });
 
   it('a running task that has since ended is seen ended (no stale answer), and only then kept', async () => {

@@ -4,10 +4,11 @@ import CircuitBreaker from 'opossum';
 import { fillPath } from '../../domain/ids.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { PlatformError } from './errors.js';
-import { backoff, circuitOpen, describe, isRecord, parseReply, retryable, timeoutError, transportError } from './replies.js';
+import { backoff, circuitOpen, describe, parseReply, retryable, timeoutError, transportError } from './replies.js';
 import { RateLimitedError, type BudgetSlot, type Priority, type RateBudget } from './rate-budget.js';
-import type { AccessToken, TokenVault } from './tokens.js';
+import { tokenFrom, type AccessToken, type TokenVault } from './tokens.js';
 import { PlatformClock } from './platform-clock.js';
+import { readKey, SharedReads } from './shared-reads.js';
 import type { PlatformCallEvent } from './call-event.js';
 
 /** PEM contents, read once at start-up so a missing file stops the start and not the first call. */
@@ -57,8 +58,6 @@ const LOGIN = ENDPOINTS.login;
 const REFRESH = ENDPOINTS.refreshToken;
 const HEALTH_PROBE = ENDPOINTS.operations;
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** Documented fixed token lifetime, used when a login reply omits `expiresIn`. */
-const DEFAULT_EXPIRES_IN_S = 3600;
 /** Refresh this long before the token expires, so no call goes out with a token about to lapse. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 /** The platform's code for an invalid or superseded token. */
@@ -97,6 +96,7 @@ export class PlatformClient {
   #rejected: string | undefined;
   /** The one login or refresh in flight: every login invalidates the application's earlier tokens. */
   #acquiring: Promise<AccessToken> | undefined;
+  readonly #sharedReads = new SharedReads();
   /** Counters for metrics. */
   readonly stats = { retries: 0, logins: 0, refreshes: 0 };
   /** The platform's clock, from its answers' Date headers. */
@@ -157,6 +157,11 @@ export class PlatformClient {
     return this.#breaker.opened ? 'open' : this.#breaker.halfOpen ? 'halfOpen' : 'closed';
   }
 
+  /** Reads answered by the same read of another request, already in flight (see SharedReads). */
+  get sharedReads(): number {
+    return this.#sharedReads.joined;
+  }
+
   /** Whether the gateway holds a token it believes valid. */
   get tokenValid(): boolean {
     return this.#token !== undefined && Date.now() < this.#token.expiresAt;
@@ -166,14 +171,22 @@ export class PlatformClient {
    * One authenticated call; returns the parsed JSON body (undefined when empty). Each attempt takes a slot of the
    * call budget. An idempotent read that fails in a way worth retrying (5xx, reset, timeout, throttled) is tried
    * again with exponential backoff and jitter while the request's deadline allows; a POST never is. An id that
-   * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included).
+   * would not stay in its path segment fails with InvalidPathIdError before anything else (budget included). A read
+   * already in flight for the same client is joined rather than sent again.
    */
   async call(endpoint: Endpoint, options: CallOptions = {}, scope?: CallScope): Promise<unknown> {
     const { deadline, priority, requestId, client = GATEWAY_CLIENT, share } = scope ?? { deadline: Date.now() + this.#timeoutMs, priority: 'query' };
     const send: SendOptions = { urlPath: fillPath(endpoint.template, options.path), searchParams: options.searchParams, json: options.json, onSend: options.onSend };
+    const attempts = () => this.#attempts(endpoint, send, { deadline, priority, requestId, client, share });
+    if (endpoint.method !== 'GET' || send.onSend) return attempts();
+    return this.#sharedReads.read(readKey({ client, priority, share }, send.urlPath, send.searchParams), deadline, attempts);
+  }
+
+  async #attempts(endpoint: Endpoint, send: SendOptions, scope: CallScope): Promise<unknown> {
+    const { deadline } = scope;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#callOnce(endpoint, send, { deadline, priority, requestId, client, share });
+        return await this.#callOnce(endpoint, send, scope);
       } catch (error) {
         const delay = backoff(attempt);
         if (endpoint.method !== 'GET' || attempt >= MAX_ATTEMPTS || !retryable(error) || Date.now() + delay >= deadline) throw error;
@@ -285,24 +298,12 @@ export class PlatformClient {
 
   async #login(deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.logins += 1;
-    return this.#tokenFrom(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
+    return tokenFrom(LOGIN, await this.#send(LOGIN, { urlPath: LOGIN.template, form: { appId: this.appId, secret: this.#secret } }, {}, deadline, requestId));
   }
 
   async #refresh(refreshToken: string, deadline: number, requestId?: string): Promise<AccessToken> {
     this.stats.refreshes += 1;
-    return this.#tokenFrom(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
-  }
-
-  #tokenFrom(endpoint: Endpoint, body: unknown): AccessToken {
-    if (!isRecord(body) || typeof body.accessToken !== 'string' || body.accessToken === '') {
-      throw new PlatformError({ kind: 'invalid-response', code: 'INVALID_RESPONSE', description: 'token reply without accessToken', endpoint: describe(endpoint) });
-    }
-    const expiresIn = typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : DEFAULT_EXPIRES_IN_S;
-    return {
-      value: body.accessToken,
-      refreshToken: typeof body.refreshToken === 'string' && body.refreshToken !== '' ? body.refreshToken : undefined,
-      expiresAt: Date.now() + expiresIn * 1000,
-    };
+    return tokenFrom(REFRESH, await this.#send(REFRESH, { urlPath: REFRESH.template, json: { appId: this.appId, secret: this.#secret, refreshToken } }, {}, deadline, requestId));
   }
 
   /** One HTTP exchange through the circuit breaker, with what is left of the deadline as its timeout. */

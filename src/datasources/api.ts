@@ -32,9 +32,11 @@ export function listPage<T>(body: unknown, key: string, convert: (item: unknown)
   return { items, totalCount: integer(raw.totalCount) ?? integer(raw.totalSize) ?? items.length };
 }
 
-/** An object just read from the platform: learned now. */
+/** An object just read from the platform (a fresh one, of this read alone): learned now. */
 export function learned<T extends object>(value: T): T & { syncedAt: string } {
-  return { ...value, syncedAt: new Date().toISOString() };
+  const known = value as T & { syncedAt: string };
+  known.syncedAt = new Date().toISOString();
+  return known;
 }
 
 export interface ListRead<T> {

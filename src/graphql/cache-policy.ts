@@ -115,7 +115,8 @@ function hinted(
   const defaultsToZero = (composite && !inheritMaxAge) || root;
   return (source, args, context, info) => {
     const overall = (context as CachePolicyHolder | undefined)?.cachePolicy;
-    if (!overall) return resolve(source, args, context, info);
+    // Once the answer may not be cached at all (maxAge 0), no hint can change that.
+    if (!overall || overall.maxAge === 0) return resolve(source, args, context, info);
     const fieldPolicy = new CachePolicy();
     fieldPolicy.replace(hint);
     Object.assign(info, { cacheControl: { setCacheHint: (dynamic: Hint) => fieldPolicy.replace(dynamic), cacheHint: fieldPolicy, cacheHintFromType } });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlatformClient } from '../../src/datasources/platform/client.js';
+import { ENDPOINTS } from '../../src/datasources/platform/endpoints.js';
 import { gatewayCodeOf, PlatformError } from '../../src/datasources/platform/errors.js';
 import { PATH, ROUTE } from '../harness/routes.js';
 
@@ -87,7 +88,8 @@ describe('PlatformClient', () => {
     const platform = await stubPlatform(loginThen((_, res) => json(res, 200, { totalCount: 0, data: [] })));
     const client = new PlatformClient({ url: platform.url, appId: 'app', secret: SECRET });
 
-    await Promise.all([client.health(), client.health(), client.health()]);
+    // Three different reads at once (the same read in flight together is sent once).
+    await Promise.all([0, 1, 2].map((pageNo) => client.call(ENDPOINTS.operations, { searchParams: { pageNo, pageSize: 1 } })));
     await client.health();
 
     expect(platform.seen.filter((req) => req.url.includes('/login'))).toHaveLength(1);

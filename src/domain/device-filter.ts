@@ -7,9 +7,9 @@ export const MAX_FILTER_DEPTH = 5;
 /** Operators, flat fields and combinators in one filter, in all. */
 export const MAX_FILTER_TERMS = 100;
 /** Items in one `in` or `notIn` list. */
-export const MAX_FILTER_LIST = 1000;
+const MAX_FILTER_LIST = 1000;
 /** Characters of one value or pattern (the mirror's text columns hold 256). */
-export const MAX_FILTER_TEXT = 256;
+const MAX_FILTER_TEXT = 256;
 
 const VERSION_FIELDS = new Set(['fwVersion', 'swVersion', 'hwVersion']);
 const VERSION = /^[A-Za-z]*(\d{1,9}(?:\.\d{1,9}){0,7})$/;
@@ -28,7 +28,7 @@ export function versionKey(version: string): string | null {
 }
 
 /** A wildcard pattern's pieces: `*` any run of characters, `?` one, the rest literal. */
-export type PatternPiece = { any: 'run' | 'one' } | { text: string };
+type PatternPiece = { any: 'run' | 'one' } | { text: string };
 
 export function patternPieces(pattern: string): PatternPiece[] {
   return pattern.split(/([*?])/).flatMap((part): PatternPiece[] => (part === '*' ? [{ any: 'run' }] : part === '?' ? [{ any: 'one' }] : part === '' ? [] : [{ text: part }]));

@@ -4,9 +4,9 @@
  * takes the devices that come to match later, each once.
  */
 import type { DeviceFilter } from './devices.js';
-import type { WaveSpec } from './rollouts.js';
+import { waveSize, type WaveSpec } from './rollouts.js';
 
-export const MAX_GROUP_NAME_LENGTH = 128;
+const MAX_GROUP_NAME_LENGTH = 128;
 
 export interface DynamicGroup {
   id: string;
@@ -47,9 +47,7 @@ export function followUpWaveSizes(total: number, waves: readonly WaveSpec[]): nu
   let remaining = total;
   for (const [index, wave] of waves.entries()) {
     if (remaining === 0) break;
-    const last = index === waves.length - 1;
-    const wanted = wave.count ?? Math.ceil((total * (wave.percent ?? 100)) / 100);
-    const size = last ? remaining : Math.min(wanted, remaining);
+    const size = waveSize(total, remaining, wave, index === waves.length - 1);
     sizes.push(size);
     remaining -= size;
   }

@@ -1,7 +1,7 @@
 /** The fleet counted: devices per bucket of field values, and how much of a product runs its newest package. */
 import { versionKey } from './device-filter.js';
 import type { DeviceField, VersionCount } from './devices.js';
-import type { PackageType, UpgradePackage } from './packages.js';
+import type { PackageType, ProductField, UpgradePackage } from './packages.js';
 
 /** Buckets returned when `first` is not given, and at most. */
 export const DEFAULT_BUCKETS = 100;
@@ -25,16 +25,10 @@ export interface FleetAggregate {
   buckets: FleetBucket[];
 }
 
-export interface ProductInput {
-  deviceType?: string;
-  model?: string;
-  manufacturerName?: string;
-}
+/** A product as a question names it: any of its fields, each a value. */
+export type ProductInput = Partial<Record<ProductField, string>>;
 
-export interface Compliance {
-  deviceType?: string;
-  model?: string;
-  manufacturerName?: string;
+export interface Compliance extends ProductInput {
   packageType: PackageType;
   /** The product's devices in the mirror. */
   total: number;

@@ -4,6 +4,7 @@
  * window over a DST change is still that long). Pure arithmetic over epoch milliseconds; Intl does the zone math.
  */
 import { enumOf, type ValueOf } from './values.js';
+import type { Violation } from './errors.js';
 
 export const Weekday = enumOf(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']);
 export type Weekday = ValueOf<typeof Weekday>;
@@ -40,9 +41,9 @@ export type ScheduleStanding =
 
 /** The platform's CUSTOM window must end more than 5 minutes after it starts: a shorter rest of a window is not used. */
 export const MIN_TASK_WINDOW_MS = 6 * 60_000;
-export const MIN_WINDOW_MINUTES = 10;
-export const MAX_WINDOW_MINUTES = 7 * 24 * 60;
-export const MAX_WINDOWS = 20;
+const MIN_WINDOW_MINUTES = 10;
+const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+const MAX_WINDOWS = 20;
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -50,13 +51,7 @@ const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 /** A window lasts at most a week: openings from 8 days back cover every one still open, 8 ahead every next one. */
 const HORIZON_DAYS = 8;
 
-export interface WindowViolation {
-  path: string;
-  rule: string;
-  message: string;
-}
-
-export function validTimeZone(zone: string): boolean {
+function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return zone.length > 0;
@@ -66,8 +61,8 @@ export function validTimeZone(zone: string): boolean {
 }
 
 /** Every problem with the windows, by field path (`input.maintenanceWindows.0.start`). */
-export function windowViolations(windows: readonly MaintenanceWindow[], path = 'input.maintenanceWindows'): WindowViolation[] {
-  const out: WindowViolation[] = [];
+export function windowViolations(windows: readonly MaintenanceWindow[], path = 'input.maintenanceWindows'): Violation[] {
+  const out: Violation[] = [];
   if (windows.length > MAX_WINDOWS) out.push({ path, rule: 'maxWindows', message: `at most ${MAX_WINDOWS} maintenance windows` });
   windows.forEach((window, i) => {
     const at = `${path}.${i}`;
@@ -101,7 +96,7 @@ function formatFor(zone: string): Intl.DateTimeFormat {
 }
 
 /** The wall clock in `zone` at `ms`. */
-export function wallAt(ms: number, zone: string): Wall {
+function wallAt(ms: number, zone: string): Wall {
   const parts = Object.fromEntries(formatFor(zone).formatToParts(ms).map((p) => [p.type, p.value]));
   return {
     year: Number(parts.year),

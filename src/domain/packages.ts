@@ -37,8 +37,9 @@ export interface DeviceGroup {
 }
 
 /** What the platform compares of a package and a device to tell whether the package is for it (else 123016). */
-const PRODUCT_FIELDS = ['deviceType', 'model', 'manufacturerName'] as const;
-export type Product = Partial<Record<(typeof PRODUCT_FIELDS)[number], string | null>>;
+export const PRODUCT_FIELDS = ['deviceType', 'model', 'manufacturerName'] as const;
+export type ProductField = (typeof PRODUCT_FIELDS)[number];
+export type Product = Partial<Record<ProductField, string | null>>;
 
 /** The fields the package names in which the device differs: empty when the package is for the device. */
 export function productMismatch(pkg: Product, device: Product): (typeof PRODUCT_FIELDS)[number][] {

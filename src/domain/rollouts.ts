@@ -114,13 +114,23 @@ export function waveSizes(total: number, waves: readonly WaveSpec[]): number[] |
     if (remaining === 0) {
       return { path, message: `the waves before this one already take all ${total} target devices: drop this wave or make the earlier ones smaller` };
     }
-    const last = index === waves.length - 1;
-    const wanted = hasCount ? (wave.count as number) : Math.ceil((total * (wave.percent as number)) / 100);
-    const size = last ? remaining : Math.min(wanted, remaining);
+    const size = waveSize(total, remaining, wave, index === waves.length - 1);
     sizes.push(size);
     remaining -= size;
   }
   return sizes;
+}
+
+/** One wave's size by its rule: a count, or a percent of all `total` rounded up, capped at what remains; the last takes what remains. */
+export function waveSize(total: number, remaining: number, wave: WaveSpec, last: boolean): number {
+  const wanted = wave.count ?? Math.ceil((total * (wave.percent ?? 100)) / 100);
+  return last ? remaining : Math.min(wanted, remaining);
+}
+
+/** The devices cut into consecutive waves of these sizes. */
+export function splitIntoWaves(deviceIds: readonly string[], sizes: readonly number[]): string[][] {
+  let start = 0;
+  return sizes.map((size) => deviceIds.slice(start, (start += size)));
 }
 
 /** The devices in platform-sized tasks, in order. */

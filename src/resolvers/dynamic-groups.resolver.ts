@@ -23,8 +23,6 @@ const groupNode = ({ createdAt, updatedAt, ...group }: DynamicGroupModel): Dynam
   updatedAt: new Date(updatedAt).toISOString(),
 });
 
-const modelOf = (node: DynamicGroupNode): DynamicGroupModel => ({ ...node, createdAt: Date.parse(node.createdAt), updatedAt: Date.parse(node.updatedAt) });
-
 @Resolver(() => DynamicGroup)
 export class DynamicGroupResolver {
   @Query(() => DynamicGroupConnection, { nullable: true, description: 'Dynamic groups (saved filters) by name, each with its member count now (from the store and the mirror: no platform call).' })
@@ -60,13 +58,13 @@ export class DynamicGroupResolver {
 
   @FieldResolver(() => Int)
   memberCount(@Root() group: DynamicGroupNode, @Ctx() { services }: ResolverContext): Promise<number> {
-    return services.dynamicGroups.memberCount(modelOf(group));
+    return services.dynamicGroups.memberCount(group.filter);
   }
 
   @FieldResolver(() => DeviceConnection, { description: 'The devices the filter matches now, from the mirror.' })
   async members(@Root() group: DynamicGroupNode, @Args(() => DynamicGroupMembersArgs) args: DynamicGroupMembersArgs, @Ctx() { services }: ResolverContext): Promise<ConnectionValue<DeviceModel>> {
     const window = windowOf(args);
-    return connectionOf(await services.dynamicGroups.members(modelOf(group), args.orderBy, window), window);
+    return connectionOf(await services.dynamicGroups.members(group.filter, args.orderBy, window), window);
   }
 }
 

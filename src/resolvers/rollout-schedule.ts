@@ -1,5 +1,6 @@
 import type { ScheduleWait } from '../domain/maintenance-windows.js';
 import type { RolloutProgress } from '../domain/rollouts.js';
+import { inWholeSeconds } from '../schema/scalars.js';
 
 /** A rollout's schedule as the graph shows it. */
 export interface ScheduleNode {
@@ -11,7 +12,7 @@ export interface ScheduleNode {
 }
 
 // Whole seconds, as the DateTime scalar writes them (the reason's text says the same time as the fields).
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : inWholeSeconds(new Date(ms).toISOString()));
 
 const REASONS: Record<ScheduleWait, (at: string | undefined) => string> = {
   START_AT: (at) => `waiting for startAt: work begins at ${at}`,

@@ -1,6 +1,9 @@
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 
+/** An ISO time in whole seconds, as the platform writes its times. */
+export const inWholeSeconds = (iso: string): string => iso.replace(/\.\d{3}Z$/, 'Z');
+
 /**
  * graphql-scalars' DateTime (same parsing and validation), serialized at the platform's precision:
  * "2015-12-12T12:12:12Z" rather than "2015-12-12T12:12:12.000Z".
@@ -12,7 +15,7 @@ export const DateTimeScalar = new GraphQLScalarType({
     // graphql-scalars validates and returns a Date; the wire form is its ISO string in whole seconds, like the platform's.
     const serialized: unknown = DateTimeResolver.serialize(value);
     const iso = serialized instanceof Date ? serialized.toISOString() : String(serialized);
-    return iso.replace(/\.\d{3}Z$/, 'Z');
+    return inWholeSeconds(iso);
   },
 });
 

@@ -8,7 +8,7 @@
  */
 import { followUpWaveSizes } from '../domain/dynamic-groups.js';
 import { productMismatch } from '../domain/packages.js';
-import type { Rollout } from '../domain/rollouts.js';
+import { splitIntoWaves, type Rollout } from '../domain/rollouts.js';
 import type { Device } from '../domain/devices.js';
 import type { ContinuousRolloutsRepository } from '../store/continuous-rollouts.repository.js';
 import type { DynamicGroupsRepository } from '../store/dynamic-groups.repository.js';
@@ -60,12 +60,7 @@ export class ContinuousRollouts {
       return device !== undefined && (!pkg || productMismatch(pkg, device).length === 0) && !runsTarget(rollout, device);
     });
     if (fit.length === 0) return 'following';
-    const waves: string[][] = [];
-    let start = 0;
-    for (const size of followUpWaveSizes(fit.length, continuous.waves)) {
-      waves.push(fit.slice(start, start + size));
-      start += size;
-    }
+    const waves = splitIntoWaves(fit, followUpWaveSizes(fit.length, continuous.waves));
     return (await this.repo.appendWaves(rollout.id, rollout.waves.length, waves, Date.now())) > 0 ? 'extended' : 'following';
   }
 }

@@ -9,7 +9,7 @@ import { filterProblems, groupIdsOf } from '../domain/device-filter.js';
 import type { Device, DeviceField, DeviceFilter, DeviceOrder, FleetSummary } from '../domain/devices.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { byVersionDescending, newestPackage, type Compliance, type FleetAggregate, type ProductInput } from '../domain/fleet-analytics.js';
-import type { PackageType } from '../domain/packages.js';
+import { PRODUCT_FIELDS, type PackageType } from '../domain/packages.js';
 import { fraction, type ListWindow, type Page } from '../domain/values.js';
 import type { Mirror } from '../sync/mirror.js';
 import { groupMembersHeld, mirroredFirst, readyMirror } from './mirror-access.js';
@@ -76,7 +76,7 @@ export class DevicesService {
     if (of.packageId !== undefined) {
       const pkg = await mirror.repo.packages.package(of.packageId);
       if (!pkg) throw InvalidInputError.of([{ path: 'packageId', rule: 'packageExists', message: `no upgrade package ${of.packageId} in the mirror` }]);
-      product = Object.fromEntries((['deviceType', 'model', 'manufacturerName'] as const).filter((k) => pkg[k] !== undefined).map((k) => [k, pkg[k]]));
+      product = Object.fromEntries(PRODUCT_FIELDS.filter((k) => pkg[k] !== undefined).map((k) => [k, pkg[k]]));
       packageType = pkg.type ?? packageType;
     }
     const [versions, packages] = await Promise.all([

@@ -66,13 +66,13 @@ export class DynamicGroupsService {
     return id;
   }
 
-  /** The devices the group's filter matches now (0 platform calls once the mirror is READY). */
-  members(group: DynamicGroup, order: DeviceOrder, window: ListWindow): Promise<Page<Device>> {
-    return this.devices.fleet(group.filter, order, window);
+  /** The devices a group's filter matches now (0 platform calls once the mirror is READY). */
+  members(filter: DeviceFilter, order: DeviceOrder, window: ListWindow): Promise<Page<Device>> {
+    return this.devices.fleet(filter, order, window);
   }
 
-  async memberCount(group: DynamicGroup): Promise<number> {
-    return (await this.devices.fleet(group.filter, 'NAME', { start: 0, count: 0 })).totalCount;
+  async memberCount(filter: DeviceFilter): Promise<number> {
+    return (await this.devices.fleet(filter, 'NAME', { start: 0, count: 0 })).totalCount;
   }
 }
 

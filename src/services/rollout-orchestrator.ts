@@ -207,10 +207,10 @@ export class RolloutOrchestrator {
 
   /** Whether every task of the wave exists and has ended on the platform (as the mirror knows it). */
   private async ended(rolloutId: string, index: number): Promise<boolean> {
-    const tasks = (await this.options.repo.find(rolloutId))?.waves[index]?.tasks ?? [];
-    if (tasks.length === 0 || tasks.some((t) => t.operationId === null)) return false;
+    const rollout = await this.options.repo.find(rolloutId);
+    const tasks = rollout?.waves[index]?.tasks ?? [];
+    if (!rollout || tasks.length === 0 || tasks.some((t) => t.operationId === null)) return false;
     const operations = await this.options.mirror.repo.upgradeTasks.operationsById(tasks.map((t) => t.operationId as string));
-    const rollout = (await this.options.repo.find(rolloutId)) as Rollout;
     return tasks.every((t) => {
       const operation = operations.get(t.operationId as string);
       return operation !== undefined && hasEnded(operation) && !awaitsCut(rollout, t);

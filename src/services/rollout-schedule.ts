@@ -32,14 +32,14 @@ export function scheduleViolations(command: { startAt?: number; maintenanceWindo
   return out;
 }
 
-export function scheduleOf(rollout: Pick<Rollout, 'startAt' | 'maintenanceWindows' | 'policy'>): RolloutSchedule | null {
+function scheduleOf(rollout: Pick<Rollout, 'startAt' | 'maintenanceWindows' | 'policy'>): RolloutSchedule | null {
   const { startAt, maintenanceWindows: windows, policy } = rollout;
   const once = windows.length === 0 && policy.executeType === 'CUSTOM' && policy.startTime && policy.endTime ? { opensAt: Date.parse(policy.startTime), closesAt: Date.parse(policy.endTime) } : null;
   if (startAt === null && windows.length === 0 && !once) return null;
   return { startAt, windows, once };
 }
 
-export function standingOf(rollout: Rollout, now: number): ScheduleStanding | null {
+function standingOf(rollout: Rollout, now: number): ScheduleStanding | null {
   const schedule = scheduleOf(rollout);
   return schedule && scheduleAt(schedule, now);
 }

@@ -16,7 +16,7 @@ import type { RolloutOrchestrator } from './rollout-orchestrator.js';
 import type { PackagesService } from './packages.service.js';
 import type { UpgradeTasksService } from './upgrade-tasks.service.js';
 import { mirrorOff } from '../domain/errors.js';
-import { failureFigures, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
+import { failureFigures, splitIntoWaves, waveSizes, type Rollout, type RolloutProgress, type RolloutState, type Threshold, type WaveSpec } from '../domain/rollouts.js';
 import { productMismatch, productName } from '../domain/packages.js';
 import type { ContinuousRolloutsRepository } from '../store/continuous-rollouts.repository.js';
 import type { DynamicGroupsRepository } from '../store/dynamic-groups.repository.js';
@@ -296,12 +296,7 @@ export class RolloutService {
     }
     if (violations.length > 0) throw InvalidInputError.of(violations);
 
-    const waves: { deviceIds: string[] }[] = [];
-    let start = 0;
-    for (const size of sizes as number[]) {
-      waves.push({ deviceIds: deviceIds.slice(start, start + size) });
-      start += size;
-    }
+    const waves = splitIntoWaves(deviceIds, sizes as number[]).map((ids) => ({ deviceIds: ids }));
     return {
       id: randomUUID(),
       client: caller.scope.client,

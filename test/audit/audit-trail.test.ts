@@ -13,7 +13,6 @@ import { clientNameOf } from '../harness/keys.js';
 
 const OPERATE_KEY = 'audit-operate-key';
 const READ_KEY = 'audit-read-key';
-/** How the gateway names a key: `key-` and the first 8 hex digits of its SHA-256. */
 const DAY_MS = 24 * 60 * 60_000;
 
 const CREATE_TASK = 'mutation($input: CreateUpgradeTaskInput!) { createFirmwareUpgradeTask(input: $input) { operationId } }';

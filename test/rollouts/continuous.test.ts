@@ -88,10 +88,13 @@ it.concurrent.each(ENGINES)('a continuous rollout reaches devices added after it
   expect(stopped.data.stopRollout).toEqual({ state: 'RUNNING', continuous: false });
   expect((await second.graphql(`mutation($id: ID!) { stopRollout(id: $id) { state } }`, { id })).errors?.[0]?.extensions).toMatchObject({ code: 'STATE_CONFLICT' });
   await finishUpgrades(platform);
-  const done = await eventually(() => second.rollout(id), (r) => r.state === 'COMPLETED');
+  await eventually(() => second.rollout(id), (r) => r.state === 'COMPLETED');
   await addDevice('Canary-5');
   await sleep(3_000);
 
+  // Read after the new device came: still completed, and it was not taken.
+  const done = await second.rollout(id);
+  expect(done.state).toBe('COMPLETED');
   const reached = done.waves.flatMap((w: Json) => w.deviceIds);
   expect(new Set(reached)).toEqual(new Set([...pilots, added, ...later]));
   expect(reached).toHaveLength(5);

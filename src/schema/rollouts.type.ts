@@ -13,7 +13,7 @@ export class RolloutWave {
   @Field(() => WaveState) state!: WaveState;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt?: string;
   @Field(() => DateTimeScalar, { nullable: true, description: "when the wave's tasks had all ended" }) finishedAt?: string;
-  @Field(() => DateTimeScalar, { nullable: true, description: 'when the soak after this wave ends' }) soakUntil?: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: "when the soak after this wave ends, on the platform's clock" }) soakUntil?: string;
   @Field(() => [ID]) deviceIds!: string[];
   @Field(() => [Operation], { description: 'the platform tasks created so far for this wave' }) operations!: Operation[];
   @Field(() => OperationStats, { description: "over the wave's tasks' subtasks (a device its window's end cut counts once: in the task that continues it)" }) stats!: OperationStats;

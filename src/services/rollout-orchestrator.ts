@@ -192,10 +192,11 @@ export class RolloutOrchestrator {
       if (await this.ended(id, wave.index)) {
         // The soak is a wait before the next wave: the last wave has none.
         const last = wave.index === rollout.waves.length - 1;
-        const soakUntil = rollout.soakMinutes > 0 && !last ? now + rollout.soakMinutes * 60_000 : null;
+        // On the platform's clock, as the devices live it (and as a schedule's windows are kept).
+        const soakUntil = rollout.soakMinutes > 0 && !last ? this.#schedule.now() + rollout.soakMinutes * 60_000 : null;
         changed = (await repo.changeWave(id, wave.index, 'RUNNING', { state: soakUntil ? 'SOAKING' : 'DONE', finishedAt: now, soakUntil }, now)) || changed;
       }
-    } else if (wave.state === 'SOAKING' && wave.soakUntil !== null && now >= wave.soakUntil) {
+    } else if (wave.state === 'SOAKING' && wave.soakUntil !== null && this.#schedule.now() >= wave.soakUntil) {
       changed = await repo.changeWave(id, wave.index, 'SOAKING', { state: 'DONE' }, now);
     }
     if (changed) {
